@@ -1,0 +1,96 @@
+"""The canonical decoded form (JSON) every reader prints, and a semantic comparison.
+
+Floats: shortest round-trip text; NaN and the infinities as fixed strings.
+Comparison is by value, never by text: 0.1 == 0.1000, -0.0 != 0.0.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+
+from . import types as t
+from .schema import FORMAT_VERSION
+
+__all__ = ["json_value", "to_canonical", "dumps", "diff"]
+
+NAN, INF, NINF = "NaN", "Infinity", "-Infinity"
+_SPECIAL = {NAN: math.nan, INF: math.inf, NINF: -math.inf}
+
+
+def json_value(value):
+    if isinstance(value, float):
+        if math.isnan(value):
+            return NAN
+        if math.isinf(value):
+            return INF if value > 0 else NINF
+    return value
+
+
+def to_canonical(path, fields) -> dict:
+    return {
+        "path": os.fspath(path),
+        "format_version": FORMAT_VERSION,
+        "fields": [
+            {"label": f.label, "type": f.type, "buffered": f.buffered, "value": json_value(f.value)}
+            for f in fields
+        ],
+    }
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False)
+
+
+def _float_bits(v):
+    """binary64 bits of a canonical float value, or None when it is not one."""
+    if isinstance(v, str):
+        v = _SPECIAL.get(v)
+        if v is None:
+            return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    f = float(v)
+    if math.isnan(f):
+        return "nan"  # every NaN is the same canonical value
+    return struct.pack("<d", f)
+
+
+def _same_value(type_code: str, want, got) -> bool:
+    spec = t.lookup(type_code) if isinstance(type_code, str) else None
+    kind = spec.kind if spec else None
+    if kind == "float":
+        wb = _float_bits(want)
+        return wb is not None and wb == _float_bits(got)
+    if kind == "int":
+        return type(got) is int and type(want) is int and got == want
+    if kind == "bool":
+        return type(got) is bool and got == want
+    return type(got) is type(want) and got == want
+
+
+def diff(want: dict, got, limit: int = 10) -> list[str]:
+    """Path-level differences between two canonical objects ([] when equal). ``path`` is ignored."""
+    out: list[str] = []
+    if not isinstance(got, dict):
+        return [f"top level: want an object, got {type(got).__name__}"]
+    if got.get("format_version") != want.get("format_version"):
+        out.append(f"format_version: want {want.get('format_version')!r}, got {got.get('format_version')!r}")
+    wf, gf = want.get("fields", []), got.get("fields")
+    if not isinstance(gf, list):
+        return out + [f"fields: want a list, got {type(gf).__name__}"]
+    if len(wf) != len(gf):
+        out.append(f"fields: want {len(wf)} fields, got {len(gf)}")
+    for i, (w, g) in enumerate(zip(wf, gf)):
+        if not isinstance(g, dict):
+            out.append(f"fields[{i}]: want an object, got {g!r}")
+            continue
+        for key in ("label", "type", "buffered"):
+            if g.get(key) != w[key] or type(g.get(key)) is not type(w[key]):
+                out.append(f"fields[{i}].{key}: want {w[key]!r}, got {g.get(key)!r}")
+        if "value" not in g or not _same_value(w["type"], w["value"], g["value"]):
+            out.append(f"fields[{i}].value ({w['label']}): want {w['value']!r}, got {g.get('value', '<missing>')!r}")
+        if len(out) >= limit:
+            break
+    return out[:limit]

@@ -1,0 +1,132 @@
+"""Walk the records of a version 1 file with the schema's offsets, without construct.
+
+One pass finds every field's layout and every problem, each with its code and
+offset. read() raises the first problem, validate() reports them all.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from . import offsets as o
+from .errors import FormatError
+from .schema import FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
+from .types import TypeSpec, lookup
+
+__all__ = ["FieldLayout", "scan"]
+
+_label_size = struct.Struct(o.LABEL_SIZE_FORMAT).unpack_from
+_type_size = struct.Struct(o.TYPE_SIZE_FORMAT).unpack_from
+
+
+@dataclass(frozen=True)
+class FieldLayout:
+    """Where one field lives in its file."""
+
+    label: str
+    type: str
+    buffered: bool
+    spec: TypeSpec
+    offset: int               # first byte of the record
+    write_buffer_offset: int
+    value_offset: int         # first byte of value (value[0] when buffered)
+
+    @property
+    def end(self) -> int:
+        return self.value_offset + o.value_area_size(self.spec.size, self.buffered)
+
+
+class _Stop(Exception):
+    """A problem after which the record list cannot be followed."""
+
+
+def scan(data) -> tuple[list[FieldLayout], list[FormatError]]:
+    """Layouts of all fields that could be found, and every problem, by offset."""
+    data = memoryview(data).cast("B") if not isinstance(data, (bytes, bytearray)) else data
+    size = len(data)
+    fields: list[FieldLayout] = []
+    errors: list[FormatError] = []
+    if size == 0:
+        return fields, [FormatError("not_ready", 0, "the file is empty")]
+    version = data[o.VERSION_OFFSET]
+    if version == 0:
+        return fields, [FormatError("not_ready", 0, "version byte is 0x00: the file is still being created")]
+    if version != FORMAT_VERSION:
+        errors.append(FormatError("bad_version", 0, f"version byte is 0x{version:02x}, expected 0x{FORMAT_VERSION:02x}"))
+    else:
+        try:
+            _walk(data, size, fields, errors)
+        except _Stop:
+            pass
+    if size % PAGE_SIZE:
+        errors.append(FormatError(
+            "bad_file_size", size, f"file size {size} is not a multiple of {PAGE_SIZE} (next multiple {size + -size % PAGE_SIZE})"))
+    errors.sort(key=lambda e: e.offset)
+    return fields, errors
+
+
+def _walk(data, size, fields, errors):
+    pos = o.FIRST_RECORD_OFFSET
+    while True:
+        left = size - pos
+        if left < o.LABEL_SIZE_SIZE:
+            if left and data[pos]:
+                _stop(errors, "truncated_record", pos, f"record label size cut by end of file: {left} of {o.LABEL_SIZE_SIZE} bytes")
+            return
+        (label_size,) = _label_size(data, pos)
+        if label_size == 0:
+            _check_zero_fill(data, pos, size, errors)
+            return
+        label_off = pos + o.LABEL_OFFSET
+        _need(errors, label_off, label_size, size, "label")
+        raw = bytes(data[label_off:label_off + label_size])
+        try:
+            label = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            errors.append(FormatError("bad_label_utf8", label_off + e.start,
+                                      f"label byte 0x{raw[e.start]:02x} is not well-formed UTF-8 ({e.reason})"))
+            label = raw.decode("utf-8", "replace")
+        ts_off = pos + o.type_size_offset(label_size)
+        if ts_off + o.TYPE_SIZE_SIZE > size:
+            _stop(errors, "truncated_record", ts_off,
+                  f"type size of {label!r} cut by end of file: {size - ts_off} of {o.TYPE_SIZE_SIZE} bytes")
+        (type_size,) = _type_size(data, ts_off)
+        t_off = pos + o.type_offset(label_size)
+        _need(errors, t_off, type_size, size, f"type of {label!r}")
+        raw_type = bytes(data[t_off:t_off + type_size])
+        spec = lookup(raw_type.decode("ascii", "replace")) if raw_type.isascii() else None
+        if spec is None:
+            _stop(errors, "unknown_type", t_off, f"type signature {raw_type!r} of {label!r} is not in the type table")
+        wb_off = pos + o.write_buffer_offset(label_size, type_size)
+        if wb_off >= size:
+            _stop(errors, "truncated_record", wb_off, f"write buffer of {label!r} cut by end of file")
+        wb = data[wb_off]
+        if wb not in (0, 1, UNBUFFERED):
+            _stop(errors, "bad_write_buffer", wb_off,
+                  f"write buffer of {label!r} is 0x{wb:02x}; allowed: 0x00, 0x01, 0xff")
+        buffered = wb != UNBUFFERED
+        v_off = pos + o.value_offset(label_size, type_size)
+        area = o.value_area_size(spec.size, buffered)
+        _need(errors, v_off, area, size, f"value of {label!r} ({spec.code}, {'2 buffers' if buffered else '1 value'})")
+        fields.append(FieldLayout(label, spec.code, buffered, spec, pos, wb_off, v_off))
+        pos = v_off + area
+
+
+def _need(errors, offset, length, size, what):
+    if offset + length > size:
+        _stop(errors, "past_eof", offset,
+              f"{what} needs {length} bytes, {max(size - offset, 0)} left before end of file at {size}")
+
+
+def _stop(errors, code, offset, message):
+    errors.append(FormatError(code, offset, message))
+    raise _Stop
+
+
+def _check_zero_fill(data, pos, size, errors):
+    rest = bytes(data[pos:])
+    nonzero = len(rest) - len(rest.lstrip(b"\0"))
+    if nonzero < len(rest):
+        off = pos + nonzero
+        errors.append(FormatError("trailing_garbage", off,
+                                  f"byte 0x{rest[nonzero]:02x} after the terminating label size at {pos}; the zero fill must be all zeros"))
