@@ -45,7 +45,7 @@ class MmstatsError(Exception):
 
 
 class FormatError(MmstatsError):
-    """A file does not follow the format: ``path: offset N (0xN): code: message``."""
+    """A file does not follow the format: ``path: offset N: code: message (at 0xN)``."""
 
     def __init__(self, code: str, offset: int, message: str, path: str | None = None):
         if code not in CODES:
@@ -58,7 +58,8 @@ class FormatError(MmstatsError):
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path is not None else ""
-        return f"{where}offset {self.offset} (0x{self.offset:x}): {self.code}: {self.message}"
+        # "path: offset N: code: message" is the cross-language protocol; hex goes last.
+        return f"{where}offset {self.offset}: {self.code}: {self.message} (at 0x{self.offset:x})"
 
     def with_path(self, path: str) -> "FormatError":
         return FormatError(self.code, self.offset, self.message, path)

@@ -56,7 +56,7 @@ def test_first_error_has_code_and_offset(name, tmp_path):
     with pytest.raises(m.FormatError) as e:
         m.read(p)
     assert (e.value.code, e.value.offset, e.value.path) == (code, offset, str(p))
-    assert str(p) in str(e.value) and f"offset {offset} (0x{offset:x})" in str(e.value)
+    assert str(e.value).startswith(f"{p}: offset {offset}: {code}: ") and f"0x{offset:x}" in str(e.value)
 
 
 def test_every_code_has_a_case():
