@@ -1,0 +1,56 @@
+// Command mmstats-go-read prints the canonical JSON of one mmstats file.
+//
+//	mmstats-go-read [-max-size BYTES] FILE
+//
+// Exit 0 with the JSON on stdout; exit 1 when FILE breaks the format, with
+// "FILE: offset N: CODE: message" on stderr for the first problem (lowest
+// offset); exit 2 on a usage or I/O error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"mmstats.dev/readers/go/mmstats"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mmstats-go-read", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	maxSize := fs.Int64("max-size", mmstats.DefaultMaxSize, "refuse files larger than this many `bytes` (file_too_large)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mmstats-go-read [-max-size BYTES] FILE")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	path := fs.Arg(0)
+	fields, err := mmstats.Read(path, *maxSize)
+	var fe *mmstats.FormatError
+	if errors.As(err, &fe) {
+		fmt.Fprintln(stderr, fe.Error())
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mmstats-go-read: %v\n", err)
+		return 2
+	}
+	out := append(mmstats.AppendCanonical(nil, path, fields), '\n')
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintf(stderr, "mmstats-go-read: %v\n", err)
+		return 2
+	}
+	return 0
+}

@@ -1,0 +1,3 @@
+module mmstats.dev/readers/go
+
+go 1.22

@@ -1,0 +1,54 @@
+package mmstats
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Error codes of the format (spec/v1.md, "Error codes"; mmstats_format/errors.py).
+// Every implementation reports the same code at the same byte offset.
+const (
+	CodeNotReady        = "not_ready"        // empty file or version byte 0x00; offset 0
+	CodeBadVersion      = "bad_version"      // version byte unknown; offset 0
+	CodeTruncatedRecord = "truncated_record" // file ends inside label size, type size or write buffer; first byte of that field
+	CodePastEOF         = "past_eof"         // label, type or value area runs past the end; first byte of that area
+	CodeBadLabelUTF8    = "bad_label_utf8"   // label not well-formed UTF-8; first byte of the ill-formed sequence
+	CodeUnknownType     = "unknown_type"     // type signature not in the table; first byte of the signature
+	CodeBadWriteBuffer  = "bad_write_buffer" // write-buffer byte not 0x00, 0x01 or 0xff; that byte
+	CodeTrailingGarbage = "trailing_garbage" // non-zero byte after the terminator; that byte
+	CodeBadFileSize     = "bad_file_size"    // size not a positive multiple of the page size; the size
+	CodeFileTooLarge    = "file_too_large"   // larger than the reader's limit; the limit
+)
+
+// Codes lists the whole vocabulary, in the order of the spec's table.
+var Codes = []string{
+	CodeNotReady, CodeBadVersion, CodeTruncatedRecord, CodePastEOF, CodeBadLabelUTF8,
+	CodeUnknownType, CodeBadWriteBuffer, CodeTrailingGarbage, CodeBadFileSize, CodeFileTooLarge,
+}
+
+// FormatError is one way a file breaks the format: what (Code), where (Offset) and why.
+type FormatError struct {
+	Code    string
+	Offset  int64
+	Message string
+	Path    string // empty when the bytes did not come from a file
+}
+
+// Error renders the line of the command-line protocol: "PATH: offset N: CODE: message".
+func (e *FormatError) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("offset %d: %s: %s", e.Offset, e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s: offset %d: %s: %s", e.Path, e.Offset, e.Code, e.Message)
+}
+
+// WithPath returns a copy of e that names path.
+func (e FormatError) WithPath(path string) *FormatError {
+	e.Path = path
+	return &e
+}
+
+func sortByOffset(errs []FormatError) {
+	// Stable: two problems at one offset keep the order the walk found them in.
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Offset < errs[j].Offset })
+}
