@@ -1,0 +1,240 @@
+"""pollstats: watch fields of many mmstats files, one row every DELAY seconds (like vmstat).
+
+    pollstats [-p PREFIX] [-c COUNT] [-d DELAY] [-n HEADERS] [-f FILTER...] FIELDS PATH...
+
+FIELDS is a comma-separated list of labels; with -p PREFIX each is looked up
+as PREFIX.FIELD (no dot is added when PREFIX already ends with one; PREFIXFIELD
+is tried too). Every row sums each field over all matching files. Counters
+(buffered ``Q`` fields) are shown as the change since the previous row; a file
+seen for the first time contributes its whole value, so the first row shows
+totals. PATH may be a file, a directory or a (quoted) glob: directories and
+globs are expanded again for every row, so files that appear are picked up and
+files that disappear are dropped.
+
+-f LABEL=VALUE keeps only files whose field LABEL shows VALUE (repeatable,
+all must hold), e.g. ``-f sys.pid=1234``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from mmstats_format import FormatError, StatsReader
+from mmstats_format.canonical import json_value
+
+from ._files import expand, problem_line
+from ._output import run_cli, show, use_colour
+
+__all__ = ["main", "Poller", "label_candidates"]
+
+_Q_MODULUS = 1 << 64
+_MIXED = object()  # a string column whose files disagree
+
+
+def label_candidates(prefix: str, name: str) -> list[str]:
+    """Labels that FIELD ``name`` may stand for under ``prefix``, best first."""
+    if not prefix:
+        return [name]
+    if prefix.endswith("."):
+        return [prefix + name, name]
+    return [f"{prefix}.{name}", prefix + name, name]
+
+
+class _FileState:
+    """What pollstats remembers about one path between rows."""
+
+    __slots__ = ("reader", "layout", "columns", "filters_ok", "previous", "complained")
+
+    def __init__(self, path):
+        self.reader = StatsReader(path)
+        self.layout = None
+        self.columns = []       # per column: (index, is_counter) or None
+        self.filters_ok = True
+        self.previous = None    # counter values of the last row, by field index
+        self.complained = None  # the last problem reported, so it is reported once
+
+
+class Poller:
+    """Reads the fields of every file named by ``paths`` and sums them per row."""
+
+    def __init__(self, paths, names, prefix="", filters=(), warn=None):
+        self.paths = list(paths)
+        self.names = list(names)
+        self.prefix = prefix
+        self.filters = list(filters)   # (label, wanted text)
+        self.warn = warn or (lambda line: print(line, file=sys.stderr))
+        self.files: dict[str, _FileState] = {}
+
+    def _find(self, index: dict, name: str):
+        for label in label_candidates(self.prefix, name):
+            if label in index:
+                return index[label]
+        return None
+
+    def _compile(self, state: _FileState, values):
+        """Column positions in a newly seen layout (a new file, or a new file at the same path)."""
+        fields = state.reader.layout.fields
+        index = {}
+        for i, f in enumerate(fields):
+            index.setdefault(f.label, i)
+        state.columns = []
+        for name in self.names:
+            i = self._find(index, name)
+            state.columns.append(None if i is None else (i, fields[i].buffered and fields[i].type == "Q"))
+        state.filters_ok = True
+        for label, wanted in self.filters:
+            i = self._find(index, label)
+            if i is None or show(values[i]) != wanted:
+                state.filters_ok = False
+        state.layout = state.reader.layout
+        state.previous = None
+
+    def _read(self, path, state):
+        try:
+            values = state.reader.read()
+        except FileNotFoundError:
+            return None  # the writer is gone: drop the file quietly
+        except (FormatError, OSError) as e:
+            code = getattr(e, "code", None) or type(e).__name__
+            if code != "not_ready" and state.complained != code:
+                self.warn(problem_line(path, e))
+            state.complained = code
+            return None
+        state.complained = None
+        return values
+
+    def row(self) -> tuple[list, int]:
+        """(one value per column, number of files that contributed). A column no file has is None."""
+        paths, _ = expand(self.paths)
+        present = dict.fromkeys(paths)
+        for gone in [p for p in self.files if p not in present]:
+            self.files.pop(gone).reader.close()
+        sums = [None] * len(self.names)
+        counted = 0
+        for path in present:
+            state = self.files.get(path)
+            if state is None:
+                state = self.files[path] = _FileState(path)
+            values = self._read(path, state)
+            if values is None:
+                continue
+            if state.layout is not state.reader.layout:
+                self._compile(state, values)
+            if not state.filters_ok:
+                continue
+            counted += 1
+            previous, state.previous = state.previous, {}
+            for col, where in enumerate(state.columns):
+                if where is None:
+                    continue
+                i, is_counter = where
+                v = values[i]
+                if is_counter:
+                    state.previous[i] = v
+                    if previous is not None:
+                        v = (v - previous[i]) % _Q_MODULUS
+                sums[col] = _add(sums[col], v)
+        return sums, counted
+
+    def close(self):
+        for state in self.files.values():
+            state.reader.close()
+        self.files.clear()
+
+
+def _add(total, v):
+    if isinstance(v, str):
+        if total is None:
+            return v
+        return total if total == v else _MIXED
+    if total is _MIXED or isinstance(total, str):
+        return _MIXED
+    v = int(v) if isinstance(v, bool) else v
+    return v if total is None else total + v
+
+
+def cell(v) -> str:
+    if v is None:
+        return "-"
+    if v is _MIXED:
+        return "(mixed)"
+    if isinstance(v, float) and v == v and v not in (float("inf"), float("-inf")):
+        text = f"{v:.3f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return show(v)
+
+
+def _parse_filter(text: str):
+    label, sep, wanted = text.partition("=")
+    if not sep or not label:
+        raise argparse.ArgumentTypeError(f"filter {text!r} is not LABEL=VALUE")
+    return label, wanted
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pollstats", description="Poll fields of mmstats files, one row per DELAY seconds.",
+        epilog="Counters (buffered Q fields) show the change since the previous row; other fields the sum "
+               "over all files. Quote a glob so it is expanded again for every row.")
+    p.add_argument("-p", "--prefix", default="", help="prefix joined to every FIELD (with a dot unless it ends in one)")
+    p.add_argument("-c", "--count", type=int, default=0, help="stop after COUNT rows (default: run until interrupted)")
+    p.add_argument("-d", "--delay", type=float, default=1.0, help="seconds between rows (default 1)")
+    p.add_argument("-n", "--headers", type=int, default=20, metavar="HEADERS",
+                   help="repeat the header every HEADERS rows (0: only once; default 20)")
+    p.add_argument("-f", "--filter", action="append", default=[], type=_parse_filter, metavar="FILTER",
+                   help="LABEL=VALUE: only files whose field LABEL shows VALUE (repeatable)")
+    p.add_argument("--json", action="store_true", help="one JSON object per row")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the header (auto: only on a terminal without NO_COLOR)")
+    p.add_argument("fields", metavar="FIELDS", help="comma-separated field names")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or glob pattern")
+    return p
+
+
+def _body(argv) -> int:
+    p = _parser()
+    args = p.parse_args(argv)
+    names = [n for n in args.fields.split(",") if n]
+    if not names:
+        p.error("FIELDS names no field")
+    if args.delay < 0 or args.count < 0 or args.headers < 0:
+        p.error("COUNT, DELAY and HEADERS must not be negative")
+    out = sys.stdout
+    widths = [max(len(show(n)), 8) for n in names]
+    bold, plain = ("\x1b[1;4m", "\x1b[0m") if use_colour(out, args.color) else ("", "")
+    header = bold + "  ".join(f"{show(n):>{w}}" for n, w in zip(names, widths)) + plain
+    poller = Poller(args.paths, names, args.prefix, args.filter)
+    rows = 0
+    start = time.monotonic()
+    try:
+        while True:
+            sums, counted = poller.row()
+            if args.json:
+                out.write(json.dumps({"time": time.time(), "files": counted,
+                                      "values": {n: (None if v is _MIXED else json_value(v))
+                                                 for n, v in zip(names, sums)}},
+                                     ensure_ascii=False, allow_nan=False) + "\n")
+            else:
+                if rows == 0 or (args.headers and rows % args.headers == 0):
+                    out.write(header + "\n")
+                out.write("  ".join(f"{cell(v):>{w}}" for v, w in zip(sums, widths)) + "\n")
+            out.flush()
+            rows += 1
+            if args.count and rows >= args.count:
+                return 0
+            # Sleep to the next tick of a fixed schedule, so rows do not drift.
+            time.sleep(max(0.0, start + rows * args.delay - time.monotonic()))
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C is the normal way to stop
+    finally:
+        poller.close()
+
+
+def main(argv=None) -> int:
+    return run_cli(_body, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
