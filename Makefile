@@ -1,0 +1,43 @@
+# One entry point for every language. `make demo` runs the main job, `make test` passes all tests.
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+export GOTOOLCHAIN := local
+export GOFLAGS := -mod=mod
+
+.PHONY: setup demo test test-python test-c test-go test-conformance check-generated clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(VENV)/bin/mmstats demo --seconds 5
+
+test: test-c test-go test-python check-generated test-conformance
+	@echo "make test: all suites passed"
+
+test-python: setup
+	$(VPY) -m pytest -q
+
+test-c:
+	$(MAKE) -C writers/c test
+
+test-go:
+	cd readers/go && go vet ./... && go test ./...
+
+# Generated files must be current: the spec's tables and the conformance corpus.
+check-generated: setup
+	$(VPY) -m mmstats_format.spec_tables --check
+	$(VPY) -m mmstats_conformance generate --check
+
+# Every registered implementation against the corpus, and every writer x every reader.
+test-conformance: setup
+	$(VPY) -m mmstats_conformance matrix
+
+clean:
+	$(MAKE) -C writers/c clean
+	rm -rf $(VENV) readers/go/bin
