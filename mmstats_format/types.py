@@ -8,7 +8,8 @@ String types are ``<N>s``: N bytes of NUL-padded UTF-8.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import construct as c
 
@@ -25,17 +26,15 @@ class TypeSpec:
     meaning: str
     canonical: str     # how the canonical JSON shows it
 
-    @property
-    def size(self) -> int:
-        """Bytes of one value (one buffer)."""
-        return self.element.sizeof()
+    # Read off the element once: construct's sizeof() is far too slow for per-field use.
+    size: int = field(init=False)         # bytes of one value (one buffer)
+    struct_char: str = field(init=False)  # little-endian struct code of one value, e.g. "Q" or "16s"
 
-    @property
-    def struct_char(self) -> str:
-        """Little-endian struct code of one value, e.g. "Q" or "16s"."""
-        if self.kind == "string":
-            return f"{self.size}s"
-        return self.element.fmtstr.lstrip("<")
+    def __post_init__(self):
+        size = self.element.sizeof()
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "struct_char",
+                           f"{size}s" if self.kind == "string" else self.element.fmtstr.lstrip("<"))
 
     @property
     def bounds(self) -> tuple[int, int] | None:
@@ -78,6 +77,7 @@ def string_size(code: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+@lru_cache(maxsize=4096)
 def lookup(code: str) -> TypeSpec | None:
     """The TypeSpec of a stored signature, or None when the code is unknown."""
     spec = NUMERIC_TYPES.get(code)
