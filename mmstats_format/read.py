@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .decode import field_value
 from .errors import FormatError
@@ -14,8 +14,9 @@ __all__ = ["Field", "DEFAULT_MAX_SIZE", "read", "read_bytes", "decode_bytes"]
 DEFAULT_MAX_SIZE = 256 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
+    """One field as a reader returns it."""
+
     label: str
     type: str
     buffered: bool

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from . import offsets as o
 from .errors import FormatError
-from .schema import FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
+from .schema import BUFFER_COUNT, FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
 from .types import TypeSpec, lookup
 
 __all__ = ["FieldLayout", "scan"]
@@ -65,6 +65,7 @@ def scan(data) -> tuple[list[FieldLayout], list[FormatError]]:
 
 
 def _walk(data, size, fields, errors):
+    # Each offset is the previous field's offset plus its size (offsets.py; tests prove the two agree).
     pos = o.FIRST_RECORD_OFFSET
     while True:
         left = size - pos
@@ -77,7 +78,8 @@ def _walk(data, size, fields, errors):
             _check_zero_fill(data, pos, size, errors)
             return
         label_off = pos + o.LABEL_OFFSET
-        _need(errors, label_off, label_size, size, "label")
+        if label_off + label_size > size:
+            _need(errors, label_off, label_size, size, "label")
         raw = bytes(data[label_off:label_off + label_size])
         try:
             label = raw.decode("utf-8")
@@ -85,28 +87,32 @@ def _walk(data, size, fields, errors):
             errors.append(FormatError("bad_label_utf8", label_off + e.start,
                                       f"label byte 0x{raw[e.start]:02x} is not well-formed UTF-8 ({e.reason})"))
             label = raw.decode("utf-8", "replace")
-        ts_off = pos + o.type_size_offset(label_size)
+        ts_off = label_off + label_size
         if ts_off + o.TYPE_SIZE_SIZE > size:
             _stop(errors, "truncated_record", ts_off,
                   f"type size of {label!r} cut by end of file: {size - ts_off} of {o.TYPE_SIZE_SIZE} bytes")
         (type_size,) = _type_size(data, ts_off)
-        t_off = pos + o.type_offset(label_size)
-        _need(errors, t_off, type_size, size, f"type of {label!r}")
+        t_off = ts_off + o.TYPE_SIZE_SIZE
+        if t_off + type_size > size:
+            _need(errors, t_off, type_size, size, f"type of {label!r}")
         raw_type = bytes(data[t_off:t_off + type_size])
-        spec = lookup(raw_type.decode("ascii", "replace")) if raw_type.isascii() else None
+        spec = lookup(raw_type.decode("ascii")) if raw_type.isascii() else None
         if spec is None:
             _stop(errors, "unknown_type", t_off, f"type signature {raw_type!r} of {label!r} is not in the type table")
-        wb_off = pos + o.write_buffer_offset(label_size, type_size)
+        wb_off = t_off + type_size
         if wb_off >= size:
             _stop(errors, "truncated_record", wb_off, f"write buffer of {label!r} cut by end of file")
         wb = data[wb_off]
-        if wb not in (0, 1, UNBUFFERED):
+        if wb == UNBUFFERED:
+            buffered, area = False, spec.size
+        elif wb <= 1:
+            buffered, area = True, spec.size * BUFFER_COUNT
+        else:
             _stop(errors, "bad_write_buffer", wb_off,
                   f"write buffer of {label!r} is 0x{wb:02x}; allowed: 0x00, 0x01, 0xff")
-        buffered = wb != UNBUFFERED
-        v_off = pos + o.value_offset(label_size, type_size)
-        area = o.value_area_size(spec.size, buffered)
-        _need(errors, v_off, area, size, f"value of {label!r} ({spec.code}, {'2 buffers' if buffered else '1 value'})")
+        v_off = wb_off + o.WRITE_BUFFER_SIZE
+        if v_off + area > size:
+            _need(errors, v_off, area, size, f"value of {label!r} ({spec.code}, {'2 buffers' if buffered else '1 value'})")
         fields.append(FieldLayout(label, spec.code, buffered, spec, pos, wb_off, v_off))
         pos = v_off + area
 
