@@ -34,12 +34,14 @@ type FormatError struct {
 	Path    string // empty when the bytes did not come from a file
 }
 
-// Error renders the line of the command-line protocol: "PATH: offset N: CODE: message".
+// Error renders the line of the command-line protocol,
+// "PATH: offset N: CODE: message (at 0xN)", hex last as mmstats_format does.
 func (e *FormatError) Error() string {
-	if e.Path == "" {
-		return fmt.Sprintf("offset %d: %s: %s", e.Offset, e.Code, e.Message)
+	where := ""
+	if e.Path != "" {
+		where = e.Path + ": "
 	}
-	return fmt.Sprintf("%s: offset %d: %s: %s", e.Path, e.Offset, e.Code, e.Message)
+	return fmt.Sprintf("%soffset %d: %s: %s (at 0x%x)", where, e.Offset, e.Code, e.Message, e.Offset)
 }
 
 // WithPath returns a copy of e that names path.
