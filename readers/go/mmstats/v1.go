@@ -73,14 +73,10 @@ func LookupV1(raw []byte) (TypeSpec, bool) {
 
 func walkV1(data []byte, sc *scanState) {
 	size := len(data)
-	// need reports past_eof when length bytes from offset do not fit.
-	need := func(offset, length int, what string) bool {
-		if offset+length <= size {
-			return true
-		}
+	// pastEOF reports that length bytes from offset do not fit.
+	pastEOF := func(offset, length int, what string) {
 		sc.add(CodePastEOF, offset, "%s needs %d bytes, %d left before end of file at %d",
 			what, length, max(size-offset, 0), size)
-		return false
 	}
 	pos := v1FirstRecord
 	for {
@@ -98,7 +94,8 @@ func walkV1(data []byte, sc *scanState) {
 			return
 		}
 		labelOff := pos + v1LabelOffset
-		if !need(labelOff, labelSize, "label") {
+		if labelOff+labelSize > size {
+			pastEOF(labelOff, labelSize, "label")
 			return
 		}
 		rawLabel := data[labelOff : labelOff+labelSize]
@@ -116,7 +113,8 @@ func walkV1(data []byte, sc *scanState) {
 		}
 		typeSize := int(binary.LittleEndian.Uint16(data[tsOff:]))
 		tOff := pos + v1TypeOffset(labelSize)
-		if !need(tOff, typeSize, fmt.Sprintf("type of %q", label)) {
+		if tOff+typeSize > size {
+			pastEOF(tOff, typeSize, fmt.Sprintf("type of %q", label))
 			return
 		}
 		rawType := data[tOff : tOff+typeSize]
@@ -141,7 +139,8 @@ func walkV1(data []byte, sc *scanState) {
 		if buffered {
 			area, what = v1BufferCount*spec.Size, "2 buffers"
 		}
-		if !need(vOff, area, fmt.Sprintf("value of %q (%s, %s)", label, spec.Code, what)) {
+		if vOff+area > size {
+			pastEOF(vOff, area, fmt.Sprintf("value of %q (%s, %s)", label, spec.Code, what))
 			return
 		}
 		sc.fields = append(sc.fields, FieldLayout{

@@ -1,0 +1,47 @@
+package mmstats
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func benchFile(b *testing.B, name string) []byte {
+	data, err := os.ReadFile(filepath.Join(interopDir(b), name))
+	if err != nil {
+		b.Skip(err)
+	}
+	return data
+}
+
+// BenchmarkScan: one walk of the 206-field file.
+func BenchmarkScan(b *testing.B) {
+	data := benchFile(b, "many-fields.mmstats")
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		Scan(data)
+	}
+}
+
+// BenchmarkDecode: walk plus every value.
+func BenchmarkDecode(b *testing.B) {
+	data := benchFile(b, "many-fields.mmstats")
+	for i := 0; i < b.N; i++ {
+		if _, err := Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompiledValues: the re-reader's per-poll cost for the same file.
+func BenchmarkCompiledValues(b *testing.B) {
+	data := benchFile(b, "many-fields.mmstats")
+	fields, _ := Scan(data)
+	c := Compile(data[0], fields)
+	var vals []Value
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		vals, _ = c.Values(data, vals)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(fields)), "ns/field")
+}
