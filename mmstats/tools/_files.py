@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 import tempfile
 
 from mmstats_format import FormatError
@@ -26,33 +27,45 @@ def has_magic(arg: str) -> bool:
     return glob.has_magic(arg)
 
 
+def _regular(path: str) -> bool:
+    """A regular file (after symlinks): opening a FIFO or device would block or read forever."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _dir_files(directory: str) -> list[str]:
-    return sorted(p for p in glob.glob(os.path.join(glob.escape(directory), DEFAULT_PATTERN))
-                  if not os.path.isdir(p))
+    return sorted(p for p in glob.glob(os.path.join(glob.escape(directory), DEFAULT_PATTERN)) if _regular(p))
 
 
 def expand(args, default_dir: str | None = None) -> tuple[list[str], list[str]]:
-    """(files, unmatched): the files ``args`` name, in argument order, and the
-    arguments that named nothing. No arguments means every ``*.mmstats`` file of
-    the stats directory. A file named twice is listed twice (like ``cat f f``).
+    """(files, problems): the regular files ``args`` name, in argument order,
+    and one stderr line per argument that named nothing usable. No arguments
+    means every ``*.mmstats`` file of the stats directory. A file named twice
+    is listed twice (like ``cat f f``).
     """
     if not args:
         return _dir_files(default_dir or stats_dir()), []
     files: list[str] = []
-    unmatched: list[str] = []
+    problems: list[str] = []
     for arg in args:
         if os.path.isdir(arg):
             files.extend(_dir_files(arg))
         elif os.path.lexists(arg):
-            files.append(arg)
+            if _regular(arg):
+                files.append(arg)
+            else:
+                problems.append(f"{arg}: unreadable: not a regular file" if os.path.exists(arg)
+                                else f"{arg}: missing: dangling symlink")
         elif has_magic(arg):
-            found = sorted(p for p in glob.glob(arg, recursive=True) if not os.path.isdir(p))
+            found = sorted(p for p in glob.glob(arg, recursive=True) if _regular(p))
             if not found:
-                unmatched.append(arg)
+                problems.append(f"{arg}: missing: no file matches")
             files.extend(found)
         else:
-            unmatched.append(arg)
-    return files, unmatched
+            problems.append(f"{arg}: missing: no such file or directory")
+    return files, problems
 
 
 def problem_line(path: str, exc: BaseException) -> str:
@@ -62,7 +75,7 @@ def problem_line(path: str, exc: BaseException) -> str:
     I/O errors have no offset and say ``missing`` or ``unreadable``.
     """
     if isinstance(exc, FormatError):
-        return f"{path}: offset {exc.offset}: {exc.code}: {exc.message}"
+        return str(exc.with_path(path))
     if isinstance(exc, FileNotFoundError):
         return f"{path}: missing: no such file (removed while being read?)"
     if isinstance(exc, OSError):

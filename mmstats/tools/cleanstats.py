@@ -111,8 +111,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _body(argv) -> int:
     args = _parser().parse_args(argv)
-    files, unmatched = expand(args.paths)
-    removed = kept = errors = 0
+    files, problems = expand(args.paths)
+    removed = kept = 0
+    errors = len(problems)
     remove_word = "would remove" if args.dry_run else "removed"
     summary_word = "to remove" if args.dry_run else "removed"
 
@@ -120,9 +121,8 @@ def _body(argv) -> int:
         if not args.quiet:
             print(f"{action:<12} {show(path)}: {why}", flush=True)
 
-    for arg in unmatched:
-        print(f"{arg}: missing: no such file, directory or match", file=sys.stderr)
-        errors += 1
+    for line in problems:
+        print(line, file=sys.stderr)
     for path in files:
         try:
             lst = os.lstat(path)

@@ -66,6 +66,7 @@ class Poller:
         self.filters = list(filters)   # (label, wanted text)
         self.warn = warn or (lambda line: print(line, file=sys.stderr))
         self.files: dict[str, _FileState] = {}
+        self._told: set[str] = set()  # argument problems already reported
 
     def _find(self, index: dict, name: str):
         for label in label_candidates(self.prefix, name):
@@ -107,7 +108,11 @@ class Poller:
 
     def row(self) -> tuple[list, int]:
         """(one value per column, number of files that contributed). A column no file has is None."""
-        paths, _ = expand(self.paths)
+        paths, problems = expand(self.paths)
+        for line in problems:
+            if line not in self._told:
+                self._told.add(line)
+                self.warn(line)
         present = dict.fromkeys(paths)
         for gone in [p for p in self.files if p not in present]:
             self.files.pop(gone).reader.close()

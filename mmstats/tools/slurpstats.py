@@ -43,11 +43,10 @@ def format_text(path: str, fields) -> str:
 
 def _body(argv) -> int:
     args = _parser().parse_args(argv)
-    files, unmatched = expand(args.paths)
-    failed = 0
-    for arg in unmatched:
-        print(f"{arg}: missing: no such file, directory or match", file=sys.stderr)
-        failed += 1
+    files, problems = expand(args.paths)
+    failed = len(problems)
+    for line in problems:
+        print(line, file=sys.stderr)
     out = sys.stdout
     first = True
     for path in files:

@@ -1,0 +1,154 @@
+"""The stats files mmash serves: confined to one directory, re-read with StatsReader.
+
+Glob patterns come from URLs, so they are checked before use: no "..", no
+absolute path, no NUL or backslash, and every match must be a regular file
+(not a symlink) whose real path lies inside the stats directory.
+"""
+from __future__ import annotations
+
+import glob
+import math
+import os
+import stat
+import threading
+from dataclasses import dataclass
+
+from mmstats_format import FormatError, StatsReader
+
+__all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
+
+MAX_PATTERN = 256
+_MAX_READERS = 4096
+
+
+class UnsafeGlob(ValueError):
+    """A glob from a request that could reach outside the stats directory."""
+
+
+def check_pattern(pattern: str) -> str:
+    if not pattern or len(pattern) > MAX_PATTERN:
+        raise UnsafeGlob(f"glob must have 1 to {MAX_PATTERN} characters")
+    if "\0" in pattern or "\\" in pattern:
+        raise UnsafeGlob("glob must not contain NUL or backslash")
+    if pattern.startswith("/") or os.path.isabs(pattern):
+        raise UnsafeGlob("glob must be relative to the stats directory")
+    if ".." in pattern:
+        raise UnsafeGlob('glob must not contain ".."')
+    return pattern
+
+
+@dataclass(frozen=True)
+class FileStats:
+    path: str
+    fields: list      # mmstats_format.scan.FieldLayout, file order
+    values: list
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    def pid(self):
+        for f, v in zip(self.fields, self.values):
+            if f.label == "sys.pid" or f.label.endswith(".sys.pid"):
+                return v
+        return None
+
+
+def is_counter(field) -> bool:
+    """Buffered unsigned 64-bit fields are what CounterField writes: monotonic counts."""
+    return field.buffered and field.type == "Q"
+
+
+def numeric(value) -> bool:
+    return isinstance(value, (int, float))  # bool is an int: true counts as 1
+
+
+class StatsDir:
+    """One stats directory; thread-safe (one StatsReader per file, used under a lock)."""
+
+    def __init__(self, directory: str, default_glob: str):
+        self.directory = os.path.abspath(directory)
+        self.default_glob = check_pattern(default_glob)
+        self._lock = threading.Lock()
+        self._readers: dict[str, StatsReader] = {}
+
+    def _real_dir(self) -> str:
+        return os.path.realpath(self.directory)
+
+    def files(self, pattern: str | None = None) -> list[str]:
+        """Regular files inside the directory matching ``pattern`` (checked: see module doc)."""
+        pattern = check_pattern(pattern or self.default_glob)
+        real_dir = self._real_dir()
+        out = []
+        for path in glob.glob(os.path.join(glob.escape(self.directory), pattern)):
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue  # symlinks (in or out), directories, devices, fifos
+            if os.path.commonpath([real_dir, os.path.realpath(path)]) != real_dir:
+                continue  # a symlinked directory on the way leads out
+            out.append(path)
+        return sorted(out)
+
+    def snapshot(self, pattern: str | None = None) -> tuple[list[FileStats], list[str]]:
+        """(what every readable matching file holds now, one problem line per file that was skipped)."""
+        paths = self.files(pattern)
+        stats, problems = [], []
+        with self._lock:
+            if len(self._readers) > _MAX_READERS:
+                self._close_all()
+            for path in paths:
+                reader = self._readers.get(path)
+                if reader is None:
+                    reader = self._readers[path] = StatsReader(path)
+                try:
+                    values = reader.read()
+                except (FormatError, OSError) as e:
+                    if isinstance(e, FileNotFoundError):
+                        self._readers.pop(path).close()
+                    elif not (isinstance(e, FormatError) and e.code == "not_ready"):
+                        problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
+                    continue
+                stats.append(FileStats(path, reader.layout.fields, values))
+        return stats, problems
+
+    def _close_all(self):
+        for r in self._readers.values():
+            r.close()
+        self._readers.clear()
+
+    def close(self):
+        with self._lock:
+            self._close_all()
+
+
+def _avg(values):
+    return sum(values) / len(values) if values else None
+
+
+def _nonzero(values):
+    return [v for v in values if v]
+
+
+AGGREGATORS = {
+    "avg": _avg,
+    "one": lambda values: values[0] if values else None,
+    "max": lambda values: max(values, default=None),
+    "min": lambda values: min(values, default=None),
+    "sum": sum,
+    "nonzero-min": lambda values: min(_nonzero(values), default=None),
+    "nonzero-avg": lambda values: _avg(_nonzero(values)),
+}
+
+
+def aggregate(name: str, values: list):
+    """AGGREGATORS[name] over ``values``; ``one`` takes anything, the others only numbers (else None)."""
+    if name != "one":
+        if not all(numeric(v) for v in values):
+            return None
+        values = [int(v) if isinstance(v, bool) else v for v in values]
+        if name in ("max", "min", "nonzero-min") and any(isinstance(v, float) and math.isnan(v) for v in values):
+            return math.nan  # max/min over NaN depend on order; say NaN instead
+    return AGGREGATORS[name](values)

@@ -1,0 +1,259 @@
+"""mmash's HTTP server: routes, headers, and the command line.
+
+    mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [-v]
+
+Routes (GET and HEAD):
+  /                    every label of every file, with links to live graphs
+  /live?prefix=&glob=  graphs of numeric fields, updated every second by fetch()
+  /live.json           what /live polls: sums per label, counters marked
+  /stats/              JSON list of all labels
+  /stats/<prefix>      JSON {label: [value per file]} of labels starting with <prefix>;
+                       ?exact=1 only the label itself, ?glob=PATTERN other files,
+                       ?aggr=avg|one|max|min|sum|nonzero-min|nonzero-avg one value per label
+  /files/<glob>        JSON {"files": [paths]} of the readable stats files matching <glob>
+  /metrics             Prometheus text exposition (see metrics.py)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from mmstats_format.canonical import json_value
+
+from .._files import DEFAULT_PATTERN, stats_dir
+from .._output import show
+from . import metrics, pages
+from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate, is_counter, numeric
+
+__all__ = ["main", "make_server", "Handler"]
+
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                               "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class HttpError(Exception):
+    def __init__(self, status: HTTPStatus, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def json_bytes(obj) -> bytes:
+    # <, > and & only occur inside JSON strings: escaping them keeps the body inert even if embedded in HTML.
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+
+
+def _host_name(host_header: str) -> str:
+    if host_header.startswith("["):
+        return host_header[1:host_header.find("]")]
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "mmash"
+    protocol_version = "HTTP/1.1"
+    stats: StatsDir          # set on the subclass by make_server
+    check_host = True
+    verbose = False
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        if self.verbose:
+            sys.stderr.write(f"mmash: {self.address_string()} {format % args}\n")
+
+    def do_HEAD(self):
+        self._serve(body=False)
+
+    def do_GET(self):
+        self._serve(body=True)
+
+    def _serve(self, body: bool):
+        try:
+            if self.check_host and _host_name(self.headers.get("Host", "")) not in LOOPBACK_NAMES:
+                raise HttpError(HTTPStatus.FORBIDDEN, "unexpected Host header: mmash answers only to a loopback name")
+            status, ctype, payload = self._route()
+        except HttpError as e:
+            status, ctype, payload = e.status, "text/plain; charset=utf-8", (e.message + "\n").encode()
+        except Exception:
+            sys.stderr.write("mmash: error serving " + repr(self.path) + "\n" + traceback.format_exc())
+            status, ctype, payload = (HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                                      b"internal error (see the server's log)\n")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(payload)
+
+    # -- routes ----------------------------------------------------------------------------------
+    def _route(self):
+        url = urlsplit(self.path)
+        path = url.path
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        html = "text/html; charset=utf-8"
+        if path == "/":
+            return HTTPStatus.OK, html, self._index(query).encode()
+        if path == "/live":
+            return HTTPStatus.OK, html, pages.live_page(self.stats.directory, self._glob(query)).encode()
+        if path == "/live.json":
+            return self._json(self._live(query))
+        if path == "/stats" or path == "/stats/":
+            files, _ = self._snapshot(query)
+            return self._json(sorted({f.label for fs in files for f in fs.fields}))
+        if path.startswith("/stats/"):
+            return self._json(self._stat(unquote(path[len("/stats/"):]), query))
+        if path == "/files" or path.startswith("/files/"):
+            pattern = unquote(path[len("/files/"):]) or self.stats.default_glob
+            files, _ = self._snapshot({"glob": pattern})
+            return self._json({"files": [fs.path for fs in files]})
+        if path == "/metrics":
+            files, _ = self._snapshot(query)
+            return HTTPStatus.OK, metrics.CONTENT_TYPE_LATEST, metrics.render(files, self.stats.directory)
+        if path in pages.ASSETS:
+            ctype, payload = pages.ASSETS[path]
+            return HTTPStatus.OK, ctype, payload
+        raise HttpError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
+
+    def _json(self, obj):
+        return HTTPStatus.OK, "application/json; charset=utf-8", json_bytes(obj)
+
+    def _glob(self, query) -> str:
+        return query.get("glob") or self.stats.default_glob
+
+    def _snapshot(self, query):
+        try:
+            return self.stats.snapshot(self._glob(query))
+        except UnsafeGlob as e:
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
+
+    def _stat(self, prefix: str, query) -> dict:
+        aggr = query.get("aggr")
+        if aggr and aggr not in AGGREGATORS:
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown aggr {aggr!r}; one of: {', '.join(AGGREGATORS)}")
+        exact = query.get("exact", "") not in ("", "0", "false", "no")
+        files, _ = self._snapshot(query)
+        found: dict[str, list] = {}
+        for fs in files:
+            for field, value in zip(fs.fields, fs.values):
+                if field.label == prefix if exact else field.label.startswith(prefix):
+                    found.setdefault(field.label, []).append(value)
+        if aggr:
+            return {label: json_value(aggregate(aggr, values)) for label, values in sorted(found.items())}
+        return {label: [json_value(v) for v in values] for label, values in sorted(found.items())}
+
+    def _live(self, query) -> dict:
+        prefix = query.get("prefix", "")
+        files, problems = self._snapshot(query)
+        sums: dict[str, list] = {}
+        for fs in files:
+            for field, value in zip(fs.fields, fs.values):
+                if numeric(value) and field.label.startswith(prefix):
+                    entry = sums.setdefault(field.label, [field.type, False, 0])
+                    entry[1] = entry[1] or is_counter(field)
+                    entry[2] += int(value) if isinstance(value, bool) else value
+        return {
+            "time": time.time(), "files": len(files), "problems": problems,
+            "fields": [{"label": label, "type": t, "counter": counter, "value": json_value(total),
+                        "text": show(total)} for label, (t, counter, total) in sorted(sums.items())],
+        }
+
+    def _index(self, query) -> str:
+        pattern = self._glob(query)
+        files, problems = self._snapshot(query)
+        by_label: dict[str, list] = {}
+        for fs in files:
+            for field, value in zip(fs.fields, fs.values):
+                by_label.setdefault(field.label, [field.type, []])[1].append(value)
+        rows = []
+        for label, (type_code, values) in sorted(by_label.items()):
+            if len(values) == 1:
+                text = show(values[0])
+            elif all(numeric(v) for v in values):
+                text = show(aggregate("sum", values))
+            else:
+                text = show(values[0]) if len(set(map(str, values))) == 1 else f"({len(set(map(str, values)))} values)"
+            rows.append((label, type_code, len(values), text))
+        return pages.index_page(self.stats.directory, pattern, rows, len(files), problems)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False):
+    stats = StatsDir(directory, pattern)
+    handler = type("BoundHandler", (Handler,), {
+        "stats": stats, "verbose": verbose,
+        # Behind a loopback address, refuse other Host names (DNS rebinding); elsewhere the user opted in.
+        "check_host": host in LOOPBACK_NAMES,
+    })
+    cls = _Server6 if ":" in host else _Server
+    return cls((host, port), handler), stats
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mmash", description="Web interface, JSON and Prometheus metrics for mmstats files.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
+    p.add_argument("--path", default=None, help="stats directory (default $MMSTATS_PATH or the temp directory)")
+    p.add_argument("--glob", default=DEFAULT_PATTERN, help=f"files to serve inside it (default {DEFAULT_PATTERN})")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
+    return p
+
+
+def _stop(signum, frame):
+    raise SystemExit(0)
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    directory = args.path or stats_dir()
+    if not os.path.isdir(directory):
+        print(f"mmash: {directory}: not a directory", file=sys.stderr)
+        return 2
+    try:
+        server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose)
+    except UnsafeGlob as e:
+        print(f"mmash: --glob {args.glob!r}: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"mmash: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    host, port = server.server_address[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"mmash: serving http://{shown}:{port}/ (files {args.glob} in {directory})", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        stats.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
