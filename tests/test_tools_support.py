@@ -122,3 +122,46 @@ class Writer:
 
     def __exit__(self, *exc):
         self.kill()
+
+
+class Lines:
+    """Lines of a running process's stdout, each waited for with a timeout (a thread feeds a queue)."""
+
+    def __init__(self, proc):
+        import queue
+        import threading
+        self.proc = proc
+        self._q = queue.Queue()
+
+        def pump():
+            for line in proc.stdout:
+                self._q.put(line)
+            self._q.put(None)
+        threading.Thread(target=pump, daemon=True).start()
+
+    def next(self, timeout=20.0) -> str:
+        import queue
+        try:
+            line = self._q.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no output within {timeout} s") from None
+        if line is None:
+            raise AssertionError(f"process ended (exit {self.proc.wait()})")
+        return line.rstrip("\n")
+
+
+def start_tool(name: str, *args, stats_dir=None, env=None, **kw) -> subprocess.Popen:
+    return subprocess.Popen(tool_command(name, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env or tool_env(stats_dir), cwd=kw.pop("cwd", REPO), **kw)
+
+
+def stop(proc: subprocess.Popen) -> str:
+    """End a tool started with start_tool (by its own pid) and return its stderr."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return err or ""
