@@ -1,0 +1,1 @@
+"""mmstats: publish metrics into memory-mapped files (the writer; models follow)."""

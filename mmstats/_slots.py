@@ -1,0 +1,56 @@
+"""Which slot implementation the writer uses: the C accelerator when it is
+built and not disabled with MMSTATS_PURE_PYTHON=1, else the pure-Python one.
+Both behave the same (mmstats/_pyslots.py is the reference).
+"""
+from __future__ import annotations
+
+import os
+
+from mmstats_format.types import lookup
+
+from . import _pyslots
+from ._pyslots import StringSlot
+
+__all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "make_slot", "implementations"]
+
+
+def _load_speedups():
+    if os.environ.get("MMSTATS_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+_speedups = _load_speedups()
+if _speedups is not None:
+    BufferedSlot, UnbufferedSlot = _speedups.BufferedSlot, _speedups.UnbufferedSlot
+    IMPLEMENTATION = "c"
+else:
+    BufferedSlot, UnbufferedSlot = _pyslots.BufferedSlot, _pyslots.UnbufferedSlot
+    IMPLEMENTATION = "python"
+
+
+def implementations() -> dict:
+    """Every importable implementation by name (for tests and the benchmark)."""
+    impls = {"python": (_pyslots.BufferedSlot, _pyslots.UnbufferedSlot)}
+    try:
+        from . import _speedups as c
+    except ImportError:
+        pass
+    else:
+        impls["c"] = (c.BufferedSlot, c.UnbufferedSlot)
+    return impls
+
+
+def make_slot(label: str, type: str, buffered: bool, impl=None):
+    """A new, unbound slot for one field; ``impl`` = (BufferedSlot, UnbufferedSlot) to force one."""
+    spec = lookup(type)
+    if spec is None:
+        raise ValueError(f"unknown type signature {type!r}")
+    if spec.kind == "string":
+        return StringSlot(label, type, buffered)
+    buffered_cls, unbuffered_cls = impl or (BufferedSlot, UnbufferedSlot)
+    return (buffered_cls if buffered else unbuffered_cls)(label, type)
