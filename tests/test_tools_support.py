@@ -72,7 +72,7 @@ class Writer:
     child with its pid and creation time.
     """
 
-    def __init__(self, path, fields, values=(), *, sys_fields=True, prefix="", user=None):
+    def __init__(self, path, fields, values=(), *, sys_fields=True, prefix="", user=None, wait=True):
         self.path = Path(path)
         fields = [list(f) for f in fields]
         if sys_fields:
@@ -82,6 +82,18 @@ class Writer:
         self.proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.path), spec],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      env=tool_env(), cwd=REPO, **kw)
+        if wait:
+            self.wait_ready()
+
+    @classmethod
+    def many(cls, *args_list) -> list:
+        """Start several writers at once (each a (path, fields[, values][, kwargs]) tuple), then wait for all."""
+        writers = [cls(*a[:3], **(a[3] if len(a) > 3 else {}), wait=False) for a in args_list]
+        for w in writers:
+            w.wait_ready()
+        return writers
+
+    def wait_ready(self):
         line = self.proc.stdout.readline()
         if line.strip() != "ready":
             self.proc.kill()

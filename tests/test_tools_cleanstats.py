@@ -1,0 +1,131 @@
+"""cleanstats, run as a subprocess on files left by real writer processes."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from test_tools_support import REPO, Writer, run_tool, tool_env
+
+NOBODY = 65534
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run processes as another user")
+
+
+def _lines(stdout):
+    """{file name: (decision, reason)} and the summary line."""
+    out, *_ = stdout.rsplit("cleanstats: ", 1) + [""]
+    decisions = {}
+    for line in out.splitlines():
+        decision, rest = line[:12].strip(), line[13:]
+        path, reason = rest.split(": ", 1)
+        decisions[os.path.basename(path)] = (decision, reason)
+    return decisions, "cleanstats: " + stdout.rsplit("cleanstats: ", 1)[1].strip()
+
+
+@pytest.fixture
+def left_behind(tmp_path):
+    """A stats directory as a machine has it: stale, live, half-made, foreign and odd files."""
+    d = tmp_path / "stats"
+    d.mkdir()
+    dead, nopid, live, outside = Writer.many(
+        (d / "dead.mmstats", [("web.stats.hits", "Q", True)], (), {"prefix": "web.stats."}),
+        (d / "nopid.mmstats", [("hits", "Q", True)], (), {"sys_fields": False}),
+        (d / "live.mmstats", [("hits", "Q", True)]),
+        (tmp_path / "outside.mmstats", [("x", "Q", True)]))
+    dead_pid = dead.pid
+    for w in (dead, nopid, outside):
+        w.kill()                                      # a crash: the file stays
+    (d / "creating.mmstats").write_bytes(bytes(4096))  # version byte 0: a writer is still creating it
+    (d / "junk.mmstats").write_bytes(b"\x01\xff\xff" + bytes(4093))  # a 65535-byte label in a 4096-byte file
+    (d / "link.mmstats").symlink_to(tmp_path / "outside.mmstats")
+    yield d, dead_pid, live
+    live.kill()
+
+
+def test_dry_run_gives_one_decision_per_file_with_its_reason_and_removes_nothing(left_behind):
+    d, dead_pid, live = left_behind
+    before = sorted(os.listdir(d))
+    r = run_tool("cleanstats", "--dry-run", d)
+    assert r.returncode == 0, r.stderr
+    decisions, summary = _lines(r.stdout)
+    assert decisions == {
+        "creating.mmstats": ("keep", "being created (not_ready)"),
+        "dead.mmstats": ("would remove", f"process {dead_pid} is gone (ESRCH)"),
+        "junk.mmstats": ("keep", "not a valid mmstats file: offset 3: past_eof"),
+        "link.mmstats": ("keep", "not a regular file"),
+        "live.mmstats": ("keep", f"process {live.pid} is alive"),
+        "nopid.mmstats": ("keep", "no sys.pid field"),
+    }
+    assert summary == "cleanstats: 6 files: 1 to remove, 5 kept, 0 errors"
+    assert sorted(os.listdir(d)) == before
+
+
+def test_removes_only_the_files_of_gone_processes(left_behind):
+    d, _, live = left_behind
+    r = run_tool("cleanstats", d)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(d)) == ["creating.mmstats", "junk.mmstats", "link.mmstats", "live.mmstats",
+                                     "nopid.mmstats"]
+    assert (d.parent / "outside.mmstats").exists()  # a symlink's target is never touched
+    assert r.stdout.splitlines()[-1] == "cleanstats: 6 files: 1 removed, 5 kept, 0 errors"
+    again = run_tool("cleanstats", d / "*.mmstats")
+    assert again.returncode == 0 and "0 removed, 5 kept" in again.stdout
+
+
+def test_a_pid_reused_by_a_process_started_after_the_file_is_stale(tmp_path):
+    with Writer(tmp_path / "old.mmstats", [("hits", "Q", True)]) as w:
+        w.set("sys.created", time.time() - 3600)     # the file says: made an hour before this process began
+        r = run_tool("cleanstats", tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert not w.path.exists()
+    assert f"pid {w.pid} is a process started at" in r.stdout and "(pid reused)" in r.stdout
+
+
+@as_root
+def test_a_live_pid_owned_by_another_user_than_the_file_is_stale(tmp_path):
+    sleeper = subprocess.Popen(["sleep", "60"], user=NOBODY)
+    try:
+        with Writer(tmp_path / "mine.mmstats", [("hits", "Q", True)]) as w:
+            w.set("sys.pid", sleeper.pid)            # the file is root's, the process nobody's
+            r = run_tool("cleanstats", tmp_path)
+            assert r.returncode == 0, r.stderr
+            assert not w.path.exists()
+        assert f"pid {sleeper.pid} is now a process of uid {NOBODY}, the file belongs to uid 0" in r.stdout
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@as_root
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) is needed to drop capabilities")
+def test_eperm_means_alive_and_a_permission_error_does_not_stop_the_run(tmp_path):
+    d = tmp_path / "theirs"
+    d.mkdir()
+    sleeper = subprocess.Popen(["sleep", "60"], user=NOBODY)   # started before the file: not a reused pid
+    w = None
+    try:
+        w = Writer(d / "alive.mmstats", [("hits", "Q", True)])
+        w.set("sys.pid", sleeper.pid)
+        os.chown(w.path, NOBODY, NOBODY)             # nobody's file, nobody's live process
+        for dead in Writer.many((d / "dead1.mmstats", [("hits", "Q", True)]), (d / "dead2.mmstats", [("hits", "Q", True)])):
+            dead.kill()
+        os.chown(d, NOBODY, NOBODY)                  # only nobody may remove files here
+        # Root without capabilities: kill(pid, 0) on nobody's process gives EPERM, unlink in d gives EACCES.
+        r = subprocess.run(["setpriv", "--bounding-set=-all", "--inh-caps=-all", sys.executable, "-m",
+                            "mmstats.tools.cleanstats", str(d)], capture_output=True, text=True, timeout=60,
+                           env=tool_env(), cwd=REPO)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        if w:
+            w.kill()
+    assert r.returncode == 1
+    decisions, summary = _lines(r.stdout)
+    assert decisions == {"alive.mmstats": ("keep", f"process {sleeper.pid} is alive (EPERM: another user's process)")}
+    errors = r.stderr.splitlines()
+    assert [e.split(": cannot remove: ")[0] for e in errors] == [str(d / "dead1.mmstats"), str(d / "dead2.mmstats")]
+    assert all("Permission denied" in e and "is gone (ESRCH)" in e for e in errors)
+    assert summary == "cleanstats: 3 files: 0 removed, 1 kept, 2 errors"
+    assert sorted(os.listdir(d)) == ["alive.mmstats", "dead1.mmstats", "dead2.mmstats"]
