@@ -29,7 +29,7 @@ from .scan import scan
 from .schema import BUFFER_COUNT, PAGE_SIZE
 
 __all__ = ["SPEC_PATH", "FIELD_NAMES", "DumpLine", "Example", "SpecExampleError",
-           "load", "examples", "field_starts", "check_annotations", "slug"]
+           "load", "examples", "field_starts", "check_annotations", "slug", "section_anchors"]
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "v1.md"
 
@@ -90,6 +90,20 @@ def slug(heading: str) -> str:
     text = re.sub(r"[`*_]", "", heading.strip().lower())
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
+
+
+def section_anchors(spec_path=SPEC_PATH) -> list[str]:
+    """GitHub anchors of every heading of the spec, in order (for links such as a manifest's ``spec``)."""
+    anchors, fence = [], None
+    for line in Path(spec_path).read_text(encoding="utf-8").splitlines():
+        m = _FENCE.match(line)
+        if m and (fence is None or line.startswith(fence)):
+            fence = m.group(1) if fence is None else None
+            continue
+        h = _HEADING.match(line) if fence is None else None
+        if h:
+            anchors.append(slug(h.group(2)))
+    return anchors
 
 
 def _blocks(path, lines):

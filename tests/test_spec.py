@@ -207,10 +207,41 @@ def test_opening_follows_the_rfc_conventions():
     assert "\nVersion: 1\n" in head and "Goal:" in head
     assert "BCP 14" in head and "RFC 2119" in head and "RFC 8174" in head
     for heading in ("Terminology", "Overview", "Writer protocol", "Reader protocol", "What version 1 cannot guarantee",
-                    "Canonical decoded form", "Errors", "Limitations", "Examples", "Compatibility",
-                    "Untested and implementation-defined behaviour", "Versioning"):
-        assert re.search(rf"^## \d+\. {heading}", TEXT, re.M), heading
+                    "File naming and lifecycle", "Default fields", "Canonical decoded form", "Errors", "Limitations",
+                    "Examples", "Compatibility with mmstats 0.8", "Untested and implementation-defined behaviour",
+                    "Versioning and changing this specification"):
+        assert re.search(rf"^## {re.escape(heading)}$", TEXT, re.M), heading
     assert (SPEC.parent / "CHANGELOG.md").is_file()
+
+
+def _anchors() -> list[str]:
+    anchors = spec_examples.section_anchors(SPEC)
+    body = re.sub(r"^```.*?^```", "", TEXT, flags=re.S | re.M)  # '#' lines in dumps are not headings
+    assert anchors == [spec_examples.slug(h) for h in re.findall(r"^#{1,6} (.*)$", body, re.M)]
+    return anchors
+
+
+def test_heading_anchors_are_unique_and_every_internal_link_resolves():
+    anchors = _anchors()
+    assert len(anchors) == len(set(anchors))
+    links = re.findall(r"\]\(#([^)]+)\)", TEXT)
+    assert len(links) > 20
+    assert sorted(set(links) - set(anchors)) == []
+
+
+def test_contents_lists_every_section_in_order():
+    toc = re.search(r"^## Contents\n\n(.*?)\n\n", TEXT, re.S | re.M).group(1)
+    listed = re.findall(r"^- \[(.*)\]\(#(.*)\)$", toc, re.M)
+    sections = [h for h in re.findall(r"^## (.*)$", TEXT, re.M) if h != "Contents"]
+    assert [title for title, _ in listed] == sections
+    assert all(spec_examples.slug(title) == anchor for title, anchor in listed)
+
+
+def test_conformance_anchors_exist_in_the_spec():
+    """The corpus manifest points into the spec by anchor; those anchors must be headings here."""
+    case = pytest.importorskip("mmstats_conformance.case")
+    anchors = set(_anchors())
+    assert sorted({a.lstrip("#") for a in case.ANCHORS.values()} - anchors) == []
 
 
 # --- checked prose tables ----------------------------------------------------------
@@ -264,6 +295,8 @@ def test_error_example_row(row):
     with pytest.raises(m.FormatError) as e:
         m.decode_bytes(data, "row.mmstats")
     assert (e.value.code, e.value.offset) == (code, int(offset))
+    # the fixed part of the message line (spec "Error messages")
+    assert re.match(rf"row\.mmstats: offset {offset}: {code}: \S", str(e.value))
 
 
 def test_error_examples_cover_every_code_found_in_a_file():
