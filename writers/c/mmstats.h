@@ -158,14 +158,27 @@ static inline void mmstats__store_le(unsigned char *p, uint64_t v, uint32_t size
 #endif
 }
 
-/* The buffer the writer writes now: value[wb] (value[0] when unbuffered). */
-static inline unsigned char *mmstats__target(const mmstats_slot *s)
+/* Store v (the low `size` bytes) into value[wb], then publish it: readers
+ * switch to it when the write buffer flips (release orders the value store
+ * before the flip). Unbuffered fields have one value and nothing to publish.
+ * Every slot member is read into a local first, so the map store (which may
+ * alias anything, being bytes) forces no reloads. */
+static inline void mmstats__store_release(mmstats_slot *s, uint64_t v)
 {
-    return s->value + (size_t)s->wb * s->size;
+    const uint32_t size = s->size;
+    const uint8_t wb = s->wb;
+    const uint8_t buffered = s->buffered;
+    unsigned char *const flag = s->write_buffer;
+    unsigned char *const dst = s->value + (wb ? size : 0);
+    s->bits = v;
+    mmstats__store_le(dst, v, size);
+    if (buffered) {
+        s->wb = (uint8_t)(wb ^ 1);
+        __atomic_store_n(flag, (unsigned char)(wb ^ 1), __ATOMIC_RELEASE);
+    }
 }
 
-/* Publish the value just stored: readers switch to it (release orders the
- * value store before the flip). Unbuffered fields have nothing to publish. */
+/* Flip only (after a value was stored into value[wb] by other means). */
 static inline void mmstats__publish_release(mmstats_slot *s)
 {
     if (s->buffered) {
@@ -174,12 +187,16 @@ static inline void mmstats__publish_release(mmstats_slot *s)
     }
 }
 
+/* The buffer the writer writes now: value[wb] (value[0] when unbuffered). */
+static inline unsigned char *mmstats__target(const mmstats_slot *s)
+{
+    return s->value + (s->wb ? s->size : 0);
+}
+
 /* Integer fields: store v modulo 2^bits (wraps, as 0.8 did). */
 static inline void mmstats_set_u64(mmstats_slot *s, uint64_t v)
 {
-    s->bits = v;
-    mmstats__store_le(mmstats__target(s), v, s->size);
-    mmstats__publish_release(s);
+    mmstats__store_release(s, v);
 }
 
 static inline void mmstats_set_i64(mmstats_slot *s, int64_t v)
