@@ -84,8 +84,8 @@ func interopFiles(t testing.TB) []string {
 }
 
 type codeAt struct {
-	Code   string
-	Offset int64
+	Code   string `json:"code"`
+	Offset int64  `json:"offset"`
 }
 
 func codesOf(errs []FormatError) []codeAt {
