@@ -17,10 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 _CHILD = r'''
 import json, os, sys, time
 path, spec = sys.argv[1], json.loads(sys.argv[2])
-try:
-    from mmstats.lowlevel import create_file
-except ImportError:  # DEV-ONLY until the writer lands; removed before the final commit
-    from devshim_lowlevel import create_file
+from mmstats.lowlevel import create_file
 f = create_file(path, [tuple(x) for x in spec["fields"]])
 for slot in f.slots:
     if slot.label.endswith("sys.pid"):
@@ -177,3 +174,26 @@ def stop(proc: subprocess.Popen) -> str:
         proc.kill()
         _, err = proc.communicate()
     return err or ""
+
+
+def start_mmash(stats_dir, *args):
+    """(process, port) of an mmash serving ``stats_dir`` on a free port of 127.0.0.1."""
+    import re
+    proc = start_tool("mmash", "--port", 0, "--path", stats_dir, *args)
+    line = proc.stdout.readline()
+    m = re.match(r"mmash: serving http://127\.0\.0\.1:(\d+)/ ", line)
+    if not m:
+        raise AssertionError(f"mmash did not start: {line!r} {stop(proc)}")
+    return proc, int(m.group(1))
+
+
+def http_get(port, path, host=None):
+    """(status, headers, body bytes) of GET http://127.0.0.1:port/path, never through a proxy."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request("GET", path, headers={"Host": host} if host else {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
