@@ -72,9 +72,13 @@ func Decode(data []byte) ([]Field, error) {
 	if len(errs) > 0 {
 		return nil, &errs[0]
 	}
+	return fieldsOf(data, layouts), nil
+}
+
+func fieldsOf(data []byte, layouts []FieldLayout) []Field {
 	fields := make([]Field, len(layouts))
 	for i, f := range layouts {
 		fields[i] = Field{Label: f.Label, Type: f.Type, Buffered: f.Buffered, Value: FieldValue(data, f)}
 	}
-	return fields, nil
+	return fields
 }

@@ -14,11 +14,28 @@ const DefaultMaxSize = 256 << 20
 // writer truncating it cannot fault the reader. A file over maxSize gives a
 // file_too_large FormatError (offset = the limit); I/O failures give the os error.
 func ReadBytes(path string, maxSize int64) ([]byte, error) {
+	f, data, err := openAndRead(path, maxSize)
+	if f != nil {
+		f.Close()
+	}
+	return data, err
+}
+
+// openAndRead reads the file whole and leaves it open (when err is nil) for re-reads.
+func openAndRead(path string, maxSize int64) (*os.File, []byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
+	data, err := readAll(f, path, maxSize)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, data, nil
+}
+
+func readAll(f *os.File, path string, maxSize int64) ([]byte, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -43,17 +60,22 @@ func ReadBytes(path string, maxSize int64) ([]byte, error) {
 
 // Read returns every field of the file at path, in file order. A file that
 // breaks the format gives a *FormatError naming path (the lowest-offset
-// problem); a file that cannot be read gives the os error.
+// problem); a file that cannot be read gives the os error. Buffered values
+// flipped by a writer during the read are read again (settleWriteBuffers).
 func Read(path string, maxSize int64) ([]Field, error) {
-	data, err := ReadBytes(path, maxSize)
+	f, data, err := openAndRead(path, maxSize)
 	if err != nil {
 		return nil, err
 	}
-	fields, err := Decode(data)
-	if fe, ok := err.(*FormatError); ok {
-		return nil, fe.WithPath(path)
+	defer f.Close()
+	layouts, errs := Scan(data)
+	if len(errs) > 0 {
+		return nil, errs[0].WithPath(path)
 	}
-	return fields, err
+	if _, err := settleWriteBuffers(f, data, layouts, nil); err != nil {
+		return nil, err.(*FormatError).WithPath(path)
+	}
+	return fieldsOf(data, layouts), nil
 }
 
 // Validate returns every problem of the file at path, sorted by offset

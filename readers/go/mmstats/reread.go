@@ -67,13 +67,15 @@ func (c *CompiledLayout) Values(buf []byte, dst []Value) ([]Value, error) {
 // StatsReader polls one path. The layout is parsed again only when the file
 // at the path is another one (other device/inode, or other size). Values are
 // read with ReadAt into a reused buffer, never through a map, so a writer
-// truncating its file cannot crash the reader.
+// truncating its file cannot crash the reader; buffered values flipped during
+// that read are read again (settleWriteBuffers).
 type StatsReader struct {
 	Path    string
 	MaxSize int64
 	file    *os.File
 	info    os.FileInfo // identity of the loaded file; nil when none
 	buf     []byte
+	scratch []byte // re-reads of the buffered records
 	layout  *CompiledLayout
 	values  []Value
 }
@@ -114,6 +116,10 @@ func (r *StatsReader) Read() ([]Value, error) {
 		}
 		return nil, &FormatError{Code: CodePastEOF, Offset: int64(n), Path: r.Path,
 			Message: fmt.Sprintf("file shrank to %d bytes while being read", n)}
+	}
+	if r.scratch, err = settleWriteBuffers(r.file, r.buf, r.layout.Fields, r.scratch); err != nil {
+		r.info = nil
+		return nil, err.(*FormatError).WithPath(r.Path)
 	}
 	if r.buf[0] != r.layout.Version {
 		r.info = nil
