@@ -112,18 +112,19 @@ def render_file() -> str:
 
 
 def render_record() -> str:
+    """Offsets are written as "constant + the variable sizes before", e.g. ``4 + `label_size```."""
     rows = []
     const, names = 0, []
     for sub in schema.Record.subcons:
-        inner = _unwrap(sub)
+        inner, length_from = _unwrap(sub), _length_field(sub)
         try:
-            size, size_text = sub.sizeof(), None
-        except (c.SizeofError, KeyError):
-            size, size_text = None, None
+            size = sub.sizeof()
+        except (c.SizeofError, KeyError):  # depends on other fields
+            size = None
         if size is not None:
             size_text, encoding = str(size), _int_name(sub)
-        elif _length_field(sub):
-            size_text = f"`{_length_field(sub)}`"
+        elif length_from:
+            size_text = f"`{length_from}`"
             enc = inner.encoding if isinstance(inner, c.StringEncoded) else "raw"
             encoding = {"utf-8": "UTF-8 bytes", "ascii": "ASCII bytes"}.get(enc, enc)
         elif isinstance(inner, c.IfThenElse):
@@ -135,8 +136,8 @@ def render_record() -> str:
         rows.append([_offset_text(const, [f"`{n}`" for n in names]), size_text, f"`{sub.name}`", encoding, _doc(sub)])
         if size is not None:
             const += size
-        elif _length_field(sub):
-            names.append(_length_field(sub))
+        elif length_from:
+            names.append(length_from)
     return _table(["offset in record", "size", "name", "encoding", "meaning"], rows)
 
 
