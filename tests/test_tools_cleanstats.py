@@ -84,15 +84,18 @@ def test_a_pid_reused_by_a_process_started_after_the_file_is_stale(tmp_path):
 
 
 @as_root
-def test_a_live_pid_owned_by_another_user_than_the_file_is_stale(tmp_path):
+def test_a_live_process_of_another_user_is_not_proof_of_reuse(tmp_path):
+    """spec: a daemon may drop privileges after creating its file, so the user is never a reason to remove."""
     sleeper = subprocess.Popen(["sleep", "60"], user=NOBODY)
     try:
-        with Writer(tmp_path / "mine.mmstats", [("hits", "Q", True)]) as w:
-            w.set("sys.pid", sleeper.pid)            # the file is root's, the process nobody's
+        with Writer(tmp_path / "daemon.mmstats", [("hits", "Q", True)]) as w:
+            w.set("sys.pid", sleeper.pid)            # the file is root's, the process now nobody's
             r = run_tool("cleanstats", tmp_path)
             assert r.returncode == 0, r.stderr
-            assert not w.path.exists()
-        assert f"pid {sleeper.pid} is now a process of uid {NOBODY}, the file belongs to uid 0" in r.stdout
+            assert w.path.exists()
+        decisions, _ = _lines(r.stdout)
+        assert decisions == {"daemon.mmstats": (
+            "keep", f"process {sleeper.pid} is alive; it runs as uid {NOBODY}, the file belongs to uid 0")}
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -107,8 +110,7 @@ def test_eperm_means_alive_and_a_permission_error_does_not_stop_the_run(tmp_path
     w = None
     try:
         w = Writer(d / "alive.mmstats", [("hits", "Q", True)])
-        w.set("sys.pid", sleeper.pid)
-        os.chown(w.path, NOBODY, NOBODY)             # nobody's file, nobody's live process
+        w.set("sys.pid", sleeper.pid)                # root's file, a process that now runs as nobody
         for dead in Writer.many((d / "dead1.mmstats", [("hits", "Q", True)]), (d / "dead2.mmstats", [("hits", "Q", True)])):
             dead.kill()
         os.chown(d, NOBODY, NOBODY)                  # only nobody may remove files here
@@ -123,7 +125,8 @@ def test_eperm_means_alive_and_a_permission_error_does_not_stop_the_run(tmp_path
             w.kill()
     assert r.returncode == 1
     decisions, summary = _lines(r.stdout)
-    assert decisions == {"alive.mmstats": ("keep", f"process {sleeper.pid} is alive (EPERM: another user's process)")}
+    assert decisions == {"alive.mmstats": ("keep", f"process {sleeper.pid} is alive (EPERM: another user's process);"
+                                                   f" it runs as uid {NOBODY}, the file belongs to uid 0")}
     errors = r.stderr.splitlines()
     assert [e.split(": cannot remove: ")[0] for e in errors] == [str(d / "dead1.mmstats"), str(d / "dead2.mmstats")]
     assert all("Permission denied" in e and "is gone (ESRCH)" in e for e in errors)

@@ -4,16 +4,18 @@
 
 PATH is a file, a directory (its *.mmstats files) or a glob; with none, every
 *.mmstats file of MMSTATS_PATH (or the temp directory). A file is removed only
-when it is proven stale:
+when it is proven stale (spec/v1.md, "Removing stale files"):
 
 - its ``sys.pid`` process does not exist (kill(pid, 0) fails with ESRCH), or
-- a process with that pid exists but is not the writer: it started after the
-  file's ``sys.created`` (the pid was reused), or none of its uids owns the file.
+- a process with that pid exists but started after the file's ``sys.created``
+  (the pid was reused).
 
 Everything else is kept: a file that is not a valid mmstats file (one still
 being created reads as not_ready), a file without sys.pid, a live writer
-(EPERM from kill counts as alive), anything that is not a regular file. One
-line per file says the decision and why, then a summary line. Errors (e.g. no
+(EPERM from kill counts as alive), anything that is not a regular file. The
+user a live process runs as is never a reason to remove its file (a daemon may
+drop privileges after creating it); a mismatch is only mentioned. One line per
+file says the decision and why, then a summary line. Errors (e.g. no
 permission to remove) are reported and the rest continue; the exit status is
 then 1.
 """
@@ -64,10 +66,6 @@ def judge(fields, file_uid: int, proc: str = "/proc") -> Verdict:
     state = _liveness.probe(pid)
     if state == "gone":
         return Verdict(True, f"process {pid} is gone (ESRCH)")
-    uids = _liveness.process_uids(pid, proc)
-    if uids is not None and file_uid not in uids:
-        return Verdict(True, f"pid {pid} is now a process of uid {min(uids)}, the file belongs to uid {file_uid}"
-                             " (pid reused)")
     prefix = pid_field.label[:-len("sys.pid")]
     created_field = next((f for f in fields if f.label == prefix + "sys.created"), None)
     created = created_field.value if created_field is not None else None
@@ -77,6 +75,10 @@ def judge(fields, file_uid: int, proc: str = "/proc") -> Verdict:
             return Verdict(True, f"pid {pid} is a process started at {started:.0f}, after the file was created"
                                  f" at {created:.0f} (pid reused)")
     how = " (EPERM: another user's process)" if state == "alive-eperm" else ""
+    uids = _liveness.process_uids(pid, proc)
+    if uids is not None and file_uid not in uids:
+        # Not proof of reuse: a writer may have changed its user after creating the file.
+        how += f"; it runs as uid {min(uids)}, the file belongs to uid {file_uid}"
     return Verdict(False, f"process {pid} is alive{how}")
 
 
