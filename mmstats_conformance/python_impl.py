@@ -1,0 +1,89 @@
+"""The Python implementation behind the conformance command-line protocol.
+
+    python -m mmstats_conformance.python_impl read FILE
+    python -m mmstats_conformance.python_impl validate FILE
+    python -m mmstats_conformance.python_impl write SCENARIO.json OUT.mmstats
+
+read: canonical JSON on stdout, exit 0; an invalid file: exit 1 and one
+`FILE: offset N: CODE: message` line on stderr. validate: exit 0 valid, 1
+invalid (one line per problem, by offset), 2 usage or I/O error. write: the
+scenario's fields through mmstats.lowlevel.create_file, each update one set().
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+USAGE = "usage: python -m mmstats_conformance.python_impl {read FILE | validate FILE | write SCENARIO OUT}"
+
+
+def _line(path, e) -> str:
+    return f"{path}: offset {e.offset}: {e.code}: {e.message}"
+
+
+def _read(path: str) -> int:
+    import mmstats_format as mf
+    try:
+        fields = mf.read(path)
+    except mf.FormatError as e:
+        print(_line(path, e), file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"{path}: cannot read: {e.strerror or e}", file=sys.stderr)
+        return 2
+    sys.stdout.write(mf.dumps(mf.to_canonical(path, fields)) + "\n")
+    return 0
+
+
+def _validate(path: str) -> int:
+    import mmstats_format as mf
+    try:
+        report = mf.validate(path)
+    except OSError as e:
+        print(f"{path}: cannot read: {e.strerror or e}", file=sys.stderr)
+        return 2
+    for e in report.errors:
+        print(_line(path, e), file=sys.stderr)
+    return 0 if report.valid else 1
+
+
+def _write(scenario_path: str, out: str) -> int:
+    try:
+        from mmstats.lowlevel import create_file
+    except ImportError as e:
+        print(f"python_impl write: the Python writer is not available: {e}", file=sys.stderr)
+        return 2
+    from .scenarios import decode_value
+
+    with open(scenario_path, encoding="utf-8") as f:
+        scenario = json.load(f)
+    fields = [(fd["label"], fd["type"], fd["buffered"]) for fd in scenario["fields"]]
+    types = {label: type for label, type, _ in fields}
+    try:
+        stats = create_file(out, fields)
+    except (OSError, ValueError, TypeError) as e:  # e.g. OUT exists: never overwrite it
+        print(f"{out}: cannot create: {e}", file=sys.stderr)
+        return 1
+    try:
+        for u in scenario["updates"]:
+            stats[u["field"]].set(decode_value(types[u["field"]], u["value"]))
+        stats.flush()
+    finally:
+        stats.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "read":
+        return _read(argv[1])
+    if len(argv) == 2 and argv[0] == "validate":
+        return _validate(argv[1])
+    if len(argv) == 3 and argv[0] == "write":
+        return _write(argv[1], argv[2])
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
