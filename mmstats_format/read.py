@@ -30,7 +30,11 @@ def read_bytes(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
         if size > max_size:
             raise FormatError("file_too_large", max_size,
                               f"file is {size} bytes, over the limit of {max_size}", os.fspath(path))
-        return f.read(max_size + 1)
+        data = f.read(max_size + 1)
+    if len(data) > max_size:
+        raise FormatError("file_too_large", max_size, f"file grew past the limit of {max_size} while being read",
+                          os.fspath(path))
+    return data
 
 
 def decode_bytes(data, path=None) -> list[Field]:
@@ -47,7 +51,4 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE) -> list[Field]:
     Raises FormatError (code, offset, path) for a file that breaks the format,
     OSError when it cannot be read.
     """
-    data = read_bytes(path, max_size)
-    if len(data) > max_size:
-        raise FormatError("file_too_large", max_size, f"file grew past the limit of {max_size}", os.fspath(path))
-    return decode_bytes(data, path)
+    return decode_bytes(read_bytes(path, max_size), path)
