@@ -140,49 +140,54 @@ static size_t desc_label_len(const mmstats_field_desc *d)
     return d->label_len ? d->label_len : strlen(d->label);
 }
 
-static const mmstats_field_desc *dup_sort_base;
+typedef struct label_ref {
+    const char *label;
+    size_t len;
+    size_t index;
+} label_ref;
 
 static int compare_labels(const void *a, const void *b)
 {
-    const mmstats_field_desc *x = &dup_sort_base[*(const size_t *)a];
-    const mmstats_field_desc *y = &dup_sort_base[*(const size_t *)b];
-    size_t lx = desc_label_len(x), ly = desc_label_len(y);
-    int c = memcmp(x->label, y->label, lx < ly ? lx : ly);
+    const label_ref *x = a, *y = b;
+    int c = memcmp(x->label, y->label, x->len < y->len ? x->len : y->len);
     if (c)
         return c;
-    if (lx != ly)
-        return lx < ly ? -1 : 1;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
     /* equal labels: keep file order so the message names the first one */
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+    return x->index < y->index ? -1 : 1;
 }
 
-/* 0, or -1 with *err naming two fields with the same label. */
+/* 0, or -1 with *err naming two fields with the same label. Sorting copies
+ * (no shared state), so threads may create their files at the same time. */
 static int check_unique_labels(const mmstats_field_desc *fields, size_t count, mmstats_error *err)
 {
-    size_t *order, i;
+    label_ref *refs;
+    size_t i;
     int rc = 0;
     if (count < 2)
         return 0;
-    order = malloc(count * sizeof *order);
-    if (!order) {
-        set_error(err, ENOMEM, "mmstats: out of memory checking %zu labels", count);
+    refs = malloc(count * sizeof *refs);
+    if (!refs) {
+        set_error(err, ENOMEM, "out of memory checking %zu labels", count);
         return -1;
     }
-    for (i = 0; i < count; i++)
-        order[i] = i;
-    dup_sort_base = fields; /* set-up only: not called concurrently in practice */
-    qsort(order, count, sizeof *order, compare_labels);
+    for (i = 0; i < count; i++) {
+        refs[i].label = fields[i].label;
+        refs[i].len = desc_label_len(&fields[i]);
+        refs[i].index = i;
+    }
+    qsort(refs, count, sizeof *refs, compare_labels);
     for (i = 1; i < count; i++) {
-        const mmstats_field_desc *a = &fields[order[i - 1]], *b = &fields[order[i]];
-        size_t la = desc_label_len(a);
-        if (la == desc_label_len(b) && memcmp(a->label, b->label, la) == 0) {
-            set_error(err, EINVAL, "field %zu: label \"%.*s\" is already used by field %zu",
-                      order[i], label_shown(a->label, la), a->label, order[i - 1]);
+        const label_ref *a = &refs[i - 1], *b = &refs[i];
+        if (a->len == b->len && memcmp(a->label, b->label, a->len) == 0) {
+            set_error(err, EINVAL, "field %zu: label \"%.*s\" is already used by field %zu", b->index,
+                      label_shown(a->label, a->len), a->label, a->index);
             rc = -1;
             break;
         }
     }
-    free(order);
+    free(refs);
     return rc;
 }
 
