@@ -239,8 +239,9 @@ class UnbufferedSlot(_NumberSlot):
 
 
 def _cast_code(spec) -> str:
-    """memoryview cast format of one value (native order; the host is little-endian)."""
-    return "B" if spec.kind == "bool" else spec.struct_char
+    """memoryview cast format of one value: the type code itself, whose native size
+    matches on the supported hosts (checked in __init__); "?" is a plain byte."""
+    return "B" if spec.kind == "bool" else spec.code
 
 
 class StringSlot:
@@ -325,3 +326,32 @@ class StringSlot:
 
     def incr(self, n=1, *, amount=None):
         raise TypeError(f"mmstats field {self.label!r} ({self.type}) cannot be incremented")
+
+
+class FieldAccess:
+    """Class attribute of a value field: reads and sets this thread's slot.
+
+    The slot lives in the model's per-thread dict under ``key``, a name no
+    attribute can have, so ``stats.ratio`` costs one local lookup.
+    """
+
+    __slots__ = ("name", "key", "field", "readonly")
+
+    def __init__(self, name: str, key: str, field, readonly: bool = False):
+        self.name, self.key, self.field, self.readonly = name, key, field, bool(readonly)
+
+    def __repr__(self):
+        return f"<FieldAccess {self.name!r} of {self.field!r}>"
+
+    def __get__(self, inst, owner=None):
+        if inst is None:
+            return self
+        return getattr(inst, self.key).get()
+
+    def __set__(self, inst, value):
+        if self.readonly:
+            raise AttributeError(f"mmstats field {self.name!r} is static (read-only)")
+        getattr(inst, self.key).set(value)
+
+    def __delete__(self, inst):
+        raise AttributeError(f"mmstats field {self.name!r} cannot be deleted")

@@ -100,6 +100,15 @@ class StatsFile:
         if self._mm is not None:
             self._unmap(bytearray(self._mm))
 
+    def _forget(self) -> None:
+        """Unmap without touching the slots (they were bound elsewhere already)."""
+        mm, self._mm = self._mm, None
+        if mm is not None:
+            try:
+                mm.close()
+            except BufferError:
+                pass
+
     def _unmap(self, scratch) -> None:
         mm, self._mm = self._mm, None
         if mm is None:
@@ -153,6 +162,15 @@ def open_new(path, fields, mode: int = 0o644, *, slots=None, impl=None) -> Stats
         unlink_if_same(path, ident)
         raise
     return StatsFile(path, mm, ident, slots)
+
+
+def bind_in_memory(fields, slots) -> bytearray:
+    """Bind ``slots`` to a private image of ``fields``: no file, updates go nowhere."""
+    specs = [_field_spec(f) for f in fields]
+    image = build_image(specs)
+    for slot, lay in zip(slots, _layouts(image, specs, "<memory>")):
+        slot._bind(image, lay.offset, lay.write_buffer_offset, lay.value_offset)
+    return image
 
 
 def _field_spec(f):

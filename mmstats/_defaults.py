@@ -1,0 +1,55 @@
+"""Where the MmStats default fields and the file names get their values.
+
+Looked up when each file is created (0.8 computed them once per process), so
+every thread's and every forked child's file carries its own sys.pid,
+sys.tid and sys.created. SOURCES is a table so tests can pin the values.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+import time
+
+__all__ = ["SOURCES", "value", "directory_template", "filename_template", "command_name", "expand",
+           "DEFAULT_FILENAME"]
+
+DEFAULT_FILENAME = "{CMD}-{PID}-{TID}.mmstats"
+
+SOURCES = {
+    "pid": os.getpid,
+    "tid": threading.get_native_id,  # the kernel's thread id, as 0.8's gettid
+    "uid": os.getuid,
+    "gid": os.getgid,
+    "python_version": lambda: sys.version.replace("\n", ""),
+    "created": time.time,
+}
+
+
+def value(name: str):
+    """A callable for a static field: reads SOURCES[name] at each file's creation."""
+    def current():
+        return SOURCES[name]()
+    current.__name__ = f"default_{name}"
+    return current
+
+
+def directory_template() -> str:
+    return os.environ.get("MMSTATS_PATH") or tempfile.gettempdir()
+
+
+def filename_template() -> str:
+    return os.environ.get("MMSTATS_FILES") or DEFAULT_FILENAME
+
+
+def command_name() -> str:
+    """{CMD}: basename of sys.argv[0] without its extension, "python" when empty."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    return os.path.splitext(os.path.basename(argv0))[0] or "python"
+
+
+def expand(template: str, pid: int, tid: int) -> str:
+    """Substitute {CMD}, {PID} and {TID}; other braces stay as they are."""
+    return (template.replace("{CMD}", command_name())
+            .replace("{PID}", str(pid)).replace("{TID}", str(tid)))

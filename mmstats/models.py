@@ -1,0 +1,247 @@
+"""Models: declare fields on a class, instantiate once, every thread gets its own file.
+
+    class WebStats(mmstats.MmStats):
+        hits = mmstats.CounterField(label="hits")
+    stats = WebStats()
+    stats.hits.incr()
+
+A model is a threading.local (as in 0.8): the first time a thread touches the
+instance, __init__ runs again for that thread and creates that thread's file
+({TID} in the name). The thread's slots sit in its own dict, so ``stats.hits``
+is one local lookup and ``.incr()`` two stores into the map. The class keeps
+no attribute named like an object field (it would make that lookup slower);
+value fields are data descriptors (FieldAccess) on the class.
+
+After os.fork() the child never writes the parent's files: a fork handler
+gives the forking thread's slots a new file of the child's own and cuts every
+other slot off the parent's map. The hot path pays nothing for this.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+import weakref
+
+from . import _defaults
+from ._create import unlink_if_same
+from ._slots import FieldAccess
+from .fields import (
+    Field, StaticDoubleField, StaticInt64Field, StaticTextField, StaticUInt64Field, StaticUIntField,
+)
+from .lowlevel import bind_in_memory, open_new
+
+__all__ = ["BaseMmStats", "MmStats"]
+
+_FILE_KEY = "mmstats:file"  # not an identifier: never clashes with an attribute
+_RESERVED = {"_own_fields"}
+
+
+def _slot_key(name: str) -> str:
+    return "mmstats:" + name
+
+
+class _ThreadFile:
+    """One thread's file of one model: the StatsFile (None when memory only) and its slots."""
+
+    __slots__ = ("sf", "slots", "thread", "path", "__weakref__")
+
+    def __init__(self, sf, slots, path):
+        self.sf, self.slots, self.path = sf, slots, path
+        self.thread = threading.get_ident()
+
+
+class _Model:
+    """What the threads of one model instance share (a threading.local has no shared attributes)."""
+
+    def __init__(self, cls, path, filename, label_prefix, mode):
+        self.fields = cls._fields
+        self.directory = _defaults.directory_template() if path is None else os.fspath(path)
+        self.filename = _defaults.filename_template() if filename is None else filename
+        self.label_prefix = label_prefix or ""
+        self.mode = mode
+        self.removed = False
+        # this process's files: path -> ((st_dev, st_ino), weakref to _ThreadFile)
+        self.files: dict = {}
+        _LIVE_MODELS.add(self)
+
+    def labelled(self):
+        return [(name, field, field.full_label(self.label_prefix, name)) for name, field in self.fields.items()]
+
+    def path_for_this_thread(self) -> str:
+        pid, tid = os.getpid(), threading.get_native_id()
+        return os.path.join(_defaults.expand(self.directory, pid, tid), _defaults.expand(self.filename, pid, tid))
+
+    def open_file(self, slots) -> _ThreadFile:
+        """Create this thread's file and bind ``slots`` to it (after remove(): memory only)."""
+        records = [field.record(label) for _, field, label in self.labelled()]
+        if self.removed:
+            bind_in_memory(records, slots)
+            return _ThreadFile(None, slots, None)
+        path = self.path_for_this_thread()
+        self._forget_dead_thread_file(path)
+        sf = open_new(path, records, self.mode, slots=slots)
+        tf = _ThreadFile(sf, slots, path)
+        self.files[path] = (sf._ident, weakref.ref(tf))
+        return tf
+
+    def _forget_dead_thread_file(self, path):
+        # A thread id can be reused: our own file of a finished thread may block the name.
+        entry = self.files.pop(path, None)
+        if entry is not None and entry[1]() is None:
+            try:
+                unlink_if_same(path, entry[0])
+            except OSError:
+                pass
+
+    def attach_thread(self, local_dict) -> None:
+        """Give the calling thread its file and put its slots in its dict."""
+        slots, keys = [], []
+        for name, field, label in self.labelled():
+            slots.append(field.new_slot(label))
+            keys.append(name if field.kind == "object" else _slot_key(name))
+        tf = self.open_file(slots)
+        local_dict.update(zip(keys, slots))
+        local_dict[_FILE_KEY] = tf
+
+    def live_files(self):
+        for _, ref in list(self.files.values()):
+            tf = ref()
+            if tf is not None and tf.sf is not None:
+                yield tf
+
+    def flush(self):
+        for tf in self.live_files():
+            tf.sf.flush()
+
+    def remove(self):
+        """Delete this process's files of every thread; later updates go nowhere."""
+        self.removed = True
+        files, self.files = self.files, {}
+        for path, (ident, ref) in files.items():
+            tf = ref()
+            if tf is not None and tf.sf is not None:
+                tf.sf._detach()
+            try:
+                unlink_if_same(path, ident)
+            except OSError:
+                pass
+
+    def after_fork_in_child(self):
+        me = threading.get_ident()
+        parent_files = [ref() for _, ref in self.files.values()]
+        self.files = {}
+        for tf in parent_files:
+            if tf is None or tf.sf is None:
+                continue
+            if tf.thread == me and not self.removed:
+                try:
+                    self._reopen(tf)
+                    continue
+                except Exception as e:
+                    warnings.warn(f"mmstats: forked child {os.getpid()} could not create its own stats file "
+                                  f"({e}); its updates are discarded", RuntimeWarning)
+            tf.sf._detach()  # never write the parent's file
+
+    def _reopen(self, tf):
+        old = tf.sf
+        new_tf = self.open_file(tf.slots)  # rebinds the same slot objects to the child's file
+        old._forget()
+        tf.sf, tf.path = new_tf.sf, new_tf.path
+        self.files[tf.path] = (tf.sf._ident, weakref.ref(tf))
+
+
+_LIVE_MODELS: "weakref.WeakSet[_Model]" = weakref.WeakSet()
+_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _after_fork_in_child():
+    for model in list(_LIVE_MODELS):
+        try:
+            model.after_fork_in_child()
+        except Exception as e:  # a fork handler must not raise
+            warnings.warn(f"mmstats: after fork: {e}", RuntimeWarning)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class BaseMmStats(threading.local):
+    """A model with only the fields you declare.
+
+    ``path``: directory (env MMSTATS_PATH, else the temp dir); ``filename``:
+    template (env MMSTATS_FILES, else "{CMD}-{PID}-{TID}.mmstats"); both may
+    use {CMD}, {PID} and {TID}. ``label_prefix`` goes before every label.
+    ``mode``: permission bits of new files (minus the umask).
+    """
+
+    _fields: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = {name: attr for name, attr in vars(cls).items() if isinstance(attr, Field)}
+        for name, field in own.items():
+            if name.startswith("__") or name in _RESERVED or hasattr(BaseMmStats, name):
+                raise TypeError(f"{cls.__name__}.{name}: a field cannot be named {name!r} "
+                                "(reserved by the model); pick another attribute name")
+            if field.kind == "object":
+                delattr(cls, name)  # the slot lives in each thread's dict under this name
+                if any(name in vars(base) for base in cls.__mro__[1:]):
+                    raise TypeError(f"{cls.__name__}.{name}: a base class already has an attribute {name!r}")
+            else:
+                setattr(cls, name, FieldAccess(name, _slot_key(name), field, field.kind == "static"))
+        cls._own_fields = own
+        merged: dict = {}
+        for klass in cls.__mro__:  # this class's fields first, then its bases' (0.8's order)
+            for name, field in vars(klass).get("_own_fields", {}).items():
+                merged.setdefault(name, field)
+        cls._fields = merged
+
+    def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644):
+        model = _MODELS.get(self)
+        if model is None:  # the first call, from the constructor; later ones come per thread
+            model = _Model(type(self), path, filename, label_prefix, mode)
+            _MODELS[self] = model
+        model.attach_thread(self.__dict__)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.filename!r}>"
+
+    @property
+    def _model(self) -> _Model:
+        return _MODELS[self]
+
+    @property
+    def filename(self) -> str | None:
+        """This thread's file (None after remove() for a thread that started later)."""
+        return self.__dict__[_FILE_KEY].path
+
+    @property
+    def size(self) -> int:
+        tf = self.__dict__[_FILE_KEY]
+        return tf.sf.size if tf.sf is not None else 0
+
+    @property
+    def label_prefix(self) -> str:
+        return self._model.label_prefix
+
+    def flush(self) -> None:
+        """msync every file of this model in this process (readers never need it)."""
+        self._model.flush()
+
+    def remove(self) -> None:
+        """Delete this process's files of this model, every thread's; later updates go nowhere."""
+        self._model.remove()
+
+
+class MmStats(BaseMmStats):
+    """A model with the 0.8 default fields after yours: sys.pid, sys.tid, sys.uid,
+    sys.gid, org.python.version, sys.created (values taken per file)."""
+
+    pid = StaticUIntField(label="sys.pid", value=_defaults.value("pid"))
+    tid = StaticInt64Field(label="sys.tid", value=_defaults.value("tid"))
+    uid = StaticUInt64Field(label="sys.uid", value=_defaults.value("uid"))
+    gid = StaticUInt64Field(label="sys.gid", value=_defaults.value("gid"))
+    python_version = StaticTextField(label="org.python.version", value=_defaults.value("python_version"))
+    created = StaticDoubleField(label="sys.created", value=_defaults.value("created"))
