@@ -45,3 +45,34 @@ func BenchmarkCompiledValues(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(fields)), "ns/field")
 }
+
+// BenchmarkStatsReaderPoll: one poll of an unchanged file (stat, pread, write-buffer re-read, values).
+func BenchmarkStatsReaderPoll(b *testing.B) {
+	data := benchFile(b, "many-fields.mmstats")
+	p := filepath.Join(b.TempDir(), "poll.mmstats")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	r := NewStatsReader(p, DefaultMaxSize)
+	defer r.Close()
+	if _, err := r.Read(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadFile: the one-shot Read of the same file (open, read, scan, re-read, decode).
+func BenchmarkReadFile(b *testing.B) {
+	p := filepath.Join(interopDir(b), "many-fields.mmstats")
+	for i := 0; i < b.N; i++ {
+		if _, err := Read(p, DefaultMaxSize); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -17,6 +17,9 @@ func FuzzScan(f *testing.F) {
 	dir := interopDir(f)
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.mmstats"))
 	more, _ := filepath.Glob(filepath.Join(dir, "*", "*.mmstats"))
+	// and the repository's conformance corpus, when present
+	conf, _ := filepath.Glob(filepath.Join(moduleRoot(f), "..", "..", "conformance", "*", "*", "*.mmstats"))
+	more = append(more, conf...)
 	for _, p := range append(paths, more...) {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)
