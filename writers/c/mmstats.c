@@ -379,6 +379,10 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
         err->err_no = 0;
         err->message[0] = '\0';
     }
+    if (!path || (count && !fields)) {
+        set_error(err, EINVAL, "mmstats_create: %s", !path ? "path is NULL" : "fields is NULL");
+        return NULL;
+    }
     f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path)) || (count && !(f->slots = calloc(count, sizeof *f->slots)))) {
         set_error(err, ENOMEM, "%s: out of memory", path);

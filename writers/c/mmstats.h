@@ -140,10 +140,12 @@ int mmstats_type_kind(const char *type, size_t type_len);
 
 /* ---- Hot path: static inline, plain stores, no locks, no system calls ---- */
 
-/* Store the low `size` bytes of v little-endian at p (p may be unaligned). */
+/* Store the low `size` bytes of v little-endian at p (p may be unaligned).
+ * Little-endian hosts copy the integer; others (or -DMMSTATS_PORTABLE_STORES,
+ * which tests that path on any host) store byte by byte. */
 static inline void mmstats__store_le(unsigned char *p, uint64_t v, uint32_t size)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(MMSTATS_PORTABLE_STORES)
     switch (size) {
     case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
     case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }

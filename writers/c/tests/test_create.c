@@ -75,6 +75,8 @@ static void test_missing_directory_names_path_and_errno(void)
     CHECK(err.err_no == ENOENT);
     CHECK_MSG(strstr(err.message, path) && strstr(err.message, strerror(ENOENT)), "message: %s", err.message);
     CHECK(mmstats_create(path, d, 1, MMSTATS_DEFAULT_MODE, NULL) == NULL); /* err may be NULL */
+    CHECK(mmstats_create(NULL, d, 1, MMSTATS_DEFAULT_MODE, &err) == NULL && err.err_no == EINVAL);
+    CHECK(mmstats_create(path, NULL, 1, MMSTATS_DEFAULT_MODE, &err) == NULL && err.err_no == EINVAL);
 }
 
 static void expect_rejected(const mmstats_field_desc *d, size_t n, const char *fragment)

@@ -189,6 +189,34 @@ static void test_json_every_prefix_is_handled(void)
     }
 }
 
+/* Every byte replaced by each of a few troublesome bytes: the parser answers
+ * (accepts, or rejects at an offset inside the input) and never crashes; the
+ * sanitizer build (make asan) checks memory on every path. */
+static void test_json_single_byte_mutations_never_crash(void)
+{
+    static const char doc[] = "{\"a\": [1, -2.5e+3, \"x\\u00e9\\n\\ud83d\\ude00\", true, null], \"b\": {\"c\": false}}";
+    static const unsigned char bytes[] = {0x00, '"', '\\', '{', '}', '[', ']', ',', ':', 0x80, 0xc3, 0xff,
+                                          'u', '-', '0', 'e', '.', ' ', 'd', 'n'};
+    char buf[sizeof doc];
+    size_t i, k, accepted = 0;
+    for (i = 0; i < sizeof doc - 1; i++) {
+        for (k = 0; k < sizeof bytes; k++) {
+            mmjson_value v;
+            mmjson_error err;
+            memcpy(buf, doc, sizeof doc);
+            buf[i] = (char)bytes[k];
+            if (mmjson_parse(buf, sizeof doc - 1, &v, &err) == 0) {
+                accepted++;
+                mmjson_free(&v);
+            } else {
+                CHECK_MSG(err.offset <= sizeof doc - 1 && err.message[0], "byte %zu = 0x%02x: offset %zu", i,
+                          bytes[k], err.offset);
+            }
+        }
+    }
+    CHECK(accepted > 0 && accepted < (sizeof doc - 1) * sizeof bytes);
+}
+
 void run_json_tests(void)
 {
     RUN(test_json_objects_arrays_and_literals);
@@ -199,4 +227,5 @@ void run_json_tests(void)
     RUN(test_json_line_and_column_of_errors);
     RUN(test_json_nesting_limit);
     RUN(test_json_every_prefix_is_handled);
+    RUN(test_json_single_byte_mutations_never_crash);
 }

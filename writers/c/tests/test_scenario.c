@@ -143,6 +143,26 @@ static void test_scenario_errors_name_file_offset_and_problem(void)
     refused("{\"fields\": [],\n \"updates\": [{\"field\": \"x\" \"value\": 1}]}", 42, "line 2, column 28");
 }
 
+/* Every byte of a good scenario replaced by a few others: accepted or refused
+ * with a message naming the file, never a crash (make asan checks memory). */
+static void test_scenario_single_byte_mutations_never_crash(void)
+{
+    static const char repl[] = {'"', '1', '-', 'x', ']', '}', ' ', '\0'};
+    char buf[sizeof good], msg[768];
+    size_t i, k;
+    for (i = 0; i < sizeof good - 1; i++) {
+        for (k = 0; k < sizeof repl; k++) {
+            scenario sc;
+            memcpy(buf, good, sizeof good);
+            buf[i] = repl[k];
+            if (scenario_parse("m.json", buf, sizeof good - 1, &sc, msg, sizeof msg) == 0)
+                scenario_free(&sc);
+            else
+                CHECK_MSG(strncmp(msg, "m.json: offset ", 15) == 0, "byte %zu: %s", i, msg);
+        }
+    }
+}
+
 static void test_scenario_load_reports_missing_file(void)
 {
     scenario sc;
@@ -232,6 +252,7 @@ void run_scenario_tests(void)
 {
     RUN(test_scenario_values_follow_field_types);
     RUN(test_scenario_errors_name_file_offset_and_problem);
+    RUN(test_scenario_single_byte_mutations_never_crash);
     RUN(test_scenario_load_reports_missing_file);
     RUN(test_cli_writes_scenario_and_refuses_bad_input);
 }
