@@ -108,6 +108,18 @@ def test_metrics_are_prometheus_counters_and_gauges_per_file(site):
     assert "name" not in families and "secret" not in families  # strings are left out, and so is the link
 
 
+def test_metrics_of_a_file_with_a_label_twice_stay_valid(tmp_path):
+    from mmstats_format import build_file
+    from mmstats.tools.mmash.metrics import render
+    from mmstats.tools.mmash.data import StatsDir
+    (tmp_path / "twice.mmstats").write_bytes(build_file([
+        {"label": "x", "type": "Q", "value": 1, "buffered": True},
+        {"label": "x", "type": "Q", "value": 2, "buffered": True}]))
+    files, _ = StatsDir(str(tmp_path), "*.mmstats").snapshot()
+    (family,) = text_string_to_metric_families(render(files, str(tmp_path)).decode())
+    assert [(s.name, s.value) for s in family.samples] == [("x_total", 1.0)]
+
+
 def test_labels_are_escaped_in_html_and_json(site):
     status, headers, body = http_get(site["port"], "/")
     page = body.decode()

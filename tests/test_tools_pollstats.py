@@ -117,6 +117,29 @@ def test_a_file_replaced_at_the_same_path_starts_from_its_own_value(tmp_path):
         first.kill()
 
 
+def test_filter_is_checked_on_every_row(tmp_path):
+    fields = [("hits", "Q", True), ("role", "8s", False)]
+    a, b = Writer.many((tmp_path / "a.mmstats", fields, [("hits", 1), ("role", "primary")]),
+                       (tmp_path / "b.mmstats", fields, [("hits", 10), ("role", "standby")]))
+    poller = Poller([str(tmp_path)], ["hits"], filters=[("role", "primary")])
+    try:
+        assert poller.row() == ([1], 1)
+        a.set("role", "standby")
+        b.set("role", "primary")   # fail-over: b is the one to watch now
+        assert poller.row() == ([10], 1)
+    finally:
+        poller.close()
+        a.kill()
+        b.kill()
+
+
+def test_columns_widen_for_long_values_and_the_header_follows(tmp_path):
+    with Writer(tmp_path / "a.mmstats", [("n", "Q", True)], [("n", 2**64 - 1)]):
+        r = run_tool("pollstats", "-c", 1, "n", tmp_path)
+    header, row = r.stdout.splitlines()
+    assert row == "18446744073709551615" and header == " " * (len(row) - 1) + "n"
+
+
 def test_filter_keeps_only_matching_files(web_dir):
     tmp_path, a, b = web_dir
     r = run_tool("pollstats", "-c", 1, "-p", "web.stats.", "-f", f"sys.pid={b.pid}", "status.2XX,status.3XX", tmp_path)

@@ -11,8 +11,9 @@ totals. PATH may be a file, a directory or a (quoted) glob: directories and
 globs are expanded again for every row, so files that appear are picked up and
 files that disappear are dropped.
 
--f LABEL=VALUE keeps only files whose field LABEL shows VALUE (repeatable,
-all must hold), e.g. ``-f sys.pid=1234``.
+-f LABEL=VALUE keeps only files whose field LABEL shows VALUE in this row
+(repeatable, all must hold; LABEL is looked up like a FIELD), e.g.
+``-f sys.pid=1234``.
 """
 from __future__ import annotations
 
@@ -45,13 +46,13 @@ def label_candidates(prefix: str, name: str) -> list[str]:
 class _FileState:
     """What pollstats remembers about one path between rows."""
 
-    __slots__ = ("reader", "layout", "columns", "filters_ok", "previous", "complained")
+    __slots__ = ("reader", "layout", "columns", "filters", "previous", "complained")
 
     def __init__(self, path):
         self.reader = StatsReader(path)
         self.layout = None
         self.columns = []       # per column: (index, is_counter) or None
-        self.filters_ok = True
+        self.filters = []       # per filter: (index or None, wanted text)
         self.previous = None    # counter values of the last row, by field index
         self.complained = None  # the last problem reported, so it is reported once
 
@@ -74,8 +75,8 @@ class Poller:
                 return index[label]
         return None
 
-    def _compile(self, state: _FileState, values):
-        """Column positions in a newly seen layout (a new file, or a new file at the same path)."""
+    def _compile(self, state: _FileState):
+        """Column and filter positions in a newly seen layout (a new file, or a new file at the same path)."""
         fields = state.reader.layout.fields
         index = {}
         for i, f in enumerate(fields):
@@ -84,11 +85,7 @@ class Poller:
         for name in self.names:
             i = self._find(index, name)
             state.columns.append(None if i is None else (i, fields[i].buffered and fields[i].type == "Q"))
-        state.filters_ok = True
-        for label, wanted in self.filters:
-            i = self._find(index, label)
-            if i is None or show(values[i]) != wanted:
-                state.filters_ok = False
+        state.filters = [(self._find(index, label), wanted) for label, wanted in self.filters]
         state.layout = state.reader.layout
         state.previous = None
 
@@ -126,8 +123,8 @@ class Poller:
             if values is None:
                 continue
             if state.layout is not state.reader.layout:
-                self._compile(state, values)
-            if not state.filters_ok:
+                self._compile(state)
+            if not all(i is not None and show(values[i]) == wanted for i, wanted in state.filters):
                 continue
             counted += 1
             previous, state.previous = state.previous, {}
@@ -209,7 +206,6 @@ def _body(argv) -> int:
     out = sys.stdout
     widths = [max(len(show(n)), 8) for n in names]
     bold, plain = ("\x1b[1;4m", "\x1b[0m") if use_colour(out, args.color) else ("", "")
-    header = bold + "  ".join(f"{show(n):>{w}}" for n, w in zip(names, widths)) + plain
     poller = Poller(args.paths, names, args.prefix, args.filter)
     rows = 0
     start = time.monotonic()
@@ -222,9 +218,12 @@ def _body(argv) -> int:
                                                  for n, v in zip(names, sums)}},
                                      ensure_ascii=False, allow_nan=False) + "\n")
             else:
-                if rows == 0 or (args.headers and rows % args.headers == 0):
-                    out.write(header + "\n")
-                out.write("  ".join(f"{cell(v):>{w}}" for v, w in zip(sums, widths)) + "\n")
+                cells = [cell(v) for v in sums]
+                wider = [max(w, len(c)) for w, c in zip(widths, cells)]
+                if rows == 0 or wider != widths or (args.headers and rows % args.headers == 0):
+                    widths = wider  # a value outgrew its column: widen it, and say so with a header
+                    out.write(bold + "  ".join(f"{show(n):>{w}}" for n, w in zip(names, widths)) + plain + "\n")
+                out.write("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) + "\n")
             out.flush()
             rows += 1
             if args.count and rows >= args.count:

@@ -62,8 +62,11 @@ class StatsCollector:
         gauge_names = {n for n, k in kinds.items() if "gauge" in k}
         # A counter "x" is exposed as x_total: it must not meet a gauge "x" or "x_total".
         as_gauge = {n for n, k in kinds.items() if "counter" in k and (n in gauge_names or n + "_total" in gauge_names)}
-        families = {}
+        families, seen = {}, set()
         for name, kind, label, rel, pid, value in series:
+            if (name, label, rel) in seen:
+                continue  # a label twice in one file: one series (the first), or the exposition is invalid
+            seen.add((name, label, rel))
             family = families.get(name)
             if family is None:
                 labels = list(originals[name])
