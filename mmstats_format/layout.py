@@ -50,6 +50,9 @@ class CompiledLayout:
         self._values = ns["values"]
         self._wb_slots = wb_slots
         self._wb = itemgetter(*wb_slots, *wb_slots[:1]) if wb_slots else None
+        wb_offsets = [f.write_buffer_offset for f in self.fields if f.buffered]
+        # The write-buffer bytes straight from a buffer: what the reader's re-check compares.
+        self.write_buffers = itemgetter(*wb_offsets, *wb_offsets[:1]) if wb_offsets else None
         assert self._struct.size == self.size
 
     def values(self, buf) -> list:

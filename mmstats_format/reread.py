@@ -9,7 +9,9 @@ from .read import DEFAULT_MAX_SIZE
 from .scan import scan
 from .schema import FORMAT_VERSION
 
-__all__ = ["StatsReader"]
+__all__ = ["StatsReader", "RETRIES"]
+
+RETRIES = 3  # copies after the first before a flipping value is taken as it is
 
 
 class StatsReader:
@@ -19,13 +21,15 @@ class StatsReader:
     its file cannot crash the reader.
     """
 
-    def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE):
+    def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True):
         self.path = os.fspath(path)
         self.max_size = max_size
+        self.recheck = recheck
         self._fd = -1
         self._ident = None
         self.layout: CompiledLayout | None = None
         self._buf = bytearray()
+        self._spare = bytearray()
 
     @property
     def fields(self):
@@ -39,18 +43,37 @@ class StatsReader:
         ident = (st.st_dev, st.st_ino, st.st_size)
         if ident != self._ident:
             self._load(ident)
-        n = os.preadv(self._fd, [self._buf], 0)
-        if n != len(self._buf):
-            self._ident = None  # shrank under us: parse afresh next time
-            raise FormatError("past_eof", n, f"file shrank to {n} bytes while being read", self.path)
-        if self._buf[0] != FORMAT_VERSION:
-            self._ident = None
-            raise FormatError("bad_version", 0, f"version byte changed to 0x{self._buf[0]:02x}", self.path)
+        layout = self.layout
         try:
-            return self.layout.values(self._buf)
+            values = layout.values(self._copy(self._buf))
+            if self.recheck and layout.write_buffers is not None:
+                values = self._recheck(values)
+            return values
         except FormatError as e:
-            self._ident = None
+            self._ident = None  # parse afresh next time
             raise e.with_path(self.path) from None
+
+    def _copy(self, buf):
+        n = os.preadv(self._fd, [buf], 0)
+        if n != len(buf):
+            raise FormatError("past_eof", n, f"file shrank to {n} bytes while being read")
+        if buf[0] != FORMAT_VERSION:
+            raise FormatError("bad_version", 0, f"version byte changed to 0x{buf[0]:02x}")
+        return buf
+
+    def _recheck(self, values):
+        """The spec's reader rule: a value is kept only if its write buffer did not
+        flip while it was copied; otherwise take a newer copy, a few times at most."""
+        wb_of = self.layout.write_buffers
+        seen = wb_of(self._buf)
+        for _ in range(RETRIES):
+            newer = self._copy(self._spare)
+            now = wb_of(newer)
+            if now == seen:
+                return values
+            self._buf, self._spare = newer, self._buf
+            values, seen = self.layout.values(newer), now
+        return values  # still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
 
     def _load(self, ident):
         self.close()
@@ -70,7 +93,7 @@ class StatsReader:
         except BaseException:
             os.close(fd)
             raise
-        self._fd, self._buf, self.layout = fd, buf, layout
+        self._fd, self._buf, self._spare, self.layout = fd, buf, bytearray(len(buf)), layout
         self._ident = (st.st_dev, st.st_ino, len(buf))
 
     def close(self):

@@ -41,3 +41,28 @@ def test_invalid_utf8_string_reads_with_replacement_character(interop_dir):
     fields = {f.label: f.value for f in m.read(interop_dir / "string-invalid-utf8.mmstats")}
     assert fields["str.cut_bytes"] == "abcdef\ufffd"
     assert fields["str.cut_text"] == "abcdef"
+
+
+def test_re_reader_takes_a_newer_copy_when_a_write_buffer_flips(tmp_path):
+    import os
+    from mmstats_format.reread import StatsReader
+    p = tmp_path / "flip.mmstats"
+    p.write_bytes(m.build_file([m.record("n", "Q", [10, 20], write_buffer=0)]))  # reads value[1] == 20
+    r = StatsReader(p)
+    assert r.read() == [20]
+    real_copy, calls = r._copy, []
+
+    def copy_with_writer_in_between(buf):
+        out = real_copy(buf)
+        calls.append(1)
+        if len(calls) == 1:  # the writer stores value[0] = 30 and flips, right after our first copy
+            with open(p, "r+b") as f:
+                f.seek(r.layout.fields[0].value_offset)
+                f.write((30).to_bytes(8, "little"))
+                f.seek(r.layout.fields[0].write_buffer_offset)
+                f.write(b"\x01")
+        return out
+
+    r._copy = copy_with_writer_in_between
+    assert r.read() == [30] and len(calls) == 3  # first copy, a newer one that flipped, one that agreed
+    os.unlink(p)
