@@ -24,6 +24,21 @@ def _lines(stdout):
     return decisions, "cleanstats: " + stdout.rsplit("cleanstats: ", 1)[1].strip()
 
 
+def _fields(*records):
+    from mmstats_format import build_file, decode_bytes
+    return decode_bytes(build_file([{"label": lb, "type": t, "value": v, "buffered": False} for lb, t, v in records]))
+
+
+def test_judge_takes_the_first_integer_sys_pid_and_never_a_group_id():
+    from mmstats.tools.cleanstats import judge
+    me = os.getpid()
+    assert judge(_fields(("sys.pid", "8s", "1"), ("app.sys.pid", "Q", me)), os.getuid()).reason == \
+        f"process {me} is alive"
+    for pid in (0, 2**31, 2**63):   # 0 and wrapped negatives would make kill() address process groups
+        verdict = judge(_fields(("sys.pid", "Q", pid)), os.getuid())
+        assert not verdict.stale and verdict.reason == f"sys.pid is {pid}, not a process id"
+
+
 @pytest.fixture
 def left_behind(tmp_path):
     """A stats directory as a machine has it: stale, live, half-made, foreign and odd files."""

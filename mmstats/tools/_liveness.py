@@ -12,7 +12,16 @@ from __future__ import annotations
 import errno
 import os
 
-__all__ = ["probe", "process_start_time", "process_uids", "boot_time"]
+__all__ = ["default_field", "probe", "process_start_time", "process_uids", "boot_time"]
+
+
+def default_field(fields, name: str):
+    """The first field labelled ``name`` or ``<prefix>.name`` (a model's label prefix applies to its
+    default fields too, e.g. ``web.stats.sys.pid``); None when there is none."""
+    for f in fields:
+        if f.label == name or f.label.endswith("." + name):
+            return f
+    return None
 
 
 def probe(pid: int) -> str:

@@ -29,6 +29,7 @@ import sys
 from dataclasses import dataclass
 
 from mmstats_format import DEFAULT_MAX_SIZE, FormatError, decode_bytes
+from mmstats_format.types import lookup
 
 from . import _liveness
 from ._files import expand, problem_line
@@ -47,21 +48,14 @@ class Verdict:
     reason: str
 
 
-def _find(fields, suffix: str):
-    """The field labelled ``suffix`` or ``<prefix>.<suffix>`` (writers apply their label prefix to sys.* too)."""
-    for f in fields:
-        if f.label == suffix or f.label.endswith("." + suffix):
-            return f
-    return None
-
-
 def judge(fields, file_uid: int, proc: str = "/proc") -> Verdict:
     """Whether the file whose ``fields`` were read, owned by ``file_uid``, is stale."""
-    pid_field = _find(fields, "sys.pid")
+    # spec: the first sys.pid field with an integer type
+    pid_field = _liveness.default_field([f for f in fields if lookup(f.type).kind == "int"], "sys.pid")
     if pid_field is None:
         return Verdict(False, "no sys.pid field")
     pid = pid_field.value
-    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid < 1 << 31:
+    if not 0 < pid < 1 << 31:  # kill(0, 0) or kill(-1, 0) would ask about whole process groups
         return Verdict(False, f"sys.pid is {show(pid)}, not a process id")
     state = _liveness.probe(pid)
     if state == "gone":

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from mmstats_format import FormatError, StatsReader
 
+from .._liveness import default_field
+
 __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
 
 MAX_PATTERN = 256
@@ -48,10 +50,9 @@ class FileStats:
         return os.path.basename(self.path)
 
     def pid(self):
-        for f, v in zip(self.fields, self.values):
-            if f.label == "sys.pid" or f.label.endswith(".sys.pid"):
-                return v
-        return None
+        """The writer's pid (the sys.pid field), or None."""
+        field = default_field(self.fields, "sys.pid")
+        return None if field is None else self.values[self.fields.index(field)]
 
 
 def is_counter(field) -> bool:
