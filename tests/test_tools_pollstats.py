@@ -125,8 +125,9 @@ def test_filter_is_checked_on_every_row(tmp_path):
     try:
         assert poller.row() == ([1], 1)
         a.set("role", "standby")
-        b.set("role", "primary")   # fail-over: b is the one to watch now
-        assert poller.row() == ([10], 1)
+        b.set("role", "primary")   # fail-over: b is the one to watch now ...
+        b.set("hits", 13)
+        assert poller.row() == ([3], 1)  # ... and its counter shows the change since the last row
     finally:
         poller.close()
         a.kill()

@@ -124,9 +124,10 @@ class Poller:
                 continue
             if state.layout is not state.reader.layout:
                 self._compile(state)
-            if not all(i is not None and show(values[i]) == wanted for i, wanted in state.filters):
-                continue
-            counted += 1
+            # Counters are followed even in rows a filter leaves the file out, so a file that comes
+            # back shows the change since the previous row like any other.
+            wanted = all(i is not None and show(values[i]) == text for i, text in state.filters)
+            counted += wanted
             previous, state.previous = state.previous, {}
             for col, where in enumerate(state.columns):
                 if where is None:
@@ -137,7 +138,8 @@ class Poller:
                     state.previous[i] = v
                     if previous is not None:
                         v = (v - previous[i]) % _Q_MODULUS
-                sums[col] = _add(sums[col], v)
+                if wanted:
+                    sums[col] = _add(sums[col], v)
         return sums, counted
 
     def close(self):
