@@ -87,7 +87,7 @@ def test_slurpstats_without_arguments_reads_every_mmstats_file_in_MMSTATS_PATH(w
 def test_slurpstats_reports_each_bad_file_with_offset_and_code_and_goes_on(writer, tmp_path):
     (tmp_path / "being-created.mmstats").write_bytes(bytes(4096))
     (tmp_path / "v2.mmstats").write_bytes(b"\x02" + bytes(4095))
-    cut = writer.path.read_bytes()[:5]  # version byte, then a label size of 12 cut after... 4 bytes of label
+    cut = writer.path.read_bytes()[:5]  # version byte, label size 8 ("requests"), 2 of its 8 label bytes
     (tmp_path / "cut.mmstats").write_bytes(cut)
     os.mkfifo(tmp_path / "fifo.mmstats")
     r = run_tool("slurpstats", tmp_path / "being-created.mmstats", tmp_path / "v2.mmstats", writer.path,
