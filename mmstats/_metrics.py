@@ -83,10 +83,9 @@ class Timer(MovingAverage):
 
     def stop(self) -> float:
         """End the innermost running timing, add its duration; returns it."""
-        end = self._timer()
         if not self._starts:
             raise RuntimeError(f"timer {self.label!r}: stop() without start()")
-        elapsed = end - self._starts.pop()
+        elapsed = self._timer() - self._starts.pop()
         self.add(elapsed)
         self._last = elapsed
         return elapsed

@@ -301,10 +301,8 @@ class StringSlot:
         """
         raw = encode_text(self.label, self._size, v)
         start = self._wb * self._size if self.buffered else 0
-        end = start + len(raw)
-        self._area[start:end] = raw
-        if len(raw) < self._size:
-            self._area[end] = 0
+        stored = raw + b"\0" if len(raw) < self._size else raw
+        self._area[start:start + len(stored)] = stored  # one copy: the shortest window for readers
         self._cur = raw
         if self.buffered:
             self._wb ^= 1

@@ -12,6 +12,7 @@ The label defaults to the attribute name; the model's label_prefix goes first.
 from __future__ import annotations
 
 from . import _metrics, _slots
+from ._pyslots import encode_text, normalize
 
 __all__ = [
     "Field", "CounterField", "AverageField", "MovingAverageField", "TimerField",
@@ -175,7 +176,16 @@ class _StaticField(Field):
         super().__init__(label)
         if value is None:
             raise ValueError(f"{type(self).__name__} needs value= (a value or a callable)")
+        if not callable(value):  # a constant of the wrong type fails here, not in some thread later
+            self._check(label or type(self).__name__, value)
         self.value = value
+
+    def _check(self, label, value):
+        code = self.type_signature
+        if code.endswith("s"):
+            encode_text(label, int(code[:-1]), value)
+        else:
+            normalize(label, code, value)
 
     def initial(self):
         return self.value() if callable(self.value) else self.value
