@@ -35,7 +35,7 @@ def compare(want: dict, got) -> list[str]:
     """Path-level differences between canonical objects: mmstats_format.canonical.diff, plus shape checks."""
     if not isinstance(got, dict):
         return [f"top level: want a JSON object, got {type(got).__name__}"]
-    out = mf.diff(want, got)
+    out = mf.diff(want, got, limit=1000)
     if not isinstance(got.get("fields"), list):
         return out
     if len(got["fields"]) > len(want["fields"]):
