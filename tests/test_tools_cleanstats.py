@@ -117,6 +117,25 @@ def test_a_live_process_of_another_user_is_not_proof_of_reuse(tmp_path):
 
 
 @as_root
+def test_a_live_pid_of_another_user_than_a_non_root_owner_is_a_reused_pid(tmp_path):
+    """issue 4 / spec owner rule: the file is nobody's, the pid now runs as root: another process has the pid."""
+    sleeper = subprocess.Popen(["sleep", "60"])  # started before the file, so the start-time rule says "alive"
+    try:
+        with Writer(tmp_path / "reused.mmstats", [("hits", "Q", True)]) as w:
+            w.set("sys.pid", sleeper.pid)
+            os.chown(w.path, NOBODY, NOBODY)
+            r = run_tool("cleanstats", tmp_path)
+            assert r.returncode == 0, r.stderr
+            assert not w.path.exists()
+        decisions, _ = _lines(r.stdout)
+        assert decisions == {"reused.mmstats": (
+            "removed", f"pid {sleeper.pid} runs as uid 0, but the file belongs to uid {NOBODY} (pid reused by another user)")}
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@as_root
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) is needed to drop capabilities")
 def test_eperm_means_alive_and_a_permission_error_does_not_stop_the_run(tmp_path):
     d = tmp_path / "theirs"

@@ -71,7 +71,10 @@ def judge(fields, file_uid: int, proc: str = "/proc") -> Verdict:
     how = " (EPERM: another user's process)" if state == "alive-eperm" else ""
     uids = _liveness.process_uids(pid, proc)
     if uids is not None and file_uid not in uids:
-        # Not proof of reuse: a writer may have changed its user after creating the file.
+        if file_uid != 0:
+            return Verdict(True, f"pid {pid} runs as uid {min(uids)}, but the file belongs to uid {file_uid}"
+                                 " (pid reused by another user)")
+        # A root-owned file: a daemon may have dropped root after creating it, so not proof of reuse.
         how += f"; it runs as uid {min(uids)}, the file belongs to uid {file_uid}"
     return Verdict(False, f"process {pid} is alive{how}")
 
