@@ -5,7 +5,8 @@ VPY    := $(VENV)/bin/python
 export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
-.PHONY: setup demo test test-python test-c test-go test-conformance check-generated clean
+
+.PHONY: setup demo test browser test-python test-c test-go test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +18,12 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/mmstats demo --seconds 5
 
-test: test-c test-go test-python check-generated test-conformance
+test: browser test-c test-go test-python check-generated test-conformance
 	@echo "make test: all suites passed"
+
+# Debian's chromium for the mmash browser test; without it that one test skips and says why.
+browser:
+	-sh examples/install-browser.sh
 
 test-python: setup
 	$(VPY) -m pytest -q
