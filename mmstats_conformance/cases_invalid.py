@@ -17,13 +17,13 @@ __all__ = ["invalid_cases"]
 FIRST = (u("first", "I", 1),)  # a valid record ahead of the defect, so offsets are not trivially 1
 
 
-def _cut(rec: Rec, part: str, keep: int, before=FIRST, pages: int = 1):
-    """A file of ``pages`` pages whose last record ``rec`` ends ``keep`` bytes into ``part``.
+def _cut(rec: Rec, part: str, keep: int, before=FIRST, pages: int = 1, end: int | None = None):
+    """A file of ``pages`` pages (or ``end`` bytes) whose last record ``rec`` ends ``keep`` bytes into ``part``.
 
     Returns (bytes, offset of ``part``).
     """
     _, rel = record_bytes(rec, 0)
-    end = pages * PAGE_SIZE
+    end = pages * PAGE_SIZE if end is None else end
     recs = end_at(before, end - (rel.at(part) + keep))
     img = assemble(recs + [rec], fill=False)
     return img.data[:end], img.layouts[-1].at(part)
@@ -70,6 +70,8 @@ def _truncated_record():
         ("in-type-size", "the file ends one byte into a type size", *_cut(q, "type_size", 1)),
         ("before-write-buffer", "the file ends right after the type signature", *_cut(q, "write_buffer", 0)),
         ("in-type-size-page-two", "a two-page file ending one byte into a type size", *two_pages),
+        ("before-type-size-at-odd-size", "a 4000-byte file ending right after a label: truncated_record and "
+         "bad_file_size share offset 4000, and bad_file_size sorts last", *_cut(q, "type_size", 0, end=4000)),
     ]
 
 
@@ -136,7 +138,11 @@ _BAD_TYPES = [
     ("half-float", b"e", "'e' (binary16 is not in the type table)", "required"),
     ("size-then-junk", b"8sx", "'8sx': junk after the string code", "required"),
     ("hex-size", b"0x10s", "'0x10s': sizes are decimal", "required"),
-    ("ten-digit-size", b"1000000000s", "a string size of ten digits, over the limit of nine", "recommended"),
+    ("ten-digit-size", b"1000000000s", "a string size of ten digits, over the limit of nine", "required"),
+    ("byte-order-prefix", b"<Q", "'<Q': no byte-order prefixes", "required"),
+    ("native-prefix", b"=Q", "'=Q': no byte-order prefixes", "required"),
+    ("repeat-count", b"2Q", "'2Q': no repeat counts", "required"),
+    ("pointer", b"P", "'P' (a struct code, but not in the type table)", "required"),
 ]
 
 
@@ -157,7 +163,7 @@ def _cases():
     yield InvalidCase("bad_label_utf8", "first-of-two", "two bad labels: the first one is reported", data, 3)
     for name, type, desc, level in _BAD_TYPES:
         data, offset = _with_defect(_raw(type=type), "type")
-        yield InvalidCase("unknown_type", name, f"type signature {type!r}: {desc}", data, offset, level)
+        yield InvalidCase("unknown_type", name, f"type signature {desc}", data, offset, level)
     for wb in (0x02, 0x03, 0x7F, 0x80, 0xFE):
         data, offset = _with_defect(_raw(wb=wb, area=bytes(16)), "write_buffer")
         yield InvalidCase("bad_write_buffer", f"byte-{wb:02x}", f"write-buffer byte 0x{wb:02x} (allowed: 00, 01, ff)",
@@ -167,7 +173,7 @@ def _cases():
     big = assemble([u("big", "5000s", "")]).data
     yield InvalidCase("file_too_large", "over-max-size",
                       "an otherwise valid 8192-byte file read with a size limit of 4096 (needs the max_size option)",
-                      big, PAGE_SIZE, options={"max_size": PAGE_SIZE})
+                      big, PAGE_SIZE, level="recommended", options={"max_size": PAGE_SIZE})
 
 
 def _trailing_garbage():

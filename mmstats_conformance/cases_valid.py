@@ -116,11 +116,6 @@ def _strings():
         ("invalid-utf8", "bytes cut inside a character: the ill-formed tail reads as U+FFFD", [
             u("cut", "8s", b"abcdef\xe2\x82", expect="abcdef\ufffd")]),
         ("large", "a 3000-byte string spanning most of a page", [u("big", "3000s", "0123456789" * 300)]),
-    ]
-
-
-def _strings_recommended():
-    return [
         ("invalid-utf8-kinds", "each maximal ill-formed subpart becomes one U+FFFD", [
             u("lone-continuation", "8s", b"a\x80b", expect="a\ufffdb"),
             u("overlong", "8s", b"\xc0\xaf", expect="\ufffd\ufffd"),
@@ -171,6 +166,10 @@ def _labels():
             u("new\nline", "I", 5), u("bell\x07", "I", 6)]),
         ("dots-and-spaces", "labels are opaque text: spaces, dots, leading and trailing punctuation", [
             u(" leading space", "I", 1), u("trailing space ", "I", 2), u(".", "I", 3), u("a..b", "I", 4)]),
+        ("duplicates", "two fields with the same label: both are read, in file order", [
+            u("same", "I", 1), b("same", "I", 2, stale=3, wb=1), u("other", "I", 4)]),
+        ("control-characters", "well-formed labels holding U+0000 and an escape sequence are still valid", [
+            u("nul\x00inside", "I", 1), u("\x1b[31mred\x1b[0m", "I", 2), u("\x7f", "I", 3)]),
     ]
 
 
@@ -219,6 +218,5 @@ def valid_cases() -> list[ValidCase]:
                         ("strings", _strings()), ("buffering", _buffering()), ("labels", _labels()),
                         ("files", _files()), ("defaults", _defaults())):
         out += [ValidCase(topic, name, desc, recs) for name, desc, recs in rows]
-    out += [ValidCase("strings", name, desc, recs, level="recommended") for name, desc, recs in _strings_recommended()]
     out.append(_extra_zero_pages())
     return out
