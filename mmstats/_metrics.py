@@ -7,6 +7,7 @@ memory (a new file after fork) starts the state afresh, like the file.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from array import array
 
@@ -33,15 +34,40 @@ class Average(BufferedSlot):
         self._total = total
 
 
-class MovingAverage(BufferedSlot):
-    """Mean of the last ``size`` values added."""
+def _grow(partials: list, x: float) -> None:
+    """Add x to the exact sum held by non-overlapping ``partials`` (Shewchuk's
+    algorithm, which math.fsum uses). The caller keeps every sum finite."""
+    i = 0
+    for y in partials:
+        if abs(x) < abs(y):
+            x, y = y, x
+        hi = x + y
+        lo = y - (hi - x)
+        if lo:
+            partials[i] = lo
+            i += 1
+        x = hi
+    partials[i:] = [x] if x else []
 
-    __slots__ = ("_size", "_window", "_idx", "_full")
+
+class MovingAverage(BufferedSlot):
+    """Mean of the last ``size`` values added: math.fsum(window) / count, as 0.8 computed it.
+
+    The exact sum of the window is kept incrementally (the partials math.fsum
+    builds), so an add costs O(1) instead of a pass over the window, and fsum
+    of the partials is the same correctly rounded number. Values fsum treats
+    specially -- inf, NaN, or so large that a sum could overflow -- are left
+    out of the partials; while the window holds one, fsum(window) decides,
+    errors included, exactly as in 0.8.
+    """
+
+    __slots__ = ("_size", "_limit", "_window", "_idx", "_full", "_partials", "_specials")
 
     def _setup(self, size: int):
         if not isinstance(size, int) or size < 1:
             raise ValueError(f"moving average size must be a positive int, not {size!r}")
         self._size = size
+        self._limit = sys.float_info.max / (2 * size)  # size values this large cannot overflow
         return self
 
     def _bind(self, buf, offset, write_buffer_offset, value_offset):
@@ -49,16 +75,38 @@ class MovingAverage(BufferedSlot):
         self._window = array("d", bytes(8 * self._size))
         self._idx = 0
         self._full = False
+        self._partials = []
+        self._specials = 0
+
+    def _rebuild(self):
+        self._partials, self._specials = [], 0
+        for v in self._window:
+            if abs(v) <= self._limit:
+                _grow(self._partials, v)
+            else:
+                self._specials += 1
 
     def add(self, value) -> None:
         """Add one value and publish the mean of the window (one update)."""
-        window, i = self._window, self._idx
+        window, i, limit = self._window, self._idx, self._limit
         old = window[i]
         window[i] = value  # a wrong type fails here, before any store
+        new = window[i]
+        p = self._partials
+        if abs(new) <= limit:
+            _grow(p, new)
+        else:
+            self._specials += 1
+        if abs(old) <= limit:
+            _grow(p, -old)
+        else:
+            self._specials -= 1
         try:
-            self.set(math.fsum(window) / (self._size if self._full else i + 1))
+            total = math.fsum(window) if self._specials else math.fsum(p)
+            self.set(total / (self._size if self._full else i + 1))
         except BaseException:
             window[i] = old
+            self._rebuild()
             raise
         if i == self._size - 1:
             self._idx, self._full = 0, True
@@ -103,7 +151,7 @@ class Timer(MovingAverage):
         return self._last
 
     def __enter__(self):
-        self.start()
+        self._starts.append(self._timer())
         return self
 
     def __exit__(self, *exc):
