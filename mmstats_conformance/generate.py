@@ -7,6 +7,7 @@ manifest but never written here.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from .cases_interop import interop_cases
 from .cases_invalid import invalid_cases
 from .cases_valid import valid_cases
 from .model import assemble, expected_json, json_text
-from .scenarios import expected_image, scenario_json, scenarios
+from .scenarios import expected_image, scenario_json, scenario_text, scenarios
 from .spec_cases import spec_cases
 
 __all__ = ["build", "write", "check", "schema_sha256", "GENERATED"]
@@ -77,7 +78,11 @@ def build(root: Path) -> dict[str, bytes]:
                               {"code": c.code, "offset": c.offset}, c.level, options=c.options))
     for s in scenarios():
         path = f"{s.id}.json"
-        files[path] = json_text(scenario_json(s)).encode("utf-8")
+        obj = scenario_json(s)
+        text = scenario_text(obj)
+        if json.loads(text) != obj:
+            raise ValueError(f"{s.id}: scenario text does not round-trip")
+        files[path] = text.encode("utf-8")
         image = expected_image(s)
         if image is not None:
             files[f"{s.id}.mmstats"] = image

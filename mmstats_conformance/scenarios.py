@@ -10,15 +10,16 @@ stored beside the scenario as <name>.mmstats.
 """
 from __future__ import annotations
 
+import json
 import math
 
 from mmstats_format.types import lookup
 
 from .case import Scenario
-from .model import assemble, expected_json
+from .model import assemble, expected_json, json_text
 from .simulate import Slot
 
-__all__ = ["scenarios", "encode_value", "decode_value", "scenario_json", "expected_image"]
+__all__ = ["scenarios", "encode_value", "decode_value", "scenario_json", "scenario_text", "expected_image"]
 
 EVERY_TYPE = {"b": -7, "B": 250, "h": -1234, "H": 54321, "i": -123456789, "I": 4000000000,
               "q": -(2 ** 62) - 5, "Q": 2 ** 64 - 2, "f": 0.5, "d": 0.1, "?": True, "16s": "hello"}
@@ -154,6 +155,15 @@ def scenario_json(s: Scenario) -> dict:
     if s.image:
         out["expect_image"] = f"{s.name}.mmstats"
     return out
+
+
+def scenario_text(obj: dict) -> str:
+    """Scenario JSON as corpus text: indented, but one update per line (some scenarios have hundreds)."""
+    text = json_text(dict(obj, updates=[]))
+    if not obj["updates"]:
+        return text
+    lines = ",\n".join("    " + json.dumps(u, ensure_ascii=False, allow_nan=False) for u in obj["updates"])
+    return text.replace('"updates": []', '"updates": [\n' + lines + "\n  ]", 1)
 
 
 def scenarios() -> list[Scenario]:

@@ -382,3 +382,11 @@ def test_registry_names_python_first_with_existing_commands():
     assert impls[0]["name"] == "python"
     assert all(impls[0][role].startswith("{python} -m mmstats_conformance.python_impl ")
                for role in ("reader", "writer", "validator"))
+
+
+def test_generate_check_and_the_mmstats_command_dispatch(capsys):
+    from mmstats.cli import main as mmstats_main
+    assert run_cli(capsys, "generate", "--check")[0] == 0
+    rc = mmstats_main(["conformance", "check-validator", f"{IMPL} validate", "--run", "valid/files/no-fields",
+                       "--timeout", "60", "--impl", "python"])
+    assert (rc, capsys.readouterr().out.splitlines()[-1]) == (0, "validator: 1 passed, 0 failed")
