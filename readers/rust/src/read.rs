@@ -1,0 +1,96 @@
+//! Reading a whole file once: `read(path, max_size)` and `validate(path, max_size)`.
+//!
+//! Files are read with `read()` into memory, never mapped: a writer that truncates or removes its
+//! file can then cost us an error or a short read, never a SIGBUS.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use crate::error::{ErrorCode, FormatError, ReadError};
+use crate::reread::settle;
+use crate::scan::scan;
+use crate::value::{field_value, Value};
+
+/// The recommended size limit: no honest stats file comes near 256 MiB.
+pub const DEFAULT_MAX_SIZE: u64 = 256 * 1024 * 1024;
+
+/// One field as a reader returns it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub label: String,
+    /// The type signature exactly as stored.
+    pub type_signature: String,
+    pub buffered: bool,
+    pub value: Value,
+}
+
+/// The file's bytes, or `file_too_large` (at the limit) when it is, or grows while read, over `max_size`.
+pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > max_size {
+        return Err(too_large(max_size, format!("file is {size} bytes, over the limit of {max_size}")).into());
+    }
+    let mut data = Vec::with_capacity(size as usize);
+    // One byte more than the limit tells a file that grew past it from one that is exactly at it.
+    file.take(max_size.saturating_add(1)).read_to_end(&mut data)?;
+    if data.len() as u64 > max_size {
+        return Err(too_large(max_size, format!("file grew past the limit of {max_size} while being read")).into());
+    }
+    Ok(data)
+}
+
+fn too_large(max_size: u64, message: String) -> FormatError {
+    FormatError::new(ErrorCode::FileTooLarge, max_size, message)
+}
+
+/// The fields of a file held in memory, or its first problem. Values are taken as they are in `data`.
+pub fn decode_bytes(data: &[u8]) -> Result<Vec<Field>, FormatError> {
+    let (layouts, mut errors) = scan(data);
+    if !errors.is_empty() {
+        return Err(errors.swap_remove(0));
+    }
+    Ok(layouts
+        .iter()
+        .map(|f| Field {
+            label: f.label.clone(),
+            type_signature: f.type_signature.clone(),
+            buffered: f.buffered,
+            value: field_value(data, f),
+        })
+        .collect())
+}
+
+/// Every field of the file at `path`, in file order, or the file's first problem.
+///
+/// Buffered values follow the spec's reader re-check: after the copy, the write-buffer bytes are read
+/// again, and a record whose byte flipped during the copy is copied again (at most 3 retries).
+pub fn read(path: &Path, max_size: u64) -> Result<Vec<Field>, ReadError> {
+    let mut data = read_bytes(path, max_size)?;
+    let (layouts, mut errors) = scan(&data);
+    if !errors.is_empty() {
+        return Err(errors.swap_remove(0).into());
+    }
+    if layouts.iter().any(|f| f.buffered) {
+        let file = File::open(path)?;
+        settle(&file, &mut data, &mut Vec::new(), &layouts)?;
+    }
+    Ok(layouts
+        .into_iter()
+        .map(|f| {
+            let value = field_value(&data, &f);
+            Field { label: f.label, type_signature: f.type_signature, buffered: f.buffered, value }
+        })
+        .collect())
+}
+
+/// Every problem of the file at `path`, sorted by offset (empty when it is valid). An `Err` means the
+/// file could not be read at all.
+pub fn validate(path: &Path, max_size: u64) -> io::Result<Vec<FormatError>> {
+    match read_bytes(path, max_size) {
+        Ok(data) => Ok(scan(&data).1),
+        Err(ReadError::Format(e)) => Ok(vec![e]),
+        Err(ReadError::Io(e)) => Err(e),
+    }
+}
