@@ -211,15 +211,18 @@ class BufferedSlot(_NumberSlot):
         """Add n (integers wrap modulo 2**bits): one update. ``amount=`` is the 0.8 spelling."""
         if amount is not None:
             n = amount
-        if self._isint and n.__class__ is int:
+        try:  # the integer fast path; floats, bools and odd numbers take _increment
             v = ((self._cur + n + self._half) & self._mask) - self._half
-        else:
+        except TypeError:
             v = self._increment(n)
+        else:
+            if v.__class__ is not int or not self._isint:
+                v = self._increment(n)
         w = self._wb
         self._vals[w] = v
         self._cur = v
-        self._wb = w = w ^ 1
-        self._wbv[0] = w
+        self._wb = w ^ 1
+        self._wbv[0] = w ^ 1
 
 
 class UnbufferedSlot(_NumberSlot):
