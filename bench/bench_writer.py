@@ -23,6 +23,8 @@ import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+for _var in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"):  # single-process mode, as stated
+    os.environ.pop(_var, None)
 
 import mmstats  # noqa: E402
 from mmstats.lowlevel import create_file  # noqa: E402

@@ -20,8 +20,8 @@ DEFAULT_FILENAME = "{CMD}-{PID}-{TID}.mmstats"
 SOURCES = {
     "pid": os.getpid,
     "tid": threading.get_native_id,  # the kernel's thread id, as 0.8's gettid
-    "uid": os.getuid,
-    "gid": os.getgid,
+    "uid": getattr(os, "getuid", lambda: 0),
+    "gid": getattr(os, "getgid", lambda: 0),
     "python_version": lambda: sys.version.replace("\n", ""),
     "created": time.time,
 }

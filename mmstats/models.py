@@ -152,7 +152,7 @@ class _Model:
 
 
 _LIVE_MODELS: "weakref.WeakSet[_Model]" = weakref.WeakSet()
-_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_MODELS: dict = {}  # id(model instance) -> _Model; by id: a model class may define __eq__
 
 
 def _after_fork_in_child():
@@ -199,10 +199,11 @@ class BaseMmStats(threading.local):
         cls._fields = merged
 
     def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644):
-        model = _MODELS.get(self)
+        model = _MODELS.get(id(self))
         if model is None:  # the first call, from the constructor; later ones come per thread
             model = _Model(type(self), path, filename, label_prefix, mode)
-            _MODELS[self] = model
+            _MODELS[id(self)] = model
+            weakref.finalize(self, _MODELS.pop, id(self), None)
         model.attach_thread(self.__dict__)
 
     def __repr__(self):
@@ -210,7 +211,7 @@ class BaseMmStats(threading.local):
 
     @property
     def _model(self) -> _Model:
-        return _MODELS[self]
+        return _MODELS[id(self)]
 
     @property
     def filename(self) -> str | None:

@@ -351,6 +351,52 @@ def test_fork_child_writes_its_own_file(stats, tmp_path):
     os.unlink(child_file)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_remove_in_a_fork_child_removes_only_the_childs_file(stats, tmp_path):
+    stats.hits.incr()
+    t = threading.Thread(target=lambda: stats.hits.incr())
+    t.start()
+    t.join()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            stats.hits.incr()  # the child's own file appears...
+            child = stats.filename
+            stats.remove()  # ...and goes; the parent's two stay
+            code = 0 if not os.path.exists(child) else 3
+        except BaseException:  # noqa: BLE001
+            code = 4
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert values(stats.filename)["hits"] == 1
+
+
+def test_symlink_planted_at_a_threads_file_name_is_refused(tmp_path):
+    target = tmp_path / "victim"
+    target.write_bytes(b"keep me")
+    name = f"s-{os.getpid()}-{{TID}}.mmstats"
+    done = []
+
+    def work():
+        (tmp_path / name.replace("{TID}", str(threading.get_native_id()))).symlink_to(target)
+        try:
+            s.hits.incr()
+        except mmstats.CreateError as e:
+            done.append(str(e))
+
+    s = WebStats(path=tmp_path, filename=name)
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert len(done) == 1 and "symbolic link" in done[0]
+    assert target.read_bytes() == b"keep me"
+    s.remove()
+
+
 def test_models_are_independent(tmp_path):
     a = WebStats(path=tmp_path, filename="a-{TID}.mmstats")
     b = WebStats(path=tmp_path, filename="b-{TID}.mmstats")
