@@ -54,7 +54,7 @@ pub fn push_float(out: &mut String, v: f64) {
 /// The text Python's `repr` gives a finite float: the shortest digits that round-trip, fixed notation
 /// for exponents -4 to 15 (always with a fraction: `1.0`), otherwise `d.ddde+XX` / `de-XX`.
 ///
-/// Rust's `{:e}` already yields the shortest round-trip digits; only the layout is Python's. `{}` and
+/// Rust's `{:e}` yields the shortest round-trip digits; the layout is Python's. `{}` and
 /// `{:?}` would round-trip too (and print 1e16 as 10000000000000000), which is equally valid JSON,
 /// but one layout everywhere lets the tests compare text with CPython's.
 pub fn python_repr(v: f64) -> String {
@@ -62,7 +62,12 @@ pub fn python_repr(v: f64) -> String {
     if v == 0.0 {
         return if v.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }
-    let sci = format!("{:e}", v.abs()); // e.g. "1.2345e-7", "5e-324", "1e16"
+    // `{:e}` gives the fewest digits that round-trip, but breaks an exact tie between two such
+    // texts upwards; Python takes the nearer one, ties to even, which is what formatting the same
+    // number of digits exactly gives (2.2457682836891562e13, not ...563e13).
+    let shortest = format!("{:e}", v.abs()); // e.g. "1.2345e-7", "5e-324", "1e16"
+    let digit_count = shortest.split_once('e').expect("{:e} has an exponent").0.replace('.', "").len();
+    let sci = format!("{:.*e}", digit_count - 1, v.abs());
     let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
     let exp: i32 = exp.parse().expect("{:e} exponent is an integer");
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
