@@ -198,6 +198,11 @@ class BufferedSlot(_NumberSlot):
     __slots__ = ()
     buffered = True
 
+    def __new__(cls, label, type):
+        if cls is BufferedSlot and type in ("B", "H", "I", "Q"):
+            cls = _UnsignedBufferedSlot  # counters: a shorter increment
+        return object.__new__(cls)
+
     def set(self, v):
         """One update."""
         v = self._coerce(v)
@@ -218,6 +223,27 @@ class BufferedSlot(_NumberSlot):
         else:
             if v.__class__ is not int or not self._isint:
                 v = self._increment(n)
+        w = self._wb
+        self._vals[w] = v
+        self._cur = v
+        self._wb = w ^ 1
+        self._wbv[0] = w ^ 1
+
+
+class _UnsignedBufferedSlot(BufferedSlot):
+    """BufferedSlot of an unsigned type (CounterField's Q): the shortest increment."""
+
+    __slots__ = ()
+
+    def incr(self, n=1, *, amount=None):
+        if amount is not None:
+            n = amount
+        try:
+            v = (self._cur + n) & self._mask
+        except TypeError:
+            v = self._increment(n)  # raises the explanatory TypeError
+        if v.__class__ is not int:  # e.g. a numpy integer
+            v = self._increment(n)
         w = self._wb
         self._vals[w] = v
         self._cur = v
