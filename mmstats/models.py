@@ -191,6 +191,10 @@ class BaseMmStats(threading.local):
                     raise TypeError(f"{cls.__name__}.{name}: a base class already has an attribute {name!r}")
             else:
                 setattr(cls, name, FieldAccess(name, _slot_key(name), field, field.kind == "static"))
+        for base in cls.__mro__[1:]:
+            if not issubclass(base, BaseMmStats) and any(isinstance(v, Field) for v in vars(base).values()):
+                raise TypeError(f"{cls.__name__}: fields of {base.__name__} are not seen; declare fields "
+                                "on a BaseMmStats or MmStats subclass and inherit from that")
         cls._own_fields = own
         merged: dict = {}
         for klass in cls.__mro__:  # this class's fields first, then its bases' (0.8's order)

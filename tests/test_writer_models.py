@@ -168,6 +168,25 @@ def test_field_names_that_clash_with_the_model_api_are_refused():
             type("Bad", (mmstats.MmStats,), {bad: mmstats.CounterField()})
     with pytest.raises(TypeError, match="base class"):
         type("Shadow", (mmstats.MmStats,), {"pid": mmstats.CounterField()})
+    mixin = type("Mixin", (), {"hits": mmstats.CounterField()})
+    with pytest.raises(TypeError, match="Mixin"):
+        type("WithMixin", (mixin, mmstats.MmStats), {})
+
+
+def test_model_subclasses_inherit_fields_in_0_8_order(tmp_path):
+    class Parent(mmstats.BaseMmStats):
+        a = mmstats.CounterField()
+        b = mmstats.UIntField()
+
+    class Child(Parent):
+        c = mmstats.CounterField()
+        b = mmstats.UIntField(label="b.child")
+
+    c = Child(path=tmp_path)
+    c.a.incr()
+    c.b = 2
+    assert [(f.label, f.value) for f in read(c.filename)] == [("c", 0), ("b.child", 2), ("a", 1)]
+    c.remove()
 
 
 def test_averages_and_timer(tmp_path):
