@@ -79,3 +79,42 @@ def test_reader_sees_monotonic_values_and_no_error_while_writer_runs(tmp_path, p
     assert polls > 20 and full_reads > 1
     assert reader.read()[0] == total
     reader.close()
+
+
+UPDATER = r"""
+import sys, tempfile, mmstats
+class S(mmstats.MmStats):
+    hits = mmstats.CounterField()
+    ratio = mmstats.DoubleField()
+    name = mmstats.StringField(size=8)
+    mean = mmstats.MovingAverageField(size=10)
+s = S(path=sys.argv[2])
+for i in range(int(sys.argv[1])):
+    s.hits.incr()
+    s.ratio = 0.5
+    s.name = "abc"
+    s.mean.add(i)
+s.remove()
+"""
+
+
+def _syscalls(n: int, tmp_path, env) -> int:
+    out = tmp_path / f"strace-{n}.txt"
+    run = subprocess.run(["strace", "-f", "-c", "-o", str(out), sys.executable, "-c", UPDATER, str(n), str(tmp_path)],
+                         env=env, capture_output=True, text=True, timeout=120)
+    if run.returncode != 0 or not out.exists():
+        pytest.skip(f"strace cannot trace here: {run.stderr.strip()[:200]}")
+    total = [line for line in out.read_text().splitlines() if line.rstrip().endswith("total")]
+    return int(total[-1].split()[3])
+
+
+@pytest.mark.skipif(not any(os.access(os.path.join(d, "strace"), os.X_OK)
+                            for d in os.environ.get("PATH", "").split(os.pathsep)), reason="needs strace")
+@pytest.mark.parametrize("pure", [False, True], ids=["default", "pure-python"])
+def test_updates_make_no_system_calls(tmp_path, pure):
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    if pure:
+        env["MMSTATS_PURE_PYTHON"] = "1"
+    idle, busy = _syscalls(0, tmp_path, env), _syscalls(20000, tmp_path, env)
+    # 80000 updates; the same program with none makes (nearly) the same system calls
+    assert busy - idle < 50, (idle, busy)
