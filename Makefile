@@ -8,7 +8,7 @@ export GOFLAGS := -mod=mod
 
 .PHONY: setup demo test browser test-python test-c test-go test-conformance check-generated clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
@@ -27,6 +27,7 @@ browser:
 
 test-python: setup
 	$(VPY) -m pytest -q
+	MMSTATS_PURE_PYTHON=1 $(VPY) -m pytest -q tests/test_writer_*.py
 
 test-c:
 	$(MAKE) -C writers/c test
