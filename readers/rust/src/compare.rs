@@ -152,14 +152,20 @@ mod tests {
 
     #[test]
     fn diff_names_the_path() {
-        let want = parse(r#"{"path": "a", "format_version": 1, "fields": [
-            {"label": "x", "type": "Q", "buffered": true, "value": 42}]}"#)
+        let want = parse(
+            r#"{"path": "a", "format_version": 1, "fields": [
+            {"label": "x", "type": "Q", "buffered": true, "value": 42}]}"#,
+        )
         .unwrap();
-        let same = parse(r#"{"path": "b", "format_version": 1, "fields": [
-            {"label": "x", "type": "Q", "buffered": true, "value": 42}]}"#)
+        let same = parse(
+            r#"{"path": "b", "format_version": 1, "fields": [
+            {"label": "x", "type": "Q", "buffered": true, "value": 42}]}"#,
+        )
         .unwrap();
-        let other = parse(r#"{"format_version": 1, "fields": [
-            {"label": "x", "type": "Q", "buffered": false, "value": 0}, {}]}"#)
+        let other = parse(
+            r#"{"format_version": 1, "fields": [
+            {"label": "x", "type": "Q", "buffered": false, "value": 0}, {}]}"#,
+        )
         .unwrap();
         assert!(diff(&want, &same).is_empty());
         assert_eq!(

@@ -26,10 +26,7 @@ pub enum Kind {
 
 impl Kind {
     pub fn is_integer(self) -> bool {
-        matches!(
-            self,
-            Kind::I8 | Kind::U8 | Kind::I16 | Kind::U16 | Kind::I32 | Kind::U32 | Kind::I64 | Kind::U64
-        )
+        matches!(self, Kind::I8 | Kind::U8 | Kind::I16 | Kind::U16 | Kind::I32 | Kind::U32 | Kind::I64 | Kind::U64)
     }
 
     pub fn is_float(self) -> bool {

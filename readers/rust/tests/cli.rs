@@ -60,7 +60,8 @@ fn invalid_files_give_one_line_per_problem() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let lines: Vec<String> = text(&out.stderr).lines().map(str::to_string).collect();
-    let prefixes: Vec<String> = lines.iter().map(|l| l.splitn(4, ": ").take(3).collect::<Vec<_>>().join(": ")).collect();
+    let prefixes: Vec<String> =
+        lines.iter().map(|l| l.splitn(4, ": ").take(3).collect::<Vec<_>>().join(": ")).collect();
     assert_eq!(
         prefixes,
         vec![

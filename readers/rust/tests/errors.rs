@@ -82,22 +82,18 @@ fn bad_label_utf8_is_not_structural() {
     // Two bad labels: both reported, each at its first ill-formed byte, and the walk goes on to a
     // bad write buffer in the third record.
     let data = file(&[
-        record(b"\xffa", b"B", 0xff, &[1]),     // label at 3: bad at 3
+        record(b"\xffa", b"B", 0xff, &[1]),      // label at 3: bad at 3
         record(b"ok\xe2\x82", b"B", 0xff, &[1]), // record at 10, label at 12: cut sequence at 14
-        record(b"c", b"B", 7, &[1]),            // record at 21, write buffer at 21+2+1+2+1 = 27
+        record(b"c", b"B", 7, &[1]),             // record at 21, write buffer at 21+2+1+2+1 = 27
     ]);
     assert_eq!(problems(&data), vec![(BadLabelUtf8, 3), (BadLabelUtf8, 14), (BadWriteBuffer, 27)]);
     // Only the first ill-formed sequence of a label is reported.
     let data = file(&[record(b"a\x80\x80\xff", b"B", 0xff, &[1])]);
     assert_eq!(problems(&data), vec![(BadLabelUtf8, 4)]);
     // Surrogates, overlong forms and code points above U+10FFFF are ill-formed; the offset is the lead byte.
-    for (label, at) in [
-        (&b"\xed\xa0\x80"[..], 3),
-        (b"x\xc0\x80", 4),
-        (b"xy\xe0\x80\x80", 5),
-        (b"\xf4\x90\x80\x80", 3),
-        (b"\xf5", 3),
-    ] {
+    for (label, at) in
+        [(&b"\xed\xa0\x80"[..], 3), (b"x\xc0\x80", 4), (b"xy\xe0\x80\x80", 5), (b"\xf4\x90\x80\x80", 3), (b"\xf5", 3)]
+    {
         assert_eq!(problems(&file(&[record(label, b"B", 0xff, &[1])])), vec![(BadLabelUtf8, at)], "{label:?}");
     }
     // U+10FFFF and U+FFFF are well-formed.

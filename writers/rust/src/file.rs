@@ -74,7 +74,11 @@ impl std::error::Error for CreateError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SlotError {
     NoSuchField(String),
-    WrongType { label: String, signature: String, wanted: Kind },
+    WrongType {
+        label: String,
+        signature: String,
+        wanted: Kind,
+    },
     /// A handle to this field is alive: two handles would each keep their own write-buffer copy.
     AlreadyTaken(String),
 }
@@ -110,7 +114,11 @@ impl MmstatsFile {
     /// The creation protocol: the image with version byte 0x00, an exclusive create (never following a
     /// symbolic link, never reusing a file), write, map shared, then the version byte 0x01 stored last
     /// with a release store.
-    pub fn create_with(path: impl AsRef<Path>, fields: &[FieldDesc], options: &Options) -> Result<MmstatsFile, CreateError> {
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        fields: &[FieldDesc],
+        options: &Options,
+    ) -> Result<MmstatsFile, CreateError> {
         let path = path.as_ref();
         let (image, slots) = build(fields).map_err(CreateError::Description)?;
         let io_error = |step, source| CreateError::Io { path: path.to_path_buf(), step, source };
@@ -168,7 +176,11 @@ impl MmstatsFile {
         let i = self.find(label)?;
         let s = &self.slots[i];
         if s.spec.kind != T::KIND {
-            return Err(SlotError::WrongType { label: s.label.clone(), signature: s.signature.clone(), wanted: T::KIND });
+            return Err(SlotError::WrongType {
+                label: s.label.clone(),
+                signature: s.signature.clone(),
+                wanted: T::KIND,
+            });
         }
         let taken = self.take(i)?;
         let (area, wb) = self.pointers(i);
@@ -235,7 +247,11 @@ impl MmstatsFile {
     fn text_at(&self, i: usize) -> Result<TextSlot<'_>, SlotError> {
         let s = &self.slots[i];
         if s.spec.kind != Kind::Text {
-            return Err(SlotError::WrongType { label: s.label.clone(), signature: s.signature.clone(), wanted: Kind::Text });
+            return Err(SlotError::WrongType {
+                label: s.label.clone(),
+                signature: s.signature.clone(),
+                wanted: Kind::Text,
+            });
         }
         let taken = self.take(i)?;
         let (area, wb) = self.pointers(i);

@@ -81,7 +81,8 @@ pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     let updates_json = doc.get("updates").and_then(Json::as_array).ok_or_else(|| bad("no \"updates\" array".into()))?;
     let mut updates = Vec::with_capacity(updates_json.len());
     for (i, u) in updates_json.iter().enumerate() {
-        let label = u.get("field").and_then(Json::as_str).ok_or_else(|| bad(format!("updates[{i}].field: not a string")))?;
+        let label =
+            u.get("field").and_then(Json::as_str).ok_or_else(|| bad(format!("updates[{i}].field: not a string")))?;
         let field = fields
             .iter()
             .position(|f| f.label == label)
@@ -91,8 +92,9 @@ pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
             .ok_or_else(|| bad(format!("fields[{field}].type: {signature:?} is not in the type table")))?
             .kind;
         let value = u.get("value").ok_or_else(|| bad(format!("updates[{i}]: no \"value\"")))?;
-        let value = convert(kind, value)
-            .ok_or_else(|| bad(format!("updates[{i}].value: {} does not fit field {label:?} of type {signature:?}", value.type_name())))?;
+        let value = convert(kind, value).ok_or_else(|| {
+            bad(format!("updates[{i}].value: {} does not fit field {label:?} of type {signature:?}", value.type_name()))
+        })?;
         updates.push(Update { field, value });
     }
     Ok(Scenario { fields, updates })
@@ -116,9 +118,9 @@ pub fn convert(kind: Kind, v: &Json) -> Option<UpdateValue> {
         },
         (Kind::Bool, Json::Bool(b)) => Some(UpdateValue::Bool(*b)),
         // An integer is truthy when it is not zero (as the Python writer's bool()).
-        (Kind::Bool, Json::Number(_)) => {
-            v.as_integer_text().map(|t| UpdateValue::Bool(t.trim_start_matches('-').trim_start_matches('0') != ""))
-        }
+        (Kind::Bool, Json::Number(_)) => v
+            .as_integer_text()
+            .map(|t| UpdateValue::Bool(!t.trim_start_matches('-').trim_start_matches('0').is_empty())),
         (Kind::Text, Json::String(s)) => Some(UpdateValue::Text(s.clone())),
         _ => None,
     }
@@ -185,7 +187,10 @@ mod tests {
         assert_eq!(convert(Kind::U8, &n("256")), Some(UpdateValue::Int(256)));
         assert_eq!(convert(Kind::U8, &n("2.5")), None);
         assert_eq!(convert(Kind::U8, &Json::String("1".into())), None);
-        assert_eq!(convert(Kind::F64, &n("-0")).map(|v| matches!(v, UpdateValue::Float(x) if x.to_bits() == 0)), Some(true));
+        assert_eq!(
+            convert(Kind::F64, &n("-0")).map(|v| matches!(v, UpdateValue::Float(x) if x.to_bits() == 0)),
+            Some(true)
+        );
         assert_eq!(
             convert(Kind::F64, &n("-0.0")).map(|v| matches!(v, UpdateValue::Float(x) if x.to_bits() == 1 << 63)),
             Some(true)
@@ -207,11 +212,15 @@ mod tests {
         assert_eq!(err(r#"{"updates": []}"#), "no \"fields\" array");
         assert_eq!(err(r#"{"fields": [{"label": "a", "type": "Q"}], "updates": []}"#), "fields[0]: no \"buffered\"");
         assert_eq!(
-            err(r#"{"fields": [{"label": "a", "type": "Q", "buffered": true}], "updates": [{"field": "b", "value": 1}]}"#),
+            err(
+                r#"{"fields": [{"label": "a", "type": "Q", "buffered": true}], "updates": [{"field": "b", "value": 1}]}"#
+            ),
             "updates[0]: no field labelled \"b\""
         );
         assert_eq!(
-            err(r#"{"fields": [{"label": "a", "type": "Q", "buffered": true}], "updates": [{"field": "a", "value": "x"}]}"#),
+            err(
+                r#"{"fields": [{"label": "a", "type": "Q", "buffered": true}], "updates": [{"field": "a", "value": "x"}]}"#
+            ),
             "updates[0].value: a string does not fit field \"a\" of type \"Q\""
         );
     }

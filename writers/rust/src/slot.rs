@@ -211,7 +211,13 @@ pub struct TextSlot<'f> {
 impl<'f> TextSlot<'f> {
     /// # Safety
     /// As for `Place::new`, with `size` = N.
-    pub(crate) unsafe fn new(area: *mut u8, write_buffer: *mut u8, buffered: bool, size: usize, taken: &'f Cell<bool>) -> Self {
+    pub(crate) unsafe fn new(
+        area: *mut u8,
+        write_buffer: *mut u8,
+        buffered: bool,
+        size: usize,
+        taken: &'f Cell<bool>,
+    ) -> Self {
         TextSlot { place: Place::new(area, write_buffer, buffered, size, taken), _not_send: PhantomData }
     }
 
