@@ -1,0 +1,126 @@
+package dev.mmstats.reader;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reading whole files: {@link #read} (values, or the first problem), {@link #validate} (every problem).
+ * Files are read into memory with read(), never mapped, so a writer that truncates its file cannot
+ * fault the reader (spec: "What version 1 cannot guarantee").
+ */
+public final class MmstatsReader {
+    /** The spec's recommended size limit: no honest stats file comes near it. */
+    public static final long DEFAULT_MAX_SIZE = 256L * 1024 * 1024;
+
+    /** The largest file a Java array can hold; a larger limit is capped to this. */
+    static final long ARRAY_LIMIT = Integer.MAX_VALUE - 8;
+
+    private MmstatsReader() {
+    }
+
+    /** The limit actually applied for a requested one: at most what one array holds. */
+    public static long effectiveLimit(long maxSize) {
+        if (maxSize < 0) {
+            throw new IllegalArgumentException("max size must not be negative: " + maxSize);
+        }
+        return Math.min(maxSize, ARRAY_LIMIT);
+    }
+
+    /** The file's bytes; file_too_large when it is (or grows while read) over {@code maxSize}. */
+    public static byte[] readBytes(Path path, long maxSize) throws IOException, FormatException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return readAll(ch, path.toString(), maxSize);
+        }
+    }
+
+    static byte[] readAll(FileChannel ch, String path, long maxSize) throws IOException, FormatException {
+        long limit = effectiveLimit(maxSize);
+        long size = ch.size();
+        if (size > limit) {
+            throw new FormatException(path, new Problem(ErrorCode.FILE_TOO_LARGE, limit,
+                    "file is " + size + " bytes, over the limit of " + limit));
+        }
+        // Read from position 0 until EOF; one byte of room beyond the limit tells a file that grew past it.
+        byte[] buf = new byte[(int) Math.min(size + 1, limit + 1)];
+        int n = 0;
+        while (true) {
+            if (n == buf.length) {
+                if (n > limit) {
+                    throw new FormatException(path, new Problem(ErrorCode.FILE_TOO_LARGE, limit,
+                            "file grew past the limit of " + limit + " while being read"));
+                }
+                buf = Arrays.copyOf(buf, (int) Math.min(limit + 1, Math.max(2L * n, 4096)));
+            }
+            int got = ch.read(ByteBuffer.wrap(buf, n, buf.length - n), n);
+            if (got < 0) {
+                break;
+            }
+            n += got;
+        }
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+    }
+
+    /** Every field of a file held in memory, or the first problem (as a FormatException naming {@code path}). */
+    public static DecodedFile decode(byte[] data, String path) throws FormatException {
+        ScanResult scan = FileScanner.scan(data);
+        if (!scan.valid()) {
+            throw new FormatException(path, scan.problems().get(0));
+        }
+        return fields(data, scan);
+    }
+
+    static DecodedFile fields(byte[] data, ScanResult scan) {
+        FileFormat format = scan.format();
+        List<Field> out = new ArrayList<>(scan.fields().size());
+        for (FieldLayout f : scan.fields()) {
+            int wb = data[f.writeBufferOffset()] & 0xff;
+            Value v = format.decode(data, format.readOffset(f, wb), f.type());
+            out.add(new Field(f.label(), f.type().signature(), f.buffered(), v));
+        }
+        return new DecodedFile(format.version(), out);
+    }
+
+    /**
+     * Every field of the file at {@code path}, in file order. Buffered values whose write buffer flipped
+     * while the file was copied are taken from a newer copy ({@link WriteBufferRecheck}).
+     *
+     * @throws FormatException for a file that breaks the format (the first problem)
+     * @throws IOException when the file cannot be read
+     */
+    public static DecodedFile read(Path path, long maxSize) throws IOException, FormatException {
+        String name = path.toString();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            byte[] data = readAll(ch, name, maxSize);
+            ScanResult scan = FileScanner.scan(data);
+            if (!scan.valid()) {
+                throw new FormatException(name, scan.problems().get(0));
+            }
+            Problem changed = WriteBufferRecheck.settle(ByteSource.of(ch), data, scan.fields(), scan.format());
+            if (changed != null) {
+                throw new FormatException(name, changed);
+            }
+            return fields(data, scan);
+        }
+    }
+
+    public static DecodedFile read(Path path) throws IOException, FormatException {
+        return read(path, DEFAULT_MAX_SIZE);
+    }
+
+    /** Every problem of the file, sorted by offset (empty when valid); file_too_large replaces the rest. */
+    public static List<Problem> validate(Path path, long maxSize) throws IOException {
+        byte[] data;
+        try {
+            data = readBytes(path, maxSize);
+        } catch (FormatException e) {
+            return List.of(e.problem());
+        }
+        return FileScanner.scan(data).problems();
+    }
+}
