@@ -14,11 +14,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! - [`desc`]: field descriptions; [`image`]: the layout and the unpublished image;
+//! - [`desc`]: field descriptions; [`defaults`]: the sys.* default fields and the default file name; [`image`]: the layout and the unpublished image;
 //! - [`MmstatsFile`]: exclusive creation, publication (version byte last), handles, close/remove;
 //! - [`Slot`], [`TextSlot`], [`AnySlot`]: one handle per field, the writer protocol's hot path;
 //! - [`scenario`]: the conformance suite's writer scenarios (`mmstats-rust-write`).
 
+pub mod defaults;
 pub mod desc;
 pub mod encode;
 mod file;
@@ -28,6 +29,7 @@ pub mod scenario;
 pub mod slot;
 mod stale;
 
+pub use defaults::{default_fields, default_path};
 pub use desc::{DescError, FieldDesc, Initial};
 pub use file::{CreateError, MmstatsFile, Options, SlotError, DEFAULT_MODE};
 pub use slot::{AnySlot, Integer, Scalar, Slot, TextSlot, WrongKind};
