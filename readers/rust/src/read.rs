@@ -27,14 +27,17 @@ pub struct Field {
 
 /// The file's bytes, or `file_too_large` (at the limit) when it is, or grows while read, over `max_size`.
 pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
-    let file = File::open(path)?;
+    read_all(&File::open(path)?, max_size)
+}
+
+fn read_all(mut file: &File, max_size: u64) -> Result<Vec<u8>, ReadError> {
     let size = file.metadata()?.len();
     if size > max_size {
         return Err(too_large(max_size, format!("file is {size} bytes, over the limit of {max_size}")).into());
     }
     let mut data = Vec::with_capacity(size as usize);
     // One byte more than the limit tells a file that grew past it from one that is exactly at it.
-    file.take(max_size.saturating_add(1)).read_to_end(&mut data)?;
+    (&mut file).take(max_size.saturating_add(1)).read_to_end(&mut data)?;
     if data.len() as u64 > max_size {
         return Err(too_large(max_size, format!("file grew past the limit of {max_size} while being read")).into());
     }
@@ -67,15 +70,14 @@ pub fn decode_bytes(data: &[u8]) -> Result<Vec<Field>, FormatError> {
 /// Buffered values follow the spec's reader re-check: after the copy, the write-buffer bytes are read
 /// again, and a record whose byte flipped during the copy is copied again (at most 3 retries).
 pub fn read(path: &Path, max_size: u64) -> Result<Vec<Field>, ReadError> {
-    let mut data = read_bytes(path, max_size)?;
+    let file = File::open(path)?;
+    let mut data = read_all(&file, max_size)?;
     let (layouts, mut errors) = scan(&data);
     if !errors.is_empty() {
         return Err(errors.swap_remove(0).into());
     }
-    if layouts.iter().any(|f| f.buffered) {
-        let file = File::open(path)?;
-        settle(&file, &mut data, &mut Vec::new(), &layouts)?;
-    }
+    // The re-check reads the same open file again, never whatever the path names by then.
+    settle(&file, &mut data, &mut Vec::new(), &layouts)?;
     Ok(layouts
         .into_iter()
         .map(|f| {
