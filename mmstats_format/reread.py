@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import struct
 
 from .errors import FormatError
 from .layout import CompiledLayout
@@ -14,9 +15,23 @@ __all__ = ["StatsReader", "RETRIES"]
 RETRIES = 3  # copies after the first before a flipping value is taken as it is
 
 
+def _layout_bytes(fields, size: int) -> struct.Struct:
+    """A struct that picks every byte of a file that is not a value: the version byte, each record's
+    header (and the write buffer 0xff of an unbuffered record), the terminator and the zero fill.
+    A file rewritten in place keeps its inode and maybe its size; these bytes tell its layout apart."""
+    fmt, pos = ["<"], 0
+    for f in fields:
+        varies = f.write_buffer_offset if f.buffered else f.value_offset
+        fmt.append(f"{varies - pos}s{f.end - varies}x")
+        pos = f.end
+    fmt.append(f"{size - pos}s")
+    return struct.Struct("".join(fmt))
+
+
 class StatsReader:
     """Polls one path. The layout is parsed again only when the file at the
-    path is another one (device, inode or size changed); values are read with
+    path is another one (device, inode or size changed) or when a byte outside
+    the values changed (the file was rewritten in place); values are read with
     pread into a reused buffer, never through a map, so a writer truncating
     its file cannot crash the reader.
     """
@@ -30,6 +45,8 @@ class StatsReader:
         self.layout: CompiledLayout | None = None
         self._buf = bytearray()
         self._spare = bytearray()
+        self._layout_bytes = None  # struct picking the non-value bytes
+        self._layout_seen = None   # what it picked when the layout was parsed
 
     @property
     def fields(self):
@@ -41,12 +58,11 @@ class StatsReader:
         """Current values of all fields, in file order."""
         st = os.stat(self.path)
         ident = (st.st_dev, st.st_ino, st.st_size)
-        if ident != self._ident:
-            self._load(ident)
-        layout = self.layout
         try:
-            values = layout.values(self._copy(self._buf))
-            if self.recheck and layout.write_buffers is not None:
+            if ident != self._ident or not self._same_layout(self._copy(self._buf)):
+                self._load(ident)  # values come from the very bytes just parsed
+            values = self.layout.values(self._buf)
+            if self.recheck and self.layout.write_buffers is not None:
                 values = self._recheck(values)
             return values
         except FormatError as e:
@@ -61,6 +77,9 @@ class StatsReader:
             raise FormatError("bad_version", 0, f"version byte changed to 0x{buf[0]:02x}")
         return buf
 
+    def _same_layout(self, buf) -> bool:
+        return self._layout_bytes.unpack_from(buf) == self._layout_seen
+
     def _recheck(self, values):
         """The spec's reader rule: a value is kept only if its write buffer did not
         flip while it was copied; otherwise take a newer copy, a few times at most."""
@@ -71,11 +90,14 @@ class StatsReader:
             now = wb_of(newer)
             if now == seen:
                 return values
+            if not self._same_layout(newer):
+                return values  # rewritten meanwhile: keep the copy that matched; the next read parses again
             self._buf, self._spare = newer, self._buf
             values, seen = self.layout.values(newer), now
         return values  # still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
 
     def _load(self, ident):
+        """Open the path and parse the file's layout; self._buf then holds the parsed bytes."""
         self.close()
         size = ident[2]
         if size > self.max_size:
@@ -94,6 +116,8 @@ class StatsReader:
             os.close(fd)
             raise
         self._fd, self._buf, self._spare, self.layout = fd, buf, bytearray(len(buf)), layout
+        self._layout_bytes = _layout_bytes(fields, len(buf))
+        self._layout_seen = self._layout_bytes.unpack_from(buf)
         self._ident = (st.st_dev, st.st_ino, len(buf))
 
     def close(self):
