@@ -6,7 +6,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo test browser test-python test-c test-go test-conformance check-generated clean
+.PHONY: setup demo test browser test-python test-c test-go test-rust test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/mmstats demo --seconds 5
 
-test: browser test-c test-go test-python check-generated test-conformance
+test: browser test-c test-go test-rust test-python check-generated test-conformance
 	@echo "make test: all suites passed"
 
 # Debian's chromium for the mmash browser test; without it that one test skips and says why.
@@ -35,6 +35,10 @@ test-c:
 test-go:
 	cd readers/go && go vet ./... && go test ./...
 
+test-rust:
+	cargo test --quiet --manifest-path readers/rust/Cargo.toml
+	cargo test --quiet --manifest-path writers/rust/Cargo.toml
+
 # Generated files must be current: the spec's tables and the conformance corpus.
 check-generated: setup
 	$(VPY) -m mmstats_format.spec_tables --check
@@ -46,4 +50,4 @@ test-conformance: setup
 
 clean:
 	$(MAKE) -C writers/c clean
-	rm -rf $(VENV) readers/go/bin
+	rm -rf $(VENV) readers/go/bin readers/rust/target writers/rust/target
