@@ -23,7 +23,7 @@ class DemoStats(mmstats.MmStats):
 
 
 def serve(directory: str, seconds: float) -> None:
-    stats = DemoStats(path=directory, label_prefix="demo.")
+    stats = DemoStats(path=directory, filename="demo-{PID}-{TID}.mmstats", label_prefix="demo.")
     rng = random.Random(42)
     end = time.monotonic() + seconds
     try:
