@@ -8,7 +8,6 @@ from .errors import FormatError
 from .layout import CompiledLayout
 from .read import DEFAULT_MAX_SIZE
 from .scan import scan
-from .schema import FORMAT_VERSION
 
 __all__ = ["StatsReader", "RETRIES"]
 
@@ -59,8 +58,10 @@ class StatsReader:
         st = os.stat(self.path)
         ident = (st.st_dev, st.st_ino, st.st_size)
         try:
-            if ident != self._ident or not self._same_layout(self._copy(self._buf)):
-                self._load(ident)  # values come from the very bytes just parsed
+            if ident != self._ident or not (self._copy(self._buf) and self._same_layout(self._buf)):
+                # new, shrunk or rewritten: parse it (scan names the problem, e.g. not_ready for
+                # a version byte back at 0x00); values come from the very bytes just parsed
+                self._load(ident)
             values = self.layout.values(self._buf)
             if self.recheck and self.layout.write_buffers is not None:
                 values = self._recheck(values)
@@ -69,13 +70,9 @@ class StatsReader:
             self._ident = None  # parse afresh next time
             raise e.with_path(self.path) from None
 
-    def _copy(self, buf):
-        n = os.preadv(self._fd, [buf], 0)
-        if n != len(buf):
-            raise FormatError("past_eof", n, f"file shrank to {n} bytes while being read")
-        if buf[0] != FORMAT_VERSION:
-            raise FormatError("bad_version", 0, f"version byte changed to 0x{buf[0]:02x}")
-        return buf
+    def _copy(self, buf) -> bool:
+        """Copy the file into ``buf``; False when it came back short (the file shrank)."""
+        return os.preadv(self._fd, [buf], 0) == len(buf)
 
     def _same_layout(self, buf) -> bool:
         return self._layout_bytes.unpack_from(buf) == self._layout_seen
@@ -86,7 +83,9 @@ class StatsReader:
         wb_of = self.layout.write_buffers
         seen = wb_of(self._buf)
         for _ in range(RETRIES):
-            newer = self._copy(self._spare)
+            newer = self._spare
+            if not self._copy(newer):
+                return values  # shrank meanwhile: keep the copy that matched; the next read parses again
             now = wb_of(newer)
             if now == seen:
                 return values
