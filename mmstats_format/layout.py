@@ -4,10 +4,21 @@ All values come out of one precompiled struct.unpack_from over the file's
 bytes, and one generated function picks each field's read buffer and turns
 raw values into Python values (the way namedtuple generates its code): no
 construct and no per-field interpretation on the hot path.
+
+A layout compiled from a whole file (``CompiledLayout(fields, data)``) also
+knows every byte of that file that is not a value -- version byte, record
+headers, the 0xff of unbuffered records, terminator and zero fill: its
+skeleton. ``checked_values`` takes the values of any buffer of the same size
+whose skeleton is the same, with one unpack. scan() reads nothing but those
+bytes and the buffered write-buffer bytes, so a match means scan() would find
+exactly this layout and no problem; anything else returns None and the caller
+scans. LayoutCache keeps such layouts so one-shot reads of many files skip
+scanning (tests/test_perf_paths.py checks all of this against the slow path).
 """
 from __future__ import annotations
 
 import struct
+import threading
 from operator import itemgetter
 
 from . import offsets as o
@@ -15,52 +26,99 @@ from .decode import decode_string
 from .errors import FormatError
 from .scan import FieldLayout
 
-__all__ = ["CompiledLayout"]
+__all__ = ["CompiledLayout", "LayoutCache"]
+
+# Slot of value[wb ^ 1] counted from a buffered record's write-buffer slot, for wb 0 and 1.
+# Any other write-buffer byte indexes past this tuple: IndexError, turned into bad_write_buffer.
+_PICK = (2, 1)
+assert all(_PICK[wb] == 1 + o.read_index(wb) for wb in (0, 1))
+
+
+def _generate(fields, size):
+    """(struct format, generated values function, write-buffer slots, skeleton slots).
+
+    size None: value bytes only (pad bytes skipped). size N: the whole file of
+    N bytes, every stretch between values unpacked as one bytes object.
+    """
+    fmt, exprs, wb_slots, skeleton = ["<"], [], [], []
+    pos = slot = 0
+    for f in fields:
+        start = f.write_buffer_offset if f.buffered else f.value_offset
+        if start < pos:
+            raise ValueError("fields overlap or are out of order")
+        if size is not None:
+            fmt.append(f"{start - pos}s")
+            skeleton.append(slot)
+            slot += 1
+        elif start > pos:
+            fmt.append(f"{start - pos}x")
+        ch = f.spec.struct_char
+        if f.buffered:
+            fmt.append("B" + ch + ch)
+            wb_slots.append(slot)
+            raw = f"t[{slot}+_P[t[{slot}]]]"
+            slot += 3
+        else:
+            fmt.append(ch)
+            raw = f"t[{slot}]"
+            slot += 1
+        exprs.append({"bool": f"({raw} != 0)", "string": f"_s({raw})"}.get(f.spec.kind, raw))
+        pos = f.end
+    if size is not None:
+        if size < pos:
+            raise ValueError("fields end past the file")
+        fmt.append(f"{size - pos}s")
+        skeleton.append(slot)
+    src = "def values(t):\n    return [" + ", ".join(exprs) + "]\n"
+    ns = {"_s": decode_string, "_P": _PICK}
+    exec(compile(src, "<mmstats layout>", "exec"), ns)  # noqa: S102 - generated from offsets only
+    return struct.Struct("".join(fmt)), ns["values"], wb_slots, skeleton
 
 
 class CompiledLayout:
-    def __init__(self, fields: list[FieldLayout]):
+    def __init__(self, fields: list[FieldLayout], data=None):
         self.fields = list(fields)
-        fmt, exprs, wb_slots = ["<"], [], []
-        pos = slot = 0
-        for f in self.fields:
-            start = f.write_buffer_offset if f.buffered else f.value_offset
-            if start < pos:
-                raise ValueError("fields overlap or are out of order")
-            if start > pos:
-                fmt.append(f"{start - pos}x")
-            ch = f.spec.struct_char
-            if f.buffered:
-                fmt.append("B" + ch * 2 if len(ch) == 1 else "B" + ch + ch)
-                wb_slots.append(slot)
-                # value[wb ^ 1] sits at slot + 1 + (wb ^ 1) == slot + 2 - wb for wb in {0, 1}
-                raw = f"t[{slot + 2}-t[{slot}]]"
-                slot += 1 + 2
-            else:
-                fmt.append(ch)
-                raw = f"t[{slot}]"
-                slot += 1
-            exprs.append({"bool": f"({raw} != 0)", "string": f"_s({raw})"}.get(f.spec.kind, raw))
-            pos = f.end
-        self.size = pos
-        self._struct = struct.Struct("".join(fmt))
-        src = "def values(t):\n    return [" + ", ".join(exprs) + "]\n"
-        ns = {"_s": decode_string}
-        exec(compile(src, "<mmstats layout>", "exec"), ns)  # noqa: S102 - generated from offsets only
-        self._values = ns["values"]
-        self._wb_slots = wb_slots
-        self._wb = itemgetter(*wb_slots, *wb_slots[:1]) if wb_slots else None
+        self._struct, self._values, self._wb_slots, _ = _generate(self.fields, None)
+        self.size = self._struct.size
+        # (labels, types, buffered flags): what a reader pairs with the values
+        self.columns = tuple(zip(*((f.label, f.type, f.buffered) for f in self.fields))) or ((), (), ())
         wb_offsets = [f.write_buffer_offset for f in self.fields if f.buffered]
         # The write-buffer bytes straight from a buffer: what the reader's re-check compares.
         self.write_buffers = itemgetter(*wb_offsets, *wb_offsets[:1]) if wb_offsets else None
-        assert self._struct.size == self.size
+        self.file_size = self.skeleton = None
+        if data is not None:
+            whole, self._checked, _, slots = _generate(self.fields, len(data))
+            self._whole = whole
+            self._skeleton_of = itemgetter(*slots, *slots[:1])
+            self.file_size = whole.size
+            self.skeleton = self._skeleton_of(whole.unpack_from(data))
 
     def values(self, buf) -> list:
         """Values of every field in ``buf`` (the file's bytes), in file order."""
         t = self._struct.unpack_from(buf)
-        if self._wb is not None and max(self._wb(t)) > 1:
+        try:
+            return self._values(t)
+        except IndexError:
             self._bad_write_buffer(t)
-        return self._values(t)
+            raise
+
+    def checked_values(self, buf, size=None):
+        """Values of ``buf`` if it is a file of this layout's skeleton (same size, same
+        non-value bytes, buffered write buffers 0 or 1), else None: scan it instead.
+        ``size``: how many bytes of a longer ``buf`` are the file (default: all)."""
+        if (len(buf) if size is None else size) != self.file_size:
+            return None
+        t = self._whole.unpack_from(buf)
+        if self._skeleton_of(t) != self.skeleton:
+            return None
+        try:
+            return self._checked(t)
+        except IndexError:
+            return None
+
+    @property
+    def labels(self) -> list[str]:
+        return [f.label for f in self.fields]
 
     def _bad_write_buffer(self, t):
         buffered = [f for f in self.fields if f.buffered]
@@ -69,10 +127,68 @@ class CompiledLayout:
                 raise FormatError("bad_write_buffer", f.write_buffer_offset,
                                   f"write buffer of {f.label!r} changed to 0x{t[s]:02x} after the layout was read")
 
-    @property
-    def labels(self) -> list[str]:
-        return [f.label for f in self.fields]
 
+class LayoutCache:
+    """Compiled layouts of whole files, found again by file identity or by content.
 
-# Keep the offsets module the one source of record geometry for this file too.
-assert o.read_index(0) == 1 and o.read_index(1) == 0
+    ``lookup`` tries the layout last seen for the file's identity (device,
+    inode, size), then the few layouts most recently learnt for that size
+    (many processes of one program share a layout); every candidate is checked
+    against the bytes themselves (checked_values), so a stale or wrong guess
+    costs one unpack, never a wrong answer. Bounded; thread-safe.
+    """
+
+    def __init__(self, max_files: int = 16384, per_size: int = 8):
+        self.max_files = max_files
+        self.per_size = per_size
+        self._by_file: dict = {}
+        self._by_size: dict[int, tuple] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, data, ident=None):
+        """(layout, values) of ``data`` from a known layout, or None."""
+        known = self._by_file.get(ident) if ident is not None else None
+        if known is not None:
+            values = known.checked_values(data)
+            if values is not None:
+                return known, values
+        for layout in self._by_size.get(len(data), ()):
+            if layout is known:
+                continue
+            values = layout.checked_values(data)
+            if values is not None:
+                if ident is not None:
+                    self._remember(ident, layout)
+                return layout, values
+        return None
+
+    def learn(self, data, fields, ident=None) -> CompiledLayout:
+        """The layout of ``data``, whose scan found ``fields`` and no problem."""
+        layout = CompiledLayout(fields, data)
+        with self._lock:
+            same = self._by_size.get(len(data), ())
+            for old in same:  # one compiled layout per skeleton
+                if old.skeleton == layout.skeleton:
+                    layout = old
+                    break
+            else:
+                self._by_size[len(data)] = (layout, *same)[:self.per_size]
+                if len(self._by_size) > self.max_files:
+                    self._by_size.pop(next(iter(self._by_size)))
+        if ident is not None:
+            self._remember(ident, layout)
+        return layout
+
+    def _remember(self, ident, layout):
+        with self._lock:
+            self._by_file[ident] = layout
+            if len(self._by_file) > self.max_files:
+                self._by_file.pop(next(iter(self._by_file)))
+
+    def clear(self):
+        with self._lock:
+            self._by_file.clear()
+            self._by_size.clear()
+
+    def __len__(self):
+        return len(self._by_file)

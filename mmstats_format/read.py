@@ -1,17 +1,28 @@
-"""Read a whole file once: mmstats_format.read(path)."""
+"""Read a whole file once: mmstats_format.read(path).
+
+A file with the same non-value bytes as one read before (any file of the same
+program: see layout.LayoutCache) is decoded with one precompiled unpack;
+others are scanned. decode_scanned() is the reference path the fast
+one is tested against (tests/test_perf_paths.py).
+"""
 from __future__ import annotations
 
 import os
+from itertools import repeat
 from typing import NamedTuple
 
 from .decode import field_value
 from .errors import FormatError
+from .layout import LayoutCache
 from .scan import scan
 
-__all__ = ["Field", "DEFAULT_MAX_SIZE", "read", "read_bytes", "decode_bytes"]
+__all__ = ["Field", "DEFAULT_MAX_SIZE", "LAYOUTS", "read", "read_bytes", "decode_bytes", "decode_scanned"]
 
 # Hostile-input cap: no honest stats file comes near this.
 DEFAULT_MAX_SIZE = 256 * 1024 * 1024
+
+# Layouts of files read so far, shared by every one-shot read in this process.
+LAYOUTS = LayoutCache()
 
 
 class Field(NamedTuple):
@@ -23,26 +34,75 @@ class Field(NamedTuple):
     value: object
 
 
-def read_bytes(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
-    """The file's bytes, read (never mapped) so a truncating writer cannot fault us."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > max_size:
-            raise FormatError("file_too_large", max_size,
-                              f"file is {size} bytes, over the limit of {max_size}", os.fspath(path))
-        data = f.read(max_size + 1)
-    if len(data) > max_size:
+_new = tuple.__new__  # Field(...) without the Python-level __new__: a third of the cost per field
+
+
+# One read() of this many bytes takes a whole ordinary stats file (a few pages) with no fstat first.
+_FIRST_READ = 1 << 16
+
+
+def _read_fd(fd, path, max_size: int) -> bytes:
+    """All bytes of an open file; os-level calls, no file object (they cost more than the read)."""
+    first = min(_FIRST_READ, max_size + 1)
+    data = os.read(fd, first)
+    if len(data) < first:
+        return data  # a short read of a regular file is its end
+    size = os.fstat(fd).st_size
+    if size > max_size:
+        raise FormatError("file_too_large", max_size, f"file is {size} bytes, over the limit of {max_size}",
+                          os.fspath(path))
+    parts, total = [data], len(data)
+    while total <= max_size:
+        more = os.read(fd, min(max_size + 1 - total, max(size + 1 - total, 1 << 16)))
+        if not more:
+            break
+        parts.append(more)
+        total += len(more)
+    if total > max_size:
         raise FormatError("file_too_large", max_size, f"file grew past the limit of {max_size} while being read",
                           os.fspath(path))
-    return data
+    return b"".join(parts)
 
 
-def decode_bytes(data, path=None) -> list[Field]:
-    """Fields of a file held in memory; raises FormatError for the first problem."""
+def _read_path(path, max_size: int) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return _read_fd(fd, path, max_size)
+    finally:
+        os.close(fd)
+
+
+def read_bytes(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
+    """The file's bytes, read (never mapped) so a truncating writer cannot fault us."""
+    return _read_path(path, max_size)
+
+
+def decode_scanned(data, path=None) -> list[Field]:
+    """Fields of a file held in memory, through scan() and one value at a time (the reference path)."""
     layouts, errors = scan(data)
     if errors:
         raise errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")
     return [Field(f.label, f.type, f.buffered, field_value(data, f)) for f in layouts]
+
+
+def _decode(data, path) -> list[Field]:
+    if not isinstance(data, (bytes, bytearray)):
+        data = memoryview(data).cast("B")
+    hit = LAYOUTS.lookup(data)
+    if hit is None:
+        layouts, errors = scan(data)
+        if errors:
+            raise errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")
+        layout = LAYOUTS.learn(data, layouts)
+        hit = layout, layout.checked_values(data)
+    layout, values = hit
+    labels, types, buffereds = layout.columns
+    return list(map(_new, repeat(Field), zip(labels, types, buffereds, values)))
+
+
+def decode_bytes(data, path=None) -> list[Field]:
+    """Fields of a file held in memory; raises FormatError for the first problem."""
+    return _decode(data, path)
 
 
 def read(path, *, max_size: int = DEFAULT_MAX_SIZE) -> list[Field]:
@@ -51,4 +111,4 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE) -> list[Field]:
     Raises FormatError (code, offset, path) for a file that breaks the format,
     OSError when it cannot be read.
     """
-    return decode_bytes(read_bytes(path, max_size), path)
+    return _decode(_read_path(path, max_size), path)

@@ -1,0 +1,257 @@
+"""Poll every stats file of a directory: one listing per poll, no stat per file.
+
+StatsReader pays an os.stat per read to notice that its path now names
+another file. Watching a whole directory, the listing already says that: each
+entry carries the file's inode (d_ino) and type (d_type), so a poll is one
+scandir plus one pread per file (two with the write-buffer re-check). Files
+stay open between polls and are read with pread, never mapped, so a writer
+that truncates its file cannot crash the reader.
+
+Each copy is first compared with the copy the last values came from (an idle
+file costs one memcmp); a changed copy is checked against the layout's
+skeleton (CompiledLayout.checked_values: version byte, headers, terminator and
+zero fill, in the same unpack as the values), and one byte is read past the
+known size, so a file rewritten in place, grown or shrunk is parsed again.
+Layouts come from the shared content-checked cache (read.LAYOUTS), so ten
+thousand files of one program are scanned once.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+import threading
+from typing import NamedTuple
+
+from .errors import FormatError
+from .read import DEFAULT_MAX_SIZE, LAYOUTS, _read_fd
+from .reread import RETRIES
+from .scan import scan
+
+__all__ = ["FileValues", "StatsDirectory"]
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_MAX_NAMES = 65536  # names remembered as not matching the pattern
+
+
+def _default_max_open() -> int:
+    """Half the soft descriptor limit: the rest stays for the program that polls."""
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 256
+    return 65536 if soft == resource.RLIM_INFINITY else max(soft // 2, 1)
+
+
+class FileValues(NamedTuple):
+    """One file of a poll: its path, its fields (scan.FieldLayout, file order) and their current values."""
+
+    path: str
+    fields: list
+    values: list
+
+
+class _NotRegular(Exception):
+    """The name no longer leads to a regular file: left out like a removed one."""
+
+
+class _File:
+    """What is known about one file between polls."""
+
+    __slots__ = ("path", "fd", "ino", "by_stat", "layout", "size", "last", "values", "bufs")
+
+    def __init__(self, path):
+        self.path = path
+        self.fd = -1          # -1: not held open (over the budget): opened for each poll
+        self.ino = None
+        self.by_stat = False  # d_ino disagreed with st_ino at open: identify by lstat instead
+        self.layout = None    # None: read and parse afresh at the next poll
+        self.size = -1
+        self.last = None      # the copy ``values`` came from
+        self.values = None
+        self.bufs = None      # the directory's copy buffers for files of this size
+
+
+class StatsDirectory:
+    """The stats files of ``directory`` whose names match ``pattern`` (fnmatch).
+
+    ``poll()`` returns ``(files, problems)``: a FileValues for every regular
+    file (symlinks are skipped) that reads cleanly, and one exception per file
+    that does not (FormatError with its path, or OSError; ``not_ready`` for a
+    file a writer is still creating). A file removed between the listing and
+    the read is left out quietly. Holds at most ``max_open`` descriptors
+    (default: half the soft limit); files past that are opened for each poll.
+    """
+
+    def __init__(self, directory, pattern: str = "*.mmstats", *, max_size: int = DEFAULT_MAX_SIZE,
+                 recheck: bool = True, max_open: int | None = None):
+        self.directory = os.fspath(directory)
+        self.pattern = pattern
+        self.max_size = max_size
+        self.recheck = recheck
+        self.max_open = _default_max_open() if max_open is None else max_open
+        self._match = re.compile(fnmatch.translate(pattern)).match
+        self._files: dict[str, _File] = {}
+        self._skip: set[str] = set()
+        self._bufs: dict[int, tuple] = {}
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def poll(self) -> tuple[list[FileValues], list[Exception]]:
+        out, problems = [], []
+        files = self._files
+        with self._lock, os.scandir(self.directory) as listing:
+            seen = set()
+            for entry in listing:
+                name = entry.name
+                f = files.get(name)
+                if f is None:
+                    if name in self._skip:
+                        continue
+                    if not self._match(name):
+                        if len(self._skip) < _MAX_NAMES:
+                            self._skip.add(name)
+                        continue
+                    f = files[name] = _File(entry.path)
+                seen.add(name)
+                try:
+                    if not entry.is_file(follow_symlinks=False):
+                        self._forget(f)
+                        continue
+                    ino = entry.stat(follow_symlinks=False).st_ino if f.by_stat else entry.inode()
+                    values = self._values(f, ino)
+                except (FileNotFoundError, _NotRegular):
+                    self._forget(f)
+                    continue
+                except (FormatError, OSError) as e:
+                    self._forget(f)
+                    problems.append(e)
+                    continue
+                out.append(FileValues(f.path, f.layout.fields, values))
+            for name in [n for n in files if n not in seen]:
+                self._forget(files.pop(name))
+        return out, problems
+
+    # -- one file --------------------------------------------------------------
+
+    def _values(self, f: _File, ino):
+        if f.layout is None or ino != f.ino:
+            return self._load(f, ino)
+        if f.fd >= 0:
+            return self._copy_values(f, f.fd, ino)
+        fd = os.open(f.path, _OPEN_FLAGS)
+        try:
+            return self._copy_values(f, fd, ino)
+        finally:
+            os.close(fd)
+
+    def _copy_values(self, f: _File, fd, ino):
+        copy, spare, iov, spare_iov = f.bufs
+        n = os.preadv(fd, iov, 0)
+        if n != f.size:
+            return self._load(f, ino)  # grew (the buffer holds one byte more) or shrank
+        if copy.startswith(f.last):
+            return f.values.copy()  # not one byte changed since the last poll
+        values = f.layout.checked_values(copy, n)
+        if values is None:
+            return self._load(f, ino)  # rewritten in place (or being replaced)
+        if self.recheck and f.layout.write_buffers is not None:
+            copy, values = self._recheck(f, fd, copy, spare, spare_iov, values)
+        f.last, f.values = copy[:n], values
+        return values.copy()
+
+    def _recheck(self, f: _File, fd, copy, spare, spare_iov, values):
+        """The spec's reader rule (as StatsReader): keep a value only if its write buffer
+        did not flip while it was copied, else take a newer copy, RETRIES times at most."""
+        wb_of = f.layout.write_buffers
+        seen = None
+        for _ in range(RETRIES):
+            if os.preadv(fd, spare_iov, 0) != f.size:
+                break  # changed size meanwhile: the next poll parses it again
+            if spare == copy:
+                break
+            seen = seen or wb_of(copy)
+            now = wb_of(spare)
+            if now == seen:
+                break
+            newer = f.layout.checked_values(spare, f.size)
+            if newer is None:
+                break  # rewritten meanwhile: keep the copy that matched
+            copy, spare, spare_iov = spare, copy, [copy]
+            values, seen = newer, now
+        return copy, values  # if still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
+
+    def _load(self, f: _File, ino):
+        """(Re)open the file, read all of it, find its layout; the values of that copy."""
+        self._forget(f)
+        fd = os.open(f.path, _OPEN_FLAGS)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise _NotRegular(f.path)  # replaced after the listing (by a fifo, a directory...)
+            data = _read_fd(fd, f.path, self.max_size)
+            layout, values = self._layout_of(data, f.path)
+        except BaseException:
+            os.close(fd)
+            raise
+        if self._held < self.max_open:
+            f.fd = fd
+            self._held += 1
+        else:
+            os.close(fd)
+        f.ino, f.by_stat = st.st_ino, ino != st.st_ino
+        f.size, f.last, f.values = len(data), bytearray(data), values
+        f.bufs = self._buffers(len(data))
+        f.layout = layout
+        return values.copy()
+
+    def _buffers(self, size):
+        """Two copy buffers (one byte longer than the file, to see it grow) shared by files of one size."""
+        bufs = self._bufs.get(size)
+        if bufs is None:
+            copy, spare = bytearray(size + 1), bytearray(size + 1)
+            bufs = self._bufs[size] = (copy, spare, [copy], [spare])
+        return bufs
+
+    @staticmethod
+    def _layout_of(data, path):
+        hit = LAYOUTS.lookup(data)
+        if hit is not None:
+            return hit
+        layouts, errors = scan(data)
+        if errors:
+            raise errors[0].with_path(path)
+        layout = LAYOUTS.learn(data, layouts)
+        return layout, layout.checked_values(data)
+
+    def _forget(self, f: _File):
+        """Close ``f`` and drop what was learnt: the next poll reads it afresh."""
+        if f.fd >= 0:
+            os.close(f.fd)
+            f.fd = -1
+            self._held -= 1
+        f.layout = f.last = f.values = None
+
+    @property
+    def open_files(self) -> int:
+        return self._held
+
+    def close(self):
+        with self._lock:
+            for f in self._files.values():
+                self._forget(f)
+            self._files.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
