@@ -15,6 +15,16 @@ value fields are data descriptors (FieldAccess) on the class.
 After os.fork() the child never writes the parent's files: a fork handler
 gives the forking thread's slots a new file of the child's own and cuts every
 other slot off the parent's map. The hot path pays nothing for this.
+
+When a file cannot be created (missing directory, no permission, full disk,
+a name taken by a file or symlink that is not ours): the constructor raises
+CreateError, naming the path and the cause, once -- the application chose
+the path and can handle it at start-up. A file created later, on a thread's
+first touch of the model or in a forked child, is created where the caller
+only wanted to count (``stats.hits.incr()``) and cannot handle a file error:
+there the thread or child keeps its values in memory only and one
+RuntimeWarning names the path and the cause. Updates never raise for it, and
+never retry the file system on the hot path.
 """
 from __future__ import annotations
 
@@ -25,6 +35,7 @@ import weakref
 
 from . import _defaults
 from ._create import unlink_if_same
+from ._errors import CreateError
 from ._slots import FieldAccess
 from .fields import (
     Field, StaticDoubleField, StaticInt64Field, StaticTextField, StaticUInt64Field, StaticUIntField,
@@ -94,13 +105,25 @@ class _Model:
             except OSError:
                 pass
 
-    def attach_thread(self, local_dict) -> None:
-        """Give the calling thread its file and put its slots in its dict."""
+    def attach_thread(self, local_dict, constructing: bool = True) -> None:
+        """Give the calling thread its file and put its slots in its dict.
+
+        ``constructing``: called by the constructor, which raises CreateError; a thread's
+        lazy set-up instead warns and keeps the thread's values in memory (module doc).
+        """
         slots, keys = [], []
         for name, field, label in self.labelled():
             slots.append(field.new_slot(label))
             keys.append(name if field.kind == "object" else _slot_key(name))
-        tf = self.open_file(slots)
+        try:
+            tf = self.open_file(slots)
+        except CreateError as e:
+            if constructing:
+                raise
+            warnings.warn(f"mmstats: thread {threading.get_native_id()} of process {os.getpid()} has no stats "
+                          f"file ({e}); its values are kept in memory only", RuntimeWarning, stacklevel=3)
+            bind_in_memory([field.record(label) for _, field, label in self.labelled()], slots)
+            tf = _ThreadFile(None, slots, None)
         local_dict.update(zip(keys, slots))
         local_dict[_FILE_KEY] = tf
 
@@ -173,7 +196,12 @@ class BaseMmStats(threading.local):
     ``path``: directory (env MMSTATS_PATH, else the temp dir); ``filename``:
     template (env MMSTATS_FILES, else "{CMD}-{PID}-{TID}.mmstats"); both may
     use {CMD}, {PID} and {TID}. ``label_prefix`` goes before every label.
-    ``mode``: permission bits of new files (minus the umask).
+    ``mode``: permission bits of new files (minus the umask); the default 0o644
+    lets other users read the stats but never write them.
+
+    The constructor raises CreateError (path and cause) if this thread's file
+    cannot be created; other threads and forked children that cannot create
+    theirs warn once and keep their values in memory (see the module doc).
     """
 
     _fields: dict = {}
@@ -204,11 +232,12 @@ class BaseMmStats(threading.local):
 
     def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644):
         model = _MODELS.get(id(self))
-        if model is None:  # the first call, from the constructor; later ones come per thread
+        constructing = model is None  # the first call, from the constructor; later ones come per thread
+        if constructing:
             model = _Model(type(self), path, filename, label_prefix, mode)
             _MODELS[id(self)] = model
             weakref.finalize(self, _MODELS.pop, id(self), None)
-        model.attach_thread(self.__dict__)
+        model.attach_thread(self.__dict__, constructing)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.filename!r}>"
