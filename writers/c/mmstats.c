@@ -21,7 +21,23 @@ struct mmstats_file {
     size_t count;
     mmstats_slot *slots;
     char *names; /* labels and NUL-terminated types the slots point into */
+    dev_t dev;   /* identity of the file we created: remove() unlinks only that file */
+    ino_t ino;
 };
+
+/* Unlink path only if it still names the file (dev, ino); 0, or -1 with errno
+ * (ENOENT when the path is gone or now names another file, which is kept). */
+static int unlink_if_same(const char *path, dev_t dev, ino_t ino)
+{
+    struct stat st;
+    if (lstat(path, &st))
+        return -1;
+    if (st.st_dev != dev || st.st_ino != ino) {
+        errno = ENOENT;
+        return -1;
+    }
+    return unlink(path);
+}
 
 /* ---- errors ---- */
 
@@ -413,6 +429,19 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
                   saved == EEXIST ? " (a new stats file must not exist yet)" : "");
         goto fail;
     }
+    {
+        struct stat st;
+        if (fstat(fd, &st)) {
+            saved = errno;
+            set_error(err, saved, "%s: cannot stat the new file: %s", path, strerror(saved));
+            close(fd);
+            fd = -1;
+            unlink(path); /* just created with O_EXCL, not yet known by inode: the best we can do */
+            goto fail;
+        }
+        f->dev = st.st_dev;
+        f->ino = st.st_ino;
+    }
     if (write_all(fd, image, size)) {
         saved = errno;
         set_error(err, saved, "%s: cannot write %zu bytes: %s", path, size, strerror(saved));
@@ -440,11 +469,12 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
     return f;
 
 fail_created:
-    /* We created this file with O_EXCL: it is ours, half-made; leave nothing behind. */
+    /* We created this file with O_EXCL: it is ours, half-made; leave nothing behind
+     * (but never another's file that took the name meanwhile). */
     if (fd >= 0)
         close(fd);
     fd = -1;
-    unlink(path);
+    unlink_if_same(path, f->dev, f->ino);
 fail:
     if (fd >= 0)
         close(fd);
@@ -500,7 +530,7 @@ int mmstats_remove(mmstats_file *f)
     int rc, saved = 0;
     if (!f)
         return 0;
-    rc = unlink(f->path);
+    rc = unlink_if_same(f->path, f->dev, f->ino);
     if (rc)
         saved = errno;
     if (mmstats_close(f) && !rc) {

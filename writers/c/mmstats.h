@@ -131,7 +131,10 @@ size_t mmstats_size(const mmstats_file *f);
 
 int mmstats_sync(mmstats_file *f);   /* msync(MS_SYNC); 0 or -1 with errno */
 int mmstats_close(mmstats_file *f);  /* unmap and free; the file stays. 0 or -1 with errno */
-int mmstats_remove(mmstats_file *f); /* unlink, then close. 0 or -1 with errno (f is freed either way) */
+/* Unlink the file, then close. Only the file this handle created is removed: if the path now
+ * names another file (or nothing), it is kept and -1 is returned with errno ENOENT.
+ * 0 or -1 with errno (f is freed either way). */
+int mmstats_remove(mmstats_file *f);
 
 /* Bytes of a type signature's value, or -1 if it is not in the type table. */
 long mmstats_type_value_size(const char *type, size_t type_len);
