@@ -1,0 +1,110 @@
+package dev.mmstats.writer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where each field lives in the file, and the file image before publication (spec: "Creating a file",
+ * step 2): version byte 0x00, records back to back from offset 1, every value zero and every buffered
+ * write_buffer 0x00, then zeros up to a multiple of 4096.
+ */
+public final class Layout {
+    public static final int PAGE_SIZE = 4096;
+    public static final byte VERSION_CREATING = 0x00;
+    public static final byte VERSION_READY = 0x01;
+    public static final byte UNBUFFERED = (byte) 0xff;
+
+    // Named offsets, each the previous plus its size (spec: record table).
+    public static final int VERSION_OFFSET = 0;
+    public static final int VERSION_SIZE = 1;
+    public static final int FIRST_RECORD_OFFSET = VERSION_OFFSET + VERSION_SIZE;
+    public static final int LABEL_SIZE_SIZE = 2;
+    public static final int LABEL_OFFSET = LABEL_SIZE_SIZE;
+    public static final int TYPE_SIZE_SIZE = 2;
+    public static final int WRITE_BUFFER_SIZE = 1;
+
+    /** One field's place: the record's first byte, its write_buffer byte and value[0]. */
+    public record Placed(FieldSpec spec, int recordOffset, int writeBufferOffset, int valueOffset) {
+        public int end() {
+            return valueOffset + (spec.buffered() ? 2 : 1) * spec.type().size();
+        }
+    }
+
+    private final List<Placed> fields;
+    private final int usedBytes;
+    private final int fileSize;
+
+    private Layout(List<Placed> fields, int usedBytes, int fileSize) {
+        this.fields = List.copyOf(fields);
+        this.usedBytes = usedBytes;
+        this.fileSize = fileSize;
+    }
+
+    /** Lays out {@code specs} in order; refuses duplicate labels and files over 2 GiB. */
+    public static Layout of(List<FieldSpec> specs) {
+        List<Placed> placed = new ArrayList<>(specs.size());
+        Set<String> labels = new HashSet<>();
+        long pos = FIRST_RECORD_OFFSET;
+        for (FieldSpec s : specs) {
+            if (!labels.add(s.label())) {
+                // The format allows it, but a label names a field: two would be ambiguous to every tool.
+                throw new IllegalArgumentException("label '" + s.label() + "' is used twice");
+            }
+            int labelSize = FieldSpec.encodeLabel(s.label()).length;
+            int typeSize = s.type().signature().length();
+            long typeSizeAt = pos + LABEL_OFFSET + labelSize;
+            long wbAt = typeSizeAt + TYPE_SIZE_SIZE + typeSize;
+            long valueAt = wbAt + WRITE_BUFFER_SIZE;
+            long end = valueAt + (s.buffered() ? 2L : 1L) * s.type().size();
+            if (end > Integer.MAX_VALUE - PAGE_SIZE) {
+                throw new IllegalArgumentException("fields need " + end + " bytes; this writer maps at most 2 GiB");
+            }
+            placed.add(new Placed(s, (int) pos, (int) wbAt, (int) valueAt));
+            pos = end;
+        }
+        int used = (int) pos;
+        int size = Math.max(PAGE_SIZE, (used + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE);
+        return new Layout(placed, used, size);
+    }
+
+    public List<Placed> fields() {
+        return fields;
+    }
+
+    /** The version byte and the records; the zero fill (which begins with the terminator) follows. */
+    public int usedBytes() {
+        return usedBytes;
+    }
+
+    /** The used bytes rounded up to a multiple of 4096 (as 0.8 did), at least one page. */
+    public int fileSize() {
+        return fileSize;
+    }
+
+    /** The image with version byte 0x00: what is written to the file before it is mapped. */
+    public byte[] image() {
+        byte[] b = new byte[fileSize];
+        b[VERSION_OFFSET] = VERSION_CREATING;
+        for (Placed p : fields) {
+            byte[] label = FieldSpec.encodeLabel(p.spec().label());
+            byte[] type = p.spec().type().signature().getBytes(StandardCharsets.US_ASCII);
+            int at = p.recordOffset();
+            putU16(b, at, label.length);
+            System.arraycopy(label, 0, b, at + LABEL_OFFSET, label.length);
+            int typeSizeAt = at + LABEL_OFFSET + label.length;
+            putU16(b, typeSizeAt, type.length);
+            System.arraycopy(type, 0, b, typeSizeAt + TYPE_SIZE_SIZE, type.length);
+            b[p.writeBufferOffset()] = p.spec().buffered() ? 0 : UNBUFFERED;
+            // values stay zero: numbers 0, false, strings all NUL
+        }
+        return b;
+    }
+
+    private static void putU16(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >>> 8);
+    }
+}
