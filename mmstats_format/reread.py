@@ -1,7 +1,9 @@
 """Re-read the values of a file whose layout is parsed once: for tools that poll."""
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import struct
 
 from .errors import FormatError
@@ -35,10 +37,15 @@ class StatsReader:
     its file cannot crash the reader.
     """
 
-    def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True):
+    def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True,
+                 follow_symlinks: bool = True):
+        """``follow_symlinks=False``: if the path's last component is (or becomes) a symbolic link,
+        or not a regular file, read() raises OSError instead of reading what it points to -- for
+        servers whose paths come from a listing that checked them (mmash)."""
         self.path = os.fspath(path)
         self.max_size = max_size
         self.recheck = recheck
+        self.follow_symlinks = follow_symlinks
         self._fd = -1
         self._ident = None
         self.layout: CompiledLayout | None = None
@@ -55,7 +62,7 @@ class StatsReader:
 
     def read(self) -> list:
         """Current values of all fields, in file order."""
-        st = os.stat(self.path)
+        st = os.stat(self.path, follow_symlinks=self.follow_symlinks)
         ident = (st.st_dev, st.st_ino, st.st_size)
         try:
             if ident != self._ident or not (self._copy(self._buf) and self._same_layout(self._buf)):
@@ -101,9 +108,14 @@ class StatsReader:
         size = ident[2]
         if size > self.max_size:
             raise FormatError("file_too_large", self.max_size, f"file is {size} bytes, over the limit", self.path)
-        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+        if not self.follow_symlinks:  # ELOOP for a symlink; no blocking open of a fifo planted meanwhile
+            flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(self.path, flags)
         try:
             st = os.fstat(fd)
+            if not self.follow_symlinks and not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", self.path)
             buf = bytearray(st.st_size)
             n = os.preadv(fd, [buf], 0)
             del buf[n:]

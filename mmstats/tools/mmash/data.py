@@ -103,7 +103,8 @@ class StatsDir:
             for path in paths:
                 reader = self._readers.get(path)
                 if reader is None:
-                    reader = self._readers[path] = StatsReader(path)
+                    # the listing checked the name; a symlink swapped in since must not be followed
+                    reader = self._readers[path] = StatsReader(path, follow_symlinks=False)
                 try:
                     values = reader.read()
                 except (FormatError, OSError) as e:
