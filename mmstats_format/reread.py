@@ -131,6 +131,11 @@ class StatsReader:
         self._layout_seen = self._layout_bytes.unpack_from(buf)
         self._ident = (st.st_dev, st.st_ino, len(buf))
 
+    def fileno(self) -> int:
+        """The descriptor of the file the last read() copied (-1 when none is open): lets a caller
+        ask the kernel which file that really is (e.g. /proc/self/fd), free of path races."""
+        return self._fd
+
     def close(self):
         if self._fd >= 0:
             os.close(self._fd)

@@ -238,3 +238,24 @@ def test_racing_symlink_swaps_never_leak_a_file_outside(tmp_path):
         swapper.wait()
         err = stop(proc)
     assert requests > 20 and innocent > 0 and "Traceback" not in err
+
+
+def test_a_directory_swapped_for_a_symlink_after_listing_is_not_followed(tmp_path, monkeypatch):
+    """glob "sub/*.mmstats": the listing saw sub/ inside; then sub is renamed away and a symlink
+    to an outside directory with a file of the same name takes its place."""
+    from mmstats.tools.mmash.data import StatsDir
+    d, out = tmp_path / "stats", tmp_path / "out"
+    d.mkdir()
+    out.mkdir()
+    (out / "x.mmstats").write_bytes(_file([(SECRET_LABEL, "Q", SECRET_VALUE, True)]))
+    (d / "sub").mkdir()
+    (d / "sub" / "x.mmstats").write_bytes(_file([("innocent", "Q", 1, True)]))
+    stats = StatsDir(str(d), "*.mmstats")
+    listed = stats.files("sub/*.mmstats")
+    assert listed == [str(d / "sub" / "x.mmstats")]
+    monkeypatch.setattr(stats, "files", lambda pattern=None: listed)  # the listing, taken before the swap
+    (d / "sub").rename(d / "sub.old")
+    (d / "sub").symlink_to(out)
+    files, problems = stats.snapshot("sub/*.mmstats")
+    assert files == [] and problems == ["x.mmstats: outside the directory"]
+    stats.close()

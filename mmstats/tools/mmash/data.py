@@ -2,7 +2,10 @@
 
 Glob patterns come from URLs, so they are checked before use: no "..", no
 absolute path, no NUL or backslash, and every match must be a regular file
-(not a symlink) whose real path lies inside the stats directory.
+(not a symlink) whose real path lies inside the stats directory. A name can
+change between the listing and the read: the reader never follows a symlink
+at the last component, and the file it opened is checked again through its
+descriptor (/proc/self/fd), so a directory swapped for a symlink is caught.
 """
 from __future__ import annotations
 
@@ -96,6 +99,7 @@ class StatsDir:
     def snapshot(self, pattern: str | None = None) -> tuple[list[FileStats], list[str]]:
         """(what every readable matching file holds now, one problem line per file that was skipped)."""
         paths = self.files(pattern)
+        real_dir = self._real_dir()
         stats, problems = [], []
         with self._lock:
             if len(self._readers) > _MAX_READERS:
@@ -113,6 +117,10 @@ class StatsDir:
                     elif not (isinstance(e, FormatError) and e.code == "not_ready"):
                         problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
                     continue
+                if not _opened_inside(reader, real_dir):
+                    self._readers.pop(path).close()
+                    problems.append(f"{os.path.basename(path)}: outside the directory")
+                    continue
                 stats.append(FileStats(path, reader.layout.fields, values))
         return stats, problems
 
@@ -124,6 +132,16 @@ class StatsDir:
     def close(self):
         with self._lock:
             self._close_all()
+
+
+def _opened_inside(reader, real_dir: str) -> bool:
+    """Is the file the reader has open inside the directory? Asked of the kernel about the open
+    descriptor, so a directory on the way swapped for a symlink after the listing is caught."""
+    try:
+        where = os.readlink(f"/proc/self/fd/{reader.fileno()}")
+    except OSError:
+        return True  # no /proc here: the listing's checks are all there is
+    return os.path.commonpath([real_dir, where.removesuffix(" (deleted)")]) == real_dir
 
 
 def _avg(values):
