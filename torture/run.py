@@ -30,8 +30,8 @@ READERS = {
     "go-read": [os.path.join(BUILD, "torture-go-reader"), "read"],
     "rust-statsreader": [os.path.join(BUILD, "torture-rust-reader"), "statsreader"],
     "rust-read": [os.path.join(BUILD, "torture-rust-reader"), "read"],
-    # SLOT: java -- readers/java had not landed when this harness was written; add
-    # "java-statsreader"/"java-read" here with a torture reader like go/main.go.
+    "java-statsreader": [os.path.join(BUILD, "torture-java-reader"), "statsreader"],
+    "java-read": [os.path.join(BUILD, "torture-java-reader"), "read"],
 }
 
 
@@ -72,7 +72,6 @@ def run(seconds: float, only=None, env=None) -> dict:
         results["writer"] = json.loads(tail[-1]) if tail and tail[-1].startswith("{") else None
         if writer.returncode != 0:
             raise SystemExit(f"torture-writer exited with {writer.returncode}")
-    results["skipped"].append("java: readers/java had not landed (slot in torture/run.py)")
     return results
 
 

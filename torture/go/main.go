@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,7 +76,43 @@ type field struct {
 	value      mmstats.Value
 }
 
+// twice reads path with one StatsReader, prints its labels, waits for a line on stdin, reads again
+// and prints the labels (or the error code): the in-place rewrite test of tests/test_reliability_files.py.
+func twice(path string) {
+	r := mmstats.NewStatsReader(path, mmstats.DefaultMaxSize)
+	in := bufio.NewReader(os.Stdin)
+	for round := 0; round < 2; round++ {
+		if round == 1 {
+			if _, err := in.ReadString('\n'); err != nil {
+				return
+			}
+		}
+		out := map[string]any{}
+		if _, err := r.Read(); err != nil {
+			var fe *mmstats.FormatError
+			if errors.As(err, &fe) {
+				out["error"] = fe.Code
+			} else {
+				out["error"] = err.Error()
+			}
+		} else {
+			layout, _ := r.Layout()
+			labels := []string{}
+			for _, f := range layout.Fields {
+				labels = append(labels, f.Label)
+			}
+			out["labels"] = labels
+		}
+		b, _ := json.Marshal(out)
+		fmt.Println(string(b))
+	}
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "twice" {
+		twice(os.Args[2])
+		return
+	}
 	if len(os.Args) != 4 {
 		fmt.Fprintln(os.Stderr, "usage: torture-go-reader statsreader|read PATH SECONDS")
 		os.Exit(2)

@@ -46,8 +46,35 @@ fn json_str(s: &str) -> String {
     out
 }
 
+/// Reads `path` with one StatsReader, prints its labels, waits for a line on stdin, reads again and
+/// prints the labels (or the error code): the in-place rewrite test of tests/test_reliability_files.py.
+fn twice(path: &Path) {
+    let mut reader = StatsReader::new(path);
+    for round in 0..2 {
+        if round == 1 {
+            let mut line = String::new();
+            if std::io::stdin().read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+        }
+        match reader.read() {
+            Ok(_) => {
+                let labels: Vec<String> =
+                    reader.layout().expect("read succeeded").fields().iter().map(|f| json_str(&f.label)).collect();
+                println!("{{\"labels\": [{}]}}", labels.join(", "));
+            }
+            Err(ReadError::Format(fe)) => println!("{{\"error\": {}}}", json_str(fe.code.as_str())),
+            Err(ReadError::Io(e)) => println!("{{\"error\": {}}}", json_str(&e.to_string())),
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "twice" {
+        twice(Path::new(&args[2]));
+        return;
+    }
     if args.len() != 4 {
         eprintln!("usage: torture-rust-reader statsreader|read PATH SECONDS");
         std::process::exit(2);
