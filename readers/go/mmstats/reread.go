@@ -1,6 +1,7 @@
 package mmstats
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -64,8 +65,32 @@ func (c *CompiledLayout) Values(buf []byte, dst []Value) ([]Value, error) {
 	return dst, nil
 }
 
+// skeletonOf returns the byte ranges of a file that are not values: the version
+// byte, each record's header (with the 0xff write buffer of an unbuffered
+// record), the terminator and the zero fill. A file rewritten in place keeps
+// its inode and maybe its size; these bytes tell its layout apart.
+func skeletonOf(fields []FieldLayout, size int) [][2]int {
+	var out [][2]int
+	pos := 0
+	for _, f := range fields {
+		varies := f.ValueOffset
+		if f.Buffered {
+			varies = f.WriteBufferOffset
+		}
+		if varies > pos {
+			out = append(out, [2]int{pos, varies})
+		}
+		pos = f.End()
+	}
+	if size > pos {
+		out = append(out, [2]int{pos, size})
+	}
+	return out
+}
+
 // StatsReader polls one path. The layout is parsed again only when the file
-// at the path is another one (other device/inode, or other size). Values are
+// at the path is another one (other device/inode, or other size), or when a
+// byte outside the values changed (the file was rewritten in place). Values are
 // read with ReadAt into a reused buffer, never through a map, so a writer
 // truncating its file cannot crash the reader; buffered values flipped during
 // that read are read again (settleWriteBuffers).
@@ -78,6 +103,8 @@ type StatsReader struct {
 	scratch []byte // re-reads of the buffered records
 	layout  *CompiledLayout
 	values  []Value
+	skel    [][2]int // skeletonOf the loaded file
+	seen    []byte   // its skeleton bytes, one range after the other
 }
 
 // NewStatsReader returns a reader of path; nothing is opened until Read.
@@ -116,6 +143,12 @@ func (r *StatsReader) Read() ([]Value, error) {
 		}
 		return nil, &FormatError{Code: CodePastEOF, Offset: int64(n), Path: r.Path,
 			Message: fmt.Sprintf("file shrank to %d bytes while being read", n)}
+	}
+	if !r.sameSkeleton() {
+		// rewritten in place: parse it again (Scan names any problem); values come from that copy
+		if err := r.load(); err != nil {
+			return nil, err
+		}
 	}
 	if r.scratch, err = settleWriteBuffers(r.file, r.buf, r.layout.Fields, r.scratch); err != nil {
 		r.info = nil
@@ -163,7 +196,24 @@ func (r *StatsReader) load() error {
 		return errs[0].WithPath(r.Path)
 	}
 	r.file, r.info, r.buf, r.layout = f, st, buf, Compile(buf[0], fields)
+	r.skel, r.seen = skeletonOf(fields, len(buf)), r.seen[:0]
+	for _, s := range r.skel {
+		r.seen = append(r.seen, buf[s[0]:s[1]]...)
+	}
 	return nil
+}
+
+// sameSkeleton reports whether r.buf has the skeleton bytes the layout was parsed from.
+func (r *StatsReader) sameSkeleton() bool {
+	at := 0
+	for _, s := range r.skel {
+		n := s[1] - s[0]
+		if !bytes.Equal(r.buf[s[0]:s[1]], r.seen[at:at+n]) {
+			return false
+		}
+		at += n
+	}
+	return true
 }
 
 // Close releases the open file; the next Read opens the path again.
