@@ -150,8 +150,28 @@ struct Identity {
     size: u64,
 }
 
+/// The byte ranges of a file that are not values: the version byte, each record's header (with the 0xff
+/// write buffer of an unbuffered record), the terminator and the zero fill. A file rewritten in place
+/// keeps its inode and maybe its size; these bytes tell its layout apart.
+fn skeleton_of(fields: &[FieldLayout], size: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for f in fields {
+        let varies = if f.buffered { f.write_buffer_offset } else { f.value_offset };
+        if varies > pos {
+            out.push((pos, varies));
+        }
+        pos = f.end();
+    }
+    if size > pos {
+        out.push((pos, size));
+    }
+    out
+}
+
 /// Polls one path: the layout is parsed again only when the path names another file (device, inode
-/// or size changed); each poll copies the file with `pread` and applies the write-buffer re-check.
+/// or size changed) or when a byte outside the values changed (the file was rewritten in place); each
+/// poll copies the file with `pread` and applies the write-buffer re-check.
 pub struct StatsReader {
     path: PathBuf,
     max_size: u64,
@@ -159,6 +179,9 @@ pub struct StatsReader {
     buf: Vec<u8>,
     spare: Vec<u8>,
     values: Vec<Value>,
+    /// `skeleton_of` the loaded file, and its bytes one range after the other.
+    skeleton: Vec<(usize, usize)>,
+    seen: Vec<u8>,
 }
 
 impl StatsReader {
@@ -167,7 +190,16 @@ impl StatsReader {
     }
 
     pub fn with_max_size(path: impl Into<PathBuf>, max_size: u64) -> StatsReader {
-        StatsReader { path: path.into(), max_size, open: None, buf: Vec::new(), spare: Vec::new(), values: Vec::new() }
+        StatsReader {
+            path: path.into(),
+            max_size,
+            open: None,
+            buf: Vec::new(),
+            spare: Vec::new(),
+            values: Vec::new(),
+            skeleton: Vec::new(),
+            seen: Vec::new(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -194,10 +226,15 @@ impl StatsReader {
         let meta = std::fs::metadata(&self.path)?;
         let ident = Identity { dev: meta.dev(), ino: meta.ino(), size: meta.len() };
         if self.open.as_ref().map(|(_, id, _)| *id) != Some(ident) {
-            self.load(ident)?;
+            self.load(ident)?; // values come from the very bytes just parsed
+        } else {
+            let (file, _, _) = self.open.as_ref().expect("identity matched");
+            copy_from(file, &mut self.buf)?;
+            if !self.same_skeleton() {
+                self.load(ident)?; // rewritten in place: parse it again (scan names any problem)
+            }
         }
         let (file, _, layout) = self.open.as_ref().expect("loaded above");
-        copy_from(file, &mut self.buf)?;
         if self.buf[v1::VERSION_OFFSET] != v1::FORMAT_VERSION {
             return Err(FormatError::new(
                 ErrorCode::BadVersion,
@@ -231,7 +268,22 @@ impl StatsReader {
         self.buf.resize(ident.size as usize, 0);
         copy_from(&file, &mut self.buf)?;
         let layout = CompiledLayout::parse(&self.buf)?;
+        self.skeleton = skeleton_of(layout.fields(), self.buf.len());
+        self.seen.clear();
+        for &(start, end) in &self.skeleton {
+            self.seen.extend_from_slice(&self.buf[start..end]);
+        }
         self.open = Some((file, ident, layout));
         Ok(())
+    }
+
+    /// Whether `buf` has the skeleton bytes the layout was parsed from.
+    fn same_skeleton(&self) -> bool {
+        let mut at = 0;
+        self.skeleton.iter().all(|&(start, end)| {
+            let same = self.buf[start..end] == self.seen[at..at + end - start];
+            at += end - start;
+            same
+        })
     }
 }

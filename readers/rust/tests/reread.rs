@@ -115,9 +115,16 @@ fn stats_reader_polls_values_and_follows_a_replaced_file() {
     assert_eq!(reader.read().unwrap(), &[Value::Float(2.5)]);
     assert_eq!(reader.layout().unwrap().fields()[0].label, "only");
 
-    // A broken file is an error with its code; a fixed one reads again.
+    // A file rewritten in place is parsed again and reports what scan finds: version 0x00 is a
+    // writer creating it again (not_ready, spec "Reading a file"); a fixed one reads again.
     let mut broken = other.clone();
     broken[0] = 0;
+    std::fs::write(&path, &broken).unwrap();
+    match reader.read() {
+        Err(ReadError::Format(e)) => assert_eq!(e.code, ErrorCode::NotReady),
+        other => panic!("{other:?}"),
+    }
+    broken[0] = 2;
     std::fs::write(&path, &broken).unwrap();
     match reader.read() {
         Err(ReadError::Format(e)) => assert_eq!(e.code, ErrorCode::BadVersion),
