@@ -11,8 +11,9 @@ import java.util.Objects;
 
 /**
  * Polls one path. The layout is parsed again only when the path names another file (device and inode,
- * or size, changed); otherwise each {@link #read} is one pread of the file into a reused buffer, the
- * write-buffer re-check, and decoding from the compiled offsets. Never a mapping.
+ * or size, changed), or when a byte outside the values changed (the file was rewritten in place);
+ * otherwise each {@link #read} is one pread of the file into a reused buffer, the write-buffer
+ * re-check, and decoding from the compiled offsets. Never a mapping.
  */
 public final class StatsReader implements AutoCloseable {
     private final Path path;
@@ -21,6 +22,8 @@ public final class StatsReader implements AutoCloseable {
     private Object identity;     // (fileKey, size) of the file the layout came from; null: parse afresh
     private CompiledLayout layout;
     private byte[] buf;
+    private int[] skeleton = new int[0]; // [start, end) pairs of the bytes that are not values
+    private byte[] seen = new byte[0];   // those bytes of the parsed file, one range after the other
 
     public StatsReader(Path path, long maxSize) {
         this.path = Objects.requireNonNull(path);
@@ -48,6 +51,10 @@ public final class StatsReader implements AutoCloseable {
             int n = source.read(buf, buf.length, 0);
             if (n != buf.length) {
                 throw problem(ErrorCode.PAST_EOF, n, "file shrank to " + n + " bytes while being read");
+            }
+            if (!sameSkeleton()) {
+                load(); // rewritten in place: parse it again (the scan names any problem)
+                source = ByteSource.of(channel);
             }
             int version = buf[FormatV1.VERSION_OFFSET] & 0xff;
             if (version != layout.format().version()) {
@@ -88,12 +95,57 @@ public final class StatsReader implements AutoCloseable {
             }
             layout = new CompiledLayout(path.toString(), scan, data.length);
             buf = data;
+            skeleton = skeletonOf(scan.fields(), data.length);
+            int total = 0;
+            for (int i = 0; i < skeleton.length; i += 2) {
+                total += skeleton[i + 1] - skeleton[i];
+            }
+            seen = new byte[total];
+            for (int i = 0, at = 0; i < skeleton.length; i += 2) {
+                System.arraycopy(data, skeleton[i], seen, at, skeleton[i + 1] - skeleton[i]);
+                at += skeleton[i + 1] - skeleton[i];
+            }
             identity = new Identity(attrs.fileKey(), data.length);
             channel = ch;
         } catch (IOException | FormatException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * The byte ranges of a file that are not values: the version byte, each record's header (with the
+     * 0xff write buffer of an unbuffered record), the terminator and the zero fill. A file rewritten in
+     * place keeps its inode and maybe its size; these bytes tell its layout apart.
+     */
+    static int[] skeletonOf(List<FieldLayout> fields, int size) {
+        int[] out = new int[2 * (fields.size() + 1)];
+        int n = 0;
+        int pos = 0;
+        for (FieldLayout f : fields) {
+            int varies = f.buffered() ? f.writeBufferOffset() : f.valueOffset();
+            if (varies > pos) {
+                out[n++] = pos;
+                out[n++] = varies;
+            }
+            pos = f.end();
+        }
+        if (size > pos) {
+            out[n++] = pos;
+            out[n++] = size;
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    private boolean sameSkeleton() {
+        for (int i = 0, at = 0; i < skeleton.length; i += 2) {
+            int len = skeleton[i + 1] - skeleton[i];
+            if (!java.util.Arrays.equals(buf, skeleton[i], skeleton[i + 1], seen, at, at + len)) {
+                return false;
+            }
+            at += len;
+        }
+        return true;
     }
 
     @Override
