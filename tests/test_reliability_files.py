@@ -12,6 +12,7 @@ from values the test wrote itself.
 """
 from __future__ import annotations
 
+import json
 import mmap
 import os
 import shutil
@@ -270,3 +271,37 @@ def test_no_sigbus_when_the_writer_truncates_its_mapped_file(tmp_path):
     assert reader.returncode == 0, f"reader died with {signal.Signals(-reader.returncode).name}" \
         if reader.returncode < 0 else reader.returncode
     assert int(out) > 10
+
+
+# The native readers' StatsReaders, through torture/'s reader programs ("twice" mode: read, wait
+# for a line, read again). Built by make -C torture; a reader that is not built is skipped.
+NATIVE_TWICE = {name: REPO / "torture" / "build" / exe for name, exe in
+                [("go", "torture-go-reader"), ("rust", "torture-rust-reader"), ("java", "torture-java-reader")]}
+
+
+@pytest.mark.parametrize("reader", list(NATIVE_TWICE))
+@pytest.mark.parametrize("how", ["in-place", "rename"])
+def test_native_stats_readers_parse_a_replaced_file_again(tmp_path, reader, how):
+    exe = NATIVE_TWICE[reader]
+    if not os.access(exe, os.X_OK):
+        pytest.skip(f"{exe} not built: make -C torture")
+    path = tmp_path / "live.mmstats"
+    path.write_bytes(build_file(LAYOUT_A))
+    proc = subprocess.Popen([str(exe), "twice", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first == {"labels": ["alpha", "name"]}
+        other = tmp_path / "other.mmstats"
+        other.write_bytes(build_file(LAYOUT_B))
+        if how == "in-place":
+            shutil.copyfile(other, path)  # same inode, same size
+        else:
+            os.rename(other, path)
+        proc.stdin.write("again\n")
+        proc.stdin.flush()
+        second = json.loads(proc.stdout.readline())
+    finally:
+        proc.stdin.close()
+        proc.wait(60)
+    assert second == {"labels": ["bravo", "count", "flag"]}, f"{reader} kept the old layout: {second}"
