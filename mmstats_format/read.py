@@ -85,7 +85,8 @@ def decode_scanned(data, path=None) -> list[Field]:
     return [Field(f.label, f.type, f.buffered, field_value(data, f)) for f in layouts]
 
 
-def _decode(data, path) -> list[Field]:
+def _layout_values(data, path):
+    """(layout, values) of a file held in memory; raises FormatError for the first problem."""
     if not isinstance(data, (bytes, bytearray)):
         data = memoryview(data).cast("B")
     hit = LAYOUTS.lookup(data)
@@ -95,9 +96,37 @@ def _decode(data, path) -> list[Field]:
             raise errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")
         layout = LAYOUTS.learn(data, layouts)
         hit = layout, layout.checked_values(data)
-    layout, values = hit
+    return hit
+
+
+def _fields(layout, values) -> list[Field]:
     labels, types, buffereds = layout.columns
     return list(map(_new, repeat(Field), zip(labels, types, buffereds, values)))
+
+
+def _decode(data, path) -> list[Field]:
+    return _fields(*_layout_values(data, path))
+
+
+def _recheck(fd, data, layout, values):
+    """The spec's "Reading a buffered value", steps 3 and 4, for a whole-file copy: one read() copied
+    each write buffer before its values; read the file again, and if a write buffer flipped during
+    the copy, take the newer copy (checked to have the same layout), at most RETRIES times."""
+    from .reread import RETRIES
+    wb_of = layout.write_buffers
+    seen = wb_of(data)
+    for _ in range(RETRIES):
+        again = os.pread(fd, len(data), 0)
+        if len(again) != len(data):
+            return values  # shrank meanwhile: keep the copy that was checked
+        now = wb_of(again)
+        if now == seen:
+            return values
+        newer = layout.checked_values(again)
+        if newer is None:
+            return values  # rewritten meanwhile: keep the copy that was checked
+        values, seen = newer, now
+    return values  # still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
 
 
 def decode_bytes(data, path=None) -> list[Field]:
@@ -105,10 +134,20 @@ def decode_bytes(data, path=None) -> list[Field]:
     return _decode(data, path)
 
 
-def read(path, *, max_size: int = DEFAULT_MAX_SIZE) -> list[Field]:
+def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> list[Field]:
     """Every field of the file at ``path``, in file order.
 
-    Raises FormatError (code, offset, path) for a file that breaks the format,
-    OSError when it cannot be read.
+    Buffered values get the spec's re-check (``recheck``): the file is read a
+    second time, and a value whose write buffer flipped during the first copy
+    is taken from a newer copy. Raises FormatError (code, offset, path) for a
+    file that breaks the format, OSError when it cannot be read.
     """
-    return _decode(_read_path(path, max_size), path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        data = _read_fd(fd, path, max_size)
+        layout, values = _layout_values(data, path)
+        if recheck and layout.write_buffers is not None:
+            values = _recheck(fd, data, layout, values)
+    finally:
+        os.close(fd)
+    return _fields(layout, values)

@@ -140,3 +140,30 @@ def test_smoke_every_reader_races_the_writer(writer_binary, capsys):
         assert r["reads"] > 0 and r["errors"] == {}, r
         assert r["values"] == r["reads"] * 14, r  # every field but sys.pid checked on every read
         assert r["torn_buffered"] <= r["values"] and r["torn_unbuffered"] <= r["values"]
+
+
+def test_read_takes_a_newer_copy_when_a_write_buffer_flipped_during_its_copy(tmp_path, monkeypatch):
+    """mmstats_format.read applies the spec's re-check like StatsReader: its one copy caught value[1]
+    mid-update (a torn mix); the writer then finished the next update and flipped to value[0]."""
+    from mmstats_format import read, record
+    from mmstats_format.scan import scan
+    torn, good = (5 << 32) | 6, (7 << 32) | 7
+    path = tmp_path / "flip.mmstats"
+    path.write_bytes(build_file([record("q", "Q", [0, torn], write_buffer=0)]))  # readers read value[1]
+    (field,) = scan(path.read_bytes())[0]
+    real_pread, calls = os.pread, []
+
+    def pread_after_the_writer_moved(fd, n, offset):
+        if not calls:  # the writer stores value[0] = good and flips, right after the first copy
+            with open(path, "r+b") as f:
+                f.seek(field.value_offset)
+                f.write(good.to_bytes(8, "little"))
+                f.seek(field.write_buffer_offset)
+                f.write(b"\x01")
+        calls.append(offset)
+        return real_pread(fd, n, offset)
+
+    monkeypatch.setattr(os, "pread", pread_after_the_writer_moved)
+    assert [f.value for f in read(path)] == [good]
+    assert len(calls) == 2  # one re-read that saw the flip, one that agreed
+    assert check.fits("Q", good) and not check.fits("Q", torn)
