@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One mmstats file, created and published by this writer (spec: "Creating a file"):
@@ -66,6 +67,15 @@ public final class MmstatsFile implements AutoCloseable {
      */
     public static MmstatsFile create(Path path, List<FieldSpec> fields, Set<PosixFilePermission> mode)
             throws IOException {
+        return create(path, fields, mode, file -> { });
+    }
+
+    /**
+     * As {@link #create(Path, List, Set)}, with {@code initialValues} run on the mapped file before it is
+     * published: readers never see the file without them (e.g. {@link Defaults#fill}).
+     */
+    public static MmstatsFile create(Path path, List<FieldSpec> fields, Set<PosixFilePermission> mode,
+                                     Consumer<MmstatsFile> initialValues) throws IOException {
         Layout layout = Layout.of(fields);
         byte[] image = layout.image();
         Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
@@ -87,10 +97,12 @@ public final class MmstatsFile implements AutoCloseable {
             for (Layout.Placed p : layout.fields()) {
                 slots.add(Slot.of(map, p));
             }
-            // Publish: every byte of the image is ordered before the version byte.
+            MmstatsFile file = new MmstatsFile(path, map, slots);
+            initialValues.accept(file);
+            // Publish: every byte of the image and of the initial values is ordered before the version byte.
             VarHandle.releaseFence();
             map.put(Layout.VERSION_OFFSET, Layout.VERSION_READY);
-            return new MmstatsFile(path, map, slots);
+            return file;
         } catch (IOException | RuntimeException | Error e) {
             try {
                 Files.deleteIfExists(path); // we created it a moment ago; a half-made file helps no one
