@@ -135,7 +135,7 @@ def test_smoke_every_reader_races_the_writer(writer_binary, capsys):
         print("\n" + torture_run.table(results))
     assert results["writer"]["updates"] > 1000
     names = [r["reader"] for r in results["readers"]]
-    assert names[:3] == ["python-statsreader", "python-statsreader-no-recheck", "python-read"]
+    assert names[:4] == ["python-statsreader", "python-statsreader-no-recheck", "python-read", "python-read-no-recheck"]
     for r in results["readers"]:
         assert r["reads"] > 0 and r["errors"] == {}, r
         assert r["values"] == r["reads"] * 14, r  # every field but sys.pid checked on every read

@@ -4,7 +4,8 @@
 
 MODE: ``statsreader`` (StatsReader, the spec's re-check), ``statsreader-no-recheck``
 (StatsReader(recheck=False), one copy per read: what the re-check buys),
-``read`` (mmstats_format.read). Prints one JSON object (see run.py).
+``read`` (mmstats_format.read, re-check), ``read-no-recheck`` (read(recheck=False)). Prints one
+JSON object (see run.py).
 """
 from __future__ import annotations
 
@@ -43,9 +44,11 @@ def main(argv):
             if reader.recheck:
                 out["retries"] += max(0, reader.copies - before - 2)  # one copy and one re-check copy
             return [(f.label, f.type, f.buffered, v) for f, v in zip(reader.layout.fields, values)]
-    elif mode == "read":
+    elif mode in ("read", "read-no-recheck"):
+        recheck = mode == "read"
+
         def one():
-            return [(f.label, f.type, f.buffered, f.value) for f in read(path)]
+            return [(f.label, f.type, f.buffered, f.value) for f in read(path, recheck=recheck)]
     else:
         raise SystemExit(f"unknown mode {mode}")
     end = time.monotonic() + seconds

@@ -26,6 +26,7 @@ READERS = {
     "python-statsreader": PY + ["statsreader"],
     "python-statsreader-no-recheck": PY + ["statsreader-no-recheck"],
     "python-read": PY + ["read"],
+    "python-read-no-recheck": PY + ["read-no-recheck"],
     "go-statsreader": [os.path.join(BUILD, "torture-go-reader"), "statsreader"],
     "go-read": [os.path.join(BUILD, "torture-go-reader"), "read"],
     "rust-statsreader": [os.path.join(BUILD, "torture-rust-reader"), "statsreader"],
