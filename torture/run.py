@@ -40,18 +40,19 @@ def available(cmd) -> bool:
     return cmd[0] == sys.executable or os.access(cmd[0], os.X_OK)
 
 
-def run(seconds: float, only=None, env=None) -> dict:
+def run(seconds: float, only=None, env=None, rate: float = 0) -> dict:
     names = [n for n in READERS if not only or n in only]
     writer_bin = os.path.join(BUILD, "torture-writer")
     if not os.access(writer_bin, os.X_OK):
         raise SystemExit(f"{writer_bin} is missing: run make -C torture")
     env = dict(env or os.environ)
     env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
-    results = {"seconds_per_reader": seconds, "readers": [], "skipped": []}
+    results = {"seconds_per_reader": seconds, "steps_per_second": rate or "as fast as it can", "readers": [],
+               "skipped": []}
     with tempfile.TemporaryDirectory(prefix="mmstats-torture-") as d:
         path = os.path.join(d, "torture.mmstats")
-        writer = subprocess.Popen([writer_bin, path, str(seconds * len(names) + 30)], stdout=subprocess.PIPE,
-                                  text=True)
+        writer = subprocess.Popen([writer_bin, path, str(seconds * len(names) + 30)] + ([str(rate)] if rate else []),
+                                  stdout=subprocess.PIPE, text=True)
         try:
             line = writer.stdout.readline()
             if not line.startswith("ready"):
@@ -97,9 +98,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=60, help="seconds each reader reads (default 60)")
     p.add_argument("--only", default="", help="comma-separated reader names (default: all)")
+    p.add_argument("--rate", type=float, default=0, help="writer steps per second (default: as fast as it can)")
     p.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
-    results = run(args.seconds, {n for n in args.only.split(",") if n})
+    results = run(args.seconds, {n for n in args.only.split(",") if n}, rate=args.rate)
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:

@@ -1,10 +1,11 @@
 /* torture-writer -- updates self-checking values as fast as it can (writers/c's library).
  *
- *     torture-writer PATH SECONDS
+ *     torture-writer PATH SECONDS [STEPS_PER_SECOND]
  *
  * Creates PATH, prints "ready PATH" and then, until SECONDS have passed or
  * SIGTERM/SIGINT arrives, sets every field to the encoding of k = 1, 2, 3, ...
- * (one update per field per step). Each encoding checks itself, so a reader
+ * (one update per field per step; with STEPS_PER_SECOND, paced to that rate,
+ * else as fast as it can). Each encoding checks itself, so a reader
  * that mixes bytes of two updates sees an impossible value (torture/README.md):
  *
  *   Q  (k32 << 32) | k32          I  (k16 << 16) | k16          H  (k8 << 8) | k8
@@ -154,16 +155,18 @@ int main(int argc, char **argv)
     mmstats_slot *slots[NSPECS];
     mmstats_error err;
     mmstats_file *f;
-    double seconds, start, end;
+    double seconds, start, end, rate = 0;
     uint64_t k = 0;
     size_t i;
     struct sigaction sa;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s PATH SECONDS\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s PATH SECONDS [STEPS_PER_SECOND]\n", argv[0]);
         return 2;
     }
     seconds = atof(argv[2]);
+    if (argc == 4)
+        rate = atof(argv[3]);
     make_labels(labels, descs);
     f = mmstats_create(argv[1], descs, NSPECS, 0644, &err);
     if (!f) {
@@ -189,12 +192,19 @@ int main(int argc, char **argv)
     fflush(stdout);
     start = now();
     end = start + seconds;
-    while (!stop) {
+    while (!stop && rate <= 0) {
         int j;
         for (j = 0; j < 4096; j++)
             update(slots, ++k);
         if (now() >= end)
             break;
+    }
+    while (!stop && rate > 0) { /* paced: step k is due at start + k / rate (busy wait) */
+        double t = now();
+        if (t >= end)
+            break;
+        if (t >= start + (double)k / rate)
+            update(slots, ++k);
     }
     printf("{\"updates\": %llu, \"seconds\": %.3f}\n", (unsigned long long)k, now() - start);
     fflush(stdout);
