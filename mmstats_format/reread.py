@@ -1,32 +1,19 @@
 """Re-read the values of a file whose layout is parsed once: for tools that poll."""
 from __future__ import annotations
 
+import copy
 import errno
 import os
 import stat
-import struct
 
 from .errors import FormatError
 from .layout import CompiledLayout
-from .read import DEFAULT_MAX_SIZE
+from .read import DEFAULT_MAX_SIZE, LAYOUTS
 from .scan import scan
 
 __all__ = ["StatsReader", "RETRIES"]
 
 RETRIES = 3  # copies after the first before a flipping value is taken as it is
-
-
-def _layout_bytes(fields, size: int) -> struct.Struct:
-    """A struct that picks every byte of a file that is not a value: the version byte, each record's
-    header (and the write buffer 0xff of an unbuffered record), the terminator and the zero fill.
-    A file rewritten in place keeps its inode and maybe its size; these bytes tell its layout apart."""
-    fmt, pos = ["<"], 0
-    for f in fields:
-        varies = f.write_buffer_offset if f.buffered else f.value_offset
-        fmt.append(f"{varies - pos}s{f.end - varies}x")
-        pos = f.end
-    fmt.append(f"{size - pos}s")
-    return struct.Struct("".join(fmt))
 
 
 class StatsReader:
@@ -35,6 +22,13 @@ class StatsReader:
     the values changed (the file was rewritten in place); values are read with
     pread into a reused buffer, never through a map, so a writer truncating
     its file cannot crash the reader.
+
+    Every copy goes through CompiledLayout.checked_values: one unpack gives the
+    values and the file's skeleton (version byte, record headers, the 0xff of
+    unbuffered records, terminator, zero fill), which must be the one parsed.
+    Layouts come from the content-checked cache shared with read() (files of
+    one program are scanned once); ``layout`` is still a new object for each
+    file parsed, so ``reader.layout is not before`` tells a new file.
     """
 
     def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True,
@@ -51,8 +45,6 @@ class StatsReader:
         self.layout: CompiledLayout | None = None
         self._buf = bytearray()
         self._spare = bytearray()
-        self._layout_bytes = None  # struct picking the non-value bytes
-        self._layout_seen = None   # what it picked when the layout was parsed
 
     @property
     def fields(self):
@@ -65,11 +57,13 @@ class StatsReader:
         st = os.stat(self.path, follow_symlinks=self.follow_symlinks)
         ident = (st.st_dev, st.st_ino, st.st_size)
         try:
-            if ident != self._ident or not (self._copy(self._buf) and self._same_layout(self._buf)):
+            values = None
+            if ident == self._ident and self._copy(self._buf):
+                values = self.layout.checked_values(self._buf)
+            if values is None:
                 # new, shrunk or rewritten: parse it (scan names the problem, e.g. not_ready for
                 # a version byte back at 0x00); values come from the very bytes just parsed
-                self._load(ident)
-            values = self.layout.values(self._buf)
+                values = self._load(ident)
             if self.recheck and self.layout.write_buffers is not None:
                 values = self._recheck(values)
             return values
@@ -81,9 +75,6 @@ class StatsReader:
         """Copy the file into ``buf``; False when it came back short (the file shrank)."""
         return os.preadv(self._fd, [buf], 0) == len(buf)
 
-    def _same_layout(self, buf) -> bool:
-        return self._layout_bytes.unpack_from(buf) == self._layout_seen
-
     def _recheck(self, values):
         """The spec's reader rule: a value is kept only if its write buffer did not
         flip while it was copied; otherwise take a newer copy, a few times at most."""
@@ -93,17 +84,21 @@ class StatsReader:
             newer = self._spare
             if not self._copy(newer):
                 return values  # shrank meanwhile: keep the copy that matched; the next read parses again
+            if newer == self._buf:
+                return values  # the same bytes (one memcmp): nothing flipped
             now = wb_of(newer)
             if now == seen:
                 return values
-            if not self._same_layout(newer):
+            newer_values = self.layout.checked_values(newer)
+            if newer_values is None:
                 return values  # rewritten meanwhile: keep the copy that matched; the next read parses again
             self._buf, self._spare = newer, self._buf
-            values, seen = self.layout.values(newer), now
+            values, seen = newer_values, now
         return values  # still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
 
-    def _load(self, ident):
-        """Open the path and parse the file's layout; self._buf then holds the parsed bytes."""
+    def _load(self, ident) -> list:
+        """Open the path and parse the file's layout; self._buf then holds the parsed bytes,
+        whose values are returned."""
         self.close()
         size = ident[2]
         if size > self.max_size:
@@ -119,17 +114,20 @@ class StatsReader:
             buf = bytearray(st.st_size)
             n = os.preadv(fd, [buf], 0)
             del buf[n:]
-            fields, errors = scan(buf)
-            if errors:
-                raise errors[0].with_path(self.path)
-            layout = CompiledLayout(fields)
+            hit = LAYOUTS.lookup(buf)
+            if hit is None:
+                fields, errors = scan(buf)
+                if errors:
+                    raise errors[0].with_path(self.path)
+                shared = LAYOUTS.learn(bytes(buf), fields)
+                hit = shared, shared.checked_values(buf)
         except BaseException:
             os.close(fd)
             raise
+        layout = copy.copy(hit[0])  # shares everything compiled; a new object per file parsed
         self._fd, self._buf, self._spare, self.layout = fd, buf, bytearray(len(buf)), layout
-        self._layout_bytes = _layout_bytes(fields, len(buf))
-        self._layout_seen = self._layout_bytes.unpack_from(buf)
         self._ident = (st.st_dev, st.st_ino, len(buf))
+        return hit[1]
 
     def fileno(self) -> int:
         """The descriptor of the file the last read() copied (-1 when none is open): lets a caller

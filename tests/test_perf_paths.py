@@ -327,3 +327,101 @@ def test_past_the_descriptor_budget_files_are_opened_for_each_poll(tmp_path):
         agree(sd, tmp_path)
         assert sd.open_files == 1
     assert sd.open_files == 0
+
+
+# -- mmash /metrics: direct text against prometheus_client's generate_latest ---------------------
+
+LABEL_PARTS = ["a", "b", ".", "_", "x_total", "sys.pid", "web.sys.pid", '"', "\\", "\n", "é", "9", "A B"]
+METRIC_TYPES = ["Q", "Q", "d", "f", "I", "b", "?", "8s"]
+
+
+@st.composite
+def metric_files(draw):
+    """A few files of random records whose labels collide on purpose (a.b / a_b, x / x_total, repeats)."""
+    files = []
+    for _ in range(draw(st.integers(1, 4))):
+        records = []
+        for _ in range(draw(st.integers(0, 6))):
+            label = "".join(draw(st.lists(st.sampled_from(LABEL_PARTS), min_size=1, max_size=3)))
+            code = draw(st.sampled_from(METRIC_TYPES))
+            buffered = draw(st.booleans())
+            if code == "8s":
+                value = draw(st.text(st.characters(max_codepoint=127), max_size=8))
+            elif code in ("d", "f"):
+                value = draw(st.floats(width=32 if code == "f" else 64))
+            elif code == "?":
+                value = draw(st.booleans())
+            else:
+                value = draw(st.integers(0, 127))
+            records.append({"label": label, "type": code, "value": value, "buffered": buffered})
+        files.append(records)
+    return files
+
+
+def _snapshot(directory, files):
+    from mmstats.tools.mmash.data import StatsDir
+    for i, records in enumerate(files):
+        sub = directory / ("sub" if i % 2 else "")
+        sub.mkdir(exist_ok=True)
+        (sub / f'w"{i}\\.mmstats').write_bytes(build_file(records))
+    sd = StatsDir(str(directory), "**/*.mmstats")
+    snap = sd.snapshot("*.mmstats")[0] + sd.snapshot("sub/*.mmstats")[0]
+    sd.close()
+    return snap
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(metric_files())
+def test_metrics_render_is_byte_for_byte_the_collector_exposition(tmp_path_factory, files):
+    from mmstats.tools.mmash.metrics import render, render_collector
+    directory = tmp_path_factory.mktemp("metrics")
+    snap = _snapshot(directory, files)
+    assert render(snap, str(directory)) == render_collector(snap, str(directory))
+
+
+def test_metrics_render_fixed_cases_and_parse_back(tmp_path):
+    from prometheus_client.parser import text_string_to_metric_families
+    from mmstats.tools.mmash.metrics import render, render_collector
+    files = [
+        [{"label": "sys.pid", "type": "I", "value": 4321, "buffered": False},
+         {"label": "a.b", "type": "Q", "value": 3, "buffered": True},
+         {"label": "a_b", "type": "Q", "value": 4, "buffered": True},
+         {"label": "x_total", "type": "Q", "value": 5, "buffered": True},
+         {"label": "x", "type": "d", "value": float("nan"), "buffered": True},
+         {"label": "big", "type": "Q", "value": 12345678, "buffered": True},
+         {"label": 'q"\\\n', "type": "d", "value": -0.5, "buffered": False},
+         {"label": "name", "type": "8s", "value": "text", "buffered": False}],
+        [{"label": "a.b", "type": "d", "value": float("inf"), "buffered": True}],
+        [{"label": "twice", "type": "Q", "value": 1, "buffered": True},   # one label, a counter and then a
+         {"label": "twice", "type": "d", "value": 2.5, "buffered": True}],  # gauge: a gauge, first value only
+    ]
+    snap = _snapshot(tmp_path, files)
+    text = render(snap, str(tmp_path))
+    assert text == render_collector(snap, str(tmp_path))
+    families = {f.name: f for f in text_string_to_metric_families(text.decode())}
+    assert families["a_b"].type == "gauge"  # a counter name that a gauge uses too
+    assert {s.labels["mmstats_label"] for s in families["a_b"].samples} == {"a.b", "a_b"}
+    assert families["x"].type == "gauge" and families["big"].samples[0].value == 12345678.0
+    assert b'\nbig_total{file="w\\"0\\\\.mmstats",pid="4321"} 1.2345678e+07\n' in text  # hand-written line
+    assert "name" not in families
+    assert [(s.name, s.value) for s in families["twice"].samples] == [("twice", 1.0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(
+    st.integers(-(1 << 64), 1 << 64),
+    st.integers(-(1 << 54), 1 << 54),
+    st.integers(0, 10 ** 8),
+    st.sampled_from([0, 1, -1, 999_999, 1_000_000, 1_000_001, 1 << 53, (1 << 53) - 1, -(1 << 53) + 1, True, False]),
+    st.floats(allow_nan=True, allow_infinity=True),
+))
+def test_sample_value_is_what_generate_latest_prints(value):
+    from prometheus_client.utils import floatToGoString
+    from mmstats.tools.mmash.metrics import sample_value
+    assert sample_value(value) == floatToGoString(float(value))
+
+
+def test_sample_value_hand_checked():
+    from mmstats.tools.mmash.metrics import sample_value
+    assert [sample_value(v) for v in (0, 7, 123456, 1234567, 1000000, 12345678, -5, 2.5, True)] == [
+        "0.0", "7.0", "123456.0", "1.234567e+06", "1e+06", "1.2345678e+07", "-5.0", "2.5", "1.0"]
