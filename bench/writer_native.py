@@ -1,0 +1,148 @@
+"""Section "writer (native)": each language's own micro-benchmark, run and parsed.
+
+Every native writer ships a benchmark that times a counter increment beside a
+plain increment in the same language and the same process; this section runs
+those commands and puts their figures in the table (it does not time anything
+itself). A language whose writer is not in the repository, or whose benchmark
+cannot be built here, gets a row that says so.
+
+    C     make -C writers/c build/bench && writers/c/build/bench ITERATIONS
+    Rust  cd writers/rust && cargo run --release --offline --example bench -- ITERATIONS
+    Java  java -cp writers/java/target/classes dev.mmstats.writer.Bench ITERATIONS
+    Go    (readers/go is a reader; there is no Go writer)
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from _harness import Config, Row, log
+
+REPO = Path(__file__).resolve().parents[1]
+SECTION = "writer (native)"
+_LINE = re.compile(r"^(?P<name>.*?)[\s:]+(?P<ns>\d+(?:\.\d+)?) ns/op")
+
+
+def parse(text: str) -> dict[str, float]:
+    """name -> ns/op of every line ``<name> <number> ns/op ...`` (the format all three print)."""
+    out = {}
+    for line in text.splitlines():
+        m = _LINE.match(line.strip())
+        if m:
+            out[m.group("name").strip()] = float(m.group("ns"))
+    return out
+
+
+def _find(figures: dict, *words) -> tuple[str, float] | None:
+    """The first figure whose name contains every word (case-insensitive)."""
+    for name, ns in figures.items():
+        if all(w.lower() in name.lower() for w in words):
+            return name, ns
+    return None
+
+
+def _committed(path: str) -> bool:
+    try:
+        out = subprocess.run(["git", "ls-files", "--error-unmatch", path], cwd=REPO, capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return (REPO / path).exists()
+    return out.returncode == 0
+
+
+def _run(cmd, cwd, timeout) -> str:
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if out.returncode:
+        tail = (out.stderr or out.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"{' '.join(map(str, cmd))}: exit {out.returncode}: {tail[0][:120]}")
+    return out.stdout
+
+
+def _rows(lang: str, figures: dict, floor_words, cases) -> list[Row]:
+    """cases: (words that find the line, shown name, target, (floor words or None))."""
+    floor = _find(figures, *floor_words)
+    if floor is None:
+        return [Row(SECTION, f"{lang}: benchmark output", None, "ns/op", note="no floor line in the output")]
+    shown = floor[0] if "floor" in floor[0] else f"{floor[0]} (the floor)"
+    rows = [Row(SECTION, f"{lang}: {shown}", floor[1], "ns/op", f"{lang} floor", floor[1])]
+    for words, shown, target, other_floor in cases:
+        hit = _find(figures, *words)
+        base = _find(figures, *other_floor) if other_floor else floor
+        if hit is None or base is None:
+            rows.append(Row(SECTION, f"{lang}: {shown}", None, "ns/op", note="line missing from the output"))
+            continue
+        rows.append(Row(SECTION, f"{lang}: {hit[0]}", hit[1], "ns/op", f"{lang}: {base[0]}", base[1], target))
+    return rows
+
+
+def c_rows(cfg: Config) -> list[Row]:
+    if not shutil.which(os.environ.get("CC", "cc")):
+        return [Row(SECTION, "C: mmstats_incr", None, "ns/op", note="no C compiler")]
+    _run(["make", "-s", "-C", "writers/c", "build/bench"], REPO, 300)
+    text = _run([str(REPO / "writers/c/build/bench"), str(1_000_000 if cfg.quick else 20_000_000)], REPO, 600)
+    return _rows("C", parse(text), ("the floor",), [
+        (("incr", "buffered Q (value"), "mmstats_incr, buffered Q", "<= 3x", None),
+        (("incr", "unbuffered Q"), "mmstats_incr, unbuffered Q", "", None),
+        (("incr", "buffered I"), "mmstats_incr, buffered I", "", None),
+        (("set_double",), "mmstats_set_double", "", None),
+        (("8 buffered Q",), "mmstats_incr, 8 counters in turn", "<= 3x", ("8 plain",)),
+    ])
+
+
+def rust_rows(cfg: Config) -> list[Row]:
+    if not _committed("writers/rust/examples/bench.rs"):
+        return [Row(SECTION, "Rust: counter incr", None, "ns/op", note="not landed")]
+    n = str(1_000_000 if cfg.quick else 20_000_000)
+    built = REPO / "writers/rust/target/release/examples/bench"
+    if cfg.quick:
+        if not built.exists():
+            return [Row(SECTION, "Rust: counter incr", None, "ns/op", note="skipped in --quick: not built")]
+        text = _run([str(built), n], REPO, 120)
+    elif not shutil.which("cargo"):
+        return [Row(SECTION, "Rust: counter incr", None, "ns/op", note="no cargo")]
+    else:
+        text = _run(["cargo", "run", "-q", "--release", "--offline", "--example", "bench", "--", n],
+                    REPO / "writers/rust", 1200)
+    return _rows("Rust", parse(text), ("plain",), [
+        (("buffered counter incr",), "buffered counter incr", "<= 3x", None),
+        (("unbuffered counter incr",), "unbuffered counter incr", "", None),
+    ])
+
+
+def java_rows(cfg: Config) -> list[Row]:
+    src = "writers/java/src/main/java/dev/mmstats/writer/Bench.java"
+    if not _committed(src):
+        return [Row(SECTION, "Java: counter incr", None, "ns/op", note="not landed (writers/java not committed yet)")]
+    classes = REPO / "writers/java/target/classes"
+    if not (classes / "dev/mmstats/writer/Bench.class").exists() or (
+            (REPO / src).stat().st_mtime > (classes / "dev/mmstats/writer/Bench.class").stat().st_mtime):
+        if cfg.quick or not shutil.which("mvn"):
+            return [Row(SECTION, "Java: counter incr", None, "ns/op", note="not built (mvn -o compile in writers/java)")]
+        _run(["mvn", "-q", "-o", "compile"], REPO / "writers/java", 1200)
+    if not shutil.which("java"):
+        return [Row(SECTION, "Java: counter incr", None, "ns/op", note="no java")]
+    text = _run(["java", "-cp", str(classes), "dev.mmstats.writer.Bench", str(2_000_000 if cfg.quick else 50_000_000)],
+                REPO, 600)
+    return _rows("Java", parse(text), ("plain",), [
+        (("buffered counter incr",), "buffered counter incr(n)", "<= 3x", None),
+        (("unbuffered counter incr",), "unbuffered counter incr(n)", "", None),
+    ])
+
+
+def go_rows(cfg: Config) -> list[Row]:
+    if (REPO / "writers/go").exists():
+        return [Row(SECTION, "Go: counter incr", None, "ns/op", note="writers/go exists but has no benchmark wired here")]
+    return [Row(SECTION, "Go: counter incr", None, "ns/op", note="no Go writer (readers/go is a reader)")]
+
+
+def run(cfg: Config) -> list[Row]:
+    rows = []
+    for name, fn in (("C", c_rows), ("Rust", rust_rows), ("Java", java_rows), ("Go", go_rows)):
+        log(f"writer (native): {name}")
+        try:
+            rows += fn(cfg)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+            rows.append(Row(SECTION, f"{name}: counter incr", None, "ns/op", note=f"failed: {e}"[:160]))
+    return rows
