@@ -37,9 +37,15 @@ public final class StatsReader implements AutoCloseable {
     private record Identity(Object fileKey, long size) {
     }
 
-    /** The current layout, parsing the file when it is new. */
+    /**
+     * The layout of the values the last {@link #read} returned (so labels and values always belong
+     * together, even if the file changed since); before the first read, or after a failed one, the
+     * layout of the file at the path now.
+     */
     public CompiledLayout layout() throws IOException, FormatException {
-        refresh();
+        if (layout == null || identity == null) {
+            refresh();
+        }
         return layout;
     }
 
