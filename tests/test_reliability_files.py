@@ -305,3 +305,29 @@ def test_native_stats_readers_parse_a_replaced_file_again(tmp_path, reader, how)
         proc.stdin.close()
         proc.wait(60)
     assert second == {"labels": ["bravo", "count", "flag"]}, f"{reader} kept the old layout: {second}"
+
+
+@pytest.mark.parametrize("reader", list(NATIVE_TWICE))
+def test_native_readers_survive_a_churning_file(tmp_path, reader):
+    """Truncate, rewrite in place, rename over, delete: the Go, Rust and Java readers keep running
+    (no SIGBUS, no panic, no exception) and report only errors of a file that changes."""
+    exe = NATIVE_TWICE[reader]
+    if not os.access(exe, os.X_OK):
+        pytest.skip(f"{exe} not built: make -C torture")
+    a, b = build_file(LAYOUT_A), build_file(LAYOUT_B)
+    path = tmp_path / "churn.mmstats"
+    path.write_bytes(a)
+    churn = subprocess.Popen([sys.executable, "-c", CHURN, str(path), a.hex(), b.hex(), "30"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        outs = [subprocess.run([str(exe), mode, str(path), "0.5"], capture_output=True, text=True, timeout=120)
+                for mode in ("statsreader", "read")]
+    finally:
+        churn.kill()
+        churn.wait()
+    for done in outs:
+        assert done.returncode == 0, (reader, done.returncode, done.stderr[-500:])
+        out = json.loads(done.stdout)
+        assert out["reads"] > 0, out
+        assert set(out["errors"]) <= {"io", "not_ready", "past_eof", "bad_file_size", "truncated_record",
+                                      "bad_version", "trailing_garbage"}, out["errors"]
