@@ -6,8 +6,8 @@ import java.math.RoundingMode;
 
 /**
  * A binary64 value as the shortest decimal text that parses back to it, laid out like Python's
- * {@code repr} (spec: "Canonical values"). {@link Double#toString} is not used: on Java 17 it can
- * print more digits than needed (JDK-4511638, fixed in Java 19).
+ * {@code repr} (spec: "Canonical values"). {@link Double#toString} alone is not enough: on Java 17 it
+ * can print more digits than needed (JDK-4511638, fixed in Java 19).
  */
 public final class FloatText {
     private FloatText() {
@@ -21,21 +21,64 @@ public final class FloatText {
         if (d == 0) {
             return (Double.doubleToRawLongBits(d) < 0) ? "-0.0" : "0.0";
         }
-        BigDecimal exact = new BigDecimal(d);
-        // The smallest p with a p-digit decimal that reads back as d; of the two p-digit neighbours of d,
-        // the nearer one first. (17 digits always read back.)
-        for (int p = 1; p < 17; p++) {
-            BigDecimal nearest = exact.round(new MathContext(p, RoundingMode.HALF_EVEN));
-            if (Double.parseDouble(nearest.toString()) == d) {
-                return layout(nearest);
-            }
-            BigDecimal down = exact.round(new MathContext(p, RoundingMode.DOWN));
-            BigDecimal other = down.compareTo(nearest) == 0 ? exact.round(new MathContext(p, RoundingMode.UP)) : down;
-            if (Double.parseDouble(other.toString()) == d) {
-                return layout(other);
+        // Java 17's toString reads back as d (at most 17 digits), though not always in the fewest digits
+        // (JDK-4511638): shorten it. A p-digit decimal that reads back as d lies in d's rounding interval,
+        // like toString's value, so then one of the two p-digit neighbours of that value does too; and
+        // if p digits can read back, so can p + 1. So binary-search the fewest digits.
+        BigDecimal approx = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        int lo = 1;
+        int hi = approx.precision(); // reads back: approx itself
+        BigDecimal best = approx;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            BigDecimal found = readsBack(d, approx, mid);
+            if (found != null) {
+                hi = mid;
+                best = found;
+            } else {
+                lo = mid + 1;
             }
         }
-        return layout(exact.round(new MathContext(17, RoundingMode.HALF_EVEN)));
+        if (best == approx) {
+            best = nearestOfSameLength(d, approx);
+        }
+        return layout(best);
+    }
+
+    /**
+     * toString's digits read back, but a decimal one unit away in the last digit may too and be nearer
+     * to d (Java 17 does not always pick the nearest); Python's repr picks the nearest.
+     */
+    private static BigDecimal nearestOfSameLength(double d, BigDecimal approx) {
+        BigDecimal best = approx;
+        for (BigDecimal other : new BigDecimal[] {approx.subtract(approx.ulp()), approx.add(approx.ulp())}) {
+            if (other.precision() == approx.precision() && Double.parseDouble(other.toString()) == d) {
+                best = nearer(d, best, other);
+            }
+        }
+        return best;
+    }
+
+    /** A p-digit neighbour of {@code approx} that reads back as d (the nearer to d when both do), or null. */
+    private static BigDecimal readsBack(double d, BigDecimal approx, int p) {
+        BigDecimal down = approx.round(new MathContext(p, RoundingMode.DOWN));
+        BigDecimal up = approx.round(new MathContext(p, RoundingMode.UP));
+        boolean downReads = Double.parseDouble(down.toString()) == d;
+        boolean upReads = down.compareTo(up) != 0 && Double.parseDouble(up.toString()) == d;
+        if (downReads && upReads) {
+            return nearer(d, down, up);
+        }
+        return downReads ? down : upReads ? up : null;
+    }
+
+    /** Of two decimals that both read back as d, the one nearer to d's exact value (Python's choice). */
+    private static BigDecimal nearer(double d, BigDecimal a, BigDecimal b) {
+        BigDecimal exact = new BigDecimal(d);
+        int c = a.subtract(exact).abs().compareTo(b.subtract(exact).abs());
+        if (c != 0) {
+            return c < 0 ? a : b;
+        }
+        return a.unscaledValue().testBit(0) ? b : a; // a tie: the even last digit
     }
 
     /**

@@ -35,6 +35,13 @@ class FloatTextTest {
         assertEquals("1e+23", FloatText.repr(1.0E23));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"c53291e6a0000000, -2.2449662173431423e+25", "4530702ec0000000, 1.9872580545200913e+25"})
+    void nearestOfTheShortestWhenJavaPicksAnother(String bits, String want) {
+        // Java 17's toString gives ...422e25 and ...912e25: they read back, but are not the nearest 17 digits
+        assertEquals(want, FloatText.repr(Double.longBitsToDouble(Long.parseUnsignedLong(bits, 16))));
+    }
+
     /** python-repr.txt: CPython's repr of doubles and widened floats (gen_oracles.py). */
     @Test
     void matchesCpythonRepr() throws IOException {
