@@ -265,7 +265,8 @@ public final class FormatV1 implements FileFormat {
         StringBuilder sb = new StringBuilder(s.length() + 2).append('\'');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == '\'' || c == '\\' || c == '\u2028' || c == '\u2029') {
+            // C0 and C1 controls, and the line separators: a message is one line
+            if (c < 0x20 || c >= 0x7f && c < 0xa0 || c == '\'' || c == '\\' || c == '\u2028' || c == '\u2029') {
                 sb.append(String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);

@@ -192,4 +192,12 @@ class FileScannerTest {
         assertEquals(4 + 7 + 3, FormatV1.writeBufferOffset(7, 3));
         assertEquals(5 + 7 + 3, FormatV1.valueOffset(7, 3));
     }
+
+    @Test
+    void messagesStayOnOneLine() {
+        // label "a\nb" (3 bytes) with an unknown type: the message quotes the label with \n escaped
+        Problem p = FileScanner.scan(Image.page("01 03 00 61 0a 62 01 00 6c ff")).problems().get(0);
+        assertEquals(ErrorCode.UNKNOWN_TYPE, p.code());
+        assertEquals("type signature 'l' of 'a\\u000ab' is not in the type table", p.message());
+    }
 }
