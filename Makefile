@@ -6,7 +6,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo test browser test-python test-c test-go test-rust test-conformance check-generated clean
+.PHONY: setup demo test browser test-python test-c test-go test-rust test-java test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/mmstats demo --seconds 5
 
-test: browser test-c test-go test-rust test-python check-generated test-conformance
+test: browser test-c test-go test-rust test-java test-python check-generated test-conformance
 	@echo "make test: all suites passed"
 
 # Debian's chromium for the mmash browser test; without it that one test skips and says why.
@@ -35,6 +35,10 @@ test-c:
 test-go:
 	cd readers/go && go vet ./... && go test ./...
 
+test-java:
+	mvn -B --no-transfer-progress -f readers/java/pom.xml test
+	mvn -B --no-transfer-progress -f writers/java/pom.xml test
+
 test-rust:
 	cargo test --quiet --manifest-path readers/rust/Cargo.toml
 	cargo test --quiet --manifest-path writers/rust/Cargo.toml
@@ -50,4 +54,4 @@ test-conformance: setup
 
 clean:
 	$(MAKE) -C writers/c clean
-	rm -rf $(VENV) readers/go/bin readers/rust/target writers/rust/target
+	rm -rf $(VENV) readers/go/bin readers/rust/target writers/rust/target readers/java/target writers/java/target
