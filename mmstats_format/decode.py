@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import struct
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from . import offsets as o
-from .types import TypeSpec
+from . import _derived as o
+
+if TYPE_CHECKING:
+    from .types import TypeSpec
 
 __all__ = ["value_struct", "from_stored", "decode_string", "field_value"]
 

@@ -21,7 +21,7 @@ import struct
 import threading
 from operator import itemgetter
 
-from . import offsets as o
+from . import _derived as o
 from .decode import decode_string
 from .errors import FormatError
 from .scan import FieldLayout

@@ -1,5 +1,8 @@
 """Walk the records of a version 1 file with the schema's offsets, without construct.
 
+The offsets and the type table come from _derived (generated from the schema,
+checked by a test), so reading never imports construct.
+
 One pass finds every field's layout and every problem, each with its code and
 offset. read() raises the first problem, validate() reports them all.
 """
@@ -8,10 +11,9 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from . import offsets as o
+from . import _derived as o
+from ._derived import BUFFER_COUNT, FORMAT_VERSION, PAGE_SIZE, UNBUFFERED, Spec, lookup
 from .errors import FormatError
-from .schema import BUFFER_COUNT, FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
-from .types import TypeSpec, lookup
 
 __all__ = ["FieldLayout", "scan"]
 
@@ -25,7 +27,7 @@ class FieldLayout(NamedTuple):
     label: str
     type: str
     buffered: bool
-    spec: TypeSpec
+    spec: Spec               # the type table's row (types.TypeSpec's fields, without construct)
     offset: int               # first byte of the record
     write_buffer_offset: int
     value_offset: int         # first byte of value (value[0] when buffered)

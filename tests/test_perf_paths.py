@@ -425,3 +425,73 @@ def test_sample_value_hand_checked():
     from mmstats.tools.mmash.metrics import sample_value
     assert [sample_value(v) for v in (0, 7, 123456, 1234567, 1000000, 12345678, -5, 2.5, True)] == [
         "0.0", "7.0", "123456.0", "1.234567e+06", "1e+06", "1.2345678e+07", "-5.0", "2.5", "1.0"]
+
+
+# -- _derived: the read path's constants, generated from the construct schema ---------------------
+
+def test_derived_block_is_what_the_schema_gives_now():
+    from mmstats_format import _derive
+    assert _derive.current() == _derive.render()
+    assert _derive.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("code", ["b", "B", "h", "H", "i", "I", "q", "Q", "f", "d", "?",
+                                  "0s", "1s", "16s", "255s", "999999999s",
+                                  "", "s", "01s", "1000000000s", "-1s", "L", "x", "Qs", "16S", " 1s"])
+def test_derived_lookup_equals_the_construct_type_table(code):
+    from mmstats_format import _derived, types
+    want, got = types.lookup(code), _derived.lookup(code)
+    assert (want is None) == (got is None)
+    if want is not None:
+        assert (got.code, got.kind, got.meaning, got.canonical, got.size, got.struct_char, got.bounds) == (
+            want.code, want.kind, want.meaning, want.canonical, want.size, want.struct_char, want.bounds)
+        assert got.element is want.element
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 1 << 20), st.integers(0, 1 << 16), st.booleans(), st.sampled_from([0, 1]))
+def test_derived_helpers_equal_offsets(first, size, buffered, wb):
+    from mmstats_format import _derived, offsets
+    assert _derived.value_area_size(size, buffered) == offsets.value_area_size(size, buffered)
+    assert _derived.buffer_offset(first, size, wb) == offsets.buffer_offset(first, size, wb)
+    assert _derived.read_index(wb) == offsets.read_index(wb)
+
+
+def test_derived_check_fails_on_a_stale_block(tmp_path, monkeypatch):
+    from mmstats_format import _derive
+    stale = tmp_path / "_derived.py"
+    original = open(_derive.PATH).read()
+    stale.write_text(original.replace("PAGE_SIZE = 4096", "PAGE_SIZE = 4095"))
+    monkeypatch.setattr(_derive, "PATH", str(stale))
+    assert _derive.main(["--check"]) == 1
+    assert _derive.main(["--write"]) == 0 and _derive.main(["--check"]) == 0
+    assert stale.read_text() == original
+
+
+READ_PATH_WITHOUT_CONSTRUCT = r"""
+import importlib.util, sys, types
+# the package without its __init__ (which imports the builder, and so construct)
+pkg = types.ModuleType("mmstats_format")
+pkg.__path__ = [sys.argv[1]]
+sys.modules["mmstats_format"] = pkg
+from mmstats_format.read import read
+from mmstats_format.reread import StatsReader
+from mmstats_format.directory import StatsDirectory
+assert "construct" not in sys.modules, sorted(m for m in sys.modules if m.startswith("construct"))
+fields = read(sys.argv[2])
+with StatsReader(sys.argv[2]) as r:
+    assert r.read() == [f.value for f in fields]
+print(fields)
+"""
+
+
+def test_the_read_path_does_not_import_construct(tmp_path):
+    import subprocess
+    import sys
+    import mmstats_format
+    p = tmp_path / "one.mmstats"
+    p.write_bytes(build_file(MIXED))
+    out = subprocess.run([sys.executable, "-c", READ_PATH_WITHOUT_CONSTRUCT,
+                          os.path.dirname(mmstats_format.__file__), str(p)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == repr(read(p))
