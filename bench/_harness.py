@@ -1,9 +1,11 @@
 """What every section of the suite shares: timing, rows, the table, machine facts.
 
 Timing rule (the machines are shared and noisy): every case of a section is
-sampled in turn, round after round, so a burst of load hits all of them alike;
-a figure is the median of its samples, and every figure is printed beside a
-baseline measured in the same rounds.
+sampled in turn, round after round, so a burst of load hits all of them alike,
+and every figure is printed beside a baseline measured in the same rounds.
+Nanosecond-scale cases (one call, timed over many calls per sample) report the
+minimum of their samples: the least disturbed, as timeit advises. Passes over
+files (milliseconds, with system calls) report the median.
 """
 from __future__ import annotations
 
@@ -99,7 +101,7 @@ def calibrate(timer: timeit.Timer, aim_s: float) -> int:
 
 
 def ns_per_op(cases: dict, cfg: Config) -> dict[str, float]:
-    """cases: name -> (statement, globals, operations per call). Median ns per operation."""
+    """cases: name -> (statement, globals, operations per call). Minimum ns per operation."""
     timers = {name: (timeit.Timer(stmt, globals=g), per) for name, (stmt, g, per) in cases.items()}
     numbers = {name: calibrate(t, cfg.sample_s) for name, (t, _) in timers.items()}
     samples = {name: [] for name in cases}
@@ -107,7 +109,7 @@ def ns_per_op(cases: dict, cfg: Config) -> dict[str, float]:
         for name, (t, per) in timers.items():
             n = numbers[name]
             samples[name].append(t.timeit(n) / (n * per) * 1e9)
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return {name: min(v) for name, v in samples.items()}
 
 
 def passes(cases: dict, rounds: int, before_round=None) -> dict[str, float]:
