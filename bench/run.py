@@ -5,7 +5,8 @@
     make bench                     # the same as the first line, with the repository's venv
 
 Sections: writer (Python), writer (native), reader (N files x F fields,
-default 1000 x 50), scale (10 to 10,000 files), memory (peak RSS). Prints one
+default 1000 x 50), scale (10 to 10,000 files), memory (peak RSS), startup
+(import time of a fresh process). Prints one
 table of ratios with a PASS/MISS column against the targets of issue 5, then
 the scale grid, and writes both into bench/README.md between the markers
 (--no-readme leaves it alone; --quick never writes it). Nothing here asserts a
@@ -44,7 +45,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.g
 
 BEGIN = "<!-- bench:begin (written by bench/run.py; do not edit by hand) -->"
 END = "<!-- bench:end -->"
-SECTIONS = ("writer-python", "writer-native", "reader", "scale", "memory")
+SECTIONS = ("writer-python", "writer-native", "reader", "scale", "memory", "startup")
 
 
 def main(argv=None) -> int:
@@ -70,6 +71,7 @@ def main(argv=None) -> int:
 
     import memory
     import readers
+    import startup
     import writer_native
     import writer_python
 
@@ -90,6 +92,8 @@ def main(argv=None) -> int:
     finally:
         fx.close()
         tmp.cleanup()
+    if "startup" in wanted:
+        rows += startup.run(cfg)
     facts["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     facts["duration"] = f"{time.perf_counter() - started:.0f} s"
 

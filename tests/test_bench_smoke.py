@@ -35,6 +35,8 @@ EXPECTED = {
               for r in ("read()", "StatsReader", "StatsDirectory", "mmash /metrics", "MultiProcessCollector")],
     "memory": ["bare python process", "python + import mmstats", "writer process: model of 100 CounterFields",
                "prometheus_client process", "files held open in StatsReaders", "polled by one StatsDirectory"],
+    "startup": ["python -c pass", "import mmstats_format", "read path only", "import construct",
+                "import mmstats (the writer)"],
 }
 NUMBER = re.compile(r"^(-?[\d,]+(?:\.\d+)?) (ns/op|ns/field|ms|MB)$")
 
