@@ -16,7 +16,7 @@ Readers (one pass = every value of every file):
 - the same without the layout cache: scan() and one value at a time;
 - StatsReader.read() of N readers kept open;
 - StatsDirectory.poll() of the directory;
-- mmash /metrics: StatsDir.snapshot() + metrics.render() (what a scrape runs,
+- mmash /metrics: StatsDir.snapshot() + metrics.render() through prometheus_client's collector API (what a scrape runs,
   minus HTTP);
 - prometheus_client MultiProcessCollector.collect() (counters, summed over
   pids), and collect + generate_latest of the gauge files.
