@@ -6,7 +6,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo test browser test-python test-c test-go test-rust test-java test-conformance check-generated clean
+.PHONY: setup demo bench test browser test-python test-c test-go test-rust test-java test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -45,12 +45,18 @@ test-rust:
 
 # Generated files must be current: the spec's tables and the conformance corpus.
 check-generated: setup
+	$(VPY) -m mmstats_format._derive --check
 	$(VPY) -m mmstats_format.spec_tables --check
 	$(VPY) -m mmstats_conformance generate --check
 
 # Every registered implementation against the corpus, and every writer x every reader.
 test-conformance: setup
 	$(VPY) -m mmstats_conformance matrix
+
+# Speed and memory against baselines measured in the same run; writes the table into bench/README.md.
+bench: setup
+	$(MAKE) -C writers/c build/mmstats-c-write
+	$(VPY) bench/run.py
 
 clean:
 	$(MAKE) -C writers/c clean

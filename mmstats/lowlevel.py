@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import os
 
-from mmstats_format import offsets as o
-from mmstats_format.build import build_file
+from mmstats_format import _derived as o
+from mmstats_format._derived import FORMAT_VERSION, PAGE_SIZE, lookup
 from mmstats_format.read import DEFAULT_MAX_SIZE
 from mmstats_format.scan import scan
-from mmstats_format.schema import FORMAT_VERSION, PAGE_SIZE
-from mmstats_format.types import lookup
 
 from . import _slots
 from ._create import create_mapped, unlink_if_same
@@ -216,6 +214,7 @@ def build_image(specs) -> bytearray:
         records.append({"label": label, "type": code, "buffered": buffered, "value": value})
     if used + -used % PAGE_SIZE > DEFAULT_MAX_SIZE:
         raise ValueError(f"the fields need {used} bytes; readers refuse files over {DEFAULT_MAX_SIZE}")
+    from mmstats_format.build import build_file  # construct: only when a file is made, not on import
     return bytearray(build_file(records))
 
 

@@ -1,15 +1,30 @@
-"""mmstats file format version 1: schema, reader, re-reader, validator, builder."""
-from .build import build_file, encode_string, record
+"""mmstats file format version 1: schema, reader, re-reader, validator, builder.
+
+The reading side never imports construct (it costs most of the start-up of every
+command); the builder, which needs it, is loaded on first use.
+"""
+from importlib import import_module
+
+from ._derived import FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
 from .canonical import diff, dumps, to_canonical
+from .directory import StatsDirectory
 from .errors import CODES, FormatError, MmstatsError
 from .read import DEFAULT_MAX_SIZE, Field, decode_bytes, read
 from .reread import StatsReader
-from .schema import FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
 from .validate import Report, validate, validate_bytes
+
+_LAZY = {"build_file": ".build", "encode_string": ".build", "record": ".build"}
 
 __all__ = [
     "CODES", "DEFAULT_MAX_SIZE", "FORMAT_VERSION", "PAGE_SIZE", "UNBUFFERED",
-    "Field", "FormatError", "MmstatsError", "Report", "StatsReader",
+    "Field", "FormatError", "MmstatsError", "Report", "StatsDirectory", "StatsReader",
     "build_file", "decode_bytes", "diff", "dumps", "encode_string", "read", "record",
     "to_canonical", "validate", "validate_bytes",
 ]
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)

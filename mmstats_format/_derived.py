@@ -89,6 +89,12 @@ def value_area_size(value_size: int, buffered: bool) -> int:
     return value_size * (BUFFER_COUNT if buffered else 1)
 
 
+def record_size(label_size: int, type_size: int, value_size: int, buffered: bool) -> int:
+    """Bytes of a whole record, from its label size to the end of its value area."""
+    return (LABEL_OFFSET + label_size + TYPE_SIZE_SIZE + type_size + WRITE_BUFFER_SIZE
+            + value_area_size(value_size, buffered))
+
+
 def buffer_offset(first_value_offset: int, value_size: int, index: int) -> int:
     """Offset of value[index] of a buffered record."""
     return first_value_offset + index * value_size

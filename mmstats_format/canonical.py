@@ -10,8 +10,8 @@ import math
 import os
 import struct
 
-from . import types as t
-from .schema import FORMAT_VERSION
+from . import _derived as t
+from ._derived import FORMAT_VERSION
 
 __all__ = ["json_value", "to_canonical", "dumps", "diff"]
 

@@ -357,6 +357,9 @@ def test_derived_helpers_equal_offsets(first, size, buffered, wb):
     assert _derived.value_area_size(size, buffered) == offsets.value_area_size(size, buffered)
     assert _derived.buffer_offset(first, size, wb) == offsets.buffer_offset(first, size, wb)
     assert _derived.read_index(wb) == offsets.read_index(wb)
+    label_size, type_size = first % 65536, size % 65536
+    assert _derived.record_size(label_size, type_size, size, buffered) == \
+        offsets.record_size(label_size, type_size, size, buffered)
 
 
 def test_derived_check_fails_on_a_stale_block(tmp_path, monkeypatch):
