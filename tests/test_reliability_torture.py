@@ -167,3 +167,31 @@ def test_read_takes_a_newer_copy_when_a_write_buffer_flipped_during_its_copy(tmp
     assert [f.value for f in read(path)] == [good]
     assert len(calls) == 2  # one re-read that saw the flip, one that agreed
     assert check.fits("Q", good) and not check.fits("Q", torn)
+
+
+def test_stats_reader_makes_its_second_copy_before_decoding(tmp_path):
+    """The re-check copy follows the first at once; only the kept copy is decoded. Decoding in
+    between widened the window (torture, writer at 10 us steps: 13 to 55 torn values per million
+    read, against 1 to 4 with back-to-back copies)."""
+    from mmstats.lowlevel import create_file
+    from mmstats_format import StatsReader
+    f = create_file(tmp_path / "w.mmstats", [("q", "Q", True), ("n", "I", False)])
+    f["q"].set(9)
+    reader = StatsReader(f.path)
+    assert reader.read() == [9, 0]
+    copies, at_decode = [], []
+    real_copy, real_checked = reader._copy, reader.layout.checked_values
+
+    def counting_copy(buf):
+        copies.append(1)
+        return real_copy(buf)
+
+    def noting_checked_values(buf, *a):
+        at_decode.append(len(copies))
+        return real_checked(buf, *a)
+
+    reader._copy = counting_copy
+    reader.layout.checked_values = noting_checked_values
+    assert reader.read() == [9, 0]
+    assert at_decode == [2] and len(copies) == 2  # copy, re-check copy, then one decode
+    f.remove()
