@@ -57,8 +57,12 @@ def test_the_tools_see_the_example_app_count_its_requests(webapp, tmp_path):
         status, _, body = http_get(mport, "/stats/web.stats.status?aggr=sum")
         assert json.loads(body) == {f"web.stats.status.{c}XX": n for c, n in zip("2345", [3, 1, 2, 1])}
         http_get(port, "/")
-        body = http_get(mport, "/metrics")[2].decode()
-        assert re.search(rf'^web_stats_status_2XX_total{{file="[^"]+",pid="{proc.pid}"}} 4\.0$', body, re.M)
+        # the app counts a request just after its reply is sent: give it a moment under load
+        want = re.compile(rf'^web_stats_status_2XX_total{{file="[^"]+",pid="{proc.pid}"}} 4\.0$', re.M)
+        deadline = time.monotonic() + 5
+        while not want.search(body := http_get(mport, "/metrics")[2].decode()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert want.search(body), body
     finally:
         stop(mmash)
 
