@@ -108,27 +108,19 @@ def _decode(data, path) -> list[Field]:
     return _fields(*_layout_values(data, path))
 
 
-def _recheck(fd, data, layout, values):
-    """The spec's "Reading a buffered value", steps 3 and 4, for a whole-file copy: one read() copied
-    each write buffer before its values; read the file again, and if a write buffer flipped during
-    the copy, take the newer copy (checked to have the same layout), at most RETRIES times."""
+def _settle(fd, data, again, wb_of):
+    """The spec's "Reading a buffered value", steps 3 and 4, for whole-file copies: ``again`` was
+    made right after ``data``; if a write buffer flipped in between, the newer copy is the one to
+    check, against a copy made at once, at most RETRIES times. Returns the copy to decode (copies
+    are compared before any is decoded: decoding in between would widen the window)."""
     from .reread import RETRIES
-    wb_of = layout.write_buffers
-    seen = wb_of(data)
-    for _ in range(RETRIES):
-        again = os.pread(fd, len(data), 0)
-        if again == data:
-            return values  # the same bytes (one memcmp): nothing flipped
-        if len(again) != len(data):
-            return values  # shrank meanwhile: keep the copy that was checked
-        now = wb_of(again)
-        if now == seen:
-            return values
-        newer = layout.checked_values(again)
-        if newer is None:
-            return values  # rewritten meanwhile: keep the copy that was checked
-        values, seen = newer, now
-    return values  # still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
+    for n in range(RETRIES):
+        if len(again) != len(data) or again == data or wb_of(again) == wb_of(data):
+            return data  # nothing flipped while data was copied (or the file shrank: keep data)
+        data = again
+        if n + 1 < RETRIES:
+            again = os.pread(fd, len(data), 0)
+    return data  # still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
 
 
 def decode_bytes(data, path=None) -> list[Field]:
@@ -147,9 +139,14 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> lis
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         data = _read_fd(fd, path, max_size)
+        again = os.pread(fd, len(data), 0) if recheck else None  # at once, before decoding
         layout, values = _layout_values(data, path)
-        if recheck and layout.write_buffers is not None:
-            values = _recheck(fd, data, layout, values)
+        if again is not None and layout.write_buffers is not None:
+            kept = _settle(fd, data, again, layout.write_buffers)
+            if kept is not data:
+                newer = layout.checked_values(kept)
+                if newer is not None:  # else rewritten meanwhile: keep the copy that was checked
+                    values = newer
     finally:
         os.close(fd)
     return _fields(layout, values)
