@@ -6,7 +6,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo bench test browser test-python test-c test-go test-rust test-java test-conformance check-generated clean
+.PHONY: setup demo bench test browser build-native test-python test-c test-go test-rust test-java test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,17 @@ test: browser test-c test-go test-rust test-java test-python check-generated tes
 browser:
 	-sh examples/install-browser.sh
 
-test-python: setup
+# What the Python suite drives as subprocesses: every codec's commands and the torture readers.
+build-native:
+	$(MAKE) -C writers/c
+	cd readers/go && go build -o bin/ ./cmd/...
+	cargo build --quiet --release --manifest-path readers/rust/Cargo.toml
+	cargo build --quiet --release --manifest-path writers/rust/Cargo.toml
+	mvn -q -B -f readers/java/pom.xml compile
+	mvn -q -B -f writers/java/pom.xml compile
+	$(MAKE) -C torture
+
+test-python: setup build-native
 	$(VPY) -m pytest -q
 	MMSTATS_PURE_PYTHON=1 $(VPY) -m pytest -q tests/test_writer_*.py
 
