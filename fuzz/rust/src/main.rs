@@ -56,25 +56,11 @@ fn mutate(data: &mut Vec<u8>, rng: &mut Rng, donors: &[Vec<u8>]) {
         }
         2 if data.len() >= 2 => {
             let p = pos(rng, data.len()).min(data.len() - 2);
-            let v: u16 = [
-                0,
-                1,
-                2,
-                0xff,
-                0x100,
-                0x7fff,
-                0xffff,
-                data.len() as u16,
-                rng.next() as u16,
-            ][rng.below(9)];
+            let v: u16 = [0, 1, 2, 0xff, 0x100, 0x7fff, 0xffff, data.len() as u16, rng.next() as u16][rng.below(9)];
             data[p..p + 2].copy_from_slice(&v.to_le_bytes());
         }
         3 => {
-            let p = if data.is_empty() {
-                0
-            } else {
-                pos(rng, data.len())
-            };
+            let p = if data.is_empty() { 0 } else { pos(rng, data.len()) };
             let n = 1 + rng.below(16);
             let ins = rng.bytes(n);
             data.splice(p..p, ins);
@@ -90,7 +76,7 @@ fn mutate(data: &mut Vec<u8>, rng: &mut Rng, donors: &[Vec<u8>]) {
         }
         6 => {
             if rng.below(2) == 0 {
-                data.extend(std::iter::repeat(0).take(4096));
+                data.extend(std::iter::repeat_n(0, 4096));
             } else {
                 let n = 1 + rng.below(64);
                 data.extend(rng.bytes(n));
@@ -100,11 +86,7 @@ fn mutate(data: &mut Vec<u8>, rng: &mut Rng, donors: &[Vec<u8>]) {
             let donor = &donors[rng.below(donors.len())];
             let start = rng.below(used_end(donor)).min(donor.len());
             let end = (start + 1 + rng.below(64)).min(donor.len());
-            let p = if data.is_empty() {
-                0
-            } else {
-                pos(rng, data.len())
-            };
+            let p = if data.is_empty() { 0 } else { pos(rng, data.len()) };
             for (i, b) in donor[start..end].iter().enumerate() {
                 if p + i < data.len() {
                     data[p + i] = *b;
@@ -117,14 +99,10 @@ fn mutate(data: &mut Vec<u8>, rng: &mut Rng, donors: &[Vec<u8>]) {
             let end = used_end(data).min(data.len());
             data.truncate(end);
             let pad = (4096 - end % 4096) % 4096;
-            data.extend(std::iter::repeat(0).take(pad));
+            data.extend(std::iter::repeat_n(0, pad));
         }
         _ if data.len() > 2 => {
-            let (a, b, n) = (
-                pos(rng, data.len()),
-                pos(rng, data.len()),
-                1 + rng.below(32),
-            );
+            let (a, b, n) = (pos(rng, data.len()), pos(rng, data.len()), 1 + rng.below(32));
             let piece: Vec<u8> = data[a..(a + n).min(data.len())].to_vec();
             for (i, x) in piece.into_iter().enumerate() {
                 if b + i < data.len() {
@@ -158,27 +136,19 @@ fn check(data: &[u8]) -> Result<String, String> {
     }
     match decode_bytes(data) {
         Err(e) => {
-            let first = errors
-                .first()
-                .ok_or("decode failed but scan found nothing")?;
+            let first = errors.first().ok_or("decode failed but scan found nothing")?;
             if (e.code, e.offset) != (first.code, first.offset) {
                 return Err(format!("decode {e:?} but first problem {first:?}"));
             }
             Ok(first.code.as_str().to_string())
         }
         Ok(decoded) => {
-            if !errors.is_empty() || data.is_empty() || data.len() % 4096 != 0 || data[0] != 1 {
-                return Err(format!(
-                    "accepted {} bytes with {} problems",
-                    data.len(),
-                    errors.len()
-                ));
+            if !errors.is_empty() || data.is_empty() || !data.len().is_multiple_of(4096) || data[0] != 1 {
+                return Err(format!("accepted {} bytes with {} problems", data.len(), errors.len()));
             }
             let layout = CompiledLayout::parse(data).map_err(|e| format!("parse: {e:?}"))?;
             let mut values = Vec::new();
-            layout
-                .values_into(data, &mut values)
-                .map_err(|e| format!("values_into: {e:?}"))?;
+            layout.values_into(data, &mut values).map_err(|e| format!("values_into: {e:?}"))?;
             for (v, d) in values.iter().zip(&decoded) {
                 let same = match (v, &d.value) {
                     (mmstats_reader::Value::Float(a), mmstats_reader::Value::Float(b)) => {

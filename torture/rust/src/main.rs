@@ -26,7 +26,9 @@ fn fits(typ: &str, v: &Value) -> bool {
         }
         ("16s", Value::Text(s)) => {
             s.is_empty()
-                || (s.len() == 16 && s[..8] == s[8..] && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)))
+                || (s.len() == 16
+                    && s[..8] == s[8..]
+                    && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)))
         }
         _ => false,
     }
