@@ -176,6 +176,8 @@ static inline void mmstats__store_release(mmstats_slot *s, uint64_t v)
     unsigned char *const flag = s->write_buffer;
     unsigned char *const dst = s->value + (wb ? size : 0);
     s->bits = v;
+    if (buffered) /* keep this store from overtaking the previous flip (spec: writer protocol) */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
     mmstats__store_le(dst, v, size);
     if (buffered) {
         s->wb = (uint8_t)(wb ^ 1);
