@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -100,6 +100,8 @@ impl std::error::Error for SlotError {}
 /// A published file, mapped shared. Owned by one thread (it is `Send`, not `Sync`).
 pub struct MmstatsFile {
     path: PathBuf,
+    /// (device, inode) of the file we created: remove() deletes nothing else.
+    identity: (u64, u64),
     map: Mapping,
     slots: Vec<SlotLayout>,
     taken: Vec<Cell<bool>>,
@@ -138,9 +140,17 @@ impl MmstatsFile {
             },
             _ => io_error("open", e),
         })?;
+        let identity = match file.metadata() {
+            Ok(meta) => (meta.dev(), meta.ino()),
+            Err(e) => {
+                let _ = std::fs::remove_file(path);
+                return Err(io_error("fstat", e));
+            }
+        };
         match publish(&file, &image) {
             Ok(map) => Ok(MmstatsFile {
                 path: path.to_path_buf(),
+                identity,
                 map,
                 taken: slots.iter().map(|_| Cell::new(false)).collect(),
                 slots,
@@ -225,11 +235,16 @@ impl MmstatsFile {
         drop(self);
     }
 
-    /// Removes the file, then unmaps it: readers stop seeing it.
+    /// Removes the file, then unmaps it: readers stop seeing it. When the path now names another
+    /// file (ours was renamed over or deleted), nothing is removed and the error is `NotFound`.
     pub fn remove(self) -> io::Result<()> {
-        let result = std::fs::remove_file(&self.path);
+        let removed = stale::remove_if_same(&self.path, self.identity);
         drop(self);
-        result
+        match removed {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(io::Error::new(io::ErrorKind::NotFound, "the path no longer names this writer's file")),
+            Err(e) => Err(e),
+        }
     }
 
     fn find(&self, label: &str) -> Result<usize, SlotError> {

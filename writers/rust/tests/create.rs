@@ -157,3 +157,16 @@ fn one_live_handle_per_field() {
     assert_eq!(&data[wb + 9..wb + 17], &6u64.to_le_bytes(), "value[1] holds the previous value");
     file.sync().unwrap();
 }
+
+#[test]
+fn remove_deletes_only_its_own_file_never_one_renamed_over_its_path() {
+    let tmp = TempDir::new("remove-own");
+    let path = tmp.path("a.mmstats");
+    let file = MmstatsFile::create(&path, &fields()).unwrap();
+    let other = tmp.path("other.mmstats");
+    std::fs::write(&other, b"someone else's file").unwrap();
+    std::fs::rename(&other, &path).unwrap();
+    let err = file.remove().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(std::fs::read(&path).unwrap(), b"someone else's file");
+}
