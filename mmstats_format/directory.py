@@ -28,6 +28,7 @@ from .errors import FormatError
 from .read import DEFAULT_MAX_SIZE, LAYOUTS, _read_fd
 from .reread import RETRIES
 from .scan import scan
+from ._closeable import Closeable
 
 __all__ = ["FileValues", "StatsDirectory"]
 
@@ -74,7 +75,7 @@ class _File:
         self.bufs = None      # the directory's copy buffers for files of this size
 
 
-class StatsDirectory:
+class StatsDirectory(Closeable):
     """The stats files of ``directory`` whose names match ``pattern`` (fnmatch).
 
     ``poll()`` returns ``(files, problems)``: a FileValues for every regular
@@ -243,15 +244,3 @@ class StatsDirectory:
             for f in self._files.values():
                 self._forget(f)
             self._files.clear()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass

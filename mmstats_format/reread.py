@@ -10,13 +10,14 @@ from .errors import FormatError
 from .layout import CompiledLayout
 from .read import DEFAULT_MAX_SIZE, LAYOUTS
 from .scan import scan
+from ._closeable import Closeable
 
 __all__ = ["StatsReader", "RETRIES"]
 
 RETRIES = 3  # copies after the first before a flipping value is taken as it is
 
 
-class StatsReader:
+class StatsReader(Closeable):
     """Polls one path. The layout is parsed again only when the file at the
     path is another one (device, inode or size changed) or when a byte outside
     the values changed (the file was rewritten in place); values are read with
@@ -136,15 +137,3 @@ class StatsReader:
             os.close(self._fd)
             self._fd = -1
         self._ident = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
