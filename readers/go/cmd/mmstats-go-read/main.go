@@ -9,11 +9,11 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
+	"mmstats.dev/readers/go/internal/cliargs"
 	"mmstats.dev/readers/go/mmstats"
 )
 
@@ -22,22 +22,11 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mmstats-go-read", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	maxSize := fs.Int64("max-size", mmstats.DefaultMaxSize, "refuse files larger than this many `bytes` (file_too_large)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mmstats-go-read [-max-size BYTES] FILE")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	path, maxSize, ok := cliargs.Parse("mmstats-go-read", args, stderr)
+	if !ok {
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
-	path := fs.Arg(0)
-	fields, err := mmstats.Read(path, *maxSize)
+	fields, err := mmstats.Read(path, maxSize)
 	var fe *mmstats.FormatError
 	if errors.As(err, &fe) {
 		fmt.Fprintln(stderr, fe.Error())

@@ -8,11 +8,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
+	"mmstats.dev/readers/go/internal/cliargs"
 	"mmstats.dev/readers/go/mmstats"
 )
 
@@ -21,22 +21,11 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mmstats-go-validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	maxSize := fs.Int64("max-size", mmstats.DefaultMaxSize, "refuse files larger than this many `bytes` (file_too_large)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mmstats-go-validate [-max-size BYTES] FILE")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	path, maxSize, ok := cliargs.Parse("mmstats-go-validate", args, stderr)
+	if !ok {
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
-	path := fs.Arg(0)
-	problems, err := mmstats.Validate(path, *maxSize)
+	problems, err := mmstats.Validate(path, maxSize)
 	if err != nil {
 		fmt.Fprintf(stderr, "mmstats-go-validate: %v\n", err)
 		return 2
