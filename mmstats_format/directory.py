@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from .errors import FormatError
 from .read import DEFAULT_MAX_SIZE, LAYOUTS, _read_fd
-from .reread import RETRIES
+from .reread import settle
 from .scan import scan
 from ._closeable import Closeable
 
@@ -149,40 +149,19 @@ class StatsDirectory(Closeable):
             os.close(fd)
 
     def _copy_values(self, f: _File, fd, ino):
-        copy, spare, iov, spare_iov = f.bufs
+        copy, spare, iov = f.bufs
         n = os.preadv(fd, iov, 0)
         if n != f.size:
             return self._load(f, ino)  # grew (the buffer holds one byte more) or shrank
         if copy.startswith(f.last):
             return f.values.copy()  # not one byte changed since the last poll
+        if self.recheck and f.layout.write_buffers is not None:
+            copy, _ = settle(copy, spare, lambda buf: os.preadv(fd, [buf], 0) == n, f.layout.write_buffers)
         values = f.layout.checked_values(copy, n)
         if values is None:
             return self._load(f, ino)  # rewritten in place (or being replaced)
-        if self.recheck and f.layout.write_buffers is not None:
-            copy, values = self._recheck(f, fd, copy, spare, spare_iov, values)
         f.last, f.values = copy[:n], values
         return values.copy()
-
-    def _recheck(self, f: _File, fd, copy, spare, spare_iov, values):
-        """The spec's reader rule (as StatsReader): keep a value only if its write buffer
-        did not flip while it was copied, else take a newer copy, RETRIES times at most."""
-        wb_of = f.layout.write_buffers
-        seen = None
-        for _ in range(RETRIES):
-            if os.preadv(fd, spare_iov, 0) != f.size:
-                break  # changed size meanwhile: the next poll parses it again
-            if spare == copy:
-                break
-            seen = seen or wb_of(copy)
-            now = wb_of(spare)
-            if now == seen:
-                break
-            newer = f.layout.checked_values(spare, f.size)
-            if newer is None:
-                break  # rewritten meanwhile: keep the copy that matched
-            copy, spare, spare_iov = spare, copy, [copy]
-            values, seen = newer, now
-        return copy, values  # if still flipping: a sample that may be torn (spec: what v1 cannot guarantee)
 
     def _load(self, f: _File, ino):
         """(Re)open the file, read all of it, find its layout; the values of that copy."""
@@ -213,7 +192,7 @@ class StatsDirectory(Closeable):
         bufs = self._bufs.get(size)
         if bufs is None:
             copy, spare = bytearray(size + 1), bytearray(size + 1)
-            bufs = self._bufs[size] = (copy, spare, [copy], [spare])
+            bufs = self._bufs[size] = (copy, spare, [copy])
         return bufs
 
     @staticmethod

@@ -12,9 +12,28 @@ from .read import DEFAULT_MAX_SIZE, LAYOUTS
 from .scan import scan
 from ._closeable import Closeable
 
-__all__ = ["StatsReader", "RETRIES"]
+__all__ = ["StatsReader", "RETRIES", "settle"]
 
 RETRIES = 3  # copies after the first before a flipping value is taken as it is
+
+
+def settle(copy, spare, refill, write_buffers):
+    """The spec's reader rule ("Reading a buffered value", steps 3-4) for whole-file copies.
+
+    ``copy`` was just made; ``refill(buf)`` copies the file again into ``buf`` at once (False:
+    it came back another size, so keep ``copy``). A copy is kept when no write buffer flipped
+    while it was made; otherwise the newer copy is checked the same way, RETRIES times at most,
+    then it is a sample that may be torn (spec: what v1 cannot guarantee). Nothing is decoded
+    between copies: that widened the window (torture: 13 torn values per million instead of 1
+    at 10 us steps). Returns (the copy to decode, the other buffer).
+    """
+    for _ in range(RETRIES):
+        if not refill(spare):
+            break
+        if spare == copy or write_buffers(spare) == write_buffers(copy):
+            break  # nothing flipped while ``copy`` was made
+        copy, spare = spare, copy
+    return copy, spare
 
 
 class StatsReader(Closeable):
@@ -79,19 +98,10 @@ class StatsReader(Closeable):
 
     def _settled_values(self):
         """Values of self._buf after the spec's reader rule, or None if its skeleton is not the
-        layout's: a copy is kept only if no write buffer flipped while it was made; otherwise a
-        newer copy is taken, a few times at most (then it is a sample that may be torn: spec,
-        what v1 cannot guarantee). The second copy is made at once and only the copy that is
-        kept is decoded: decoding between the copies widened the window and let a writer flip
-        more often meanwhile (torture: 13 torn values per million instead of 1 at 10 us steps)."""
+        layout's (see settle())."""
         wb_of = self.layout.write_buffers
         if self.recheck and wb_of is not None:
-            for _ in range(RETRIES):
-                if not self._copy(self._spare):
-                    break  # shrank meanwhile: keep the copy made; the next read parses again
-                if self._spare == self._buf or wb_of(self._spare) == wb_of(self._buf):
-                    break  # nothing flipped during the copy in self._buf
-                self._buf, self._spare = self._spare, self._buf
+            self._buf, self._spare = settle(self._buf, self._spare, self._copy, wb_of)
         return self.layout.checked_values(self._buf)
 
     def _load(self, ident) -> list:
