@@ -1,4 +1,4 @@
-"""Generate conformance/ (valid/, invalid/, writer-scenarios/, manifest.json) deterministically.
+"""Generate conformance/ (valid/, invalid/, writer-scenarios/, oracles/, manifest.json) deterministically.
 
 `generate` writes the tree; `generate --check` exits 1 when the committed tree
 differs from a fresh generation. golden/ is frozen: it is listed in the
@@ -20,12 +20,13 @@ from .cases_interop import interop_cases
 from .cases_invalid import invalid_cases
 from .cases_valid import valid_cases
 from .model import assemble, expected_json, json_text
+from .oracles import oracle_files
 from .scenarios import expected_image, scenario_json, scenario_text, scenarios
 from .spec_cases import spec_cases
 
 __all__ = ["build", "write", "check", "schema_sha256", "GENERATED"]
 
-GENERATED = ("valid", "invalid", "writer-scenarios", "manifest.json")
+GENERATED = ("valid", "invalid", "writer-scenarios", "oracles", "manifest.json")
 GOLDEN = "golden/mmstats-0.8"
 
 
@@ -105,6 +106,7 @@ def build(root: Path) -> dict[str, bytes]:
         "cases": entries,
     }
     files["manifest.json"] = json_text(manifest).encode("utf-8")
+    files.update(oracle_files())
     return files
 
 
