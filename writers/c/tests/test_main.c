@@ -58,11 +58,6 @@ void check_run(const char *name, void (*fn)(void))
     current = NULL;
 }
 
-void check_skip(const char *name, const char *why)
-{
-    printf("skip %s: %s\n", name, why);
-}
-
 const char *tmp_path(const char *name)
 {
     static char buf[8][512];
