@@ -141,6 +141,11 @@ long mmstats_type_value_size(const char *type, size_t type_len);
 /* The mmstats_kind of a type signature, or -1 if it is not in the type table. */
 int mmstats_type_kind(const char *type, size_t type_len);
 
+/* Bytes of the well-formed UTF-8 character at s (Unicode table 3-7: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0 when s[0..left) does not start one. The one
+ * UTF-8 check of this writer: labels here, JSON strings in json.c. */
+size_t mmstats_utf8_sequence_len(const unsigned char *s, size_t left);
+
 /* ---- Hot path: static inline, plain stores, no locks, no system calls ---- */
 
 /* Store the low `size` bytes of v little-endian at p (p may be unaligned).

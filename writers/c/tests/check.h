@@ -29,5 +29,6 @@ void run_create_tests(void);
 void run_interop_tests(void);
 void run_json_tests(void);
 void run_scenario_tests(void);
+void run_utf8_tests(void);
 
 #endif

@@ -118,6 +118,7 @@ int main(void)
     run_interop_tests();
     run_json_tests();
     run_scenario_tests();
+    run_utf8_tests();
     remove_tmp_dir();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
