@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var lineRE = regexp.MustCompile(`^(.+): offset (\d+): ([a-z0-9_]+): (.+)$`)
@@ -53,6 +54,38 @@ func TestUsageAndIOErrorsExitTwo(t *testing.T) {
 		var errOut bytes.Buffer
 		if code := run(args, &errOut); code != 2 || errOut.Len() == 0 {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut.String())
+		}
+	}
+}
+
+func TestNegativeMaxSizeIsAUsageError(t *testing.T) {
+	p := file(t, append([]byte{1}, make([]byte, 4095)...))
+	var errOut bytes.Buffer
+	if code := run([]string{"--max-size=-5", p}, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), "-max-size must be 0 or more, not -5") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// Every problem line names the file escaped: no terminal control gets through.
+func TestProblemLinesEscapeTheFileName(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x\x1b]0;owned\x07\xff\u0085.mmstats")
+	if err := os.WriteFile(p, []byte{1, 3, 0, 0xc0, 0xaf, 'x'}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var errOut bytes.Buffer
+	if code := run([]string{p}, &errOut); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSuffix(errOut.String(), "\n"), "\n")
+	escaped := dir + `/x\x1b]0;owned\x07\xff\x85.mmstats: offset `
+	if len(lines) < 2 {
+		t.Fatalf("stderr %q", errOut.String())
+	}
+	for _, line := range lines {
+		if !strings.HasPrefix(line, escaped) || !utf8.ValidString(line) {
+			t.Fatalf("line %q, want it to start with %q", line, escaped)
 		}
 	}
 }
