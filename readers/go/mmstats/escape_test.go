@@ -13,7 +13,7 @@ func TestEscapeTextEscapesWhatATerminalWouldObey(t *testing.T) {
 		{"\x1b[2J\x1b]0;title\x07", `\x1b[2J\x1b]0;title\x07`},
 		{"a\nb\rc\td\x00e", `a\x0ab\x0dc\x09d\x00e`},
 		{"del\x7f", `del\x7f`},
-		{"c1 \u0085 \u009b", `c1 \x85 \x9b`}, // C1 characters, well-formed as UTF-8
+		{"c1 \u0085 \u009b", `c1 \x85 \x9b`},     // C1 characters, well-formed as UTF-8
 		{`back\slash \x41`, `back\\slash \\x41`}, // a literal "\x41" cannot pass for an escape
 		{"bad \xff \xe2\x82 \xc0\xaf \xed\xa0\x80 end", `bad \xff \xe2\x82 \xc0\xaf \xed\xa0\x80 end`},
 		{"", ""},
