@@ -269,8 +269,11 @@ static int layout(const mmstats_field_desc *fields, size_t count, mmstats_slot *
             s->buffered = d->buffered ? 1 : 0;
             s->label_len = label_len;
         }
-        if (add_size(&pos, MMSTATS_VALUE_OFFSET(label_len, type_len)) || add_size(&pos, area)) {
-            set_error(err, EFBIG, "field %zu: the file would be larger than this system can address", i);
+        if (add_size(&pos, MMSTATS_VALUE_OFFSET(label_len, type_len)) || add_size(&pos, area)
+            || pos > MMSTATS_MAX_FILE_SIZE) {
+            set_error(err, EFBIG, "field %zu (\"%.*s\"): the fields need more than %u bytes, and readers "
+                      "refuse larger files (file_too_large)", i, label_shown(d->label, label_len), d->label,
+                      MMSTATS_MAX_FILE_SIZE);
             return -1;
         }
     }
@@ -291,11 +294,7 @@ size_t mmstats_image_size(const mmstats_field_desc *fields, size_t count, mmstat
     size_t used;
     if (layout(fields, count, NULL, &used, err))
         return 0;
-    if (used > SIZE_MAX - MMSTATS_PAGE_SIZE) {
-        set_error(err, EFBIG, "the file would be larger than this system can address");
-        return 0;
-    }
-    return round_to_page(used);
+    return round_to_page(used); /* used <= MMSTATS_MAX_FILE_SIZE, a page multiple: no overflow */
 }
 
 static void put_u16_le(unsigned char *p, size_t v)

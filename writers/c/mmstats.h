@@ -60,6 +60,9 @@ extern "C" {
 
 #define MMSTATS_MAX_LABEL_SIZE 0xFFFF  /* label_size is a u16; 0 would end the record list */
 #define MMSTATS_MAX_STRING_SIZE 999999999u /* "<N>s": at most 9 decimal digits */
+/* The readers' default size limit (spec/v1.md, "Size limit"): they refuse a larger file as
+ * file_too_large, so this writer refuses to create one (EFBIG). */
+#define MMSTATS_MAX_FILE_SIZE 268435456u
 
 /* ---- Types ---- */
 typedef enum mmstats_kind {
@@ -105,7 +108,8 @@ typedef struct mmstats_error {
 /* ---- Set-up (mmstats.c) ---- */
 
 /* Bytes of the file image for these fields (a positive multiple of
- * MMSTATS_PAGE_SIZE), or 0 with *err filled if a description is invalid. */
+ * MMSTATS_PAGE_SIZE, at most MMSTATS_MAX_FILE_SIZE), or 0 with *err filled if a
+ * description is invalid (EINVAL) or the fields need more (EFBIG). */
 size_t mmstats_image_size(const mmstats_field_desc *fields, size_t count, mmstats_error *err);
 
 /* Fill image (image_size bytes, as returned above) with the new file's bytes:
