@@ -89,3 +89,16 @@ func TestProblemLinesEscapeTheFileName(t *testing.T) {
 		}
 	}
 }
+
+// A label holding ESC [2J, named in a problem line, comes out escaped.
+func TestProblemLinesEscapeLabels(t *testing.T) {
+	// label "\x1b[2J" (4 bytes), unknown type "Z" at offset 9, then the file ends
+	p := file(t, []byte{1, 4, 0, 0x1b, '[', '2', 'J', 1, 0, 'Z', 0xff})
+	var errOut bytes.Buffer
+	if code := run([]string{p}, &errOut); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.ContainsRune(errOut.String(), 0x1b) || !strings.Contains(errOut.String(), `\x1b[2J`) {
+		t.Fatalf("stderr %q", errOut.String())
+	}
+}
