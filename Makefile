@@ -42,7 +42,7 @@ test-python: setup build-native
 test-c:
 	$(MAKE) -C writers/c test
 
-test-go:
+test-go: setup
 	cd readers/go && go vet ./... && go test ./...
 
 test-java:

@@ -1,5 +1,6 @@
 /* json.c -- strict recursive-descent JSON parser (see json.h). */
 #include "json.h"
+#include "mmstats.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,30 +108,6 @@ static size_t utf8_encode(uint32_t cp, unsigned char out[4])
     return 4;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (Unicode table 3-7), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need, k;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c == 0xE0) { need = 2; lo = 0xA0; }
-    else if (c >= 0xE1 && c <= 0xEC) need = 2;
-    else if (c == 0xED) { need = 2; hi = 0x9F; }
-    else if (c >= 0xEE && c <= 0xEF) need = 2;
-    else if (c == 0xF0) { need = 3; lo = 0x90; }
-    else if (c >= 0xF1 && c <= 0xF3) need = 3;
-    else if (c == 0xF4) { need = 3; hi = 0x8F; }
-    else return 0;
-    if (left <= need)
-        return 0;
-    for (k = 1; k <= need; k++) {
-        if (s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xBF))
-            return 0;
-    }
-    return need + 1;
-}
-
 /* Four hex digits at pos into *cp. */
 static int hex4(parser *p, uint32_t *cp)
 {
@@ -226,7 +203,7 @@ static int parse_string(parser *p, char **out, size_t *out_len)
             continue;
         }
         {
-            size_t n = utf8_sequence(p->s + p->pos, p->len - p->pos);
+            size_t n = mmstats_utf8_sequence_len(p->s + p->pos, p->len - p->pos);
             if (!n) {
                 fail(p, p->pos, "byte 0x%02x starts no well-formed UTF-8 character", c);
                 goto error;

@@ -120,35 +120,39 @@ int mmstats_type_kind(const char *type, size_t type_len)
 
 /* ---- label checks ---- */
 
-/* Offset of the first byte of an ill-formed UTF-8 sequence, or len if none
- * (Unicode table 3-7: no overlongs, no surrogates, nothing above U+10FFFF). */
+size_t mmstats_utf8_sequence_len(const unsigned char *s, size_t left)
+{
+    unsigned char c, lo = 0x80, hi = 0xBF;
+    size_t need, k;
+    if (left == 0)
+        return 0;
+    c = s[0];
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    else if (c == 0xE0) { need = 2; lo = 0xA0; } /* no overlongs */
+    else if (c >= 0xE1 && c <= 0xEC) need = 2;
+    else if (c == 0xED) { need = 2; hi = 0x9F; } /* no surrogates */
+    else if (c >= 0xEE && c <= 0xEF) need = 2;
+    else if (c == 0xF0) { need = 3; lo = 0x90; } /* no overlongs */
+    else if (c >= 0xF1 && c <= 0xF3) need = 3;
+    else if (c == 0xF4) { need = 3; hi = 0x8F; } /* nothing past U+10FFFF */
+    else return 0;
+    if (left <= need)
+        return 0;
+    for (k = 1; k <= need; k++) {
+        if (s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xBF))
+            return 0;
+    }
+    return need + 1;
+}
+
+/* Offset of the first byte of an ill-formed UTF-8 sequence, or len if none. */
 static size_t utf8_first_bad(const unsigned char *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t need, k;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) need = 1;
-        else if (c == 0xE0) { need = 2; lo = 0xA0; }
-        else if (c >= 0xE1 && c <= 0xEC) need = 2;
-        else if (c == 0xED) { need = 2; hi = 0x9F; }
-        else if (c >= 0xEE && c <= 0xEF) need = 2;
-        else if (c == 0xF0) { need = 3; lo = 0x90; }
-        else if (c >= 0xF1 && c <= 0xF3) need = 3;
-        else if (c == 0xF4) { need = 3; hi = 0x8F; }
-        else return i;
-        if (len - i <= need)
-            return i;
-        for (k = 1; k <= need; k++) {
-            unsigned char b = s[i + k];
-            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF))
-                return i;
-        }
-        i += need + 1;
-    }
-    return len;
+    size_t i = 0, n;
+    while (i < len && (n = mmstats_utf8_sequence_len(s + i, len - i)) != 0)
+        i += n;
+    return i;
 }
 
 static size_t desc_label_len(const mmstats_field_desc *d)
@@ -265,8 +269,11 @@ static int layout(const mmstats_field_desc *fields, size_t count, mmstats_slot *
             s->buffered = d->buffered ? 1 : 0;
             s->label_len = label_len;
         }
-        if (add_size(&pos, MMSTATS_VALUE_OFFSET(label_len, type_len)) || add_size(&pos, area)) {
-            set_error(err, EFBIG, "field %zu: the file would be larger than this system can address", i);
+        if (add_size(&pos, MMSTATS_VALUE_OFFSET(label_len, type_len)) || add_size(&pos, area)
+            || pos > MMSTATS_MAX_FILE_SIZE) {
+            set_error(err, EFBIG, "field %zu (\"%.*s\"): the fields need more than %u bytes, and readers "
+                      "refuse larger files (file_too_large)", i, label_shown(d->label, label_len), d->label,
+                      MMSTATS_MAX_FILE_SIZE);
             return -1;
         }
     }
@@ -287,11 +294,7 @@ size_t mmstats_image_size(const mmstats_field_desc *fields, size_t count, mmstat
     size_t used;
     if (layout(fields, count, NULL, &used, err))
         return 0;
-    if (used > SIZE_MAX - MMSTATS_PAGE_SIZE) {
-        set_error(err, EFBIG, "the file would be larger than this system can address");
-        return 0;
-    }
-    return round_to_page(used);
+    return round_to_page(used); /* used <= MMSTATS_MAX_FILE_SIZE, a page multiple: no overflow */
 }
 
 static void put_u16_le(unsigned char *p, size_t v)

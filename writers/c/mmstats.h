@@ -60,6 +60,9 @@ extern "C" {
 
 #define MMSTATS_MAX_LABEL_SIZE 0xFFFF  /* label_size is a u16; 0 would end the record list */
 #define MMSTATS_MAX_STRING_SIZE 999999999u /* "<N>s": at most 9 decimal digits */
+/* The readers' default size limit (spec/v1.md, "Size limit"): they refuse a larger file as
+ * file_too_large, so this writer refuses to create one (EFBIG). */
+#define MMSTATS_MAX_FILE_SIZE 268435456u
 
 /* ---- Types ---- */
 typedef enum mmstats_kind {
@@ -105,7 +108,8 @@ typedef struct mmstats_error {
 /* ---- Set-up (mmstats.c) ---- */
 
 /* Bytes of the file image for these fields (a positive multiple of
- * MMSTATS_PAGE_SIZE), or 0 with *err filled if a description is invalid. */
+ * MMSTATS_PAGE_SIZE, at most MMSTATS_MAX_FILE_SIZE), or 0 with *err filled if a
+ * description is invalid (EINVAL) or the fields need more (EFBIG). */
 size_t mmstats_image_size(const mmstats_field_desc *fields, size_t count, mmstats_error *err);
 
 /* Fill image (image_size bytes, as returned above) with the new file's bytes:
@@ -140,6 +144,11 @@ int mmstats_remove(mmstats_file *f);
 long mmstats_type_value_size(const char *type, size_t type_len);
 /* The mmstats_kind of a type signature, or -1 if it is not in the type table. */
 int mmstats_type_kind(const char *type, size_t type_len);
+
+/* Bytes of the well-formed UTF-8 character at s (Unicode table 3-7: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0 when s[0..left) does not start one. The one
+ * UTF-8 check of this writer: labels here, JSON strings in json.c. */
+size_t mmstats_utf8_sequence_len(const unsigned char *s, size_t left);
 
 /* ---- Hot path: static inline, plain stores, no locks, no system calls ---- */
 

@@ -9,7 +9,7 @@ import (
 func benchFile(b *testing.B, name string) []byte {
 	data, err := os.ReadFile(filepath.Join(interopDir(b), name))
 	if err != nil {
-		b.Skip(err)
+		b.Fatal(err)
 	}
 	return data
 }

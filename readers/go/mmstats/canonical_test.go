@@ -12,32 +12,51 @@ import (
 	"testing"
 )
 
-// CPython's repr is the oracle: testdata/python-repr.txt (see gen_python_repr.py).
+// CPython's repr is the oracle: conformance/oracles/float-repr.txt, lines
+// "HEXBITS KIND REPR" (KIND d: binary64, 16 hex digits; f: binary32, 8 hex
+// digits, widened to binary64 before it is written).
 func TestAppendFloatMatchesPythonRepr(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "python-repr.txt"))
+	path := filepath.Join(repoRoot(t), "conformance", "oracles", "float-repr.txt")
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	n := 0
+	kinds := map[string]int{}
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
+	for line := 1; sc.Scan(); line++ {
+		parts := strings.Fields(sc.Text())
+		if len(parts) != 3 {
+			t.Fatalf("%s:%d: not HEXBITS KIND REPR: %q", path, line, sc.Text())
 		}
-		hexBits, want, _ := strings.Cut(line, " ")
-		bits, err := strconv.ParseUint(hexBits, 16, 64)
-		if err != nil {
-			t.Fatal(err)
+		hexBits, kind, want := parts[0], parts[1], parts[2]
+		var v float64
+		switch {
+		case kind == "d" && len(hexBits) == 16:
+			bits, err := strconv.ParseUint(hexBits, 16, 64)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", path, line, err)
+			}
+			v = math.Float64frombits(bits)
+		case kind == "f" && len(hexBits) == 8:
+			bits, err := strconv.ParseUint(hexBits, 16, 32)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", path, line, err)
+			}
+			v = float64(math.Float32frombits(uint32(bits)))
+		default:
+			t.Fatalf("%s:%d: kind %q with %d hex digits", path, line, kind, len(hexBits))
 		}
-		if got := string(AppendFloat(nil, math.Float64frombits(bits))); got != want {
-			t.Errorf("%s: want %s, got %s", hexBits, want, got)
+		if got := string(AppendFloat(nil, v)); got != want {
+			t.Errorf("%s %s: want %s, got %s", hexBits, kind, want, got)
 		}
-		n++
+		kinds[kind]++
 	}
-	if n < 500 {
-		t.Fatalf("only %d reference values", n)
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if kinds["d"] < 500 || kinds["f"] < 100 {
+		t.Fatalf("only %d binary64 and %d binary32 reference values in %s", kinds["d"], kinds["f"], path)
 	}
 }
 

@@ -19,14 +19,14 @@ type manifestCase struct {
 	} `json:"options"`
 }
 
-// The repository's conformance corpus (conformance/manifest.json, two levels
-// above the module): valid cases decode to their JSON, invalid ones give their
-// code at their offset as the first problem. Skipped when the corpus is absent.
+// The repository's conformance corpus (conformance/manifest.json): valid cases
+// decode to their JSON, invalid ones give their code at their offset as the
+// first problem.
 func TestConformanceCorpus(t *testing.T) {
-	root := filepath.Join(moduleRoot(t), "..", "..", "conformance")
+	root := filepath.Join(repoRoot(t), "conformance")
 	raw, err := os.ReadFile(filepath.Join(root, "manifest.json"))
 	if err != nil {
-		t.Skipf("no conformance corpus: %v", err)
+		t.Fatalf("no conformance corpus: %v", err)
 	}
 	var manifest struct {
 		Cases []manifestCase `json:"cases"`

@@ -16,7 +16,8 @@ import (
 
 // The Python reference (mmstats_format) judges the same bytes: every problem
 // list must match code for code and offset for offset, and every valid
-// file must decode to the same canonical values. Skipped without the repo's venv.
+// file must decode to the same canonical values. Needs the repository's
+// .venv (`make setup`); `go test -short` leaves this test out.
 const crosscheckPy = `
 import json, struct, sys
 import mmstats_format as m
@@ -112,10 +113,10 @@ func TestSameVerdictsAsThePythonReference(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	repo := filepath.Join(moduleRoot(t), "..", "..")
+	repo := repoRoot(t)
 	python := filepath.Join(repo, ".venv", "bin", "python")
 	if _, err := os.Stat(python); err != nil {
-		t.Skipf("no Python reference: %v", err)
+		t.Skipf("no Python reference at %s: run `make setup` in the repository root first (%v)", python, err)
 	}
 	cases := mutants(t, rand.New(rand.NewSource(2011)))
 	var in bytes.Buffer

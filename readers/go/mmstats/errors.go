@@ -1,7 +1,9 @@
 package mmstats
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 )
 
@@ -36,10 +38,11 @@ type FormatError struct {
 
 // Error renders the line of the command-line protocol,
 // "PATH: offset N: CODE: message (at 0xN)", hex last as mmstats_format does.
+// The path is escaped (EscapeText): a file name must not drive the terminal.
 func (e *FormatError) Error() string {
 	where := ""
 	if e.Path != "" {
-		where = e.Path + ": "
+		where = EscapeText(e.Path) + ": "
 	}
 	return fmt.Sprintf("%soffset %d: %s: %s (at 0x%x)", where, e.Offset, e.Code, e.Message, e.Offset)
 }
@@ -53,4 +56,36 @@ func (e FormatError) WithPath(path string) *FormatError {
 func sortByOffset(errs []FormatError) {
 	// Stable: two problems at one offset keep the order the walk found them in.
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Offset < errs[j].Offset })
+}
+
+// ErrNotRegular: the path names a FIFO, a device, a directory or a socket.
+// Such a file is never opened for a blocking read (a FIFO would wait forever).
+var ErrNotRegular = errors.New("not a regular file")
+
+// IOError is a file that could not be read at all (the commands' exit 2), as
+// against a FormatError, a file that breaks the format. Error() names the
+// path, escaped like FormatError's.
+type IOError struct {
+	Path string
+	Op   string // "open", "read", ...; empty when Err says it all
+	Err  error
+}
+
+func (e *IOError) Error() string {
+	if e.Op == "" {
+		return EscapeText(e.Path) + ": " + e.Err.Error()
+	}
+	return EscapeText(e.Path) + ": cannot " + e.Op + ": " + e.Err.Error()
+}
+
+func (e *IOError) Unwrap() error { return e.Err }
+
+// ioError wraps an os error about path; the os error's own copy of the path
+// (raw) is dropped.
+func ioError(path, op string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &IOError{Path: path, Op: op, Err: err}
 }

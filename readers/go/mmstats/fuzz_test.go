@@ -14,16 +14,17 @@ import (
 // returns is self-consistent. `go test` runs the seeds (the interop corpus
 // and the table cases); `go test -fuzz=FuzzScan` explores.
 func FuzzScan(f *testing.F) {
-	dir := interopDir(f)
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.mmstats"))
-	more, _ := filepath.Glob(filepath.Join(dir, "*", "*.mmstats"))
-	// and the repository's conformance corpus, when present
-	conf, _ := filepath.Glob(filepath.Join(moduleRoot(f), "..", "..", "conformance", "*", "*", "*.mmstats"))
-	more = append(more, conf...)
-	for _, p := range append(paths, more...) {
-		if data, err := os.ReadFile(p); err == nil {
-			f.Add(data)
+	paths := interopFiles(f)
+	conf, _ := filepath.Glob(filepath.Join(repoRoot(f), "conformance", "*", "*", "*.mmstats"))
+	if len(conf) == 0 {
+		f.Fatal("no conformance corpus files to seed from")
+	}
+	for _, p := range append(paths, conf...) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(data)
 	}
 	for _, c := range errorCases {
 		f.Add(c.data)

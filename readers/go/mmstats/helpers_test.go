@@ -57,27 +57,31 @@ func moduleRoot(t testing.TB) string {
 	}
 }
 
-// interopDir is shared/interop/mmstats-0.8, three levels above the module (or $MMSTATS_SHARED/interop/...).
-func interopDir(t testing.TB) string {
-	shared := os.Getenv("MMSTATS_SHARED")
-	if shared == "" {
-		shared = filepath.Join(moduleRoot(t), "..", "..", "..", "shared")
-	}
-	return filepath.Join(shared, "interop", "mmstats-0.8")
+// repoRoot is the repository's root, two levels above the module.
+func repoRoot(t testing.TB) string {
+	return filepath.Join(moduleRoot(t), "..", "..")
 }
 
-// interopFiles lists every .mmstats of the 0.8 corpus (both folders), skipping the test when it is absent.
+// interopDir is the repository's 0.8 corpus: files the original library wrote, with its reader's JSON.
+func interopDir(t testing.TB) string {
+	return filepath.Join(repoRoot(t), "conformance", "golden", "mmstats-0.8")
+}
+
+// interopFiles lists every .mmstats of the 0.8 corpus (both folders); a missing corpus fails the test.
 func interopFiles(t testing.TB) []string {
 	dir := interopDir(t)
 	var files []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".mmstats") {
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".mmstats") {
 			files = append(files, p)
 		}
 		return nil
 	})
-	if len(files) == 0 {
-		t.Skipf("interop corpus not found at %s", dir)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the 0.8 corpus is missing from %s (%v)", dir, err)
 	}
 	sort.Strings(files)
 	return files

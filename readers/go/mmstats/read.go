@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 )
 
@@ -12,7 +13,8 @@ const DefaultMaxSize = 256 << 20
 
 // ReadBytes returns the file's bytes. The file is read, never mapped, so a
 // writer truncating it cannot fault the reader. A file over maxSize gives a
-// file_too_large FormatError (offset = the limit); I/O failures give the os error.
+// file_too_large FormatError (offset = the limit); a file that cannot be read,
+// or is not a regular file, gives an *IOError.
 func ReadBytes(path string, maxSize int64) ([]byte, error) {
 	f, data, err := openAndRead(path, maxSize)
 	if f != nil {
@@ -21,13 +23,48 @@ func ReadBytes(path string, maxSize int64) ([]byte, error) {
 	return data, err
 }
 
+// openRegular opens path without waiting (openFlags) and refuses anything but
+// a regular file before a byte is read: an IOError wrapping ErrNotRegular.
+// A symbolic link is followed: the path is one the user named, and a reader
+// only reads; the check is made on the opened file, so it cannot be raced.
+func openRegular(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.OpenFile(path, openFlags, 0)
+	if err != nil {
+		return nil, nil, ioError(path, "open", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, ioError(path, "stat", err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &IOError{Path: path, Err: fmt.Errorf("%w (%s)", ErrNotRegular, kindOf(st.Mode()))}
+	}
+	return f, st, nil
+}
+
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
+}
+
 // openAndRead reads the file whole and leaves it open (when err is nil) for re-reads.
 func openAndRead(path string, maxSize int64) (*os.File, []byte, error) {
-	f, err := os.Open(path)
+	f, st, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := readAll(f, path, maxSize)
+	data, err := readAll(f, st.Size(), path, maxSize)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
@@ -35,20 +72,16 @@ func openAndRead(path string, maxSize int64) (*os.File, []byte, error) {
 	return f, data, nil
 }
 
-func readAll(f *os.File, path string, maxSize int64) ([]byte, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > maxSize {
+func readAll(f *os.File, size int64, path string, maxSize int64) ([]byte, error) {
+	if size > maxSize {
 		return nil, &FormatError{Code: CodeFileTooLarge, Offset: maxSize, Path: path,
-			Message: fmt.Sprintf("file is %d bytes, over the limit of %d", st.Size(), maxSize)}
+			Message: fmt.Sprintf("file is %d bytes, over the limit of %d", size, maxSize)}
 	}
 	// One byte more than the limit tells a file that grew past it since Stat.
 	var buf bytes.Buffer
-	buf.Grow(int(st.Size()) + bytes.MinRead)
+	buf.Grow(int(size) + bytes.MinRead)
 	if _, err := buf.ReadFrom(io.LimitReader(f, maxSize+1)); err != nil {
-		return nil, err
+		return nil, ioError(path, "read", err)
 	}
 	data := buf.Bytes()
 	if int64(len(data)) > maxSize {
@@ -60,7 +93,7 @@ func readAll(f *os.File, path string, maxSize int64) ([]byte, error) {
 
 // Read returns every field of the file at path, in file order. A file that
 // breaks the format gives a *FormatError naming path (the lowest-offset
-// problem); a file that cannot be read gives the os error. Buffered values
+// problem); a file that cannot be read gives an *IOError. Buffered values
 // flipped by a writer during the read are read again (settleWriteBuffers).
 func Read(path string, maxSize int64) ([]Field, error) {
 	f, data, err := openAndRead(path, maxSize)

@@ -125,10 +125,10 @@ func (r *StatsReader) Layout() (*CompiledLayout, error) {
 // Read returns the current values of all fields, in file order. The slice is
 // reused by the next Read.
 func (r *StatsReader) Read() ([]Value, error) {
-	st, err := os.Stat(r.Path)
+	st, err := os.Stat(r.Path) // never blocks, whatever the path names; load refuses what is not a regular file
 	if err != nil {
 		r.Close()
-		return nil, err
+		return nil, ioError(r.Path, "stat", err)
 	}
 	if r.info == nil || !os.SameFile(r.info, st) || st.Size() != int64(len(r.buf)) {
 		if err := r.load(); err != nil {
@@ -139,7 +139,7 @@ func (r *StatsReader) Read() ([]Value, error) {
 	if n != len(r.buf) {
 		r.info = nil // shrank under us: parse afresh next time
 		if err != nil && err != io.EOF {
-			return nil, err
+			return nil, ioError(r.Path, "read", err)
 		}
 		return nil, &FormatError{Code: CodePastEOF, Offset: int64(n), Path: r.Path,
 			Message: fmt.Sprintf("file shrank to %d bytes while being read", n)}
@@ -169,13 +169,8 @@ func (r *StatsReader) Read() ([]Value, error) {
 
 func (r *StatsReader) load() error {
 	r.Close()
-	f, err := os.Open(r.Path)
+	f, st, err := openRegular(r.Path)
 	if err != nil {
-		return err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return err
 	}
 	if st.Size() > r.MaxSize {
@@ -187,7 +182,7 @@ func (r *StatsReader) load() error {
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && err != io.EOF {
 		f.Close()
-		return err
+		return ioError(r.Path, "read", err)
 	}
 	buf = buf[:n]
 	fields, errs := Scan(buf)

@@ -49,7 +49,7 @@ func TestEveryTruncationOfAValidFileIsACleanError(t *testing.T) {
 				}
 			}
 		}
-		// h11 style: the same file with a trailing byte is never valid either.
+		// The same file with one more byte is never valid either (not a page multiple).
 		for _, extra := range []byte{0, 1, 0xff} {
 			if _, errs := Scan(append(data[:len(data):len(data)], extra)); len(errs) == 0 {
 				t.Fatalf("%s plus byte %#x: no problem reported", path, extra)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -42,6 +44,30 @@ func TestDecodeUTF8ReplacesEachMaximalSubpart(t *testing.T) {
 		if got := DecodeUTF8(unhex(t, c.in)); got != c.want {
 			t.Errorf("%s: want %+q, got %+q", c.in, c.want, got)
 		}
+	}
+}
+
+// The shared oracle conformance/oracles/utf8-replace.txt, lines "HEXBYTES HEXUTF8":
+// the UTF-8 of Python's bytes.decode("utf-8", "replace") of each byte string.
+func TestDecodeUTF8MatchesPythonReplace(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "conformance", "oracles", "utf8-replace.txt")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
+		in, want, ok := strings.Cut(line, " ")
+		if !ok {
+			t.Fatalf("%s:%d: not HEXBYTES HEXUTF8: %q", path, i+1, line)
+		}
+		if got := DecodeUTF8(unhex(t, in)); got != string(unhex(t, want)) {
+			t.Errorf("%s: want %+q, got %+q", in, unhex(t, want), got)
+		}
+		n++
+	}
+	if n < 1000 {
+		t.Fatalf("only %d cases in %s", n, path)
 	}
 }
 

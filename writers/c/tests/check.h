@@ -10,7 +10,6 @@ void check_fail(const char *file, int line, const char *fmt, ...);
 int check_bytes(const char *file, int line, const unsigned char *got, const unsigned char *want, size_t n,
                 const char *what);
 void check_run(const char *name, void (*fn)(void));
-void check_skip(const char *name, const char *why);
 
 /* A fresh path inside the test's temporary directory (static buffer per call). */
 const char *tmp_path(const char *name);
@@ -30,5 +29,6 @@ void run_create_tests(void);
 void run_interop_tests(void);
 void run_json_tests(void);
 void run_scenario_tests(void);
+void run_utf8_tests(void);
 
 #endif

@@ -244,6 +244,34 @@ static void test_many_fields_walk_back_to_back(void)
     mmstats_remove(f);
 }
 
+/* Every reader refuses a file over 268435456 bytes by default (spec/v1.md, "Size limit"),
+ * so the writer refuses fields that need one, before anything is allocated or created. */
+static void test_file_readers_would_refuse_is_not_created(void)
+{
+    /* header of "x" with a 10-byte type: 1 (version) + 2 + 1 + 2 + 10 + 1 = 17 bytes */
+    mmstats_field_desc exact[] = {{"x", 0, "268435439s", 0}};      /* ends at byte 268435456 exactly */
+    mmstats_field_desc one_more[] = {{"x", 0, "268435440s", 0}};
+    mmstats_field_desc wide[] = {{"ok", 0, "Q", 1}, {"big", 0, "300000000s", 0}};
+    mmstats_field_desc buffered[] = {{"half", 0, "134217728s", 1}}; /* two values: 256 MiB + header */
+    const char *path = tmp_path("too-large.mmstats");
+    mmstats_error err;
+    char limit[32];
+    snprintf(limit, sizeof limit, "%u", MMSTATS_MAX_FILE_SIZE);
+    CHECK(MMSTATS_MAX_FILE_SIZE == 268435456u);
+    CHECK(mmstats_image_size(exact, 1, &err) == 268435456u);
+    CHECK(mmstats_image_size(one_more, 1, &err) == 0 && err.err_no == EFBIG);
+    CHECK_MSG(strstr(err.message, "field 0 (\"x\")") && strstr(err.message, limit)
+              && strstr(err.message, "file_too_large"), "message: %s", err.message);
+    CHECK(mmstats_image_size(buffered, 1, &err) == 0 && err.err_no == EFBIG);
+
+    unlink(path);
+    CHECK(mmstats_create(path, wide, 2, MMSTATS_DEFAULT_MODE, &err) == NULL);
+    CHECK(err.err_no == EFBIG);
+    CHECK_MSG(strstr(err.message, path) && strstr(err.message, "field 1 (\"big\")") && strstr(err.message, limit),
+              "message: %s", err.message);
+    CHECK(!exists(path));
+}
+
 void run_create_tests(void)
 {
     RUN(test_existing_file_is_never_overwritten);
@@ -255,4 +283,5 @@ void run_create_tests(void)
     RUN(test_remove_deletes_and_close_keeps);
     RUN(test_slot_lookups);
     RUN(test_many_fields_walk_back_to_back);
+    RUN(test_file_readers_would_refuse_is_not_created);
 }

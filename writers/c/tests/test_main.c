@@ -58,11 +58,6 @@ void check_run(const char *name, void (*fn)(void))
     current = NULL;
 }
 
-void check_skip(const char *name, const char *why)
-{
-    printf("skip %s: %s\n", name, why);
-}
-
 const char *tmp_path(const char *name)
 {
     static char buf[8][512];
@@ -123,6 +118,7 @@ int main(void)
     run_interop_tests();
     run_json_tests();
     run_scenario_tests();
+    run_utf8_tests();
     remove_tmp_dir();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -248,6 +248,23 @@ static void test_cli_writes_scenario_and_refuses_bad_input(void)
     unlink(out);
 }
 
+/* A scenario whose file every reader would refuse as file_too_large: exit 1, no OUT. */
+static void test_cli_refuses_a_file_readers_would_refuse(void)
+{
+    static const char huge[] = "{\"fields\": [{\"label\": \"big\", \"type\": \"300000000s\", \"buffered\": false}],"
+                               " \"updates\": []}";
+    char args[1200], err[2048];
+    const char *json = tmp_path("cli-huge.json");
+    const char *out = tmp_path("cli-huge.mmstats");
+    struct stat st;
+    write_bytes(json, huge, sizeof huge - 1);
+    unlink(out);
+    snprintf(args, sizeof args, "'%s' '%s'", json, out);
+    CHECK(run_cli(args, err, sizeof err) == 1);
+    CHECK_MSG(strstr(err, out) && strstr(err, "268435456") && strstr(err, "file_too_large"), "stderr: %s", err);
+    CHECK(stat(out, &st) != 0);
+}
+
 void run_scenario_tests(void)
 {
     RUN(test_scenario_values_follow_field_types);
@@ -255,4 +272,5 @@ void run_scenario_tests(void)
     RUN(test_scenario_single_byte_mutations_never_crash);
     RUN(test_scenario_load_reports_missing_file);
     RUN(test_cli_writes_scenario_and_refuses_bad_input);
+    RUN(test_cli_refuses_a_file_readers_would_refuse);
 }
