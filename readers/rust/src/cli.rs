@@ -1,4 +1,4 @@
-//! The two commands of the cross-language protocol (conformance/README.md, notes/common.md):
+//! The two commands of the cross-language protocol (conformance/README.md):
 //!
 //! - `mmstats-rust-read [--max-size N] FILE`: canonical JSON on stdout, exit 0; an invalid file: exit 1
 //!   and `FILE: offset N: CODE: message` for its first problem on stderr.
