@@ -42,7 +42,7 @@ fn floats_print_as_the_float_repr_oracle() {
 #[test]
 fn ill_formed_utf8_is_replaced_as_the_utf8_replace_oracle() {
     let hex = |text: &str| -> Vec<u8> {
-        assert!(text.len() % 2 == 0, "odd hex {text:?}");
+        assert!(text.len().is_multiple_of(2), "odd hex {text:?}");
         (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
     };
     let rows = oracle_rows("utf8-replace.txt");
