@@ -99,8 +99,37 @@ fn command_protocol() {
     assert_eq!(write_cmd(&[bad.as_os_str(), out2.as_os_str()]).status.code(), Some(1));
     assert!(!out2.exists());
 
+    // A file no reader would accept: exit 1, a message saying so, and no file.
+    std::fs::write(&bad, r#"{"fields": [{"label": "s", "type": "300000000s", "buffered": false}], "updates": []}"#)
+        .unwrap();
+    let r = write_cmd(&[bad.as_os_str(), out2.as_os_str()]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("file_too_large"), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(!out2.exists());
+
     // Usage.
     assert_eq!(write_cmd(&[scenario.as_os_str()]).status.code(), Some(2));
     assert_eq!(write_cmd(&[]).status.code(), Some(2));
     assert_eq!(write_cmd(&[tmp.path("missing.json").as_os_str(), out2.as_os_str()]).status.code(), Some(1));
+}
+
+#[test]
+fn file_names_are_escaped_in_error_lines_and_opened_by_their_bytes() {
+    use std::os::unix::ffi::OsStringExt;
+    let tmp = TempDir::new("cli-names");
+    let scenario = tmp.path("s.json");
+    std::fs::write(&scenario, r#"{"fields": [{"label": "n", "type": "B", "buffered": false}], "updates": []}"#)
+        .unwrap();
+    // A name with a terminal escape (clear screen), a backslash and bytes that are not UTF-8.
+    let out = tmp.0.join(std::ffi::OsString::from_vec(b"o\x1b[2J\\\xff\xfe.mmstats".to_vec()));
+    let r = write_cmd(&[scenario.as_os_str(), out.as_os_str()]);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(read(&out, DEFAULT_MAX_SIZE).unwrap().len(), 1);
+    // Again: OUT exists, and the line names it escaped, with no raw control character or bad byte.
+    let r = write_cmd(&[scenario.as_os_str(), out.as_os_str()]);
+    assert_eq!(r.status.code(), Some(1));
+    let line = String::from_utf8(r.stderr).expect("the error line is UTF-8");
+    let want = format!("{}/o\\x1b[2J\\\\\\xff\\xfe.mmstats: cannot create: ", tmp.0.display());
+    assert!(line.starts_with(&want), "{line:?}");
+    assert!(!line.trim_end_matches('\n').chars().any(char::is_control), "{line:?}");
 }
