@@ -29,8 +29,14 @@ pub struct Field {
 
 /// The file's bytes, or `file_too_large` (at the limit) when it is, or grows while read, over `max_size`.
 pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
+    Ok(open_and_read(path, max_size)?.1)
+}
+
+/// The open file (for the re-check) and its bytes.
+fn open_and_read(path: &Path, max_size: u64) -> Result<(File, Vec<u8>), ReadError> {
     let (file, meta) = open_regular(path)?;
-    read_all(&file, meta.len(), max_size)
+    let data = read_all(&file, meta.len(), max_size)?;
+    Ok((file, data))
 }
 
 fn read_all(mut file: &File, size: u64, max_size: u64) -> Result<Vec<u8>, ReadError> {
@@ -72,8 +78,7 @@ pub fn decode_bytes(data: &[u8]) -> Result<Vec<Field>, FormatError> {
 /// Buffered values follow the spec's reader re-check: after the copy, the write-buffer bytes are read
 /// again, and a record whose byte flipped during the copy is copied again (at most 3 retries).
 pub fn read(path: &Path, max_size: u64) -> Result<Vec<Field>, ReadError> {
-    let (file, meta) = open_regular(path)?;
-    let mut data = read_all(&file, meta.len(), max_size)?;
+    let (file, mut data) = open_and_read(path, max_size)?;
     let (layouts, mut errors) = scan(&data);
     if !errors.is_empty() {
         return Err(errors.swap_remove(0).into());
