@@ -64,10 +64,13 @@ pub fn python_repr(v: f64) -> String {
     }
     // `{:e}` gives the fewest digits that round-trip, but breaks an exact tie between two such
     // texts upwards; Python takes the nearer one, ties to even, which is what formatting the same
-    // number of digits exactly gives (2.2457682836891562e13, not ...563e13).
+    // number of digits exactly gives (2.2457682836891562e13, not ...563e13). Just above a power of
+    // two the lower rounding interval is half as wide, and the exactly rounded digits may not read
+    // back (7.291122019556397e-304 for 2^-1008): then the shortest text is the nearest one that does.
     let shortest = format!("{:e}", v.abs()); // e.g. "1.2345e-7", "5e-324", "1e16"
     let digit_count = shortest.split_once('e').expect("{:e} has an exponent").0.replace('.', "").len();
-    let sci = format!("{:.*e}", digit_count - 1, v.abs());
+    let exact = format!("{:.*e}", digit_count - 1, v.abs());
+    let sci = if exact.parse::<f64>() == Ok(v.abs()) { exact } else { shortest };
     let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
     let exp: i32 = exp.parse().expect("{:e} exponent is an integer");
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
@@ -133,6 +136,7 @@ mod tests {
             (1700000000.25, "1700000000.25"),
             (-0.0, "-0.0"),
             (0.0, "0.0"),
+            (f64::from_bits(0x0100_0000_0000_0000), "7.291122019556398e-304"),
         ] {
             assert_eq!(python_repr(v), want, "{v:e}");
         }

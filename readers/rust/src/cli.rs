@@ -1,18 +1,23 @@
-//! The two commands of the cross-language protocol (conformance/README.md, notes/common.md):
+//! The two commands of the cross-language protocol (conformance/README.md):
 //!
 //! - `mmstats-rust-read [--max-size N] FILE`: canonical JSON on stdout, exit 0; an invalid file: exit 1
 //!   and `FILE: offset N: CODE: message` for its first problem on stderr.
 //! - `mmstats-rust-validate [--max-size N] FILE`: exit 0 when valid; exit 1 and one such line per
 //!   problem, sorted by offset.
 //!
-//! Both exit 2 on a usage error or when the file cannot be read.
+//! Both exit 2 on a usage error or when the file cannot be read (it is missing, not a regular file, ...).
+//! File names in the human-readable lines are escaped ([`crate::show`]); in the JSON they are decoded with
+//! U+FFFD for ill-formed bytes, so the output is always valid UTF-8. The file is opened by its bytes.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::error::{FormatError, ReadError};
 use crate::read::DEFAULT_MAX_SIZE;
+use crate::show::escape_path;
+use crate::value::replace_ill_formed;
 
 /// Exit codes.
 pub const OK: i32 = 0;
@@ -52,7 +57,7 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, S
             };
             max_size = value.parse().map_err(|_| format!("--max-size: {value:?} is not a number of bytes"))?;
         } else if !options_done && text.starts_with('-') && text != "-" {
-            return Err(format!("unknown option {text:?}"));
+            return Err(format!("unknown option \"{}\"", escape_path(&arg)));
         } else if file.replace(arg).is_some() {
             return Err("give exactly one FILE".to_string());
         }
@@ -82,9 +87,14 @@ fn parse_or_exit(prog: &str, what: &str, args: impl IntoIterator<Item = OsString
     }
 }
 
-/// `FILE: offset N: CODE: message (at 0xN)`.
-pub fn problem_line(file: &str, e: &FormatError) -> String {
-    format!("{file}: {e}")
+/// `FILE: offset N: CODE: message (at 0xN)`, FILE escaped.
+pub fn problem_line(file: &OsStr, e: &FormatError) -> String {
+    format!("{}: {e}", escape_path(file))
+}
+
+/// `FILE: cannot read: why`, FILE escaped.
+fn io_line(file: &OsStr, e: &std::io::Error) -> String {
+    format!("{}: cannot read: {e}", escape_path(file))
 }
 
 /// The reader command; returns the exit code.
@@ -94,10 +104,9 @@ pub fn read_main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Ok(args) => args,
         Err(code) => return code,
     };
-    let shown = args.file.to_string_lossy();
     match crate::read::read(Path::new(&args.file), args.max_size) {
         Ok(fields) => {
-            let json = crate::canonical::to_json(&shown, &fields);
+            let json = crate::canonical::to_json(&replace_ill_formed(args.file.as_bytes()), &fields);
             let mut out = std::io::stdout().lock();
             match out.write_all(json.as_bytes()).and_then(|_| out.flush()) {
                 Ok(()) => OK,
@@ -108,11 +117,11 @@ pub fn read_main(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
         }
         Err(ReadError::Format(e)) => {
-            eprintln!("{}", problem_line(&shown, &e));
+            eprintln!("{}", problem_line(&args.file, &e));
             INVALID
         }
         Err(ReadError::Io(e)) => {
-            eprintln!("{shown}: cannot read: {e}");
+            eprintln!("{}", io_line(&args.file, &e));
             USAGE_OR_IO
         }
     }
@@ -125,19 +134,18 @@ pub fn validate_main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Ok(args) => args,
         Err(code) => return code,
     };
-    let shown = args.file.to_string_lossy();
     match crate::read::validate(Path::new(&args.file), args.max_size) {
         Ok(problems) if problems.is_empty() => OK,
         Ok(problems) => {
             let mut err = std::io::stderr().lock();
             for e in &problems {
                 // Nothing better to do if stderr is gone: the exit code still says "invalid".
-                let _ = writeln!(err, "{}", problem_line(&shown, e));
+                let _ = writeln!(err, "{}", problem_line(&args.file, e));
             }
             INVALID
         }
         Err(e) => {
-            eprintln!("{shown}: cannot read: {e}");
+            eprintln!("{}", io_line(&args.file, &e));
             USAGE_OR_IO
         }
     }

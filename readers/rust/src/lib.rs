@@ -1,7 +1,8 @@
 //! Reader, re-reader and validator of mmstats files (spec/v1.md in the mmstats repository).
 //!
 //! - [`scan`]: one pass over a file's bytes: every field's layout and every problem (code + offset).
-//! - [`read()`] / [`validate()`]: a file by path, read into memory (never mapped), with a size limit.
+//! - [`read()`] / [`validate()`]: a file by path, read into memory (never mapped), with a size limit;
+//!   [`open`] opens every file, never blocking, and refuses anything but a regular file.
 //! - [`StatsReader`]: polls a path, parsing the layout once and re-reading only the values.
 //! - [`canonical`]: the canonical JSON form; [`json`] and [`compare`] parse and compare such objects.
 //!
@@ -13,9 +14,11 @@ pub mod cli;
 pub mod compare;
 pub mod error;
 pub mod json;
+pub mod open;
 pub mod read;
 pub mod reread;
 mod scan;
+pub mod show;
 pub mod types;
 pub mod v1;
 pub mod value;

@@ -1,13 +1,15 @@
 //! Reading a whole file once: `read(path, max_size)` and `validate(path, max_size)`.
 //!
 //! Files are read with `read()` into memory, never mapped: a writer that truncates or removes its
-//! file can then cost us an error or a short read, never a SIGBUS.
+//! file can then cost us an error or a short read, never a SIGBUS. Only regular files are read
+//! ([`crate::open`]).
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
 use crate::error::{ErrorCode, FormatError, ReadError};
+use crate::open::open_regular;
 use crate::reread::settle;
 use crate::scan::scan;
 use crate::value::{field_value, Value};
@@ -27,11 +29,17 @@ pub struct Field {
 
 /// The file's bytes, or `file_too_large` (at the limit) when it is, or grows while read, over `max_size`.
 pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
-    read_all(&File::open(path)?, max_size)
+    Ok(open_and_read(path, max_size)?.1)
 }
 
-fn read_all(mut file: &File, max_size: u64) -> Result<Vec<u8>, ReadError> {
-    let size = file.metadata()?.len();
+/// The open file (for the re-check) and its bytes.
+fn open_and_read(path: &Path, max_size: u64) -> Result<(File, Vec<u8>), ReadError> {
+    let (file, meta) = open_regular(path)?;
+    let data = read_all(&file, meta.len(), max_size)?;
+    Ok((file, data))
+}
+
+fn read_all(mut file: &File, size: u64, max_size: u64) -> Result<Vec<u8>, ReadError> {
     if size > max_size {
         return Err(too_large(max_size, format!("file is {size} bytes, over the limit of {max_size}")).into());
     }
@@ -70,8 +78,7 @@ pub fn decode_bytes(data: &[u8]) -> Result<Vec<Field>, FormatError> {
 /// Buffered values follow the spec's reader re-check: after the copy, the write-buffer bytes are read
 /// again, and a record whose byte flipped during the copy is copied again (at most 3 retries).
 pub fn read(path: &Path, max_size: u64) -> Result<Vec<Field>, ReadError> {
-    let file = File::open(path)?;
-    let mut data = read_all(&file, max_size)?;
+    let (file, mut data) = open_and_read(path, max_size)?;
     let (layouts, mut errors) = scan(&data);
     if !errors.is_empty() {
         return Err(errors.swap_remove(0).into());

@@ -7,6 +7,7 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorCode, FormatError, ReadError};
+use crate::open::open_regular;
 use crate::read::DEFAULT_MAX_SIZE;
 use crate::scan::{scan, FieldLayout};
 use crate::v1;
@@ -258,8 +259,7 @@ impl StatsReader {
             )
             .into());
         }
-        let file = File::open(&self.path)?;
-        let meta = file.metadata()?;
+        let (file, meta) = open_regular(&self.path)?;
         // The identity of the file actually opened (the path may have been replaced meanwhile).
         let ident = Identity { dev: meta.dev(), ino: meta.ino(), size: meta.len() };
         if ident.size > self.max_size {

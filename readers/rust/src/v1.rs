@@ -11,6 +11,7 @@
 use crate::error::{ErrorCode, FormatError};
 use crate::scan::FieldLayout;
 use crate::types::{Kind, TypeSpec};
+use crate::value::replace_ill_formed;
 
 /// The version byte of a ready version 1 file.
 pub const FORMAT_VERSION: u8 = 1;
@@ -149,7 +150,7 @@ fn walk(data: &[u8], fields: &mut Vec<FieldLayout>, errors: &mut Vec<FormatError
                     label_at + bad,
                     format!("label byte 0x{:02x} at label index {bad} is not well-formed UTF-8", raw_label[bad]),
                 ));
-                String::from_utf8_lossy(raw_label).into_owned()
+                replace_ill_formed(raw_label)
             }
         };
 

@@ -35,17 +35,23 @@ pub fn decode(kind: Kind, bytes: &[u8]) -> Value {
     }
 }
 
-/// The text of a `<N>s` value: the bytes before the first NUL (all N when there is none), with each
-/// maximal subpart of an ill-formed sequence replaced by one U+FFFD.
+/// The text of a `<N>s` value: the bytes before the first NUL (all N when there is none), decoded with
+/// [`replace_ill_formed`].
+pub fn decode_text(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    replace_ill_formed(&bytes[..end])
+}
+
+/// `bytes` as UTF-8 with each maximal subpart of an ill-formed sequence replaced by one U+FFFD: string
+/// values, labels of files with `bad_label_utf8`, and paths written into JSON.
 ///
 /// `String::from_utf8_lossy` is exactly the Unicode Standard's "U+FFFD Substitution of Maximal
 /// Subparts" (its documentation describes the replacement in those terms, and it follows
 /// `Utf8Error::error_len`, which is the length of the maximal subpart). The spec's example
 /// `61 F1 80 80 E1 80 C2 62 80 63 80 BF 64` reads as "a\u{FFFD}\u{FFFD}\u{FFFD}b\u{FFFD}c\u{FFFD}\u{FFFD}d":
 /// see `tests::spec_maximal_subpart_example` below and tests/canonical.rs.
-pub fn decode_text(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+pub fn replace_ill_formed(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The value a reader reads from a whole file's bytes: value[write_buffer ^ 1] when buffered.

@@ -1,38 +1,69 @@
-//! The canonical JSON form: floats against CPython's repr, and the spec's table of canonical values.
+//! The canonical JSON form: floats and UTF-8 replacement against the generated oracles, and the spec's table of canonical values.
 
 mod common;
 
 use mmstats_reader::canonical::{push_value, python_repr, to_json};
 use mmstats_reader::compare::same_value;
 use mmstats_reader::json::{self, Json};
-use mmstats_reader::value::decode;
+use mmstats_reader::value::{decode, replace_ill_formed};
 use mmstats_reader::{v1, Field, Value};
 
+/// The rows of a generated oracle table in conformance/oracles/, split at spaces.
+fn oracle_rows(name: &str) -> Vec<Vec<String>> {
+    let path = common::repo().join("conformance/oracles").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().map(|l| l.split(' ').map(str::to_string).collect()).collect()
+}
+
 #[test]
-fn floats_print_as_cpython_repr() {
-    let text = include_str!("data/python-repr.txt");
-    let mut n = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let (bits, want) = line.split_once(' ').unwrap();
-        let v = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
+fn floats_print_as_the_float_repr_oracle() {
+    let (mut doubles, mut singles) = (0, 0);
+    for row in oracle_rows("float-repr.txt") {
+        let [bits, kind, want] = &row[..] else { panic!("float-repr.txt: bad row {row:?}") };
+        // A binary32 value is widened before printing, as a reader widens an `f` field.
+        let v = match kind.as_str() {
+            "d" if bits.len() == 16 => f64::from_bits(u64::from_str_radix(bits, 16).unwrap()),
+            "f" if bits.len() == 8 => f64::from(f32::from_bits(u32::from_str_radix(bits, 16).unwrap())),
+            _ => panic!("float-repr.txt: bad row {row:?}"),
+        };
         let got = python_repr(v);
-        assert_eq!(got, want, "bits {bits}");
+        assert_eq!(&got, want, "bits {bits} ({kind})");
         // And the text reads back to the same bits (shortest round trip, as JSON).
         assert_eq!(got.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{got}");
-        n += 1;
+        if kind == "d" {
+            doubles += 1;
+        } else {
+            singles += 1;
+        }
     }
-    assert!(n > 500, "only {n} rows");
+    assert!(doubles > 500 && singles > 100, "only {doubles} binary64 and {singles} binary32 rows");
+}
+
+#[test]
+fn ill_formed_utf8_is_replaced_as_the_utf8_replace_oracle() {
+    let hex = |text: &str| -> Vec<u8> {
+        assert!(text.len().is_multiple_of(2), "odd hex {text:?}");
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    };
+    let rows = oracle_rows("utf8-replace.txt");
+    for row in &rows {
+        let [bytes, want] = &row[..] else { panic!("utf8-replace.txt: bad row {row:?}") };
+        let got = replace_ill_formed(&hex(bytes));
+        assert_eq!(got.as_bytes(), hex(want), "bytes {bytes}: got {got:?}");
+    }
+    assert!(rows.len() > 2000, "only {} rows", rows.len());
 }
 
 /// Rows of the spec's "BEGIN CHECKED canonical-values" table: (type, stored bytes, canonical JSON).
-fn spec_canonical_rows() -> Option<Vec<(String, Vec<u8>, String)>> {
-    let spec = std::fs::read_to_string(common::repo().join("spec/v1.md")).ok()?;
-    let start = spec.find("<!-- BEGIN CHECKED canonical-values -->")?;
-    let end = spec[start..].find("<!-- END CHECKED canonical-values -->")? + start;
+fn spec_canonical_rows() -> Vec<(String, Vec<u8>, String)> {
+    let path = common::repo().join("spec/v1.md");
+    let spec = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let start = spec.find("<!-- BEGIN CHECKED canonical-values -->").expect("spec/v1.md has a canonical-values table");
+    let end = spec[start..].find("<!-- END CHECKED canonical-values -->").expect("the table ends") + start;
     let cells = |line: &str| -> Vec<String> {
         line.trim().trim_matches('|').split(" | ").map(|c| c.trim().trim_matches('`').to_string()).collect()
     };
-    let rows = spec[start..end]
+    spec[start..end]
         .lines()
         .filter(|l| l.starts_with("| `"))
         .map(|l| {
@@ -40,16 +71,12 @@ fn spec_canonical_rows() -> Option<Vec<(String, Vec<u8>, String)>> {
             let bytes = if c[1] == "(none)" { Vec::new() } else { common::hex(&c[1]) };
             (c[0].clone(), bytes, c[2].clone())
         })
-        .collect();
-    Some(rows)
+        .collect()
 }
 
 #[test]
 fn spec_table_of_canonical_values() {
-    let Some(rows) = spec_canonical_rows() else {
-        eprintln!("SKIP: spec/v1.md has no canonical-values table");
-        return;
-    };
+    let rows = spec_canonical_rows();
     assert!(rows.len() >= 25, "only {} rows", rows.len());
     for (sig, bytes, want) in rows {
         let spec = v1::lookup(sig.as_bytes()).unwrap_or_else(|| panic!("{sig} not in the table"));

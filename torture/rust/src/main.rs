@@ -72,7 +72,8 @@ fn twice(path: &Path) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    // Paths as the OS gives them (any bytes); the other arguments are ASCII words and numbers.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.len() == 3 && args[1] == "twice" {
         twice(Path::new(&args[2]));
         return;
@@ -81,8 +82,8 @@ fn main() {
         eprintln!("usage: torture-rust-reader statsreader|read PATH SECONDS");
         std::process::exit(2);
     }
-    let (mode, path) = (args[1].as_str(), Path::new(&args[2]));
-    let seconds: f64 = args[3].parse().expect("SECONDS is a number");
+    let (mode, path) = (args[1].to_string_lossy(), Path::new(&args[2]));
+    let seconds: f64 = args[3].to_str().and_then(|s| s.parse().ok()).expect("SECONDS is a number");
     let mut reader = StatsReader::new(path);
     let (mut reads, mut values, mut torn_buffered, mut torn_unbuffered) = (0u64, 0u64, 0u64, 0u64);
     let mut errors: BTreeMap<String, u64> = BTreeMap::new();
@@ -92,7 +93,7 @@ fn main() {
     let end = Instant::now() + Duration::from_secs_f64(seconds);
     while Instant::now() < end {
         fields.clear();
-        let got: Result<(), ReadError> = match mode {
+        let got: Result<(), ReadError> = match mode.as_ref() {
             "statsreader" => reader.read().map(|vals| vals.to_vec()).map(|vals| {
                 let layout = reader.layout().expect("read succeeded");
                 for (f, v) in layout.fields().iter().zip(vals) {
@@ -105,7 +106,7 @@ fn main() {
                 }
             }),
             _ => {
-                eprintln!("unknown mode {mode}");
+                eprintln!("unknown mode {}", mmstats_reader::show::escape_path(&args[1]));
                 std::process::exit(2);
             }
         };

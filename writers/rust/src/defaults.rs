@@ -52,9 +52,14 @@ pub fn thread_id() -> i64 {
 /// The default path of the calling thread's file: directory `MMSTATS_PATH` (else the system's temporary
 /// directory), name from the template `MMSTATS_FILES` (else `{CMD}-{PID}-{TID}.mmstats`).
 pub fn default_path() -> PathBuf {
-    let non_empty = |name| std::env::var_os(name).filter(|v| !v.is_empty());
-    let dir = non_empty("MMSTATS_PATH").unwrap_or_else(|| std::env::temp_dir().into_os_string());
-    let template = non_empty("MMSTATS_FILES").unwrap_or_else(|| DEFAULT_FILENAME.into());
+    path_from(std::env::var_os("MMSTATS_PATH"), std::env::var_os("MMSTATS_FILES"))
+}
+
+/// The calling thread's path given the values of `MMSTATS_PATH` and `MMSTATS_FILES` (unset or empty:
+/// the system's temporary directory, `{CMD}-{PID}-{TID}.mmstats`).
+pub fn path_from(dir: Option<OsString>, template: Option<OsString>) -> PathBuf {
+    let dir = dir.filter(|v| !v.is_empty()).unwrap_or_else(|| std::env::temp_dir().into_os_string());
+    let template = template.filter(|v| !v.is_empty()).unwrap_or_else(|| DEFAULT_FILENAME.into());
     let cmd = std::env::args_os().next().map(|a| command_name(Path::new(&a))).unwrap_or_default();
     let cmd = if cmd.is_empty() { DEFAULT_COMMAND.to_string() } else { cmd };
     let expand = |t: OsString| expand(&t.to_string_lossy(), &cmd, std::process::id(), thread_id());

@@ -9,6 +9,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use mmstats_reader::show::escape_path;
 use mmstats_reader::v1::{FORMAT_VERSION, VERSION_OFFSET};
 use mmstats_reader::Kind;
 
@@ -53,9 +54,11 @@ impl fmt::Display for CreateError {
         match self {
             CreateError::Description(e) => write!(f, "bad field description: {e}"),
             CreateError::Exists { path, reason } => {
-                write!(f, "{}: cannot create: the file exists and was kept: {reason}", path.display())
+                write!(f, "{}: cannot create: the file exists and was kept: {reason}", escape_path(path.as_os_str()))
             }
-            CreateError::Io { path, step, source } => write!(f, "{}: cannot create: {step}: {source}", path.display()),
+            CreateError::Io { path, step, source } => {
+                write!(f, "{}: cannot create: {step}: {source}", escape_path(path.as_os_str()))
+            }
         }
     }
 }

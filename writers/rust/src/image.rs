@@ -1,7 +1,7 @@
 //! The layout of a new file and its whole image in memory, version byte 0x00 (spec "Creating a file").
 
 use mmstats_reader::v1::{self, FIRST_RECORD_OFFSET, PAGE_SIZE, UNBUFFERED};
-use mmstats_reader::{Kind, TypeSpec};
+use mmstats_reader::{Kind, TypeSpec, DEFAULT_MAX_SIZE};
 
 use crate::desc::{check, DescError, FieldDesc, Initial};
 use crate::encode::{cut_text, f32_from_f64, int_bytes, put_text};
@@ -30,12 +30,14 @@ impl SlotLayout {
 }
 
 /// The checked layout of `fields`, records back to back from offset 1, and the file size: the
-/// records rounded up to a whole number of pages (at least one).
+/// records rounded up to a whole number of pages (at least one). A file over the readers' default
+/// size limit is refused: every reader would reject it as `file_too_large`.
 pub fn layout(fields: &[FieldDesc]) -> Result<(Vec<SlotLayout>, usize), DescError> {
     let specs = check(fields)?;
     let mut slots = Vec::with_capacity(fields.len());
     let mut pos = FIRST_RECORD_OFFSET;
-    for (f, spec) in fields.iter().zip(specs) {
+    let page = PAGE_SIZE as usize;
+    for (index, (f, spec)) in fields.iter().zip(specs).enumerate() {
         let (label_size, type_size) = (f.label.len(), f.signature.len());
         slots.push(SlotLayout {
             label: f.label.clone(),
@@ -46,8 +48,16 @@ pub fn layout(fields: &[FieldDesc]) -> Result<(Vec<SlotLayout>, usize), DescErro
             value_offset: pos + v1::value_offset(label_size, type_size),
         });
         pos = slots.last().expect("just pushed").end();
+        // The limit is a whole number of pages: records that end past it need a larger file.
+        if pos as u64 > DEFAULT_MAX_SIZE {
+            let reason = format!(
+                "the file would be at least {} bytes, over the limit of {DEFAULT_MAX_SIZE} bytes readers apply by \
+                 default: every reader would reject it as file_too_large",
+                pos.div_ceil(page) * page
+            );
+            return Err(DescError { index, label: f.label.clone(), reason });
+        }
     }
-    let page = PAGE_SIZE as usize;
     let size = pos.div_ceil(page).max(1) * page;
     Ok((slots, size))
 }

@@ -13,6 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 use mmstats_reader::json::{self, Json};
+use mmstats_reader::show::escape_path;
 use mmstats_reader::{v1, Kind};
 
 use crate::desc::FieldDesc;
@@ -161,7 +162,7 @@ pub fn run(scenario: &Scenario, out: &Path) -> Result<(), ScenarioError> {
             done.expect("parse() checked every value against its field");
         }
     }
-    file.sync().map_err(|e| ScenarioError::Content(format!("{}: msync: {e}", out.display())))?;
+    file.sync().map_err(|e| ScenarioError::Content(format!("{}: msync: {e}", escape_path(out.as_os_str()))))?;
     file.close();
     Ok(())
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use common::TempDir;
 use mmstats_reader::{StatsReader, Value};
-use mmstats_writer::{default_fields, default_path, FieldDesc, MmstatsFile};
+use mmstats_writer::defaults::path_from;
+use mmstats_writer::{default_fields, FieldDesc, MmstatsFile};
 
 const UPDATES: u64 = 200_000;
 
@@ -57,11 +58,9 @@ fn reader_polls_while_a_writer_thread_updates() {
 
 #[test]
 fn default_path_names_this_process_and_thread() {
-    if std::env::var_os("MMSTATS_FILES").is_some_and(|v| !v.is_empty()) {
-        eprintln!("SKIP: MMSTATS_FILES is set");
-        return;
-    }
-    let path = default_path();
+    // The values MMSTATS_PATH and MMSTATS_FILES have when unset, whatever this test's environment holds.
+    let path = path_from(None, Some("".into()));
+    assert_eq!(path.parent(), Some(std::env::temp_dir().as_path()));
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let want_suffix = format!("-{}-{}.mmstats", std::process::id(), mmstats_writer::defaults::thread_id());
     assert!(name.ends_with(&want_suffix), "{name}");

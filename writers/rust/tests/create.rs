@@ -90,6 +90,11 @@ fn never_reuses_an_existing_name() {
         Err(CreateError::Description(_))
     ));
     assert!(!nothing.exists());
+    // A file too large for any reader (300 MB for one string) is refused before anything is created.
+    let huge = tmp.path("huge.mmstats");
+    let e = MmstatsFile::create(&huge, &[FieldDesc::new("s", "300000000s", false)]).err().unwrap();
+    assert!(matches!(e, CreateError::Description(_)) && e.to_string().contains("file_too_large"), "{e}");
+    assert!(!huge.exists());
     // A missing directory is an I/O error naming the path.
     let e = MmstatsFile::create(tmp.path("no/such/dir.mmstats"), &fields()).err().unwrap();
     assert!(matches!(e, CreateError::Io { step: "open", .. }) && e.to_string().contains("no/such/dir.mmstats"), "{e}");

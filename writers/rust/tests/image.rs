@@ -1,5 +1,6 @@
 //! The unpublished image: bytes counted by hand, page rounding, and refused descriptions.
 
+use mmstats_reader::DEFAULT_MAX_SIZE;
 use mmstats_writer::image::{build, layout};
 use mmstats_writer::{FieldDesc, Initial};
 
@@ -51,6 +52,24 @@ fn size_is_rounded_up_to_pages() {
     let (image, _) = build(&[FieldDesc::new("pad", "4082s", false).with_initial(Initial::Text("end".into()))]).unwrap();
     assert_eq!(image.len(), 4096);
     assert_eq!(&image[14..18], b"end\0");
+}
+
+#[test]
+fn a_file_no_reader_accepts_is_refused() {
+    // After the version byte, a record of 2 + 3 + 2 + 10 + 1 + N bytes ("big", "<N>s" with 9 digits):
+    // N = 268435437 ends exactly at the readers' limit of 256 MiB, one more byte is past it.
+    assert_eq!(DEFAULT_MAX_SIZE, 256 * 1024 * 1024);
+    let at_limit = 268_435_437;
+    let big = |n: usize| vec![FieldDesc::new("small", "Q", true), FieldDesc::new("big", format!("{n}s"), false)];
+    let sized = |n: usize| layout(&big(n)[1..]);
+    assert_eq!(sized(at_limit).unwrap().1 as u64, DEFAULT_MAX_SIZE);
+    let e = sized(at_limit + 1).unwrap_err();
+    assert_eq!((e.index, e.label.as_str()), (0, "big"));
+    assert!(e.reason.contains("268439552") && e.reason.contains("file_too_large"), "{}", e.reason);
+    // The field that crosses the limit is named, also after others; 300000000s is the case readers met.
+    let e = layout(&big(300_000_000)).unwrap_err();
+    assert_eq!((e.index, e.label.as_str()), (1, "big"));
+    assert!(e.to_string().contains("268435456"), "{e}");
 }
 
 #[test]

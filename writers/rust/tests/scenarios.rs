@@ -6,18 +6,15 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{first_difference, load_json, repo, TempDir};
+use common::{first_difference, fixture_dir, load_json, TempDir};
 use mmstats_reader::compare::diff;
 use mmstats_reader::json::{self, Json};
 use mmstats_reader::{canonical, read, DEFAULT_MAX_SIZE};
 use mmstats_writer::scenario;
 
 fn scenario_files() -> Vec<PathBuf> {
-    let dir = repo().join("conformance/writer-scenarios");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("SKIP: no writer scenarios at {}", dir.display());
-        return Vec::new();
-    };
+    let dir = fixture_dir("conformance/writer-scenarios");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut files: Vec<_> =
         entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     files.sort();
@@ -50,9 +47,7 @@ fn every_scenario_reads_as_expected_and_matches_its_image() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    if !files.is_empty() {
-        assert!(files.len() >= 10 && images >= 10, "{} scenarios, {images} images", files.len());
-    }
+    assert!(files.len() >= 10 && images >= 10, "{} scenarios, {images} images", files.len());
 }
 
 fn write_cmd(args: &[&std::ffi::OsStr]) -> std::process::Output {
@@ -104,8 +99,37 @@ fn command_protocol() {
     assert_eq!(write_cmd(&[bad.as_os_str(), out2.as_os_str()]).status.code(), Some(1));
     assert!(!out2.exists());
 
+    // A file no reader would accept: exit 1, a message saying so, and no file.
+    std::fs::write(&bad, r#"{"fields": [{"label": "s", "type": "300000000s", "buffered": false}], "updates": []}"#)
+        .unwrap();
+    let r = write_cmd(&[bad.as_os_str(), out2.as_os_str()]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("file_too_large"), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(!out2.exists());
+
     // Usage.
     assert_eq!(write_cmd(&[scenario.as_os_str()]).status.code(), Some(2));
     assert_eq!(write_cmd(&[]).status.code(), Some(2));
     assert_eq!(write_cmd(&[tmp.path("missing.json").as_os_str(), out2.as_os_str()]).status.code(), Some(1));
+}
+
+#[test]
+fn file_names_are_escaped_in_error_lines_and_opened_by_their_bytes() {
+    use std::os::unix::ffi::OsStringExt;
+    let tmp = TempDir::new("cli-names");
+    let scenario = tmp.path("s.json");
+    std::fs::write(&scenario, r#"{"fields": [{"label": "n", "type": "B", "buffered": false}], "updates": []}"#)
+        .unwrap();
+    // A name with a terminal escape (clear screen), a backslash and bytes that are not UTF-8.
+    let out = tmp.0.join(std::ffi::OsString::from_vec(b"o\x1b[2J\\\xff\xfe.mmstats".to_vec()));
+    let r = write_cmd(&[scenario.as_os_str(), out.as_os_str()]);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(read(&out, DEFAULT_MAX_SIZE).unwrap().len(), 1);
+    // Again: OUT exists, and the line names it escaped, with no raw control character or bad byte.
+    let r = write_cmd(&[scenario.as_os_str(), out.as_os_str()]);
+    assert_eq!(r.status.code(), Some(1));
+    let line = String::from_utf8(r.stderr).expect("the error line is UTF-8");
+    let want = format!("{}/o\\x1b[2J\\\\\\xff\\xfe.mmstats: cannot create: ", tmp.0.display());
+    assert!(line.starts_with(&want), "{line:?}");
+    assert!(!line.trim_end_matches('\n').chars().any(char::is_control), "{line:?}");
 }

@@ -12,32 +12,29 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The 0.8 interop corpus beside the repository, or None (with a message) when it is absent.
-pub fn interop_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/mmstats-0.8");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIP: no interop corpus at {}", dir.display());
-        None
-    }
+/// `dir` inside the repository; a missing fixture fails the test that needs it, naming the path.
+fn fixture_dir(relative: &str) -> PathBuf {
+    let dir = repo().join(relative);
+    assert!(dir.is_dir(), "missing fixture folder {}", dir.display());
+    dir
 }
 
-/// The conformance directory, or None (with a message) when it has no manifest.
-pub fn conformance_dir() -> Option<PathBuf> {
-    let dir = repo().join("conformance");
-    if dir.join("manifest.json").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("SKIP: no conformance corpus at {}", dir.display());
-        None
-    }
+/// The 0.8 corpus: real files written by mmstats 0.8 and the values its own reader returns.
+pub fn golden_08_dir() -> PathBuf {
+    fixture_dir("conformance/golden/mmstats-0.8")
+}
+
+/// The conformance directory, with its manifest.
+pub fn conformance_dir() -> PathBuf {
+    let dir = fixture_dir("conformance");
+    assert!(dir.join("manifest.json").is_file(), "missing {}", dir.join("manifest.json").display());
+    dir
 }
 
 /// Every `.mmstats` file in `dir` (not recursive), sorted, each with its `.json` beside it.
 pub fn pairs(dir: &Path) -> Vec<(PathBuf, PathBuf)> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "mmstats"))
         .map(|p| {

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use mmstats_reader::show::escape_path;
 use mmstats_writer::scenario;
 
 fn main() -> ExitCode {
@@ -21,11 +22,11 @@ fn main() -> ExitCode {
     let text = match std::fs::read_to_string(scenario_path) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("{}: cannot read: {e}", scenario_path.display());
+            eprintln!("{}: cannot read: {e}", escape_path(scenario_path.as_os_str()));
             return ExitCode::from(1);
         }
     };
-    let result = scenario::parse(&text).map_err(|e| format!("{}: {e}", scenario_path.display()));
+    let result = scenario::parse(&text).map_err(|e| format!("{}: {e}", escape_path(scenario_path.as_os_str())));
     match result.and_then(|s| scenario::run(&s, out).map_err(|e| e.to_string())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -11,15 +11,16 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The 0.8 interop corpus beside the repository, or None (with a message) when it is absent.
-pub fn interop_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/mmstats-0.8");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIP: no interop corpus at {}", dir.display());
-        None
-    }
+/// `relative` inside the repository; a missing fixture fails the test that needs it, naming the path.
+pub fn fixture_dir(relative: &str) -> PathBuf {
+    let dir = repo().join(relative);
+    assert!(dir.is_dir(), "missing fixture folder {}", dir.display());
+    dir
+}
+
+/// The 0.8 corpus: real files written by mmstats 0.8 (conformance/golden/mmstats-0.8/README.md).
+pub fn golden_08_dir() -> PathBuf {
+    fixture_dir("conformance/golden/mmstats-0.8")
 }
 
 pub fn load_json(path: &Path) -> Json {

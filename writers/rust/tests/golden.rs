@@ -1,18 +1,18 @@
 //! Byte for byte the files mmstats 0.8 wrote, for the scenarios without process-specific values
-//! (shared/interop/mmstats-0.8/README.md): the same fields, the same number of updates, the same bytes.
+//! (conformance/golden/mmstats-0.8/README.md): the same fields, the same number of updates, the same bytes.
 
 mod common;
 
-use common::{fields_of, first_difference, interop_dir, load_json, TempDir};
+use common::{fields_of, first_difference, golden_08_dir, load_json, TempDir};
 use mmstats_writer::MmstatsFile;
 
 /// Creates the fields of `name`.json in a new file, applies `updates` as 0.8 did, and compares the
 /// file with `name`.mmstats.
 fn same_as_08(name: &str, updates: impl FnOnce(&MmstatsFile)) {
-    let Some(dir) = interop_dir() else { return };
+    let dir = golden_08_dir();
     let want = std::fs::read(dir.join(format!("{name}.mmstats"))).unwrap();
     let fields = fields_of(&load_json(&dir.join(format!("{name}.json"))));
-    let tmp = TempDir::new("interop");
+    let tmp = TempDir::new("golden");
     let out = tmp.path(&format!("{name}.mmstats"));
     let file = MmstatsFile::create(&out, &fields).unwrap();
     updates(&file);
