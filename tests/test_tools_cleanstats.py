@@ -170,3 +170,114 @@ def test_eperm_means_alive_and_a_permission_error_does_not_stop_the_run(tmp_path
     assert all("Permission denied" in e and "is gone (ESRCH)" in e for e in errors)
     assert summary == "cleanstats: 3 files: 0 removed, 1 kept, 2 errors"
     assert sorted(os.listdir(d)) == ["alive.mmstats", "dead1.mmstats", "dead2.mmstats"]
+
+
+# -- a path that changes under the cleaner (another user owns a directory on it) -----------------------
+
+def _stale_image(pid_label="sys.pid"):
+    from mmstats_format import build_file
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return build_file([{"label": pid_label, "type": "I", "value": int(dead.stdout), "buffered": False},
+                       {"label": "hits", "type": "Q", "value": 1, "buffered": True}])
+
+
+@pytest.fixture
+def shared(tmp_path):
+    """shared/a/x.mmstats is stale; victim/x.mmstats belongs to a live writer (same name)."""
+    shared, victim = tmp_path / "shared", tmp_path / "victim"
+    (shared / "a").mkdir(parents=True)
+    victim.mkdir()
+    (shared / "a" / "x.mmstats").write_bytes(_stale_image())
+    with Writer(victim / "x.mmstats", [("hits", "Q", True)]) as w:
+        yield shared, victim, w
+
+
+def _clean(*args):
+    from mmstats.tools.cleanstats import main
+    return main([str(a) for a in args])
+
+
+def test_a_directory_swapped_for_a_symlink_between_the_check_and_the_unlink_is_not_followed(shared, monkeypatch,
+                                                                                             capsys):
+    shared, victim, w = shared
+    real_unlink = os.unlink
+
+    def swap_then_unlink(path, *args, **kw):  # the attacker wins the race every time
+        if not (shared / "a.moved").exists():
+            (shared / "a").rename(shared / "a.moved")
+            (shared / "a").symlink_to(victim)
+        return real_unlink(path, *args, **kw)
+
+    monkeypatch.setattr(os, "unlink", swap_then_unlink)
+    assert _clean(shared / "**" / "*.mmstats") == 0
+    assert w.path.exists()                                   # the live file behind the symlink survives
+    assert not (shared / "a.moved" / "x.mmstats").exists()  # the stale file that was judged is what went
+    assert "removed      " in capsys.readouterr().out
+
+
+def test_a_directory_swapped_for_a_symlink_after_the_listing_keeps_the_file(shared, monkeypatch, capsys):
+    shared, victim, w = shared
+    from mmstats.tools import cleanstats
+    real_expand = cleanstats.expand
+
+    def expand_then_swap(args):
+        listed = real_expand(args)
+        (shared / "a").rename(shared / "a.moved")
+        (shared / "a").symlink_to(victim)
+        return listed
+
+    monkeypatch.setattr(cleanstats, "expand", expand_then_swap)
+    assert _clean(shared / "**" / "*.mmstats") == 0
+    assert w.path.exists() and (shared / "a.moved" / "x.mmstats").exists()
+    out = capsys.readouterr().out
+    assert "a directory on its path is a symbolic link or not a directory (never followed)" in out
+
+
+def test_a_recursive_glob_never_follows_a_directory_symlink(tmp_path, capsys):
+    shared, victim = tmp_path / "shared", tmp_path / "victim"
+    (shared / "a").mkdir(parents=True)
+    victim.mkdir()
+    (shared / "a" / "x.mmstats").write_bytes(_stale_image())
+    (victim / "y.mmstats").write_bytes(_stale_image())       # stale, but not the cleaner's to find
+    (shared / "link").symlink_to(victim)
+    (shared / "a" / "loop").symlink_to(shared)
+    assert _clean(shared / "**" / "*.mmstats") == 0
+    assert (victim / "y.mmstats").exists() and not (shared / "a" / "x.mmstats").exists()
+    assert capsys.readouterr().out.splitlines()[-1] == "cleanstats: 1 file: 1 removed, 0 kept, 0 errors"
+
+
+def test_racing_rename_exchange_never_removes_the_live_file_behind_the_symlink(shared, capsys):
+    """The attack as a local user runs it: renameat2(RENAME_EXCHANGE) in a loop swaps a directory she
+    owns with a symlink to the victim's directory while the cleaner runs, for a bounded time."""
+    import ctypes
+    import threading
+    shared, victim, w = shared
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert hasattr(libc, "renameat2"), "renameat2 is needed (glibc 2.28 or later)"
+    (shared / "b").symlink_to(victim)
+    a, b = bytes(shared / "a"), bytes(shared / "b")
+    image = _stale_image()
+    stop, pause, paused = threading.Event(), threading.Lock(), []
+
+    def swapper():
+        while not stop.is_set():
+            with pause:
+                libc.renameat2(-100, a, -100, b, 2)  # AT_FDCWD, RENAME_EXCHANGE
+
+    t = threading.Thread(target=swapper, daemon=True)
+    t.start()
+    removed = 0
+    deadline = time.monotonic() + 4.0
+    try:
+        while time.monotonic() < deadline:
+            with pause:  # put the stale file back into whichever name is the real directory
+                real = next(p for p in (shared / "a", shared / "b") if not p.is_symlink())
+                if not (real / "x.mmstats").exists():
+                    (real / "x.mmstats").write_bytes(image)
+            _clean(shared / "**" / "*.mmstats")
+            removed += capsys.readouterr().out.count("removed      ")
+            assert w.path.exists(), "the live file was removed through the swapped directory"
+    finally:
+        stop.set()
+        t.join(5)
+    assert w.path.exists() and removed > 0  # the cleaner did its work in between

@@ -21,6 +21,7 @@ Exit status 2 when a file could not be examined or removed.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -61,7 +62,7 @@ def open_parent(path: str) -> tuple[int, str]:
             fd = nxt
     except OSError as e:
         os.close(fd)
-        if e.errno in (getattr(os, "ELOOP", -1), getattr(os, "ENOTDIR", -1)):
+        if e.errno in (errno.ELOOP, errno.ENOTDIR):
             raise _Keep("a directory on its path is a symbolic link or not a directory (never followed)") from None
         raise
     return fd, name
@@ -72,7 +73,12 @@ def _read(dir_fd: int, name: str):
     st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     if not stat.S_ISREG(st.st_mode):
         raise _Keep("not a regular file")
-    fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    try:
+        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise _Keep("replaced by a symlink while checking") from None
+        raise
     try:
         fst = os.fstat(fd)
         if (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
