@@ -96,15 +96,16 @@ def walk(pattern: str, root: str | None = None, limit: int = MAX_ENTRIES) -> tup
     """(sorted paths matching the glob ``pattern``, whether the walk hit ``limit``).
 
     ``root`` is the directory a relative pattern starts from (default: the working directory, and
-    the paths returned are then relative too). The literal directories the pattern starts with are
-    taken as given; below them no symlink to a directory is followed.
+    the paths returned are then relative too). Without ``root``, the literal directories the pattern
+    starts with are taken as given (a user typed them); below them, and anywhere below ``root``, no
+    symlink to a directory is followed.
     """
     parts = [p for p in pattern.split(os.sep) if p not in ("", ".")]
     if pattern.startswith(os.sep):
         base = os.sep
     else:
         base = root if root is not None else ""
-    while parts and not has_magic(parts[0]) and len(parts) > 1:
+    while root is None and parts and not has_magic(parts[0]) and len(parts) > 1:
         base = os.path.join(base, parts.pop(0))
     budget = _Budget(limit)
     out: list[str] = []

@@ -1,6 +1,7 @@
 """mmash's HTTP server: routes, headers, and the command line.
 
-    mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [-v]
+    mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [--idle-seconds S]
+          [--max-connections N] [-v]
 
 Routes (GET and HEAD):
   /                    every label of every file, with links to live graphs
@@ -209,11 +210,11 @@ class _Server(ThreadingHTTPServer):
     """One thread per connection, at most MAX_CONNECTIONS of them."""
 
     daemon_threads = True
-    request_queue_size = MAX_CONNECTIONS
 
-    def __init__(self, *args, **kw):
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        super().__init__(*args, **kw)
+    def __init__(self, address, handler, max_connections: int = MAX_CONNECTIONS):
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.request_queue_size = max_connections
+        super().__init__(address, handler)
 
     def process_request(self, request, client_address):
         if not self._slots.acquire(blocking=False):
@@ -236,15 +237,16 @@ class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
-def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False):
+def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False,
+                idle_seconds: float = IDLE_SECONDS, max_connections: int = MAX_CONNECTIONS):
     stats = StatsDir(directory, pattern)
     handler = type("BoundHandler", (Handler,), {
-        "stats": stats, "verbose": verbose,
+        "stats": stats, "verbose": verbose, "timeout": idle_seconds,
         # Behind a loopback address, refuse other Host names (DNS rebinding); elsewhere the user opted in.
         "check_host": host in LOOPBACK_NAMES,
     })
     cls = _Server6 if ":" in host else _Server
-    return cls((host, port), handler), stats
+    return cls((host, port), handler, max_connections), stats
 
 
 def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
@@ -253,8 +255,24 @@ def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
     p.add_argument("--path", default=None, help="stats directory (default $MMSTATS_PATH or the temp directory)")
     p.add_argument("--glob", default=DEFAULT_PATTERN, help=f"files to serve inside it (default {DEFAULT_PATTERN})")
+    p.add_argument("--idle-seconds", type=_positive(float), default=IDLE_SECONDS,
+                   help=f"close a connection that sends nothing for this long (default {IDLE_SECONDS})")
+    p.add_argument("--max-connections", type=_positive(int), default=MAX_CONNECTIONS,
+                   help=f"connections served at once; more are closed (default {MAX_CONNECTIONS})")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} must be more than 0")
+        return value
+    return parse
 
 
 def _stop(signum, frame):
@@ -268,7 +286,8 @@ def main(argv=None, prog: str = "mmash") -> int:
         print(f"mmash: {show(directory)}: missing: not a directory", file=sys.stderr)
         return 2
     try:
-        server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose)
+        server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
+                                    args.idle_seconds, args.max_connections)
     except UnsafeGlob as e:
         print(f"mmash: --glob {show(args.glob)}: {e}", file=sys.stderr)
         return 2
