@@ -1,4 +1,4 @@
-"""Issue 6, part 6: mmash under attack (what tests/test_mmash.py does not try already).
+"""mmash under attack (what tests/test_mmash.py does not try already).
 
 Path traversal through every route and every parameter -- plain, percent-encoded,
 double-encoded, absolute, NUL bytes, overlong, glob tricks, planted symlinks --
