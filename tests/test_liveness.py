@@ -1,5 +1,4 @@
 """The one liveness rule (mmstats/_liveness.py), as the writer and cleanstats both apply it."""
-import os
 import subprocess
 import sys
 

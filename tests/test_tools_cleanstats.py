@@ -105,36 +105,21 @@ def test_a_clock_step_never_makes_a_live_writers_file_stale(tmp_path, created_of
 
 
 @as_root
-def test_a_live_process_of_another_user_is_not_proof_of_reuse(tmp_path):
-    """spec: a daemon may drop privileges after creating its file, so the user is never a reason to remove."""
-    sleeper = subprocess.Popen(["sleep", "60"], user=NOBODY)
+@pytest.mark.parametrize("process_user, file_owner", [(NOBODY, 0), (0, NOBODY)])
+def test_a_live_process_keeps_its_file_whoever_owns_either(tmp_path, process_user, file_owner):
+    """Root's file, the pid now nobody's: a daemon that dropped privileges after creating it. Nobody's
+    file, the pid now root's: a reused pid, or a setuid writer that changed user. Owners prove nothing;
+    only ESRCH proves a writer gone."""
+    sleeper = subprocess.Popen(["sleep", "60"], user=process_user)
     try:
         with Writer(tmp_path / "daemon.mmstats", [("hits", "Q", True)]) as w:
-            w.set("sys.pid", sleeper.pid)            # the file is root's, the process now nobody's
+            w.set("sys.pid", sleeper.pid)
+            os.chown(w.path, file_owner, file_owner)
             r = run_tool("cleanstats", tmp_path)
             assert r.returncode == 0, r.stderr
             assert w.path.exists()
         decisions, _ = _lines(r.stdout)
         assert decisions == {"daemon.mmstats": ("keep", f"process {sleeper.pid} is alive")}
-    finally:
-        sleeper.kill()
-        sleeper.wait()
-
-
-@as_root
-def test_a_live_pid_keeps_its_file_whoever_owns_the_file(tmp_path):
-    """A file of nobody's whose pid now runs as root: it may be a reused pid, or a setuid writer that
-    dropped its privileges after creating the file. Only ESRCH proves a writer gone, so it stays."""
-    sleeper = subprocess.Popen(["sleep", "60"])
-    try:
-        with Writer(tmp_path / "reused.mmstats", [("hits", "Q", True)]) as w:
-            w.set("sys.pid", sleeper.pid)
-            os.chown(w.path, NOBODY, NOBODY)
-            r = run_tool("cleanstats", tmp_path)
-            assert r.returncode == 0, r.stderr
-            assert w.path.exists()
-        decisions, _ = _lines(r.stdout)
-        assert decisions == {"reused.mmstats": ("keep", f"process {sleeper.pid} is alive")}
     finally:
         sleeper.kill()
         sleeper.wait()

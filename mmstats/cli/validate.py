@@ -6,8 +6,8 @@ import sys
 import mmstats_format as m
 
 from ..tools._args import parser, size_limit
-from ..tools._files import expand
-from ..tools._output import exit_status, json_line, json_text, problem_line, run_cli, show, warn
+from ..tools._files import each_file
+from ..tools._output import TROUBLE, json_line, json_text, problem_line, run_cli, show, warn
 
 __all__ = ["main", "validate_one"]
 
@@ -32,7 +32,7 @@ def validate_one(path, max_size: int = m.DEFAULT_MAX_SIZE, as_json: bool = False
         if as_json:
             json_line({"path": json_text(path), "valid": False, "errors": [], "io_error": e.strerror or str(e)})
         warn(problem_line(path, e))
-        return 2
+        return TROUBLE
     if as_json:
         json_line(dict(report.as_dict(), path=json_text(path)))
     elif report.valid:
@@ -46,13 +46,7 @@ def validate_one(path, max_size: int = m.DEFAULT_MAX_SIZE, as_json: bool = False
 
 def _body(prog, argv) -> int:
     args = _parser(prog).parse_args(argv)
-    files, problems = expand(args.paths)
-    for line in problems:
-        warn(line)
-    codes = {2} if problems else set()
-    for path in files:
-        codes.add(validate_one(path, args.max_size, args.json, args.quiet))
-    return exit_status(1 in codes, 2 in codes)
+    return each_file(args.paths, lambda n, path: validate_one(path, args.max_size, args.json, args.quiet))
 
 
 def main(argv=None, prog: str = "mmstats validate") -> int:

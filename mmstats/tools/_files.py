@@ -16,9 +16,9 @@ import stat
 
 from mmstats._defaults import directory_template as stats_dir
 
-from ._output import show
+from ._output import TROUBLE, INVALID, exit_status, show, warn
 
-__all__ = ["DEFAULT_PATTERN", "MAX_ENTRIES", "stats_dir", "expand", "walk", "has_magic"]
+__all__ = ["DEFAULT_PATTERN", "MAX_ENTRIES", "stats_dir", "expand", "each_file", "walk", "has_magic"]
 
 DEFAULT_PATTERN = "*.mmstats"
 MAX_ENTRIES = 100_000  # directory entries one pattern may look at
@@ -161,3 +161,15 @@ def expand(args, default_dir: str | None = None) -> tuple[list[str], list[str]]:
         else:
             problems.append(f"{show(arg)}: missing: no such file or directory")
     return files, problems
+
+
+def each_file(args, one) -> int:
+    """Run ``one(index, path)`` (0, 1 invalid or 2 unreadable) over the files ``args`` name, after
+    saying what named nothing; the command's exit status."""
+    files, problems = expand(args)
+    for line in problems:
+        warn(line)
+    codes = {TROUBLE} if problems else set()
+    for n, path in enumerate(files):
+        codes.add(one(n, path))
+    return exit_status(INVALID in codes, TROUBLE in codes)

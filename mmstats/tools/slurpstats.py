@@ -18,7 +18,7 @@ import sys
 from mmstats_format import DEFAULT_MAX_SIZE, FormatError, read, to_canonical
 
 from ._args import parser, size_limit
-from ._files import expand
+from ._files import each_file
 from ._output import exit_status, json_line, json_text, problem_line, run_cli, show, warn
 
 __all__ = ["main", "format_text", "canonical", "read_one"]
@@ -64,13 +64,7 @@ def read_one(path, max_size: int, as_json: bool, first: bool = True) -> int:
 
 def _body(prog, argv) -> int:
     args = _parser(prog).parse_args(argv)
-    files, problems = expand(args.paths)
-    for line in problems:
-        warn(line)
-    codes = {2} if problems else set()
-    for n, path in enumerate(files):
-        codes.add(read_one(path, args.max_size, args.json, first=n == 0))
-    return exit_status(1 in codes, 2 in codes)
+    return each_file(args.paths, lambda n, path: read_one(path, args.max_size, args.json, first=n == 0))
 
 
 def main(argv=None, prog: str = "slurpstats") -> int:
