@@ -154,3 +154,9 @@ def test_floats_read_as_canonical_json_text(tmp_path):
         assert r.stdout.decode().splitlines()[1:] == ["x  NaN", "y  -Infinity"]
         p = _run(tool_command("pollstats", "-c", 1, "x,y", w.path))
         assert p.stdout.decode().split() == ["x", "y", "NaN", "-Infinity"]
+
+
+def test_mmash_says_a_missing_stats_directory_in_the_same_words(tmp_path):
+    r = _run(tool_command("mmash", "--port", 0), env=tool_env(stats_dir=tmp_path / "none"))
+    assert r.returncode == 2
+    assert r.stderr.decode().splitlines() == [f"mmash: {tmp_path / 'none'}: missing: the stats directory does not exist"]

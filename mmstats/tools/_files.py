@@ -18,7 +18,7 @@ from mmstats._defaults import directory_template as stats_dir
 
 from ._output import TROUBLE, INVALID, exit_status, show, warn
 
-__all__ = ["DEFAULT_PATTERN", "MAX_ENTRIES", "stats_dir", "expand", "each_file", "walk", "has_magic"]
+__all__ = ["DEFAULT_PATTERN", "MAX_ENTRIES", "stats_dir", "no_stats_dir", "expand", "each_file", "walk", "has_magic"]
 
 DEFAULT_PATTERN = "*.mmstats"
 MAX_ENTRIES = 100_000  # directory entries one pattern may look at
@@ -116,6 +116,10 @@ def walk(pattern: str, root: str | None = None, limit: int = MAX_ENTRIES) -> tup
     return sorted(set(out)), budget.left < 0
 
 
+def no_stats_dir(directory: str) -> str:
+    return f"{show(directory)}: missing: the stats directory does not exist"
+
+
 def _regular(path: str) -> bool:
     """A regular file (after symlinks): opening a FIFO or device would block or read forever."""
     try:
@@ -137,7 +141,7 @@ def expand(args, default_dir: str | None = None) -> tuple[list[str], list[str]]:
     if not args:
         directory = default_dir or stats_dir()
         if not os.path.isdir(directory):
-            return [], [f"{show(directory)}: missing: the stats directory does not exist"]
+            return [], [no_stats_dir(directory)]
         return _dir_files(directory), []
     files: list[str] = []
     problems: list[str] = []

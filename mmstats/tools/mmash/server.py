@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from mmstats_format.canonical import json_value
 
 from .._args import parser
-from .._files import DEFAULT_PATTERN, stats_dir
+from .._files import DEFAULT_PATTERN, no_stats_dir, stats_dir
 from .._kinds import is_counter, numeric
 from .._output import json_text, show
 from . import metrics, pages
@@ -283,7 +283,7 @@ def main(argv=None, prog: str = "mmash") -> int:
     args = _parser(prog).parse_args(argv)
     directory = args.path or stats_dir()
     if not os.path.isdir(directory):
-        print(f"mmash: {show(directory)}: missing: not a directory", file=sys.stderr)
+        print(f"mmash: {no_stats_dir(directory)}", file=sys.stderr)
         return 2
     try:
         server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
