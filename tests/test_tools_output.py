@@ -160,3 +160,18 @@ def test_mmash_says_a_missing_stats_directory_in_the_same_words(tmp_path):
     r = _run(tool_command("mmash", "--port", 0), env=tool_env(stats_dir=tmp_path / "none"))
     assert r.returncode == 2
     assert r.stderr.decode().splitlines() == [f"mmash: {tmp_path / 'none'}: missing: the stats directory does not exist"]
+
+
+def test_mmash_answers_valid_utf8_for_a_file_name_that_is_not(tmp_path):
+    from test_tools_support import http_get
+    with Writer(tmp_path / NOT_UTF8, [("hits", "Q", True)], [("hits", 3)]):
+        proc, port = start_mmash(tmp_path)
+        try:
+            answers = {page: http_get(port, page) for page in ("/files/", "/metrics", "/")}
+        finally:
+            stop(proc)
+    for page, (status, _, body) in answers.items():
+        assert status == 200, (page, body)
+        body.decode("utf-8")  # strict
+    assert json.loads(answers["/files/"][2]) == {"files": [f"{tmp_path}/caf\ufffd-\ufffd.mmstats"]}
+    assert 'file="caf\ufffd-\ufffd.mmstats"' in answers["/metrics"][2].decode()
