@@ -19,11 +19,11 @@ import stat
 
 from mmstats_format.errors import FormatError
 from mmstats_format.read import DEFAULT_MAX_SIZE, decode_bytes
-from mmstats_format._derived import lookup
 
+from . import _liveness
 from ._errors import CreateError
 
-__all__ = ["create_mapped", "stale_reason", "unlink_if_same", "process_alive"]
+__all__ = ["create_mapped", "stale_reason", "unlink_if_same"]
 
 _CREATE_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_EXCL
                  | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -47,25 +47,6 @@ def _explain(path: str, err: OSError, doing: str) -> CreateError:
     }
     reason = reasons.get(err.errno, err.strerror or str(err))
     return CreateError(path, err.errno, f"{reason} ({doing})" if doing else reason)
-
-
-def process_alive(pid: int) -> bool:
-    """True unless the process is provably gone (EPERM means it exists)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def _pid_of(fields) -> int | None:
-    for f in fields:
-        spec = lookup(f.type)
-        if f.label.endswith("sys.pid") and spec is not None and spec.kind == "int":
-            return f.value
-    return None
 
 
 def stale_reason(path: str) -> str | None:
@@ -99,16 +80,15 @@ def stale_reason(path: str) -> str | None:
         if e.code == "not_ready":
             return "another writer is still creating it"
         return f"it is not a valid stats file ({e.code} at offset {e.offset})"
-    pid = _pid_of(fields)
-    if pid is None:
-        return "it has no sys.pid field that would prove its writer is gone"
-    if pid <= 0:
-        return f"its sys.pid {pid} is not a process id"
-    if pid == os.getpid():
+    pid_field = _liveness.writer_pid(fields)
+    if pid_field is not None and pid_field.value == os.getpid():
         return ("it belongs to this process (two models or threads share one file name; "
                 "give each model its own filename= and keep {TID} in it)")
-    if process_alive(pid):
-        return f"its writer, process {pid}, is still running"
+    verdict = _liveness.judge(fields)
+    if verdict.alive:
+        return f"its writer is still running ({verdict.reason})"
+    if not verdict.stale:
+        return f"nothing proves its writer gone ({verdict.reason})"
     try:
         if unlink_if_same(path, (st.st_dev, st.st_ino)):
             return None

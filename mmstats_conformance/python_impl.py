@@ -6,7 +6,8 @@
 
 read: canonical JSON on stdout, exit 0; an invalid file: exit 1 and one
 `FILE: offset N: CODE: message` line on stderr. validate: exit 0 valid, 1
-invalid (one line per problem, by offset), 2 usage or I/O error. write: the
+invalid (one line per problem, by offset), 2 usage or I/O error. Both are the
+code of `mmstats read --json` and `mmstats validate -q`. write: the
 scenario's fields through mmstats.lowlevel.create_file, each update one set().
 """
 from __future__ import annotations
@@ -14,37 +15,19 @@ from __future__ import annotations
 import json
 import sys
 
+from mmstats_format import DEFAULT_MAX_SIZE
+
 USAGE = "usage: python -m mmstats_conformance.python_impl {read FILE | validate FILE | write SCENARIO OUT}"
 
 
-def _line(path, e) -> str:
-    return f"{path}: offset {e.offset}: {e.code}: {e.message}"
-
-
 def _read(path: str) -> int:
-    import mmstats_format as mf
-    try:
-        fields = mf.read(path)
-    except mf.FormatError as e:
-        print(_line(path, e), file=sys.stderr)
-        return 1
-    except OSError as e:
-        print(f"{path}: cannot read: {e.strerror or e}", file=sys.stderr)
-        return 2
-    sys.stdout.write(mf.dumps(mf.to_canonical(path, fields)) + "\n")
-    return 0
+    from mmstats.tools.slurpstats import read_one
+    return read_one(path, DEFAULT_MAX_SIZE, as_json=True)
 
 
 def _validate(path: str) -> int:
-    import mmstats_format as mf
-    try:
-        report = mf.validate(path)
-    except OSError as e:
-        print(f"{path}: cannot read: {e.strerror or e}", file=sys.stderr)
-        return 2
-    for e in report.errors:
-        print(_line(path, e), file=sys.stderr)
-    return 0 if report.valid else 1
+    from mmstats.cli.validate import validate_one
+    return validate_one(path, quiet=True)
 
 
 def _write(scenario_path: str, out: str) -> int:

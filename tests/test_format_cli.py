@@ -1,5 +1,6 @@
 """`mmstats read` and `mmstats validate` as a user runs them."""
 import json
+import os
 import subprocess
 import sys
 
@@ -53,7 +54,25 @@ def test_validate_exit_codes_and_messages(tmp_path, interop_dir):
     assert r.returncode == 1
     assert f"{bad}: offset 100: bad_file_size:" in r.stderr
     assert run("validate", str(tmp_path / "missing.mmstats")).returncode == 2
-    assert run("validate").returncode == 2
+    # No PATH: the stats directory; one that does not exist is an I/O problem.
+    assert run("validate", env=dict(os.environ, MMSTATS_PATH=str(tmp_path / "no-such-dir"))).returncode == 2
+    assert run("validate", "--no-such-option").returncode == 2
+
+
+@pytest.mark.parametrize("command", ["read", "validate"])
+def test_read_and_validate_take_directories_globs_and_the_stats_directory(tmp_path, interop_dir, command):
+    import shutil
+    for name in ("counter.mmstats", "labels.mmstats"):
+        shutil.copy(interop_dir / name, tmp_path / name)
+    want = [str(tmp_path / "counter.mmstats"), str(tmp_path / "labels.mmstats")]
+    for args, env in [((str(tmp_path),), None), ((str(tmp_path / "*.mmstats"),), None),
+                      ((), dict(os.environ, MMSTATS_PATH=str(tmp_path)))]:
+        r = run(command, *args, env=env)
+        assert r.returncode == 0, r.stderr
+        if command == "read":
+            assert [ln[4:-4] for ln in r.stdout.splitlines() if ln.startswith("==> ")] == want
+        else:
+            assert r.stdout.splitlines() == [f"{p}: valid" for p in want]
 
 
 def test_validate_json_lists_every_error(tmp_path):

@@ -1,4 +1,4 @@
-"""Issue 6, part 4: writers in shared directories.
+"""Writers in shared directories.
 
 A writer never follows a symlink or reuses a file planted at its path (for the
 Python, C and Rust writers), creates files others cannot write (0644 & ~umask,

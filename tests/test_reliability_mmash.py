@@ -1,4 +1,4 @@
-"""Issue 6, part 6: mmash under attack (what tests/test_mmash.py does not try already).
+"""mmash under attack (what tests/test_mmash.py does not try already).
 
 Path traversal through every route and every parameter -- plain, percent-encoded,
 double-encoded, absolute, NUL bytes, overlong, glob tricks, planted symlinks --
@@ -259,3 +259,63 @@ def test_a_directory_swapped_for_a_symlink_after_listing_is_not_followed(tmp_pat
     files, problems = stats.snapshot("sub/*.mmstats")
     assert files == [] and problems == ["x.mmstats: outside the directory"]
     stats.close()
+
+
+def test_globs_over_symlinks_to_the_directory_itself_stay_cheap(tmp_path):
+    """Two symlinks to "." made the old walk double with every level; symlinks to directories are never followed."""
+    import time
+    from mmstats.tools.mmash.data import StatsDir
+    (tmp_path / "a.mmstats").write_bytes(_file([("x", "Q", 1, True)]))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.mmstats").write_bytes(_file([("x", "Q", 2, True)]))
+    for name in ("l1", "l2", os.path.join("sub", "up")):
+        os.symlink(tmp_path, tmp_path / name)
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    start = time.monotonic()
+    for pattern in ("**/*.mmstats", "*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*.mmstats", "l1/l2/l1/l2/*.mmstats"):
+        found = stats.files(pattern)
+        assert found == ([str(tmp_path / "a.mmstats"), str(tmp_path / "sub" / "b.mmstats")]
+                         if pattern.startswith("**") else [])
+    assert time.monotonic() - start < 2.0
+    files, problems = stats.snapshot("**/*.mmstats")
+    assert len(files) == 2 and problems == []
+
+
+def test_a_walk_stops_at_its_entry_limit_and_says_so(tmp_path):
+    from mmstats.tools._files import walk
+    for i in range(30):
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "x.mmstats").write_bytes(b"")
+    found, cut = walk("**/*.mmstats", root=str(tmp_path), limit=20)
+    assert cut and len(found) < 30
+    found, cut = walk("**/*.mmstats", root=str(tmp_path))
+    assert not cut and len(found) == 30
+
+
+def test_an_idle_connection_is_closed_and_connections_are_capped(tmp_path):
+    import time
+    proc, port = start_mmash(tmp_path, "--idle-seconds", "1", "--max-connections", "2")
+    try:
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
+        time.sleep(0.3)                       # both are being served (and say nothing)
+        third = socket.create_connection(("127.0.0.1", port), timeout=10)
+        assert third.recv(1) == b""           # over the cap: closed at once, no thread for it
+        third.close()
+        start = time.monotonic()
+        for s in idle:
+            assert s.recv(1) == b""           # the idle timeout ends them
+            s.close()
+        assert time.monotonic() - start < 5
+        status, _, _ = http_get(port, "/stats/")
+        assert status == 200                  # their places are free again
+    finally:
+        stop(proc)
+
+
+@pytest.mark.parametrize("args", [["--max-connections", "0"], ["--idle-seconds", "-1"]])
+def test_mmash_refuses_non_positive_limits_as_a_usage_error(tmp_path, args):
+    import subprocess
+    from test_tools_support import run_tool
+    r = run_tool("mmash", "--path", tmp_path, *args)
+    assert r.returncode == 2 and "must be more than 0" in r.stderr
+    assert isinstance(r, subprocess.CompletedProcess)

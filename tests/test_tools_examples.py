@@ -70,6 +70,28 @@ def test_the_tools_see_the_example_app_count_its_requests(webapp, tmp_path):
     assert f"keep         {path}: process {proc.pid} is alive" in r.stdout
 
 
+def test_the_documented_json_pipe_works(webapp, tmp_path):
+    """examples/README.md pipes slurpstats --json into json.tool: the line as printed there, run on this app."""
+    (line,) = [ln for ln in (REPO / "examples" / "README.md").read_text().splitlines()
+               if ln.startswith("slurpstats ") and "json.tool" in ln]
+    command = line.split("#")[0].strip()
+    assert command == "slurpstats /tmp/webapp-*.mmstats --json | python -m json.tool --json-lines"
+    # The same command, with this test's interpreter and stats directory in place of PATH's and /tmp.
+    command = (command.replace("| python ", f"| {sys.executable} ")
+               .replace("slurpstats ", f"{sys.executable} -m mmstats.tools.slurpstats ", 1)
+               .replace("/tmp/", f"{tmp_path}/"))
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60,
+                       env=tool_env(), cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    decoder, text, objects = json.JSONDecoder(), r.stdout.strip(), []
+    while text:  # one pretty-printed object per file, one after another
+        obj, end = decoder.raw_decode(text)
+        objects.append(obj)
+        text = text[end:].lstrip()
+    assert objects and all(obj["format_version"] == 1 for obj in objects)
+    assert r.stdout.count("\n") > sum(len(obj["fields"]) for obj in objects)  # pretty: a line per member
+
+
 def test_a_stopped_app_removes_its_file_and_a_killed_one_is_cleaned(webapp, tmp_path):
     proc, _, path, _ = webapp
     proc.send_signal(signal.SIGTERM)

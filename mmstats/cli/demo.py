@@ -12,7 +12,8 @@ import time
 
 import mmstats_format as m
 
-from ._output import quiet_broken_pipe
+from ..tools._kinds import is_counter
+from ..tools._output import run_cli, show
 
 
 def _wait_for_file(directory: str, child: subprocess.Popen, timeout: float = 10.0) -> str:
@@ -31,20 +32,21 @@ def _wait_for_file(directory: str, child: subprocess.Popen, timeout: float = 10.
 
 
 def _render(path, fields, values, previous, elapsed, tty) -> str:
-    width = max(len(f.label) for f in fields)
-    lines = [f"mmstats demo -- {path}", f"{'label':<{width}}  {'value':>22}  {'per second':>10}"]
-    for f, v, p in zip(fields, values, previous or [None] * len(values)):
+    labels = [show(f.label) for f in fields]
+    width = max(map(len, labels))
+    lines = [f"mmstats demo -- {show(path)}", f"{'label':<{width}}  {'value':>22}  {'per second':>10}"]
+    for f, label, v, p in zip(fields, labels, values, previous or [None] * len(values)):
         rate = ""
-        if f.type == "Q" and f.buffered and p is not None and elapsed > 0:
+        if is_counter(f) and p is not None and elapsed > 0:
             rate = f"{(v - p) / elapsed:10.1f}"
-        shown = f"{v:.6f}" if isinstance(v, float) else str(v)
-        lines.append(f"{f.label:<{width}}  {shown:>22}  {rate:>10}")
+        shown = f"{v:.6f}" if isinstance(v, float) and v == v and abs(v) != float("inf") else show(v)
+        lines.append(f"{label:<{width}}  {shown:>22}  {rate:>10}")
     text = "\n".join(lines) + "\n"
     return ("\x1b[H\x1b[2J" + text) if tty else text + "\n"
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="mmstats demo", description=__doc__)
+def main(argv: list[str] | None = None, prog: str = "mmstats demo") -> int:
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__)
     ap.add_argument("--seconds", type=float, default=None,
                     help="how long to run (default: until Ctrl-C on a terminal, 5 otherwise)")
     ap.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes")
@@ -55,10 +57,10 @@ def main(argv: list[str]) -> int:
     child = subprocess.Popen([sys.executable, "-m", "mmstats.cli._demo_app", directory,
                               str(min(seconds + 5, 10 ** 9))])
 
-    def run():
+    def run(_argv):
         path = _wait_for_file(directory, child)
         print(f"demo process {child.pid} is writing {path}\n"
-              f"  in another shell: mmstats read {path}", flush=True)
+              f"  in another shell: mmstats read {show(path)}", flush=True)
         reader = m.StatsReader(path)
         fields, previous, last = reader.fields, None, time.monotonic()
         end = time.monotonic() + seconds
@@ -72,9 +74,8 @@ def main(argv: list[str]) -> int:
             time.sleep(args.interval)
 
     try:
-        return quiet_broken_pipe(run)
-    except KeyboardInterrupt:
-        return 0
+        code = run_cli(run, None)
+        return 0 if code == 130 else code  # Ctrl-C is how the demo is stopped
     except RuntimeError as e:
         print(f"mmstats demo: {e}", file=sys.stderr)
         return 1

@@ -1,115 +1,119 @@
-"""cleanstats: remove stats files left behind by processes that are gone.
+"""cleanstats (also ``mmstats clean``): remove stats files left behind by processes that are gone.
 
     cleanstats [--dry-run] [-q] [PATH...]
 
 PATH is a file, a directory (its *.mmstats files) or a glob; with none, every
-*.mmstats file of MMSTATS_PATH (or the temp directory). A file is removed only
-when it is proven stale (spec/v1.md, "Removing stale files"):
+*.mmstats file of the stats directory ($MMSTATS_PATH, else the temp
+directory). A file is removed only when its writer is proven gone (spec/v1.md,
+"Removing stale files"; the rule is mmstats._liveness): its ``sys.pid``
+process does not exist (kill(pid, 0) fails with ESRCH). Everything else is
+kept: a file that is not a valid mmstats file (one still being created reads
+as not_ready), a file without sys.pid, a live pid (even if it might have been
+reused: version 1 cannot prove that without trusting clocks), anything that is
+not a regular file.
 
-- its ``sys.pid`` process does not exist (kill(pid, 0) fails with ESRCH), or
-- a process with that pid exists but started after the file's ``sys.created``
-  (the pid was reused).
-
-Everything else is kept: a file that is not a valid mmstats file (one still
-being created reads as not_ready), a file without sys.pid, a live writer
-(EPERM from kill counts as alive), anything that is not a regular file. The
-user a live process runs as is never a reason to remove its file (a daemon may
-drop privileges after creating it); a mismatch is only mentioned. One line per
-file says the decision and why, then a summary line. Errors (e.g. no
-permission to remove) are reported and the rest continue; the exit status is
-then 1.
+Cleaners run as root over shared directories, so the path is never trusted
+between two looks: every directory on it is opened without following a
+symlink, each from the one before, and the file is examined and removed
+through that one directory handle. A glob never follows a symlink to a
+directory. One line per file says the decision and why, then a summary line.
+Exit status 2 when a file could not be examined or removed.
 """
 from __future__ import annotations
 
-import argparse
-import math
+import errno
 import os
 import stat
 import sys
-from dataclasses import dataclass
 
 from mmstats_format import DEFAULT_MAX_SIZE, FormatError, decode_bytes
-from mmstats_format.types import lookup
 
-from . import _liveness
-from ._files import expand, problem_line
-from ._output import run_cli, show
+from .._liveness import judge
+from ._args import parser
+from ._files import expand
+from ._output import exit_status, problem_line, run_cli, show, warn
 
-__all__ = ["main", "Verdict", "judge", "START_SLACK"]
+__all__ = ["main", "judge", "open_parent"]
 
-# /proc/stat's boot time has whole-second resolution and the wall clock may be
-# adjusted; a process counts as started after the file only beyond this margin.
-START_SLACK = 5.0
-
-
-@dataclass(frozen=True)
-class Verdict:
-    stale: bool
-    reason: str
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-def judge(fields, file_uid: int, proc: str = "/proc") -> Verdict:
-    """Whether the file whose ``fields`` were read, owned by ``file_uid``, is stale."""
-    # spec: the first sys.pid field with an integer type
-    pid_field = _liveness.default_field([f for f in fields if lookup(f.type).kind == "int"], "sys.pid")
-    if pid_field is None:
-        return Verdict(False, "no sys.pid field")
-    pid = pid_field.value
-    if not 0 < pid < 1 << 31:  # kill(0, 0) or kill(-1, 0) would ask about whole process groups
-        return Verdict(False, f"sys.pid is {show(pid)}, not a process id")
-    state = _liveness.probe(pid)
-    if state == "gone":
-        return Verdict(True, f"process {pid} is gone (ESRCH)")
-    prefix = pid_field.label[:-len("sys.pid")]
-    created_field = next((f for f in fields if f.label == prefix + "sys.created"), None)
-    created = created_field.value if created_field is not None else None
-    if isinstance(created, (int, float)) and not isinstance(created, bool) and math.isfinite(created):
-        started = _liveness.process_start_time(pid, proc)
-        if started is not None and started > created + START_SLACK:
-            return Verdict(True, f"pid {pid} is a process started at {started:.0f}, after the file was created"
-                                 f" at {created:.0f} (pid reused)")
-    how = " (EPERM: another user's process)" if state == "alive-eperm" else ""
-    uids = _liveness.process_uids(pid, proc)
-    if uids is not None and file_uid not in uids:
-        if file_uid != 0:
-            return Verdict(True, f"pid {pid} runs as uid {min(uids)}, but the file belongs to uid {file_uid}"
-                                 " (pid reused by another user)")
-        # A root-owned file: a daemon may have dropped root after creating it, so not proof of reuse.
-        how += f"; it runs as uid {min(uids)}, the file belongs to uid {file_uid}"
-    return Verdict(False, f"process {pid} is alive{how}")
+class _Keep(Exception):
+    """The file is kept for the reason given."""
 
 
-def _read(path):
-    """(stat, fields or FormatError) of a regular file, opened without following a symlink."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+def open_parent(path: str) -> tuple[int, str]:
+    """(descriptor of the directory holding ``path``, the file's name in it).
+
+    Each directory component is opened relative to the one before with
+    O_DIRECTORY|O_NOFOLLOW, so a component swapped for a symlink fails (ELOOP
+    or ENOTDIR) instead of leading elsewhere. The caller closes the descriptor.
+    """
+    head, name = os.path.split(path)
+    if not name:
+        raise _Keep("not a regular file")
+    parts = [p for p in head.split(os.sep) if p not in ("", ".")]
+    fd = os.open(os.sep if path.startswith(os.sep) else os.curdir, _DIR_FLAGS)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return st, None
-        with os.fdopen(os.dup(fd), "rb") as f:
-            data = f.read(DEFAULT_MAX_SIZE + 1)
+        for part in parts:
+            nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+    except OSError as e:
+        os.close(fd)
+        if e.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise _Keep("a directory on its path is a symbolic link or not a directory (never followed)") from None
+        raise
+    return fd, name
+
+
+def _read(dir_fd: int, name: str):
+    """(identity, fields) of the regular file ``name`` in ``dir_fd``; _Keep for anything else."""
+    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if not stat.S_ISREG(st.st_mode):
+        raise _Keep("not a regular file")
+    try:
+        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise _Keep("replaced by a symlink while checking") from None
+        raise
+    try:
+        fst = os.fstat(fd)
+        if (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
+            raise _Keep("replaced by another file while checking")
+        data = os.read(fd, DEFAULT_MAX_SIZE + 1)
     finally:
         os.close(fd)
     if len(data) > DEFAULT_MAX_SIZE:
-        return st, FormatError("file_too_large", DEFAULT_MAX_SIZE, "file is over the size limit", path)
+        raise _Keep(f"not a valid mmstats file: offset {DEFAULT_MAX_SIZE}: file_too_large")
     try:
-        return st, decode_bytes(data, path)
+        fields = decode_bytes(data, name)
     except FormatError as e:
-        return st, e
+        raise _Keep("being created (not_ready)" if e.code == "not_ready"
+                    else f"not a valid mmstats file: offset {e.offset}: {e.code}") from None
+    return (st.st_dev, st.st_ino), fields
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="cleanstats", description="Remove mmstats files whose writer process is gone.",
-        epilog="With no PATH: every *.mmstats file in $MMSTATS_PATH (default: the temp directory).")
+def _remove(dir_fd: int, name: str, ident) -> None:
+    """Unlink ``name`` from the directory already examined, only if it is still the file that was read."""
+    now = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if (now.st_dev, now.st_ino) != ident:
+        raise _Keep("replaced by another file while checking")
+    os.unlink(name, dir_fd=dir_fd)
+
+
+def _parser(prog: str = "cleanstats"):
+    p = parser(prog, "Remove mmstats files whose writer process is gone.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="file, directory or glob pattern")
     p.add_argument("-n", "--dry-run", action="store_true", help="only say what would be removed")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
     return p
 
 
-def _body(argv) -> int:
-    args = _parser().parse_args(argv)
+def _body(prog, argv) -> int:
+    args = _parser(prog).parse_args(argv)
     files, problems = expand(args.paths)
     removed = kept = 0
     errors = len(problems)
@@ -121,67 +125,45 @@ def _body(argv) -> int:
             print(f"{action:<12} {show(path)}: {why}", flush=True)
 
     for line in problems:
-        print(line, file=sys.stderr)
+        warn(line)
     for path in files:
+        verdict = None
         try:
-            lst = os.lstat(path)
-            if not stat.S_ISREG(lst.st_mode):
-                kept += 1
-                say("keep", path, "not a regular file")
-                continue
-            st, fields = _read(path)
-        except OSError as e:
-            if e.errno == getattr(os, "ELOOP", None) or isinstance(e, FileNotFoundError):
-                kept += 1
-                say("keep", path, "vanished or replaced by a symlink while checking")
-                continue
-            errors += 1
-            print(problem_line(path, e), file=sys.stderr)
-            continue
-        if isinstance(fields, FormatError):
+            dir_fd, name = open_parent(path)
+            try:
+                ident, fields = _read(dir_fd, name)
+                verdict = judge(fields)
+                if not verdict.stale:
+                    raise _Keep(verdict.reason)
+                if not args.dry_run:
+                    _remove(dir_fd, name, ident)
+            finally:
+                os.close(dir_fd)
+        except _Keep as why:
             kept += 1
-            why = ("being created (not_ready)" if fields.code == "not_ready"
-                   else f"not a valid mmstats file: offset {fields.offset}: {fields.code}")
             say("keep", path, why)
             continue
-        if fields is None:
-            kept += 1
-            say("keep", path, "not a regular file")
-            continue
-        verdict = judge(fields, st.st_uid)
-        if not verdict.stale:
-            kept += 1
-            say("keep", path, verdict.reason)
-            continue
-        if args.dry_run:
-            removed += 1
-            say(remove_word, path, verdict.reason)
-            continue
-        try:
-            now = os.lstat(path)
-            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
-                kept += 1
-                say("keep", path, "replaced by another file while checking")
-                continue
-            os.unlink(path)
         except FileNotFoundError:
             kept += 1
-            say("keep", path, "already removed by someone else")
+            say("keep", path, "vanished while checking")
             continue
         except OSError as e:
             errors += 1
-            print(f"{show(path)}: cannot remove: {e.strerror or e} ({verdict.reason})", file=sys.stderr)
+            if verdict is None:
+                warn(problem_line(path, e))
+            else:
+                warn(f"{show(path)}: cannot remove: {e.strerror or e} ({verdict.reason})")
             continue
         removed += 1
         say(remove_word, path, verdict.reason)
     total = removed + kept + errors
     print(f"cleanstats: {total} file{'s' if total != 1 else ''}: {removed} {summary_word}, {kept} kept, "
           f"{errors} error{'s' if errors != 1 else ''}", flush=True)
-    return 1 if errors else 0
+    return exit_status(False, errors > 0)
 
 
-def main(argv=None) -> int:
-    return run_cli(_body, argv)
+def main(argv=None, prog: str = "cleanstats") -> int:
+    return run_cli(lambda a: _body(prog, a), argv)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,16 @@
 """pollstats: watch fields of many mmstats files, one row every DELAY seconds (like vmstat).
 
-    pollstats [-p PREFIX] [-c COUNT] [-d DELAY] [-n HEADERS] [-f FILTER...] FIELDS PATH...
+    pollstats [-p PREFIX] [-c COUNT] [-d DELAY] [-n HEADERS] [-f FILTER...] FIELDS [PATH...]
 
 FIELDS is a comma-separated list of labels; with -p PREFIX each is looked up
 as PREFIX.FIELD (no dot is added when PREFIX already ends with one; PREFIXFIELD
 is tried too). Every row sums each field over all matching files. Counters
 (buffered ``Q`` fields) are shown as the change since the previous row; a file
 seen for the first time contributes its whole value, so the first row shows
-totals. PATH may be a file, a directory or a (quoted) glob: directories and
-globs are expanded again for every row, so files that appear are picked up and
-files that disappear are dropped.
+totals. PATH may be a file, a directory or a (quoted) glob, and defaults to
+the stats directory: directories and globs are expanded again for every row,
+so files that appear are picked up and files that disappear are dropped. A
+FIELD that no file has is said once on stderr.
 
 -f LABEL=VALUE keeps only files whose field LABEL shows VALUE in this row
 (repeatable, all must hold; LABEL is looked up like a FIELD), e.g.
@@ -18,15 +19,17 @@ files that disappear are dropped.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
 from mmstats_format import FormatError, StatsReader
 from mmstats_format.canonical import json_value
 
-from ._files import expand, problem_line
-from ._output import run_cli, show, use_colour
+from ._args import parser
+from ._files import expand
+from ._kinds import is_counter
+from ._output import json_line, json_text, problem_line, run_cli, show, use_colour
+from ._output import warn as _stderr
 
 __all__ = ["main", "Poller", "label_candidates"]
 
@@ -65,9 +68,10 @@ class Poller:
         self.names = list(names)
         self.prefix = prefix
         self.filters = list(filters)   # (label, wanted text)
-        self.warn = warn or (lambda line: print(line, file=sys.stderr))
+        self.warn = warn or _stderr
         self.files: dict[str, _FileState] = {}
         self._told: set[str] = set()  # argument problems already reported
+        self._unmatched = set(range(len(self.names)))  # columns no file has had yet
 
     def _find(self, index: dict, name: str):
         for label in label_candidates(self.prefix, name):
@@ -84,7 +88,7 @@ class Poller:
         state.columns = []
         for name in self.names:
             i = self._find(index, name)
-            state.columns.append(None if i is None else (i, fields[i].buffered and fields[i].type == "Q"))
+            state.columns.append(None if i is None else (i, is_counter(fields[i])))
         state.filters = [(self._find(index, label), wanted) for label, wanted in self.filters]
         state.layout = state.reader.layout
         state.previous = None
@@ -124,6 +128,7 @@ class Poller:
                 continue
             if state.layout is not state.reader.layout:
                 self._compile(state)
+                self._unmatched.difference_update(c for c, where in enumerate(state.columns) if where is not None)
             # Counters are followed even in rows a filter leaves the file out, so a file that comes
             # back shows the change since the previous row like any other.
             wanted = all(i is not None and show(values[i]) == text for i, text in state.filters)
@@ -140,6 +145,11 @@ class Poller:
                         v = (v - previous[i]) % _Q_MODULUS
                 if wanted:
                     sums[col] = _add(sums[col], v)
+        if self.files and self._unmatched:
+            for col in sorted(self._unmatched):
+                tried = " or ".join(show(label) for label in label_candidates(self.prefix, self.names[col]))
+                self.warn(f"pollstats: FIELD {show(self.names[col])} matches no field ({tried}) in any file")
+            self._unmatched.clear()  # once: a field that appears later is still shown
         return sums, counted
 
     def close(self):
@@ -177,11 +187,11 @@ def _parse_filter(text: str):
     return label, wanted
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="pollstats", description="Poll fields of mmstats files, one row per DELAY seconds.",
-        epilog="Counters (buffered Q fields) show the change since the previous row; other fields the sum "
-               "over all files. Quote a glob so it is expanded again for every row.")
+def _parser(prog: str = "pollstats") -> argparse.ArgumentParser:
+    p = parser(prog, "Poll fields of mmstats files, one row per DELAY seconds.",
+               "Counters (buffered Q fields) show the change since the previous row; other fields the sum "
+               "over all files. Quote a glob so it is expanded again for every row. With no PATH: every "
+               "*.mmstats file in $MMSTATS_PATH (default: the temp directory).")
     p.add_argument("-p", "--prefix", default="", help="prefix joined to every FIELD (with a dot unless it ends in one)")
     p.add_argument("-c", "--count", type=int, default=0, help="stop after COUNT rows (default: run until interrupted)")
     p.add_argument("-d", "--delay", type=float, default=1.0, help="seconds between rows (default 1)")
@@ -193,12 +203,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the header (auto: only on a terminal without NO_COLOR)")
     p.add_argument("fields", metavar="FIELDS", help="comma-separated field names")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or glob pattern")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="file, directory or glob pattern")
     return p
 
 
-def _body(argv) -> int:
-    p = _parser()
+def _body(prog, argv) -> int:
+    p = _parser(prog)
     args = p.parse_args(argv)
     names = [n for n in args.fields.split(",") if n]
     if not names:
@@ -215,10 +225,8 @@ def _body(argv) -> int:
         while True:
             sums, counted = poller.row()
             if args.json:
-                out.write(json.dumps({"time": time.time(), "files": counted,
-                                      "values": {n: (None if v is _MIXED else json_value(v))
-                                                 for n, v in zip(names, sums)}},
-                                     ensure_ascii=False, allow_nan=False) + "\n")
+                json_line({"time": time.time(), "files": counted,
+                           "values": {json_text(n): (None if v is _MIXED else json_value(v)) for n, v in zip(names, sums)}})
             else:
                 cells = [cell(v) for v in sums]
                 wider = [max(w, len(c)) for w, c in zip(widths, cells)]
@@ -238,8 +246,8 @@ def _body(argv) -> int:
         poller.close()
 
 
-def main(argv=None) -> int:
-    return run_cli(_body, argv)
+def main(argv=None, prog: str = "pollstats") -> int:
+    return run_cli(lambda a: _body(prog, a), argv)
 
 
 if __name__ == "__main__":

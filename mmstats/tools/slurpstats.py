@@ -1,34 +1,36 @@
-"""slurpstats: print every field of every mmstats file.
+"""slurpstats (also ``mmstats read``): print every field of every mmstats file.
 
-    slurpstats [--json] [PATH...]
+    slurpstats [--json] [--max-size BYTES] [PATH...]
 
 PATH is a file, a directory (its *.mmstats files) or a glob; with none, every
-*.mmstats file of MMSTATS_PATH (or the temp directory). Text output gives each
-file a ``==> path <==`` header and aligned ``label  value`` lines; --json
-prints one canonical JSON object per file per line (JSON Lines). A file that
-cannot be read or is not a valid mmstats file is reported on stderr
-(``path: offset N: code: message``) and the others are still printed; the exit
-status is then 1.
+*.mmstats file of the stats directory ($MMSTATS_PATH, else the temp
+directory). Text output gives each file a ``==> path <==`` header and aligned
+``label  value`` lines; --json prints one canonical JSON object per file per
+line (JSON Lines: ``python -m json.tool --json-lines`` pretty-prints it). A
+file that cannot be read or is not a valid mmstats file is reported on stderr
+(``path: offset N: code: message``) and the others are still printed. Exit
+status: 0, 1 when a file is invalid, else 2 when one could not be read.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
-from mmstats_format import FormatError, dumps, read, to_canonical
+from mmstats_format import DEFAULT_MAX_SIZE, FormatError, read, to_canonical
 
-from ._files import expand, problem_line
-from ._output import run_cli, show
+from ._args import parser, size_limit
+from ._files import each_file
+from ._output import exit_status, json_line, json_text, problem_line, run_cli, show, warn
 
-__all__ = ["main"]
+__all__ = ["main", "format_text", "canonical", "read_one"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="slurpstats", description="Print every field of every mmstats file.",
-        epilog="With no PATH: every *.mmstats file in $MMSTATS_PATH (default: the temp directory).")
+def _parser(prog: str = "slurpstats"):
+    p = parser(prog, "Print every field of every mmstats file.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="file, directory or glob pattern")
-    p.add_argument("--json", action="store_true", help="one canonical JSON object per file per line")
+    p.add_argument("--json", action="store_true",
+                   help="one canonical JSON object per file per line (JSON Lines)")
+    p.add_argument("--max-size", type=size_limit, default=DEFAULT_MAX_SIZE, metavar="BYTES",
+                   help=f"refuse files larger than this (default {DEFAULT_MAX_SIZE})")
     return p
 
 
@@ -41,33 +43,32 @@ def format_text(path: str, fields) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _body(argv) -> int:
-    args = _parser().parse_args(argv)
-    files, problems = expand(args.paths)
-    failed = len(problems)
-    for line in problems:
-        print(line, file=sys.stderr)
-    out = sys.stdout
-    first = True
-    for path in files:
-        try:
-            fields = read(path)
-        except (FormatError, OSError) as e:
-            out.flush()  # keep stderr lines next to the files around them
-            print(problem_line(path, e), file=sys.stderr)
-            failed += 1
-            continue
-        if args.json:
-            out.write(dumps(to_canonical(path, fields)) + "\n")
-        else:
-            out.write(("" if first else "\n") + format_text(path, fields))
-        first = False
-    out.flush()
-    return 1 if failed else 0
+def canonical(path: str, fields) -> dict:
+    """The canonical object of one file, its path made valid UTF-8 (spec/v1.md, "The canonical object")."""
+    return to_canonical(json_text(path), fields)
 
 
-def main(argv=None) -> int:
-    return run_cli(_body, argv)
+def read_one(path, max_size: int, as_json: bool, first: bool = True) -> int:
+    """Print one file (text or JSON); 0, or 1 invalid, 2 unreadable after saying why on stderr."""
+    try:
+        fields = read(path, max_size=max_size)
+    except (FormatError, OSError) as e:
+        warn(problem_line(path, e))
+        return exit_status(isinstance(e, FormatError), True)
+    if as_json:
+        json_line(canonical(path, fields))
+    else:
+        sys.stdout.write(("" if first else "\n") + format_text(path, fields))
+    return 0
+
+
+def _body(prog, argv) -> int:
+    args = _parser(prog).parse_args(argv)
+    return each_file(args.paths, lambda n, path: read_one(path, args.max_size, args.json, first=n == 0))
+
+
+def main(argv=None, prog: str = "slurpstats") -> int:
+    return run_cli(lambda a: _body(prog, a), argv)
 
 
 if __name__ == "__main__":

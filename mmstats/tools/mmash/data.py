@@ -2,14 +2,15 @@
 
 Glob patterns come from URLs, so they are checked before use: no "..", no
 absolute path, no NUL or backslash, and every match must be a regular file
-(not a symlink) whose real path lies inside the stats directory. A name can
+(not a symlink) whose real path lies inside the stats directory. The walk
+never follows a symlink to a directory and looks at a bounded number of
+entries (the walker every command uses). A name can
 change between the listing and the read: the reader never follows a symlink
 at the last component, and the file it opened is checked again through its
 descriptor (/proc/self/fd), so a directory swapped for a symlink is caught.
 """
 from __future__ import annotations
 
-import glob
 import math
 import os
 import stat
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 
 from mmstats_format import FormatError, StatsReader
 
-from .._liveness import default_field
+from ..._liveness import default_field
+from .._files import walk
+from .._kinds import is_counter, numeric
 
 __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
 
@@ -58,13 +61,8 @@ class FileStats:
         return None if field is None else self.values[self.fields.index(field)]
 
 
-def is_counter(field) -> bool:
-    """Buffered unsigned 64-bit fields are what CounterField writes: monotonic counts."""
-    return field.buffered and field.type == "Q"
-
-
-def numeric(value) -> bool:
-    return isinstance(value, (int, float))  # bool is an int: true counts as 1
+class _Listing(list):
+    cut = False
 
 
 class StatsDir:
@@ -80,11 +78,13 @@ class StatsDir:
         return os.path.realpath(self.directory)
 
     def files(self, pattern: str | None = None) -> list[str]:
-        """Regular files inside the directory matching ``pattern`` (checked: see module doc)."""
+        """Regular files inside the directory matching ``pattern`` (checked: see module doc);
+        the list's ``cut`` says whether the walk stopped at its limit."""
         pattern = check_pattern(pattern or self.default_glob)
         real_dir = self._real_dir()
-        out = []
-        for path in glob.glob(os.path.join(glob.escape(self.directory), pattern)):
+        out = _Listing()
+        paths, out.cut = walk(pattern, root=self.directory)
+        for path in paths:
             try:
                 st = os.lstat(path)
             except OSError:
@@ -94,13 +94,15 @@ class StatsDir:
             if os.path.commonpath([real_dir, os.path.realpath(path)]) != real_dir:
                 continue  # a symlinked directory on the way leads out
             out.append(path)
-        return sorted(out)
+        return out
 
     def snapshot(self, pattern: str | None = None) -> tuple[list[FileStats], list[str]]:
         """(what every readable matching file holds now, one problem line per file that was skipped)."""
         paths = self.files(pattern)
         real_dir = self._real_dir()
         stats, problems = [], []
+        if getattr(paths, "cut", False):
+            problems.append(f"{pattern or self.default_glob}: too many directory entries, stopped")
         with self._lock:
             if len(self._readers) > _MAX_READERS:
                 self._close_all()

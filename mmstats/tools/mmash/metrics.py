@@ -21,7 +21,8 @@ import re
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from .data import is_counter
+from .._kinds import is_counter
+from .._output import json_text
 
 __all__ = ["metric_name", "StatsCollector", "render", "CONTENT_TYPE_LATEST"]
 
@@ -47,7 +48,7 @@ class StatsCollector:
         for fs in self.files:
             pid = fs.pid()
             pid_text = str(pid) if isinstance(pid, int) and not isinstance(pid, bool) else ""
-            rel = os.path.relpath(fs.path, self.directory)
+            rel = json_text(os.path.relpath(fs.path, self.directory))
             for field, value in zip(fs.fields, fs.values):
                 if not isinstance(value, (int, float)):
                     continue

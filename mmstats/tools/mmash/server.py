@@ -1,6 +1,7 @@
 """mmash's HTTP server: routes, headers, and the command line.
 
-    mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [-v]
+    mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [--idle-seconds S]
+          [--max-connections N] [-v]
 
 Routes (GET and HEAD):
   /                    every label of every file, with links to live graphs
@@ -21,6 +22,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from http import HTTPStatus
@@ -29,14 +31,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mmstats_format.canonical import json_value
 
-from .._files import DEFAULT_PATTERN, stats_dir
-from .._output import show
+from .._args import parser
+from .._files import DEFAULT_PATTERN, no_stats_dir, stats_dir
+from .._kinds import is_counter, numeric
+from .._output import json_text, show
 from . import metrics, pages
-from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate, is_counter, numeric
+from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate
 
 __all__ = ["main", "make_server", "Handler"]
 
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+IDLE_SECONDS = 30        # a connection that sends nothing for this long is closed
+MAX_CONNECTIONS = 64     # connections served at once; more are closed at once
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                                "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -56,7 +62,12 @@ class HttpError(Exception):
 def json_bytes(obj) -> bytes:
     # <, > and & only occur inside JSON strings: escaping them keeps the body inert even if embedded in HTML.
     text = json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=1)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+    return _utf8(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _utf8(text: str) -> bytes:
+    """Valid UTF-8 always: a file name that is not UTF-8 shows U+FFFD where its bad bytes were."""
+    return json_text(text).encode()
 
 
 def _host_name(host_header: str) -> str:
@@ -71,11 +82,12 @@ class Handler(BaseHTTPRequestHandler):
     stats: StatsDir          # set on the subclass by make_server
     check_host = True
     verbose = False
+    timeout = IDLE_SECONDS   # socket timeout: an idle keep-alive or a slow client is dropped
 
     # -- plumbing --------------------------------------------------------------------------------
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        if self.verbose:
-            sys.stderr.write(f"mmash: {self.address_string()} {format % args}\n")
+        if self.verbose:  # the request line is the client's text: escaped like everything shown
+            sys.stderr.write(f"mmash: {show(self.address_string())} {show(format % args)}\n")
 
     def do_HEAD(self):
         self._serve(body=False)
@@ -91,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
         except HttpError as e:
             status, ctype, payload = e.status, "text/plain; charset=utf-8", (e.message + "\n").encode()
         except Exception:
-            sys.stderr.write("mmash: error serving " + repr(self.path) + "\n" + traceback.format_exc())
+            sys.stderr.write("mmash: error serving " + show(self.path) + "\n" + traceback.format_exc())
             status, ctype, payload = (HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
                                       b"internal error (see the server's log)\n")
         self.send_response(status)
@@ -110,9 +122,9 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         html = "text/html; charset=utf-8"
         if path == "/":
-            return HTTPStatus.OK, html, self._index(query).encode()
+            return HTTPStatus.OK, html, _utf8(self._index(query))
         if path == "/live":
-            return HTTPStatus.OK, html, pages.live_page(self.stats.directory, self._glob(query)).encode()
+            return HTTPStatus.OK, html, _utf8(pages.live_page(self.stats.directory, self._glob(query)))
         if path == "/live.json":
             return self._json(self._live(query))
         if path == "/stats" or path == "/stats/":
@@ -195,55 +207,96 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """One thread per connection, at most MAX_CONNECTIONS of them."""
+
     daemon_threads = True
+
+    def __init__(self, address, handler, max_connections: int = MAX_CONNECTIONS):
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.request_queue_size = max_connections
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # over the cap: close at once rather than queue a thread
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
-def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False):
+def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False,
+                idle_seconds: float = IDLE_SECONDS, max_connections: int = MAX_CONNECTIONS):
     stats = StatsDir(directory, pattern)
     handler = type("BoundHandler", (Handler,), {
-        "stats": stats, "verbose": verbose,
+        "stats": stats, "verbose": verbose, "timeout": idle_seconds,
         # Behind a loopback address, refuse other Host names (DNS rebinding); elsewhere the user opted in.
         "check_host": host in LOOPBACK_NAMES,
     })
     cls = _Server6 if ":" in host else _Server
-    return cls((host, port), handler), stats
+    return cls((host, port), handler, max_connections), stats
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mmash", description="Web interface, JSON and Prometheus metrics for mmstats files.")
+def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
+    p = parser(prog, "Web interface, JSON and Prometheus metrics for mmstats files.", "")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
     p.add_argument("--path", default=None, help="stats directory (default $MMSTATS_PATH or the temp directory)")
     p.add_argument("--glob", default=DEFAULT_PATTERN, help=f"files to serve inside it (default {DEFAULT_PATTERN})")
+    p.add_argument("--idle-seconds", type=_positive(float), default=IDLE_SECONDS,
+                   help=f"close a connection that sends nothing for this long (default {IDLE_SECONDS})")
+    p.add_argument("--max-connections", type=_positive(int), default=MAX_CONNECTIONS,
+                   help=f"connections served at once; more are closed (default {MAX_CONNECTIONS})")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} must be more than 0")
+        return value
+    return parse
 
 
 def _stop(signum, frame):
     raise SystemExit(0)
 
 
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv=None, prog: str = "mmash") -> int:
+    args = _parser(prog).parse_args(argv)
     directory = args.path or stats_dir()
     if not os.path.isdir(directory):
-        print(f"mmash: {directory}: not a directory", file=sys.stderr)
+        print(f"mmash: {no_stats_dir(directory)}", file=sys.stderr)
         return 2
     try:
-        server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose)
+        server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
+                                    args.idle_seconds, args.max_connections)
     except UnsafeGlob as e:
-        print(f"mmash: --glob {args.glob!r}: {e}", file=sys.stderr)
+        print(f"mmash: --glob {show(args.glob)}: {e}", file=sys.stderr)
         return 2
     except OSError as e:
         print(f"mmash: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
         return 2
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"mmash: serving http://{shown}:{port}/ (files {args.glob} in {directory})", flush=True)
+    print(f"mmash: serving http://{shown}:{port}/ (files {show(args.glob)} in {show(directory)})", flush=True)
     signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever(poll_interval=0.5)
