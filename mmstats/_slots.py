@@ -48,12 +48,15 @@ def implementations() -> dict:
     return impls
 
 
-def make_slot(label: str, type: str, buffered: bool, impl=None):
-    """A new, unbound slot for one field; ``impl`` = (BufferedSlot, UnbufferedSlot) to force one."""
+def make_slot(label: str, type: str, buffered: bool, impl=None, wrap: bool = False):
+    """A new, unbound slot for one field; ``impl`` = (BufferedSlot, UnbufferedSlot) to force one.
+
+    ``wrap``: an integer set out of the type's range is stored modulo 2**bits instead of
+    raising OverflowError."""
     spec = lookup(type)
     if spec is None:
         raise ValueError(f"unknown type signature {type!r}")
     if spec.kind == "string":
         return StringSlot(label, type, buffered)
     buffered_cls, unbuffered_cls = impl or (BufferedSlot, UnbufferedSlot)
-    return (buffered_cls if buffered else unbuffered_cls)(label, type)
+    return (buffered_cls if buffered else unbuffered_cls)(label, type, wrap)

@@ -45,6 +45,7 @@ typedef struct {
     Py_ssize_t size;         /* bytes of one value */
     int kind;
     int buffered;
+    int wrap;                /* integers out of range: store modulo 2**bits instead of raising */
     unsigned char wb;        /* our copy of the write-buffer byte */
     uint64_t bits;           /* current value, raw little-endian bits (ints, bool) */
     double real;             /* current value (f, d), already rounded to the type */
@@ -81,11 +82,11 @@ bad:
 static PyObject *
 slot_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"label", "type", NULL};
+    static char *kwlist[] = {"label", "type", "wrap", NULL};
     PyObject *label, *type;
-    int kind;
+    int kind, wrap = 0;
     Py_ssize_t size;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "UU", kwlist, &label, &type))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "UU|p", kwlist, &label, &type, &wrap))
         return NULL;
     if (parse_code(type, &kind, &size) < 0)
         return NULL;
@@ -95,6 +96,7 @@ slot_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
     self->kind = kind;
     self->size = size;
     self->buffered = PyType_IsSubtype(tp, &BufferedSlot_Type);
+    self->wrap = wrap;
     self->label = Py_NewRef(label);
     self->type = Py_NewRef(type);
     self->offset = self->write_buffer_offset = self->value_offset = -1;
@@ -136,6 +138,58 @@ static uint64_t
 mask_bits(uint64_t bits, Py_ssize_t size)
 {
     return size == 8 ? bits : bits & ((UINT64_C(1) << (8 * size)) - 1);
+}
+
+/* OverflowError for an integer the type cannot hold, worded as _pyslots.out_of_range. */
+static int
+out_of_range(Slot *self, PyObject *n)
+{
+    int bits = (int)(8 * self->size);
+    if (self->kind == K_SIGNED) {
+        long long lo = bits == 64 ? INT64_MIN : -(1LL << (bits - 1));
+        PyErr_Format(PyExc_OverflowError,
+                     "mmstats field %R (%U) holds %lld to %lld, not %R; "
+                     "create the field with wrap=True to store values modulo 2**%d",
+                     self->label, self->type, lo, -(lo + 1), n, bits);
+    } else {
+        unsigned long long hi = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+        PyErr_Format(PyExc_OverflowError,
+                     "mmstats field %R (%U) holds 0 to %llu, not %R; "
+                     "create the field with wrap=True to store values modulo 2**%d",
+                     self->label, self->type, hi, n, bits);
+    }
+    return -1;
+}
+
+/* The bits of integer ``n`` when the type holds it; else OverflowError. */
+static int
+in_range_bits(Slot *self, PyObject *n, uint64_t *bits)
+{
+    if (self->kind == K_SIGNED) {
+        int overflow = 0;
+        long long x = PyLong_AsLongLongAndOverflow(n, &overflow);
+        if (x == -1 && PyErr_Occurred()) return -1;
+        long long lo = self->size == 8 ? INT64_MIN : -(1LL << (8 * self->size - 1));
+        if (overflow || x < lo || x > -(lo + 1))
+            return out_of_range(self, n);
+        *bits = mask_bits((uint64_t)x, self->size);
+        return 0;
+    }
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(n, &overflow);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    if (overflow < 0 || (overflow == 0 && x < 0))  /* negative */
+        return out_of_range(self, n);
+    uint64_t b = PyLong_AsUnsignedLongLong(n);
+    if (b == (uint64_t)-1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+        PyErr_Clear();
+        return out_of_range(self, n);
+    }
+    if (mask_bits(b, self->size) != b)
+        return out_of_range(self, n);
+    *bits = b;
+    return 0;
 }
 
 /* Python value of raw stored bytes. */
@@ -197,10 +251,17 @@ coerce(Slot *self, PyObject *v, uint64_t *bits, double *real)
                          self->label, self->type, Py_TYPE(v)->tp_name);
             return -1;
         }
-        uint64_t b = PyLong_AsUnsignedLongLongMask(v);  /* modulo 2**64, as 0.8 wrapped */
-        if (b == (uint64_t)-1 && PyErr_Occurred()) return -1;
-        *bits = mask_bits(b, self->size);
-        return 0;
+        if (self->wrap) {
+            uint64_t b = PyLong_AsUnsignedLongLongMask(v);  /* modulo 2**64, as 0.8 wrapped */
+            if (b == (uint64_t)-1 && PyErr_Occurred()) return -1;
+            *bits = mask_bits(b, self->size);
+            return 0;
+        }
+        PyObject *n = PyNumber_Index(v);
+        if (n == NULL) return -1;
+        int r = in_range_bits(self, n, bits);
+        Py_DECREF(n);
+        return r;
     }
     }
 }
@@ -427,6 +488,12 @@ slot_get_buffered(Slot *self, void *closure)
 }
 
 static PyObject *
+slot_get_wrap(Slot *self, void *closure)
+{
+    return PyBool_FromLong(self->wrap);
+}
+
+static PyObject *
 slot_get_wb(Slot *self, void *closure)
 {
     return PyLong_FromLong(self->wb);
@@ -439,7 +506,9 @@ slot_repr(Slot *self)
 }
 
 static PyMethodDef slot_methods[] = {
-    {"set", (PyCFunction)slot_set, METH_O, "set(v): one update: store the value (buffered: value[wb], then flip wb)"},
+    {"set", (PyCFunction)slot_set, METH_O,
+     "set(v): one update: store the value (buffered: value[wb], then flip wb); "
+     "an integer out of range raises OverflowError unless the slot wraps"},
     {"get", (PyCFunction)slot_get, METH_NOARGS, "get(): what a reader reads now"},
     {"incr", (PyCFunction)(void (*)(void))slot_incr, METH_FASTCALL | METH_KEYWORDS,
      "incr(n=1): add n (integers wrap modulo 2**bits) -- one update"},
@@ -454,6 +523,7 @@ static PyGetSetDef slot_getset[] = {
     {"current", (getter)slot_get_current, NULL, "the writer's copy of the current value", NULL},
     {"closed", (getter)slot_get_closed, NULL, NULL, NULL},
     {"buffered", (getter)slot_get_buffered, NULL, NULL, NULL},
+    {"wrap", (getter)slot_get_wrap, NULL, "integers out of range wrap modulo 2**bits instead of raising", NULL},
     {"_wb", (getter)slot_get_wb, NULL, NULL, NULL},
     {NULL}
 };

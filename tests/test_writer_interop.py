@@ -409,12 +409,12 @@ def test_labels(replay):
 
 
 def test_wraparound(replay):
-    class M(mmstats.BaseMmStats):
+    class M(mmstats.BaseMmStats):  # wrap=True: 0.8 wrapped silently
         counter = mmstats.CounterField(label="wrap.counter")
-        u32 = mmstats.UIntField(label="wrap.u32")
-        i16 = mmstats.ShortField(label="wrap.i16")
-        u16 = mmstats.UShortField(label="wrap.u16")
-        i8 = mmstats.ByteField(label="wrap.i8")
+        u32 = mmstats.UIntField(label="wrap.u32", wrap=True)
+        i16 = mmstats.ShortField(label="wrap.i16", wrap=True)
+        u16 = mmstats.UShortField(label="wrap.u16", wrap=True)
+        i8 = mmstats.ByteField(label="wrap.i8", wrap=True)
 
     def act(s):
         s.counter.incr(10)

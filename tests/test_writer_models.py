@@ -119,7 +119,7 @@ def test_every_field_class_has_its_0_8_type_and_buffering(tmp_path):
 
 def test_value_fields_set_by_assignment_statics_are_read_only(tmp_path):
     class V(mmstats.BaseMmStats):
-        u64 = mmstats.UInt64Field()
+        u64 = mmstats.UInt64Field(wrap=True)
         i32 = mmstats.IntField()
         f32 = mmstats.FloatField()
         s = mmstats.StringField(size=4)
