@@ -18,12 +18,14 @@ from __future__ import annotations
 import math
 import struct
 import sys
+import threading
 import warnings
 from operator import index as _index
 
 from mmstats_format._derived import lookup
 
-__all__ = ["BufferedSlot", "UnbufferedSlot", "StringSlot", "normalize", "encode_text", "out_of_range"]
+__all__ = ["BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "ModelLocal", "normalize", "encode_text",
+           "out_of_range"]
 
 if sys.byteorder != "little":  # memoryview casts store native byte order
     raise ImportError("the mmstats writer supports little-endian hosts only (the format is little-endian)")
@@ -405,3 +407,25 @@ class FieldAccess:
 
     def __delete__(self, inst):
         raise AttributeError(f"mmstats field {self.name!r} cannot be deleted")
+
+
+class ModelLocal(threading.local):
+    """threading.local whose assignment refuses the names in the class's _assignment_errors.
+
+    A model's object fields (counters, averages, timers) live in each thread's
+    dict under their own name; assigning to one would replace the thread's slot.
+    """
+
+    _assignment_errors: dict = {}
+
+    def __setattr__(self, name, value):
+        msg = type(self)._assignment_errors.get(name)
+        if msg is not None:
+            raise TypeError(msg)
+        threading.local.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        msg = type(self)._assignment_errors.get(name)
+        if msg is not None:
+            raise TypeError(msg)
+        threading.local.__delattr__(self, name)

@@ -11,8 +11,8 @@ from mmstats_format._derived import lookup
 from . import _pyslots
 from ._pyslots import StringSlot
 
-__all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "make_slot",
-           "implementations"]
+__all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "ModelLocal",
+           "make_slot", "implementations"]
 
 
 def _load_speedups():
@@ -28,11 +28,11 @@ def _load_speedups():
 _speedups = _load_speedups()
 if _speedups is not None:
     BufferedSlot, UnbufferedSlot = _speedups.BufferedSlot, _speedups.UnbufferedSlot
-    FieldAccess = _speedups.FieldAccess
+    FieldAccess, ModelLocal = _speedups.FieldAccess, _speedups.ModelLocal
     IMPLEMENTATION = "c"
 else:
     BufferedSlot, UnbufferedSlot = _pyslots.BufferedSlot, _pyslots.UnbufferedSlot
-    FieldAccess = _pyslots.FieldAccess
+    FieldAccess, ModelLocal = _pyslots.FieldAccess, _pyslots.ModelLocal
     IMPLEMENTATION = "python"
 
 

@@ -7,6 +7,9 @@
  * FieldAccess: the data descriptor behind `stats.ratio` / `stats.ratio = x`,
  * which finds this thread's slot under a hidden key of the model's
  * threading.local dict and calls the slot without a Python frame.
+ * ModelLocal: threading.local whose attribute assignment refuses the names in
+ * the class's _assignment_errors (object fields such as counters), so
+ * `stats.hits = 10` cannot replace a thread's slot; reads are untouched.
  *
  * mmstats/_pyslots.py is the reference: both must behave identically, and
  * tests/test_writer_lowlevel.py runs the same checks against both.
@@ -667,6 +670,63 @@ static PyTypeObject Access_Type = {
     .tp_descr_set = (descrsetfunc)access_set,
 };
 
+/* ---- ModelLocal: threading.local that refuses assignment to object fields ---- */
+
+static setattrofunc local_setattro;   /* threading.local's own */
+static PyObject *str_assignment_errors;
+
+static int
+model_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    /* Only assignments pay for this; `stats.hits` lookups keep threading.local's getattro. */
+    PyObject *errors = _PyType_Lookup(Py_TYPE(self), str_assignment_errors);  /* borrowed */
+    if (errors != NULL && PyDict_CheckExact(errors)) {
+        PyObject *msg = PyDict_GetItemWithError(errors, name);  /* borrowed */
+        if (msg != NULL) {
+            PyErr_SetObject(PyExc_TypeError, msg);
+            return -1;
+        }
+        if (PyErr_Occurred())
+            return -1;
+    }
+    return local_setattro(self, name, value);
+}
+
+static PyType_Slot model_local_slots[] = {
+    {Py_tp_setattro, model_setattro},
+    {Py_tp_doc, "threading.local whose assignment refuses the names in the class's _assignment_errors."},
+    {0, NULL},
+};
+
+static PyType_Spec model_local_spec = {
+    .name = "mmstats._speedups.ModelLocal",
+    .basicsize = 0,  /* threading.local's layout */
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .slots = model_local_slots,
+};
+
+static PyObject *
+make_model_local(void)
+{
+    PyObject *thread = PyImport_ImportModule("_thread");
+    if (thread == NULL)
+        return NULL;
+    PyObject *local = PyObject_GetAttrString(thread, "_local");
+    Py_DECREF(thread);
+    if (local == NULL)
+        return NULL;
+    if (!PyType_Check(local) || ((PyTypeObject *)local)->tp_setattro == NULL) {
+        Py_DECREF(local);
+        PyErr_SetString(PyExc_ImportError, "_thread._local is not the expected type");
+        return NULL;
+    }
+    local_setattro = ((PyTypeObject *)local)->tp_setattro;
+    str_assignment_errors = PyUnicode_InternFromString("_assignment_errors");
+    PyObject *type = str_assignment_errors == NULL ? NULL : PyType_FromSpecWithBases(&model_local_spec, local);
+    Py_DECREF(local);
+    return type;
+}
+
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT, "mmstats._speedups",
     "C accelerator for the mmstats writer (optional; mmstats._pyslots is the reference).", -1, NULL,
@@ -681,6 +741,12 @@ PyInit__speedups(void)
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL)
         return NULL;
+    PyObject *model_local = make_model_local();
+    if (model_local == NULL || PyModule_AddObject(m, "ModelLocal", model_local) < 0) {
+        Py_XDECREF(model_local);
+        Py_DECREF(m);
+        return NULL;
+    }
     PyTypeObject *types[] = {&BufferedSlot_Type, &UnbufferedSlot_Type, &Access_Type};
     const char *names[] = {"BufferedSlot", "UnbufferedSlot", "FieldAccess"};
     for (int i = 0; i < 3; i++) {

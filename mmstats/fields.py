@@ -50,8 +50,8 @@ class Field:
 
     def assignment_error(self, name: str) -> str:
         """Why ``stats.<name> = x`` is refused (object fields only: the model keeps this text)."""
-        return (f"mmstats field {name!r} is a {type(self).__name__}: assigning to it would replace the "
-                f"field for this thread; {self.assign_hint(name)}")
+        return (f"mmstats field {name!r} ({type(self).__name__}) cannot be assigned to or deleted: that "
+                f"would detach it from the file for this thread; {self.assign_hint(name)}")
 
     def assign_hint(self, name: str) -> str:
         return f"use its methods, e.g. stats.{name}.add(x)"

@@ -36,7 +36,7 @@ import weakref
 from . import _defaults
 from ._create import unlink_if_same
 from ._errors import CreateError
-from ._slots import FieldAccess
+from ._slots import FieldAccess, ModelLocal
 from .fields import (
     Field, StaticDoubleField, StaticInt64Field, StaticTextField, StaticUInt64Field, StaticUIntField,
 )
@@ -45,7 +45,7 @@ from .lowlevel import bind_in_memory, open_new
 __all__ = ["BaseMmStats", "MmStats"]
 
 _FILE_KEY = "mmstats:file"  # not an identifier: never clashes with an attribute
-_RESERVED = {"_own_fields"}
+_RESERVED = {"_own_fields", "_assignment_errors"}
 
 
 def _slot_key(name: str) -> str:
@@ -190,7 +190,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class BaseMmStats(threading.local):
+class BaseMmStats(ModelLocal):
     """A model with only the fields you declare.
 
     ``path``: directory (env MMSTATS_PATH, else the temp dir); ``filename``:
@@ -229,6 +229,9 @@ class BaseMmStats(threading.local):
             for name, field in vars(klass).get("_own_fields", {}).items():
                 merged.setdefault(name, field)
         cls._fields = merged
+        # stats.hits = 10 would replace this thread's counter; ModelLocal refuses these names
+        cls._assignment_errors = {name: field.assignment_error(name)
+                                  for name, field in merged.items() if field.kind == "object"}
 
     def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644):
         model = _MODELS.get(id(self))

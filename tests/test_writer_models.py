@@ -154,6 +154,53 @@ def test_object_fields_are_not_class_attributes(stats):
     assert stats.hits is stats.hits
 
 
+def test_assigning_to_a_counter_raises_and_never_detaches_it(stats):
+    stats.hits.incr(5)
+    slot = stats.hits
+    for stmt in ("stats.hits = 10", "del stats.hits"):
+        with pytest.raises(TypeError) as e:
+            exec(stmt, {"stats": stats})
+        assert str(e.value) == ("mmstats field 'hits' (CounterField) cannot be assigned to or deleted: that would "
+                                "detach it from the file for this thread; use stats.hits.incr(n) to count, "
+                                "or stats.hits.value = n to set it outright")
+    assert stats.hits is slot
+    stats.hits.incr()
+    assert values(stats.filename)["hits"] == 6
+    stats.hits.value = 10  # the explicit way to set it
+    assert values(stats.filename)["hits"] == 10
+    stats.ratio = 0.25  # value fields and plain attributes still assign
+    stats.note = "mine"
+    assert (values(stats.filename)["ratio"], stats.note) == (0.25, "mine")
+
+
+def test_assigning_to_any_object_field_raises_in_every_thread(tmp_path):
+    class M(mmstats.BaseMmStats):
+        avg = mmstats.AverageField()
+        moving = mmstats.MovingAverageField(size=3)
+        timer = mmstats.TimerField()
+
+    m = M(path=tmp_path)
+    errors = []
+
+    def work():
+        for name in ("avg", "moving", "timer"):
+            try:
+                setattr(m, name, 1.0)
+            except TypeError as e:
+                errors.append(str(e))
+        m.avg.add(4.0)
+        errors.append(values(m.filename)["avg"])
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert [e.split(" (")[0] for e in errors[:3]] == ["mmstats field 'avg'", "mmstats field 'moving'",
+                                                       "mmstats field 'timer'"]
+    assert "stats.avg.add(x)" in errors[0] and "with stats.timer:" in errors[2]
+    assert errors[3] == 4.0
+    m.remove()
+
+
 def test_static_constants_of_the_wrong_type_fail_at_definition():
     with pytest.raises(TypeError):
         mmstats.StaticUIntField(value="12")
