@@ -33,7 +33,7 @@ import threading
 import warnings
 import weakref
 
-from . import _defaults
+from . import _defaults, _exit
 from ._create import unlink_if_same
 from ._errors import CreateError
 from ._slots import FieldAccess, ModelLocal
@@ -65,16 +65,20 @@ class _ThreadFile:
 class _Model:
     """What the threads of one model instance share (a threading.local has no shared attributes)."""
 
-    def __init__(self, cls, path, filename, label_prefix, mode):
+    def __init__(self, cls, path, filename, label_prefix, mode, keep):
         self.fields = cls._fields
         self.directory = _defaults.directory_template() if path is None else os.fspath(path)
         self.filename = _defaults.filename_template() if filename is None else filename
         self.label_prefix = label_prefix or ""
         self.mode = mode
+        self.keep = _defaults.keep_files() if keep is None else bool(keep)
         self.removed = False
         # this process's files: path -> ((st_dev, st_ino), weakref to _ThreadFile)
         self.files: dict = {}
         _LIVE_MODELS.add(self)
+        if not self.keep:
+            _REMOVE_AT_EXIT.add(self)  # held until then, even if the model instance is dropped
+            _exit.on_exit(_remove_files_at_exit)
 
     def labelled(self):
         return [(name, field, field.full_label(self.label_prefix, name)) for name, field in self.fields.items()]
@@ -137,16 +141,21 @@ class _Model:
         for tf in self.live_files():
             tf.sf.flush()
 
-    def remove(self):
-        """Delete this process's files of every thread; later updates go nowhere."""
+    def remove(self, detach: bool = True):
+        """Delete this process's files of every thread; later updates go nowhere.
+
+        ``detach=False`` (at exit): unlink only; threads still running keep
+        writing into their now nameless maps, never into a released buffer.
+        """
         self.removed = True
+        _REMOVE_AT_EXIT.discard(self)
         files, self.files = self.files, {}
         for path, (ident, ref) in files.items():
             tf = ref()
-            if tf is not None and tf.sf is not None:
+            if detach and tf is not None and tf.sf is not None:
                 tf.sf._detach()
             try:
-                unlink_if_same(path, ident)
+                unlink_if_same(path, ident)  # only the file this process created at that path
             except OSError:
                 pass
 
@@ -175,7 +184,13 @@ class _Model:
 
 
 _LIVE_MODELS: "weakref.WeakSet[_Model]" = weakref.WeakSet()
+_REMOVE_AT_EXIT: set = set()  # models whose files go when the process ends (not keep)
 _MODELS: dict = {}  # id(model instance) -> _Model; by id: a model class may define __eq__
+
+
+def _remove_files_at_exit():
+    for model in list(_REMOVE_AT_EXIT):  # after a fork, each holds only the child's own files
+        model.remove(detach=False)
 
 
 def _after_fork_in_child():
@@ -233,11 +248,11 @@ class BaseMmStats(ModelLocal):
         cls._assignment_errors = {name: field.assignment_error(name)
                                   for name, field in merged.items() if field.kind == "object"}
 
-    def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644):
+    def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644, keep=None):
         model = _MODELS.get(id(self))
         constructing = model is None  # the first call, from the constructor; later ones come per thread
         if constructing:
-            model = _Model(type(self), path, filename, label_prefix, mode)
+            model = _Model(type(self), path, filename, label_prefix, mode, keep)
             _MODELS[id(self)] = model
             weakref.finalize(self, _MODELS.pop, id(self), None)
         model.attach_thread(self.__dict__, constructing)
