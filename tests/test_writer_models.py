@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -75,6 +76,30 @@ def test_path_and_filename_templates_and_environment(tmp_path, monkeypatch):
     e.remove()
     monkeypatch.setattr(sys, "argv", [""])
     assert _defaults.command_name() == "python"
+
+
+@pytest.mark.parametrize("argv0, cmd", [("-c", "python"), ("-", "python"), ("", "python"),
+                                        ("/srv/--dash-app.py", "dash-app"), ("./.hidden.py", "hidden"),
+                                        ("/usr/bin/web.app.py", "web.app"), ("--", "python")])
+def test_cmd_never_starts_with_a_dash_or_dot_nor_holds_a_path(monkeypatch, argv0, cmd):
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert _defaults.command_name() == cmd
+
+
+@pytest.mark.parametrize("how", ["-c", "-"])
+def test_python_dash_c_and_stdin_scripts_name_their_files_python(tmp_path, how):
+    script = ("import mmstats, os, threading\n"
+              "s = mmstats.MmStats(keep=True)\n"
+              "print(os.path.basename(s.filename))\n")
+    env = dict(os.environ, MMSTATS_PATH=str(tmp_path),
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("MMSTATS_FILES", None)
+    args, stdin = ([sys.executable, "-c", script], None) if how == "-c" else ([sys.executable, "-"], script)
+    r = subprocess.run(args, input=stdin, capture_output=True, text=True, env=env, timeout=60)
+    assert (r.returncode, r.stderr) == (0, "")
+    name = r.stdout.strip()
+    assert name.startswith("python-") and name.endswith(".mmstats") and "/" not in name
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 def test_base_model_has_no_defaults_and_label_falls_back_to_name(tmp_path):
