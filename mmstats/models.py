@@ -10,16 +10,29 @@ instance, __init__ runs again for that thread and creates that thread's file
 ({TID} in the name). The thread's slots sit in its own dict, so ``stats.hits``
 is one local lookup and ``.incr()`` two stores into the map. The class keeps
 no attribute named like an object field (it would make that lookup slower);
-value fields are data descriptors (FieldAccess) on the class.
+value fields are data descriptors (FieldAccess) on the class. Assigning to an
+object field (``stats.hits = 10``) would replace the thread's slot, so the
+model's base (ModelLocal) refuses it; only assignments pay for that check.
+
+The files go when the process ends (mmstats/_exit.py: at normal exit, and on
+SIGTERM when the application has no handler of its own), unless the model was
+made with keep=True or MMSTATS_KEEP=1 is set.
 
 After os.fork() the child never writes the parent's files: a fork handler
 gives the forking thread's slots a new file of the child's own and cuts every
 other slot off the parent's map. The hot path pays nothing for this.
 
+A name taken by something not ours (a planted symlink, another user's file, a
+running writer's file) would let anyone who can write the directory stop the
+application from starting; the model then writes under an unpredictable name
+beside it ("<name>-<16 hex digits>.mmstats", created exclusively, never
+through a symlink) and warns once. A name taken by another model or thread of
+this process is a clash the application must fix, and is refused as below.
+
 When a file cannot be created (missing directory, no permission, full disk,
-a name taken by a file or symlink that is not ours): the constructor raises
-CreateError, naming the path and the cause, once -- the application chose
-the path and can handle it at start-up. A file created later, on a thread's
+that clash): the constructor raises CreateError, naming the path and the
+cause, once -- the application chose the path and can handle it at start-up.
+A file created later, on a thread's
 first touch of the model or in a forked child, is created where the caller
 only wanted to count (``stats.hits.incr()``) and cannot handle a file error:
 there the thread or child keeps its values in memory only and one
@@ -28,7 +41,9 @@ never retry the file system on the hot path.
 """
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import threading
 import warnings
 import weakref
@@ -73,6 +88,7 @@ class _Model:
         self.mode = mode
         self.keep = _defaults.keep_files() if keep is None else bool(keep)
         self.removed = False
+        self.warned_fallback = False
         # this process's files: path -> ((st_dev, st_ino), weakref to _ThreadFile)
         self.files: dict = {}
         _LIVE_MODELS.add(self)
@@ -95,15 +111,40 @@ class _Model:
             return _ThreadFile(None, slots, None)
         path = self.path_for_this_thread()
         self._forget_dead_thread_file(path)
-        sf = open_new(path, records, self.mode, slots=slots)
-        tf = _ThreadFile(sf, slots, path)
-        self.files[path] = (sf._ident, weakref.ref(tf))
+        try:
+            sf = open_new(path, records, self.mode, slots=slots)
+        except CreateError as e:
+            if e.errno != errno.EEXIST or _ours(path):
+                raise  # two models or threads of this process share a name: the caller must fix that
+            sf = self._open_fallback(path, records, slots, e)
+        tf = _ThreadFile(sf, slots, sf.path)
+        self.files[sf.path] = (sf._ident, weakref.ref(tf))
         return tf
+
+    def _open_fallback(self, path, records, slots, taken: CreateError):
+        """The preferred name is taken by something not ours (a planted symlink, another user's or a
+        running writer's file): use an unpredictable name beside it, created the same exclusive way."""
+        stem, ext = os.path.splitext(path)
+        for _ in range(4):
+            alt = f"{stem}-{secrets.token_hex(8)}{ext}"
+            try:
+                sf = open_new(alt, records, self.mode, slots=slots)
+            except CreateError as e:
+                if e.errno == errno.EEXIST:
+                    continue
+                raise
+            if not self.warned_fallback:
+                self.warned_fallback = True
+                warnings.warn(f"mmstats: {path} is taken ({taken.reason}); writing {alt} instead "
+                              "(said once per model)", RuntimeWarning, stacklevel=5)
+            return sf
+        raise taken
 
     def _forget_dead_thread_file(self, path):
         # A thread id can be reused: our own file of a finished thread may block the name.
-        entry = self.files.pop(path, None)
+        entry = self.files.get(path)
         if entry is not None and entry[1]() is None:
+            del self.files[path]
             try:
                 unlink_if_same(path, entry[0])
             except OSError:
@@ -186,6 +227,11 @@ class _Model:
 _LIVE_MODELS: "weakref.WeakSet[_Model]" = weakref.WeakSet()
 _REMOVE_AT_EXIT: set = set()  # models whose files go when the process ends (not keep)
 _MODELS: dict = {}  # id(model instance) -> _Model; by id: a model class may define __eq__
+
+
+def _ours(path: str) -> bool:
+    """True if a model of this process wrote ``path`` (a clash the application must fix)."""
+    return any(path in model.files for model in list(_LIVE_MODELS))
 
 
 def _remove_files_at_exit():

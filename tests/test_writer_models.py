@@ -406,6 +406,7 @@ def test_a_reused_thread_id_takes_over_only_a_finished_threads_file(tmp_path, mo
     assert [w.category for w in caught] == [RuntimeWarning] and "this process" in str(caught[0].message)
     assert values(path)["hits"] == 9
     s.remove()
+    assert list(tmp_path.iterdir()) == []  # the live thread's file was still the model's to remove
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -479,8 +480,9 @@ def test_symlink_planted_at_a_threads_file_name_is_refused(tmp_path):
 
     def work():
         (tmp_path / name.replace("{TID}", str(threading.get_native_id()))).symlink_to(target)
-        s.hits.incr()  # no file for this thread: a warning, values in memory (models.py doc)
+        s.hits.incr()  # the name is taken: a warning, and a file of an unpredictable name
         done.append(s.hits.value)
+        done.append(s.filename)
 
     s = WebStats(path=tmp_path, filename=name)
     t = threading.Thread(target=work)
@@ -488,9 +490,39 @@ def test_symlink_planted_at_a_threads_file_name_is_refused(tmp_path):
         warnings.simplefilter("always")
         t.start()
         t.join()
-    assert done == [1] and len(caught) == 1 and "symbolic link" in str(caught[0].message)
+    assert done[0] == 1 and len(caught) == 1 and "symbolic link" in str(caught[0].message)
     assert target.read_bytes() == b"keep me"
+    assert done[1] in str(caught[0].message) and values(done[1])["hits"] == 1
     s.remove()
+
+
+def test_a_name_taken_by_someone_else_falls_back_to_an_unpredictable_one(tmp_path):
+    # Another user pre-creates the predictable names (symlinks, files of hers): the model still
+    # writes, under a random name beside the preferred one, and warns once.
+    target = tmp_path / "victim"
+    target.write_bytes(b"keep me")
+    tid = threading.get_native_id()
+    (tmp_path / f"a-{tid}.mmstats").symlink_to(target)
+    other = tmp_path / f"b-{tid}.mmstats"
+    other.write_bytes(b"\x01" + bytes(4095))
+    os.chown(other, 12345, 12345)  # the tests run as root; as anyone else this name is just taken
+    for prefix, why in (("a", "symbolic link"), ("b", "uid 12345")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            s = WebStats(path=tmp_path, filename=prefix + "-{TID}.mmstats")
+            s.hits.incr(4)
+            t = threading.Thread(target=lambda: s.hits.incr())  # a second thread: no second warning
+            t.start()
+            t.join()
+        assert len(caught) == 1 and caught[0].category is RuntimeWarning
+        msg = str(caught[0].message)
+        assert why in msg and f"{prefix}-{tid}.mmstats" in msg and s.filename in msg
+        name = os.path.basename(s.filename)
+        assert name.startswith(f"{prefix}-{tid}-") and name.endswith(".mmstats") and len(name) > len(f"a-{tid}-.mmstats") + 15
+        assert values(s.filename)["hits"] == 4
+        s.remove()
+    assert target.read_bytes() == b"keep me" and other.read_bytes() == b"\x01" + bytes(4095)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"a-{tid}.mmstats", f"b-{tid}.mmstats", "victim"]
 
 
 def test_models_are_independent(tmp_path):
