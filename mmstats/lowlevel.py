@@ -31,7 +31,7 @@ from ._create import create_mapped, unlink_if_same
 from ._errors import CreateError, MmstatsError, WriterError
 from ._pyslots import encode_text, normalize
 
-__all__ = ["create_file", "StatsFile", "CreateError", "WriterError", "MmstatsError", "IMPLEMENTATION"]
+__all__ = ["create_file", "StatsFile", "CreateError", "WriterError", "MmstatsError", "IMPLEMENTATION", "check_mode"]
 
 IMPLEMENTATION = _slots.IMPLEMENTATION
 _NO_VALUE = object()
@@ -133,7 +133,8 @@ def create_file(path, fields, mode: int = 0o644, *, wrap: bool = False) -> Stats
     """Create a new stats file at ``path`` with ``fields`` and map it for writing.
 
     ``fields``: (label, type, buffered[, initial]) in file order. The file
-    must not exist (see mmstats/_create.py); ``mode`` is masked by the umask.
+    must not exist (see mmstats/_create.py); ``mode``: permission bits only
+    (0 to 0o777), masked by the umask.
     ``wrap``: integers out of their type's range are stored modulo 2**bits
     instead of raising OverflowError.
     Raises CreateError (an MmstatsError and OSError) naming path and cause,
@@ -145,6 +146,7 @@ def create_file(path, fields, mode: int = 0o644, *, wrap: bool = False) -> Stats
 def open_new(path, fields, mode: int = 0o644, *, slots=None, impl=None, wrap: bool = False) -> StatsFile:
     """create_file, binding the given unbound ``slots`` (or new ones of ``impl``)."""
     path = os.fspath(path)
+    check_mode(mode)
     specs = [_field_spec(f) for f in fields]
     _check_unique(specs)
     if slots is None:
@@ -166,6 +168,19 @@ def open_new(path, fields, mode: int = 0o644, *, slots=None, impl=None, wrap: bo
         unlink_if_same(path, ident)
         raise
     return StatsFile(path, mm, ident, slots)
+
+
+def check_mode(mode) -> int:
+    """``mode`` if it is permission bits only; a stats file is data, never setuid, setgid or sticky."""
+    if not isinstance(mode, int) or isinstance(mode, bool):
+        raise TypeError(f"mode must be an int such as 0o644, not {mode!r}")
+    special = [name for bit, name in ((0o4000, "setuid"), (0o2000, "setgid"), (0o1000, "sticky")) if mode & bit]
+    if special:
+        raise ValueError(f"mode {mode:#o} sets the {' and '.join(special)} bit: a stats file is data; "
+                         "give permission bits only, such as 0o644")
+    if not 0 <= mode <= 0o777:
+        raise ValueError(f"mode {mode:#o} is not permission bits (0 to 0o777), such as 0o644")
+    return mode
 
 
 def bind_in_memory(fields, slots) -> bytearray:

@@ -55,7 +55,7 @@ from ._slots import FieldAccess, ModelLocal
 from .fields import (
     Field, StaticDoubleField, StaticInt64Field, StaticTextField, StaticUInt64Field, StaticUIntField,
 )
-from .lowlevel import bind_in_memory, open_new
+from .lowlevel import bind_in_memory, check_mode, open_new
 
 __all__ = ["BaseMmStats", "MmStats"]
 
@@ -85,7 +85,7 @@ class _Model:
         self.directory = _defaults.directory_template() if path is None else os.fspath(path)
         self.filename = _defaults.filename_template() if filename is None else filename
         self.label_prefix = label_prefix or ""
-        self.mode = mode
+        self.mode = check_mode(mode)  # here, not in some thread's first update
         self.keep = _defaults.keep_files() if keep is None else bool(keep)
         self.removed = False
         self.warned_fallback = False

@@ -499,3 +499,24 @@ def test_implementation_is_selectable_by_environment():
     out = subprocess.run([sys.executable, "-c", "import mmstats; print(mmstats.IMPLEMENTATION)"],
                          capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "python"
+
+
+@pytest.mark.parametrize("mode, word", [(0o4644, "setuid"), (0o2644, "setgid"), (0o1644, "sticky"),
+                                        (0o6755, "setuid and setgid"), (0o10644, "permission bits"),
+                                        (-1, "permission bits")])
+def test_special_mode_bits_are_refused_before_anything_is_created(tmp_path, mode, word):
+    with pytest.raises(ValueError, match=word):
+        create_file(tmp_path / "m.mmstats", FIELDS, mode=mode)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TypeError):
+        create_file(tmp_path / "m.mmstats", FIELDS, mode="644")
+
+
+def test_permission_bits_are_used_as_given(tmp_path):
+    old = os.umask(0)
+    try:
+        f = create_file(tmp_path / "p.mmstats", FIELDS, mode=0o600)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "p.mmstats").st_mode) == 0o600
+    f.remove()

@@ -547,3 +547,9 @@ def test_nan_and_special_values_round_trip(stats):
     assert math.isnan(values(stats.filename)["ratio"])
     stats.ratio = -math.inf
     assert stats.ratio == -math.inf
+
+
+def test_a_model_refuses_a_setuid_mode_in_its_constructor(tmp_path):
+    with pytest.raises(ValueError, match="setuid"):
+        WebStats(path=tmp_path, mode=0o4644)
+    assert list(tmp_path.iterdir()) == []
