@@ -252,17 +252,10 @@ if hasattr(os, "register_at_fork"):
 
 
 class BaseMmStats(ModelLocal):
-    """A model with only the fields you declare.
+    """A model with only the fields you declare; MmStats adds six that identify the process.
 
-    ``path``: directory (env MMSTATS_PATH, else the temp dir); ``filename``:
-    template (env MMSTATS_FILES, else "{CMD}-{PID}-{TID}.mmstats"); both may
-    use {CMD}, {PID} and {TID}. ``label_prefix`` goes before every label.
-    ``mode``: permission bits of new files (minus the umask); the default 0o644
-    lets other users read the stats but never write them.
-
-    The constructor raises CreateError (path and cause) if this thread's file
-    cannot be created; other threads and forked children that cannot create
-    theirs warn once and keep their values in memory (see the module doc).
+    Instantiate once and share the instance between threads; the constructor's
+    doc says where the files go and when they are removed.
     """
 
     _fields: dict = {}
@@ -295,6 +288,37 @@ class BaseMmStats(ModelLocal):
                                   for name, field in merged.items() if field.kind == "object"}
 
     def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644, keep=None):
+        """Create the model and this thread's file.
+
+        One file per thread: each thread that uses the model gets its own file, and
+        the thread that creates the model gets one at once, all zeros until it
+        updates something. So an application whose main thread creates the model and
+        whose four worker threads do the counting shows five files, one of them all
+        zeros (and a zero series in tools that export each file); readers add the
+        files up. A later format version writes one file per process instead.
+
+        ``path``: directory (env MMSTATS_PATH, else the temp dir); ``filename``:
+        template (env MMSTATS_FILES, else "{CMD}-{PID}-{TID}.mmstats"); both may
+        use {CMD} (the script's name, "python" for ``python -c``), {PID} and {TID}.
+        If that name is taken by something that is not this process's (a file or
+        symlink someone else put there), the file gets a random suffix instead
+        and one RuntimeWarning says so. ``label_prefix`` goes before every label.
+        ``mode``: permission bits of new files (minus the umask); the default 0o644
+        lets other users read the stats but never write them; setuid, setgid and
+        sticky bits are refused (ValueError).
+
+        ``keep``: the files are removed when the process ends -- at normal exit,
+        and on SIGTERM if the application has not set a SIGTERM handler of its own
+        (the process still ends as killed by SIGTERM) -- unless ``keep=True``, or
+        the environment sets MMSTATS_KEEP=1 and ``keep`` is not given. A process
+        removes only files it created; a forked child removes its own. SIGKILL and
+        os._exit() leave the files: ``cleanstats`` removes files whose process is
+        gone. ``remove()`` deletes them earlier.
+
+        The constructor raises CreateError (path and cause) if this thread's file
+        cannot be created; other threads and forked children that cannot create
+        theirs warn once and keep their values in memory (see the module doc).
+        """
         model = _MODELS.get(id(self))
         constructing = model is None  # the first call, from the constructor; later ones come per thread
         if constructing:
@@ -334,8 +358,16 @@ class BaseMmStats(ModelLocal):
 
 
 class MmStats(BaseMmStats):
-    """A model with the 0.8 default fields after yours: sys.pid, sys.tid, sys.uid,
-    sys.gid, org.python.version, sys.created (values taken per file)."""
+    """A model with your fields followed by six that say which process wrote the file.
+
+    sys.pid (process id), sys.tid (the kernel's id of the thread that writes the
+    file), sys.uid and sys.gid (user and group ids), org.python.version and
+    sys.created (Unix time the file was created). Each file takes its own values
+    when it is created; tools use sys.pid to tell whether the writer is still
+    running. These are the fields mmstats has always written, so files stay
+    readable by older tools. BaseMmStats has only your fields. The constructor's
+    doc (under __init__ below) says where the files go and when they are removed.
+    """
 
     pid = StaticUIntField(label="sys.pid", value=_defaults.value("pid"))
     tid = StaticInt64Field(label="sys.tid", value=_defaults.value("tid"))

@@ -518,7 +518,9 @@ def test_a_name_taken_by_someone_else_falls_back_to_an_unpredictable_one(tmp_pat
         msg = str(caught[0].message)
         assert why in msg and f"{prefix}-{tid}.mmstats" in msg and s.filename in msg
         name = os.path.basename(s.filename)
-        assert name.startswith(f"{prefix}-{tid}-") and name.endswith(".mmstats") and len(name) > len(f"a-{tid}-.mmstats") + 15
+        suffix = name[len(f"{prefix}-{tid}-"):-len(".mmstats")]
+        assert name.startswith(f"{prefix}-{tid}-") and name.endswith(".mmstats") and len(suffix) == 16
+        int(suffix, 16)  # 64 random bits, in hex
         assert values(s.filename)["hits"] == 4
         s.remove()
     assert target.read_bytes() == b"keep me" and other.read_bytes() == b"\x01" + bytes(4095)
