@@ -414,18 +414,28 @@ class ModelLocal(threading.local):
 
     A model's object fields (counters, averages, timers) live in each thread's
     dict under their own name; assigning to one would replace the thread's slot.
+    Only a class with such names gets the (Python-level, so not free) check:
+    ``_assignment_errors`` must be set before this __init_subclass__ runs.
     """
 
-    _assignment_errors: dict = {}
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        errors = vars(cls).get("_assignment_errors")
+        if errors and "__setattr__" not in vars(cls) and "__delattr__" not in vars(cls):  # never replace the user's
+            cls.__setattr__, cls.__delattr__ = _refusing(errors)
+
+
+def _refusing(errors: dict):
+    set_, del_ = threading.local.__setattr__, threading.local.__delattr__
 
     def __setattr__(self, name, value):
-        msg = type(self)._assignment_errors.get(name)
-        if msg is not None:
-            raise TypeError(msg)
-        threading.local.__setattr__(self, name, value)
+        if name in errors:
+            raise TypeError(errors[name])
+        set_(self, name, value)
 
     def __delattr__(self, name):
-        msg = type(self)._assignment_errors.get(name)
-        if msg is not None:
-            raise TypeError(msg)
-        threading.local.__delattr__(self, name)
+        if name in errors:
+            raise TypeError(errors[name])
+        del_(self, name)
+
+    return __setattr__, __delattr__

@@ -261,7 +261,6 @@ class BaseMmStats(ModelLocal):
     _fields: dict = {}
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
         own = {name: attr for name, attr in vars(cls).items() if isinstance(attr, Field)}
         for name, field in own.items():
             if name.startswith("__") or name in _RESERVED or hasattr(BaseMmStats, name):
@@ -286,6 +285,7 @@ class BaseMmStats(ModelLocal):
         # stats.hits = 10 would replace this thread's counter; ModelLocal refuses these names
         cls._assignment_errors = {name: field.assignment_error(name)
                                   for name, field in merged.items() if field.kind == "object"}
+        super().__init_subclass__(**kwargs)  # last: ModelLocal reads _assignment_errors
 
     def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644, keep=None):
         """Create the model and this thread's file.
