@@ -12,10 +12,11 @@ import tempfile
 import threading
 import time
 
-__all__ = ["SOURCES", "value", "directory_template", "filename_template", "command_name", "expand",
-           "DEFAULT_FILENAME"]
+__all__ = ["SOURCES", "value", "directory_template", "filename_template", "keep_files", "command_name", "expand",
+           "DEFAULT_FILENAME", "KEEP_ENV"]
 
 DEFAULT_FILENAME = "{CMD}-{PID}-{TID}.mmstats"
+KEEP_ENV = "MMSTATS_KEEP"  # set (not "0"): models keep their files when the process ends
 
 SOURCES = {
     "pid": os.getpid,
@@ -43,10 +44,26 @@ def filename_template() -> str:
     return os.environ.get("MMSTATS_FILES") or DEFAULT_FILENAME
 
 
+def keep_files() -> bool:
+    """The default of a model's ``keep=``: MMSTATS_KEEP set to anything but "" or "0"."""
+    return os.environ.get(KEEP_ENV, "") not in ("", "0")
+
+
 def command_name() -> str:
-    """{CMD}: basename of sys.argv[0] without its extension, "python" when empty."""
+    """{CMD}: the script's name (basename of sys.argv[0] without its extension).
+
+    Never a path and never a name that starts with "-" (it would read as an
+    option to ``rm *`` or ``mmstats read *``) or "." (``*`` would not match it):
+    leading "-" and "." are dropped, and ``python -c``, ``python -`` and the
+    interactive interpreter, whose argv[0] names no script, give "python".
+    """
     argv0 = sys.argv[0] if sys.argv else ""
-    return os.path.splitext(os.path.basename(argv0))[0] or "python"
+    if argv0 == "-c":
+        return "python"
+    name = os.path.splitext(os.path.basename(argv0))[0]
+    if os.altsep:
+        name = name.rpartition(os.altsep)[2]
+    return name.lstrip("-.") or "python"
 
 
 def expand(template: str, pid: int, tid: int) -> str:

@@ -6,21 +6,26 @@ write buffer, so an update never reads the map:
 - buffered: store value[wb], then store the write-buffer byte wb ^ 1;
 - unbuffered: store the value.
 Values are converted before anything is stored, so a wrong type raises
-TypeError and leaves the file untouched. Integers wrap modulo 2**bits, bools
-store 1 or 0, floats are float(v) (a float32 overflow stores +-inf), text is
-UTF-8 cut on a character boundary, raw bytes are cut blindly.
+TypeError and leaves the file untouched. An integer outside the type's range
+raises OverflowError, unless the slot was made with wrap=True: then it is
+stored modulo 2**bits, as mmstats 0.8 did (incr() always wraps: a counter
+runs round at 2**bits, as the format says). Bools store 1 or 0, floats are
+float(v) (a float32 overflow stores +-inf), text is UTF-8 cut on a character
+boundary, raw bytes are cut blindly.
 """
 from __future__ import annotations
 
 import math
 import struct
 import sys
+import threading
 import warnings
 from operator import index as _index
 
 from mmstats_format._derived import lookup
 
-__all__ = ["BufferedSlot", "UnbufferedSlot", "StringSlot", "normalize", "encode_text"]
+__all__ = ["BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "ModelLocal", "normalize", "encode_text",
+           "out_of_range"]
 
 if sys.byteorder != "little":  # memoryview casts store native byte order
     raise ImportError("the mmstats writer supports little-endian hosts only (the format is little-endian)")
@@ -66,8 +71,17 @@ def _to_int(label, code, v) -> int:
         raise TypeError(f"mmstats field {label!r} ({code}) takes an integer, not {type(v).__name__}") from None
 
 
-def normalize(label: str, code: str, v):
-    """The value a numeric field of type ``code`` stores for ``v`` (wrapped, rounded, 0/1)."""
+def out_of_range(label: str, code: str, v: int) -> OverflowError:
+    """The error for an integer the type cannot hold (the C slots word it the same)."""
+    lo, hi = lookup(code).bounds
+    bits = (hi - lo).bit_length()
+    return OverflowError(f"mmstats field {label!r} ({code}) holds {lo} to {hi}, not {v}; "
+                         f"create the field with wrap=True to store values modulo 2**{bits}")
+
+
+def normalize(label: str, code: str, v, wrap: bool = False):
+    """The value a numeric field of type ``code`` stores for ``v`` (rounded, 0/1; integers
+    out of range raise OverflowError, or wrap modulo 2**bits with ``wrap``)."""
     spec = lookup(code)
     if spec.kind == "bool":
         return 1 if v else 0
@@ -75,7 +89,12 @@ def normalize(label: str, code: str, v):
         x = _to_real(label, code, v)
         return _f32(x) if spec.size == 4 else x
     lo, hi = spec.bounds
-    return ((_to_int(label, code, v) - lo) & (hi - lo)) + lo
+    n = _to_int(label, code, v)
+    if wrap:
+        return ((n - lo) & (hi - lo)) + lo
+    if not lo <= n <= hi:
+        raise out_of_range(label, code, n)
+    return n
 
 
 def encode_text(label: str, size: int, v) -> bytes:
@@ -92,13 +111,14 @@ def encode_text(label: str, size: int, v) -> bytes:
 
 class _NumberSlot:
     __slots__ = ("label", "type", "offset", "write_buffer_offset", "value_offset",
-                 "_vals", "_wbv", "_views", "_cur", "_wb", "_isint", "_half", "_mask", "_f32", "_bool")
+                 "_vals", "_wbv", "_views", "_cur", "_wb", "_isint", "_half", "_mask", "_f32", "_bool", "wrap")
     buffered = False
 
-    def __init__(self, label: str, type: str):
+    def __init__(self, label: str, type: str, wrap: bool = False):
         spec = lookup(type) if isinstance(type, str) else None
         if spec is None or spec.kind == "string":
             raise ValueError(f"not a numeric type signature: {type!r}")
+        self.wrap = bool(wrap)
         if struct.calcsize(_cast_code(spec)) != spec.size:
             raise ImportError(f"native size of {type!r} differs from the format's {spec.size} bytes")
         self.label = label
@@ -170,7 +190,12 @@ class _NumberSlot:
 
     def _coerce(self, v):
         if self._isint:
-            return ((_to_int(self.label, self.type, v) + self._half) & self._mask) - self._half
+            n = _to_int(self.label, self.type, v)
+            if self.wrap:
+                return ((n + self._half) & self._mask) - self._half
+            if not -self._half <= n <= self._mask - self._half:
+                raise out_of_range(self.label, self.type, n)
+            return n
         if self._bool:
             return 1 if v else 0
         x = _to_real(self.label, self.type, v)
@@ -198,7 +223,7 @@ class BufferedSlot(_NumberSlot):
     __slots__ = ()
     buffered = True
 
-    def __new__(cls, label, type):
+    def __new__(cls, label, type, wrap=False):
         if cls is BufferedSlot and type in ("B", "H", "I", "Q"):
             cls = _UnsignedBufferedSlot  # counters: a shorter increment
         return object.__new__(cls)
@@ -382,3 +407,35 @@ class FieldAccess:
 
     def __delete__(self, inst):
         raise AttributeError(f"mmstats field {self.name!r} cannot be deleted")
+
+
+class ModelLocal(threading.local):
+    """threading.local whose assignment refuses the names in the class's _assignment_errors.
+
+    A model's object fields (counters, averages, timers) live in each thread's
+    dict under their own name; assigning to one would replace the thread's slot.
+    Only a class with such names gets the (Python-level, so not free) check:
+    ``_assignment_errors`` must be set before this __init_subclass__ runs.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        errors = vars(cls).get("_assignment_errors")
+        if errors and "__setattr__" not in vars(cls) and "__delattr__" not in vars(cls):  # never replace the user's
+            cls.__setattr__, cls.__delattr__ = _refusing(errors)
+
+
+def _refusing(errors: dict):
+    set_, del_ = threading.local.__setattr__, threading.local.__delattr__
+
+    def __setattr__(self, name, value):
+        if name in errors:
+            raise TypeError(errors[name])
+        set_(self, name, value)
+
+    def __delattr__(self, name):
+        if name in errors:
+            raise TypeError(errors[name])
+        del_(self, name)
+
+    return __setattr__, __delattr__

@@ -11,8 +11,8 @@ from mmstats_format._derived import lookup
 from . import _pyslots
 from ._pyslots import StringSlot
 
-__all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "make_slot",
-           "implementations"]
+__all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "ModelLocal",
+           "make_slot", "implementations"]
 
 
 def _load_speedups():
@@ -28,11 +28,11 @@ def _load_speedups():
 _speedups = _load_speedups()
 if _speedups is not None:
     BufferedSlot, UnbufferedSlot = _speedups.BufferedSlot, _speedups.UnbufferedSlot
-    FieldAccess = _speedups.FieldAccess
+    FieldAccess, ModelLocal = _speedups.FieldAccess, _speedups.ModelLocal
     IMPLEMENTATION = "c"
 else:
     BufferedSlot, UnbufferedSlot = _pyslots.BufferedSlot, _pyslots.UnbufferedSlot
-    FieldAccess = _pyslots.FieldAccess
+    FieldAccess, ModelLocal = _pyslots.FieldAccess, _pyslots.ModelLocal
     IMPLEMENTATION = "python"
 
 
@@ -48,12 +48,15 @@ def implementations() -> dict:
     return impls
 
 
-def make_slot(label: str, type: str, buffered: bool, impl=None):
-    """A new, unbound slot for one field; ``impl`` = (BufferedSlot, UnbufferedSlot) to force one."""
+def make_slot(label: str, type: str, buffered: bool, impl=None, wrap: bool = False):
+    """A new, unbound slot for one field; ``impl`` = (BufferedSlot, UnbufferedSlot) to force one.
+
+    ``wrap``: an integer set out of the type's range is stored modulo 2**bits instead of
+    raising OverflowError."""
     spec = lookup(type)
     if spec is None:
         raise ValueError(f"unknown type signature {type!r}")
     if spec.kind == "string":
         return StringSlot(label, type, buffered)
     buffered_cls, unbuffered_cls = impl or (BufferedSlot, UnbufferedSlot)
-    return (buffered_cls if buffered else unbuffered_cls)(label, type)
+    return (buffered_cls if buffered else unbuffered_cls)(label, type, wrap)

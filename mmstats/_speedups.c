@@ -7,6 +7,9 @@
  * FieldAccess: the data descriptor behind `stats.ratio` / `stats.ratio = x`,
  * which finds this thread's slot under a hidden key of the model's
  * threading.local dict and calls the slot without a Python frame.
+ * ModelLocal: threading.local whose attribute assignment refuses the names in
+ * the class's _assignment_errors (object fields such as counters), so
+ * `stats.hits = 10` cannot replace a thread's slot; reads are untouched.
  *
  * mmstats/_pyslots.py is the reference: both must behave identically, and
  * tests/test_writer_lowlevel.py runs the same checks against both.
@@ -45,6 +48,7 @@ typedef struct {
     Py_ssize_t size;         /* bytes of one value */
     int kind;
     int buffered;
+    int wrap;                /* integers out of range: store modulo 2**bits instead of raising */
     unsigned char wb;        /* our copy of the write-buffer byte */
     uint64_t bits;           /* current value, raw little-endian bits (ints, bool) */
     double real;             /* current value (f, d), already rounded to the type */
@@ -81,11 +85,11 @@ bad:
 static PyObject *
 slot_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"label", "type", NULL};
+    static char *kwlist[] = {"label", "type", "wrap", NULL};
     PyObject *label, *type;
-    int kind;
+    int kind, wrap = 0;
     Py_ssize_t size;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "UU", kwlist, &label, &type))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "UU|p", kwlist, &label, &type, &wrap))
         return NULL;
     if (parse_code(type, &kind, &size) < 0)
         return NULL;
@@ -95,6 +99,7 @@ slot_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
     self->kind = kind;
     self->size = size;
     self->buffered = PyType_IsSubtype(tp, &BufferedSlot_Type);
+    self->wrap = wrap;
     self->label = Py_NewRef(label);
     self->type = Py_NewRef(type);
     self->offset = self->write_buffer_offset = self->value_offset = -1;
@@ -136,6 +141,58 @@ static uint64_t
 mask_bits(uint64_t bits, Py_ssize_t size)
 {
     return size == 8 ? bits : bits & ((UINT64_C(1) << (8 * size)) - 1);
+}
+
+/* OverflowError for an integer the type cannot hold, worded as _pyslots.out_of_range. */
+static int
+out_of_range(Slot *self, PyObject *n)
+{
+    int bits = (int)(8 * self->size);
+    if (self->kind == K_SIGNED) {
+        long long lo = bits == 64 ? INT64_MIN : -(1LL << (bits - 1));
+        PyErr_Format(PyExc_OverflowError,
+                     "mmstats field %R (%U) holds %lld to %lld, not %R; "
+                     "create the field with wrap=True to store values modulo 2**%d",
+                     self->label, self->type, lo, -(lo + 1), n, bits);
+    } else {
+        unsigned long long hi = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+        PyErr_Format(PyExc_OverflowError,
+                     "mmstats field %R (%U) holds 0 to %llu, not %R; "
+                     "create the field with wrap=True to store values modulo 2**%d",
+                     self->label, self->type, hi, n, bits);
+    }
+    return -1;
+}
+
+/* The bits of integer ``n`` when the type holds it; else OverflowError. */
+static int
+in_range_bits(Slot *self, PyObject *n, uint64_t *bits)
+{
+    if (self->kind == K_SIGNED) {
+        int overflow = 0;
+        long long x = PyLong_AsLongLongAndOverflow(n, &overflow);
+        if (x == -1 && PyErr_Occurred()) return -1;
+        long long lo = self->size == 8 ? INT64_MIN : -(1LL << (8 * self->size - 1));
+        if (overflow || x < lo || x > -(lo + 1))
+            return out_of_range(self, n);
+        *bits = mask_bits((uint64_t)x, self->size);
+        return 0;
+    }
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(n, &overflow);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    if (overflow < 0 || (overflow == 0 && x < 0))  /* negative */
+        return out_of_range(self, n);
+    uint64_t b = PyLong_AsUnsignedLongLong(n);
+    if (b == (uint64_t)-1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+        PyErr_Clear();
+        return out_of_range(self, n);
+    }
+    if (mask_bits(b, self->size) != b)
+        return out_of_range(self, n);
+    *bits = b;
+    return 0;
 }
 
 /* Python value of raw stored bytes. */
@@ -197,10 +254,17 @@ coerce(Slot *self, PyObject *v, uint64_t *bits, double *real)
                          self->label, self->type, Py_TYPE(v)->tp_name);
             return -1;
         }
-        uint64_t b = PyLong_AsUnsignedLongLongMask(v);  /* modulo 2**64, as 0.8 wrapped */
-        if (b == (uint64_t)-1 && PyErr_Occurred()) return -1;
-        *bits = mask_bits(b, self->size);
-        return 0;
+        if (self->wrap) {
+            uint64_t b = PyLong_AsUnsignedLongLongMask(v);  /* modulo 2**64, as 0.8 wrapped */
+            if (b == (uint64_t)-1 && PyErr_Occurred()) return -1;
+            *bits = mask_bits(b, self->size);
+            return 0;
+        }
+        PyObject *n = PyNumber_Index(v);
+        if (n == NULL) return -1;
+        int r = in_range_bits(self, n, bits);
+        Py_DECREF(n);
+        return r;
     }
     }
 }
@@ -427,6 +491,12 @@ slot_get_buffered(Slot *self, void *closure)
 }
 
 static PyObject *
+slot_get_wrap(Slot *self, void *closure)
+{
+    return PyBool_FromLong(self->wrap);
+}
+
+static PyObject *
 slot_get_wb(Slot *self, void *closure)
 {
     return PyLong_FromLong(self->wb);
@@ -439,7 +509,9 @@ slot_repr(Slot *self)
 }
 
 static PyMethodDef slot_methods[] = {
-    {"set", (PyCFunction)slot_set, METH_O, "set(v): one update: store the value (buffered: value[wb], then flip wb)"},
+    {"set", (PyCFunction)slot_set, METH_O,
+     "set(v): one update: store the value (buffered: value[wb], then flip wb); "
+     "an integer out of range raises OverflowError unless the slot wraps"},
     {"get", (PyCFunction)slot_get, METH_NOARGS, "get(): what a reader reads now"},
     {"incr", (PyCFunction)(void (*)(void))slot_incr, METH_FASTCALL | METH_KEYWORDS,
      "incr(n=1): add n (integers wrap modulo 2**bits) -- one update"},
@@ -454,6 +526,7 @@ static PyGetSetDef slot_getset[] = {
     {"current", (getter)slot_get_current, NULL, "the writer's copy of the current value", NULL},
     {"closed", (getter)slot_get_closed, NULL, NULL, NULL},
     {"buffered", (getter)slot_get_buffered, NULL, NULL, NULL},
+    {"wrap", (getter)slot_get_wrap, NULL, "integers out of range wrap modulo 2**bits instead of raising", NULL},
     {"_wb", (getter)slot_get_wb, NULL, NULL, NULL},
     {NULL}
 };
@@ -597,6 +670,63 @@ static PyTypeObject Access_Type = {
     .tp_descr_set = (descrsetfunc)access_set,
 };
 
+/* ---- ModelLocal: threading.local that refuses assignment to object fields ---- */
+
+static setattrofunc local_setattro;   /* threading.local's own */
+static PyObject *str_assignment_errors;
+
+static int
+model_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    /* Only assignments pay for this; `stats.hits` lookups keep threading.local's getattro. */
+    PyObject *errors = _PyType_Lookup(Py_TYPE(self), str_assignment_errors);  /* borrowed */
+    if (errors != NULL && PyDict_CheckExact(errors)) {
+        PyObject *msg = PyDict_GetItemWithError(errors, name);  /* borrowed */
+        if (msg != NULL) {
+            PyErr_SetObject(PyExc_TypeError, msg);
+            return -1;
+        }
+        if (PyErr_Occurred())
+            return -1;
+    }
+    return local_setattro(self, name, value);
+}
+
+static PyType_Slot model_local_slots[] = {
+    {Py_tp_setattro, model_setattro},
+    {Py_tp_doc, "threading.local whose assignment refuses the names in the class's _assignment_errors."},
+    {0, NULL},
+};
+
+static PyType_Spec model_local_spec = {
+    .name = "mmstats._speedups.ModelLocal",
+    .basicsize = 0,  /* threading.local's layout */
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .slots = model_local_slots,
+};
+
+static PyObject *
+make_model_local(void)
+{
+    PyObject *thread = PyImport_ImportModule("_thread");
+    if (thread == NULL)
+        return NULL;
+    PyObject *local = PyObject_GetAttrString(thread, "_local");
+    Py_DECREF(thread);
+    if (local == NULL)
+        return NULL;
+    if (!PyType_Check(local) || ((PyTypeObject *)local)->tp_setattro == NULL) {
+        Py_DECREF(local);
+        PyErr_SetString(PyExc_ImportError, "_thread._local is not the expected type");
+        return NULL;
+    }
+    local_setattro = ((PyTypeObject *)local)->tp_setattro;
+    str_assignment_errors = PyUnicode_InternFromString("_assignment_errors");
+    PyObject *type = str_assignment_errors == NULL ? NULL : PyType_FromSpecWithBases(&model_local_spec, local);
+    Py_DECREF(local);
+    return type;
+}
+
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT, "mmstats._speedups",
     "C accelerator for the mmstats writer (optional; mmstats._pyslots is the reference).", -1, NULL,
@@ -611,6 +741,12 @@ PyInit__speedups(void)
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL)
         return NULL;
+    PyObject *model_local = make_model_local();
+    if (model_local == NULL || PyModule_AddObject(m, "ModelLocal", model_local) < 0) {
+        Py_XDECREF(model_local);
+        Py_DECREF(m);
+        return NULL;
+    }
     PyTypeObject *types[] = {&BufferedSlot_Type, &UnbufferedSlot_Type, &Access_Type};
     const char *names[] = {"BufferedSlot", "UnbufferedSlot", "FieldAccess"};
     for (int i = 0; i < 3; i++) {

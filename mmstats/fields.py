@@ -8,6 +8,12 @@ On a model class, three kinds of field:
 - static fields: read-only values fixed when a file is created (``value=`` or
   a callable called for each new file).
 The label defaults to the attribute name; the model's label_prefix goes first.
+
+Integer fields refuse a value their type cannot hold: ``stats.port = -1`` on
+a UIntField raises OverflowError and leaves the file as it was. Give the
+field ``wrap=True`` to store such values modulo 2**bits instead, as mmstats
+0.8 did silently (-1 becomes 4294967295). ``incr()`` always wraps: a counter
+runs round to 0 after 2**64 - 1, as the file format says.
 """
 from __future__ import annotations
 
@@ -34,12 +40,21 @@ class Field:
     type_signature: str = ""
     buffered = False
     kind = "value"  # "object", "value" or "static"
+    wrap = False  # integer fields: store out-of-range values modulo 2**bits instead of raising
 
     def __init__(self, label=None):
         self.label = label or None
 
     def __repr__(self):
-        return f"{type(self).__name__}(label={self.label!r})"
+        return f"{type(self).__name__}(label={self.label!r}{', wrap=True' if self.wrap else ''})"
+
+    def assignment_error(self, name: str) -> str:
+        """Why ``stats.<name> = x`` is refused (object fields only: the model keeps this text)."""
+        return (f"mmstats field {name!r} ({type(self).__name__}) cannot be assigned to or deleted: that "
+                f"would detach it from the file for this thread; {self.assign_hint(name)}")
+
+    def assign_hint(self, name: str) -> str:
+        return f"use its methods, e.g. stats.{name}.add(x)"
 
     def full_label(self, prefix: str, name: str) -> str:
         return prefix + (self.label or name)
@@ -51,20 +66,48 @@ class Field:
     def record(self, label: str) -> tuple:
         value = self.initial()
         rec = (label, self.type_signature, self.buffered)
-        return rec if value is _NO_VALUE else rec + (value,)
+        if value is _NO_VALUE:
+            return rec
+        return rec + (normalize(label, self.type_signature, value, wrap=True) if self.wrap else value,)
 
     def new_slot(self, label: str):
-        return _slots.make_slot(label, self.type_signature, self.buffered)
+        return _slots.make_slot(label, self.type_signature, self.buffered, wrap=self.wrap)
+
+
+def _wrap_option(wrap) -> bool:
+    if wrap not in (True, False):
+        raise TypeError(f"wrap must be True or False, not {wrap!r}")
+    return bool(wrap)
+
+
+class _IntegerField(Field):
+    """An integer field: a value outside the type's range raises OverflowError,
+    or with ``wrap=True`` is stored modulo 2**bits (0.8's behaviour)."""
+
+    def __init__(self, label=None, *, wrap=False):
+        super().__init__(label)
+        self.wrap = _wrap_option(wrap)
 
 
 # -- object fields -----------------------------------------------------------
 
-class CounterField(Field):
-    """Counter: ``incr(n=1)`` (``inc()`` is a deprecated alias), ``.value``. Q, buffered."""
+class CounterField(_IntegerField):
+    """Counter: ``stats.hits.incr(n=1)`` (``inc()`` is a deprecated alias), ``.value``. Q, buffered.
+
+    incr() wraps round to 0 after 2**64 - 1, as the file format says.
+    ``stats.hits = 10`` raises TypeError: a counter only goes up, so a plain
+    assignment is far more likely a slip for ``incr()`` than a wish to reset
+    it, and silently replacing the field would lose every later count. To set
+    the value outright, say so: ``stats.hits.value = 10`` (0 to 2**64 - 1;
+    OverflowError outside that unless ``wrap=True``).
+    """
 
     type_signature = "Q"
     buffered = True
     kind = "object"
+
+    def assign_hint(self, name: str) -> str:
+        return f"use stats.{name}.incr(n) to count, or stats.{name}.value = n to set it outright"
 
 
 class AverageField(Field):
@@ -97,6 +140,9 @@ class MovingAverageField(Field):
 class TimerField(MovingAverageField):
     """Moving average of timings in seconds: ``with stats.t:`` or ``start()``/``stop()``; ``.last``."""
 
+    def assign_hint(self, name: str) -> str:
+        return f"time with 'with stats.{name}:' or stats.{name}.add(seconds)"
+
     def __init__(self, timer=None, size=100, label=None):
         super().__init__(size=size, label=label)
         if timer is not None and not callable(timer):
@@ -109,23 +155,33 @@ class TimerField(MovingAverageField):
 
 # -- value fields --------------------------------------------------------------
 
-class UInt64Field(Field):
+class UInt64Field(_IntegerField):
+    """0 to 2**64 - 1 (Q), buffered; out of range: OverflowError, or modulo 2**64 with ``wrap=True``."""
+
     type_signature, buffered = "Q", True
 
 
-class UIntField(Field):
+class UIntField(_IntegerField):
+    """0 to 2**32 - 1 (I), buffered; out of range: OverflowError, or modulo 2**32 with ``wrap=True``."""
+
     type_signature, buffered = "I", True
 
 
-class IntField(Field):
+class IntField(_IntegerField):
+    """-2**31 to 2**31 - 1 (i), buffered; out of range: OverflowError, or modulo 2**32 with ``wrap=True``."""
+
     type_signature, buffered = "i", True
 
 
-class ShortField(Field):
+class ShortField(_IntegerField):
+    """-32768 to 32767 (h), buffered; out of range: OverflowError, or modulo 2**16 with ``wrap=True``."""
+
     type_signature, buffered = "h", True
 
 
-class UShortField(Field):
+class UShortField(_IntegerField):
+    """0 to 65535 (H), buffered; out of range: OverflowError, or modulo 2**16 with ``wrap=True``."""
+
     type_signature, buffered = "H", True
 
 
@@ -137,8 +193,8 @@ class DoubleField(Field):
     type_signature, buffered = "d", True
 
 
-class ByteField(Field):
-    """Signed byte, unbuffered (as in 0.8)."""
+class ByteField(_IntegerField):
+    """-128 to 127 (b), unbuffered (as in 0.8); out of range: OverflowError, or modulo 2**8 with ``wrap=True``."""
 
     type_signature = "b"
 
@@ -185,21 +241,29 @@ class _StaticField(Field):
         if code.endswith("s"):
             encode_text(label, int(code[:-1]), value)
         else:
-            normalize(label, code, value)
+            normalize(label, code, value, self.wrap)
 
     def initial(self):
         return self.value() if callable(self.value) else self.value
 
 
-class StaticUIntField(_StaticField):
+class _StaticIntegerField(_StaticField):
+    """A static integer: out of range raises OverflowError, or wraps with ``wrap=True``."""
+
+    def __init__(self, label=None, value=None, *, wrap=False):
+        self.wrap = _wrap_option(wrap)
+        super().__init__(label, value)
+
+
+class StaticUIntField(_StaticIntegerField):
     type_signature = "I"
 
 
-class StaticInt64Field(_StaticField):
+class StaticInt64Field(_StaticIntegerField):
     type_signature = "q"
 
 
-class StaticUInt64Field(_StaticField):
+class StaticUInt64Field(_StaticIntegerField):
     type_signature = "Q"
 
 

@@ -3,11 +3,15 @@
     from mmstats.lowlevel import create_file
     f = create_file(path, [("requests", "Q", True), ("name", "16s", False)], mode=0o644)
     f["requests"].set(18)     # one update; f["requests"].get() is what a reader reads now
+    f["requests"].incr()      # one update; a counter wraps round at 2**64
     f.close()                 # unmaps, keeps the file;  f.remove() also deletes it
 
 A field is (label, type, buffered) or (label, type, buffered, initial): the
 initial value is part of the image written at creation (a buffered field's
 initial value sits in the buffer readers read; its write buffer is 0).
+An integer outside its type's range (an initial value or a set()) raises
+OverflowError; ``create_file(..., wrap=True)`` stores it modulo 2**bits
+instead, as mmstats 0.8 did.
 Set-up uses construct (mmstats_format.build) for the image and the scanner
 for every offset; updates only store into the map. One writer per file: a
 StatsFile is not meant to be shared between threads (the models give every
@@ -27,7 +31,7 @@ from ._create import create_mapped, unlink_if_same
 from ._errors import CreateError, MmstatsError, WriterError
 from ._pyslots import encode_text, normalize
 
-__all__ = ["create_file", "StatsFile", "CreateError", "WriterError", "MmstatsError", "IMPLEMENTATION"]
+__all__ = ["create_file", "StatsFile", "CreateError", "WriterError", "MmstatsError", "IMPLEMENTATION", "check_mode"]
 
 IMPLEMENTATION = _slots.IMPLEMENTATION
 _NO_VALUE = object()
@@ -125,27 +129,31 @@ class StatsFile:
         self.close()
 
 
-def create_file(path, fields, mode: int = 0o644) -> StatsFile:
+def create_file(path, fields, mode: int = 0o644, *, wrap: bool = False) -> StatsFile:
     """Create a new stats file at ``path`` with ``fields`` and map it for writing.
 
     ``fields``: (label, type, buffered[, initial]) in file order. The file
-    must not exist (see mmstats/_create.py); ``mode`` is masked by the umask.
+    must not exist (see mmstats/_create.py); ``mode``: permission bits only
+    (0 to 0o777), masked by the umask.
+    ``wrap``: integers out of their type's range are stored modulo 2**bits
+    instead of raising OverflowError.
     Raises CreateError (an MmstatsError and OSError) naming path and cause,
-    ValueError/TypeError for a bad field list.
+    ValueError/TypeError for a bad field list or mode.
     """
-    return open_new(path, fields, mode)
+    return open_new(path, fields, mode, wrap=wrap)
 
 
-def open_new(path, fields, mode: int = 0o644, *, slots=None, impl=None) -> StatsFile:
+def open_new(path, fields, mode: int = 0o644, *, slots=None, impl=None, wrap: bool = False) -> StatsFile:
     """create_file, binding the given unbound ``slots`` (or new ones of ``impl``)."""
     path = os.fspath(path)
+    check_mode(mode)
     specs = [_field_spec(f) for f in fields]
     _check_unique(specs)
     if slots is None:
-        slots = [_slots.make_slot(label, code, buffered, impl) for label, code, buffered, _ in specs]
+        slots = [_slots.make_slot(label, code, buffered, impl, wrap) for label, code, buffered, _ in specs]
     elif [(s.label, s.type) for s in slots] != [(label, code) for label, code, _, _ in specs]:
         raise ValueError("slots do not match the fields")
-    image = build_image(specs)
+    image = build_image(specs, wrap)
     layouts = _layouts(image, specs, path)
     image[o.VERSION_OFFSET] = 0  # not_ready until everything below is done
     mm, ident = create_mapped(path, image, mode)
@@ -160,6 +168,19 @@ def open_new(path, fields, mode: int = 0o644, *, slots=None, impl=None) -> Stats
         unlink_if_same(path, ident)
         raise
     return StatsFile(path, mm, ident, slots)
+
+
+def check_mode(mode) -> int:
+    """``mode`` if it is permission bits only; a stats file is data, never setuid, setgid or sticky."""
+    if not isinstance(mode, int) or isinstance(mode, bool):
+        raise TypeError(f"mode must be an int such as 0o644, not {mode!r}")
+    special = [name for bit, name in ((0o4000, "setuid"), (0o2000, "setgid"), (0o1000, "sticky")) if mode & bit]
+    if special:
+        raise ValueError(f"mode {mode:#o} sets the {' and '.join(special)} bit: a stats file is data; "
+                         "give permission bits only, such as 0o644")
+    if not 0 <= mode <= 0o777:
+        raise ValueError(f"mode {mode:#o} is not permission bits (0 to 0o777), such as 0o644")
+    return mode
 
 
 def bind_in_memory(fields, slots) -> bytearray:
@@ -200,7 +221,7 @@ def _check_unique(specs):
         seen.add(label)
 
 
-def build_image(specs) -> bytearray:
+def build_image(specs, wrap: bool = False) -> bytearray:
     """The whole new file through construct: every value zero unless an initial value is given."""
     used = o.FIRST_RECORD_OFFSET
     records = []
@@ -210,7 +231,7 @@ def build_image(specs) -> bytearray:
         if spec.kind == "string":
             value = b"" if initial is _NO_VALUE else encode_text(label, spec.size, initial)
         else:
-            value = 0 if initial is _NO_VALUE else normalize(label, code, initial)
+            value = 0 if initial is _NO_VALUE else normalize(label, code, initial, wrap)
         records.append({"label": label, "type": code, "buffered": buffered, "value": value})
     if used + -used % PAGE_SIZE > DEFAULT_MAX_SIZE:
         raise ValueError(f"the fields need {used} bytes; readers refuse files over {DEFAULT_MAX_SIZE}")

@@ -10,16 +10,29 @@ instance, __init__ runs again for that thread and creates that thread's file
 ({TID} in the name). The thread's slots sit in its own dict, so ``stats.hits``
 is one local lookup and ``.incr()`` two stores into the map. The class keeps
 no attribute named like an object field (it would make that lookup slower);
-value fields are data descriptors (FieldAccess) on the class.
+value fields are data descriptors (FieldAccess) on the class. Assigning to an
+object field (``stats.hits = 10``) would replace the thread's slot, so the
+model's base (ModelLocal) refuses it; only assignments pay for that check.
+
+The files go when the process ends (mmstats/_exit.py: at normal exit, and on
+SIGTERM when the application has no handler of its own), unless the model was
+made with keep=True or MMSTATS_KEEP=1 is set.
 
 After os.fork() the child never writes the parent's files: a fork handler
 gives the forking thread's slots a new file of the child's own and cuts every
 other slot off the parent's map. The hot path pays nothing for this.
 
+A name taken by something not ours (a planted symlink, another user's file, a
+running writer's file) would let anyone who can write the directory stop the
+application from starting; the model then writes under an unpredictable name
+beside it ("<name>-<16 hex digits>.mmstats", created exclusively, never
+through a symlink) and warns once. A name taken by another model or thread of
+this process is a clash the application must fix, and is refused as below.
+
 When a file cannot be created (missing directory, no permission, full disk,
-a name taken by a file or symlink that is not ours): the constructor raises
-CreateError, naming the path and the cause, once -- the application chose
-the path and can handle it at start-up. A file created later, on a thread's
+that clash): the constructor raises CreateError, naming the path and the
+cause, once -- the application chose the path and can handle it at start-up.
+A file created later, on a thread's
 first touch of the model or in a forked child, is created where the caller
 only wanted to count (``stats.hits.incr()``) and cannot handle a file error:
 there the thread or child keeps its values in memory only and one
@@ -28,24 +41,26 @@ never retry the file system on the hot path.
 """
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import threading
 import warnings
 import weakref
 
-from . import _defaults
+from . import _defaults, _exit
 from ._create import unlink_if_same
 from ._errors import CreateError
-from ._slots import FieldAccess
+from ._slots import FieldAccess, ModelLocal
 from .fields import (
     Field, StaticDoubleField, StaticInt64Field, StaticTextField, StaticUInt64Field, StaticUIntField,
 )
-from .lowlevel import bind_in_memory, open_new
+from .lowlevel import bind_in_memory, check_mode, open_new
 
 __all__ = ["BaseMmStats", "MmStats"]
 
 _FILE_KEY = "mmstats:file"  # not an identifier: never clashes with an attribute
-_RESERVED = {"_own_fields"}
+_RESERVED = {"_own_fields", "_assignment_errors"}
 
 
 def _slot_key(name: str) -> str:
@@ -65,16 +80,21 @@ class _ThreadFile:
 class _Model:
     """What the threads of one model instance share (a threading.local has no shared attributes)."""
 
-    def __init__(self, cls, path, filename, label_prefix, mode):
+    def __init__(self, cls, path, filename, label_prefix, mode, keep):
         self.fields = cls._fields
         self.directory = _defaults.directory_template() if path is None else os.fspath(path)
         self.filename = _defaults.filename_template() if filename is None else filename
         self.label_prefix = label_prefix or ""
-        self.mode = mode
+        self.mode = check_mode(mode)  # here, not in some thread's first update
+        self.keep = _defaults.keep_files() if keep is None else bool(keep)
         self.removed = False
+        self.warned_fallback = False
         # this process's files: path -> ((st_dev, st_ino), weakref to _ThreadFile)
         self.files: dict = {}
         _LIVE_MODELS.add(self)
+        if not self.keep:
+            _REMOVE_AT_EXIT.add(self)  # held until then, even if the model instance is dropped
+            _exit.on_exit(_remove_files_at_exit)
 
     def labelled(self):
         return [(name, field, field.full_label(self.label_prefix, name)) for name, field in self.fields.items()]
@@ -91,15 +111,40 @@ class _Model:
             return _ThreadFile(None, slots, None)
         path = self.path_for_this_thread()
         self._forget_dead_thread_file(path)
-        sf = open_new(path, records, self.mode, slots=slots)
-        tf = _ThreadFile(sf, slots, path)
-        self.files[path] = (sf._ident, weakref.ref(tf))
+        try:
+            sf = open_new(path, records, self.mode, slots=slots)
+        except CreateError as e:
+            if e.errno != errno.EEXIST or _ours(path):
+                raise  # two models or threads of this process share a name: the caller must fix that
+            sf = self._open_fallback(path, records, slots, e)
+        tf = _ThreadFile(sf, slots, sf.path)
+        self.files[sf.path] = (sf._ident, weakref.ref(tf))
         return tf
+
+    def _open_fallback(self, path, records, slots, taken: CreateError):
+        """The preferred name is taken by something not ours (a planted symlink, another user's or a
+        running writer's file): use an unpredictable name beside it, created the same exclusive way."""
+        stem, ext = os.path.splitext(path)
+        for _ in range(4):
+            alt = f"{stem}-{secrets.token_hex(8)}{ext}"
+            try:
+                sf = open_new(alt, records, self.mode, slots=slots)
+            except CreateError as e:
+                if e.errno == errno.EEXIST:
+                    continue
+                raise
+            if not self.warned_fallback:
+                self.warned_fallback = True
+                warnings.warn(f"mmstats: {path} is taken ({taken.reason}); writing {alt} instead "
+                              "(said once per model)", RuntimeWarning, stacklevel=5)
+            return sf
+        raise taken
 
     def _forget_dead_thread_file(self, path):
         # A thread id can be reused: our own file of a finished thread may block the name.
-        entry = self.files.pop(path, None)
+        entry = self.files.get(path)
         if entry is not None and entry[1]() is None:
+            del self.files[path]
             try:
                 unlink_if_same(path, entry[0])
             except OSError:
@@ -137,16 +182,21 @@ class _Model:
         for tf in self.live_files():
             tf.sf.flush()
 
-    def remove(self):
-        """Delete this process's files of every thread; later updates go nowhere."""
+    def remove(self, detach: bool = True):
+        """Delete this process's files of every thread; later updates go nowhere.
+
+        ``detach=False`` (at exit): unlink only; threads still running keep
+        writing into their now nameless maps, never into a released buffer.
+        """
         self.removed = True
+        _REMOVE_AT_EXIT.discard(self)
         files, self.files = self.files, {}
         for path, (ident, ref) in files.items():
             tf = ref()
-            if tf is not None and tf.sf is not None:
+            if detach and tf is not None and tf.sf is not None:
                 tf.sf._detach()
             try:
-                unlink_if_same(path, ident)
+                unlink_if_same(path, ident)  # only the file this process created at that path
             except OSError:
                 pass
 
@@ -175,7 +225,18 @@ class _Model:
 
 
 _LIVE_MODELS: "weakref.WeakSet[_Model]" = weakref.WeakSet()
+_REMOVE_AT_EXIT: set = set()  # models whose files go when the process ends (not keep)
 _MODELS: dict = {}  # id(model instance) -> _Model; by id: a model class may define __eq__
+
+
+def _ours(path: str) -> bool:
+    """True if a model of this process wrote ``path`` (a clash the application must fix)."""
+    return any(path in model.files for model in list(_LIVE_MODELS))
+
+
+def _remove_files_at_exit():
+    for model in list(_REMOVE_AT_EXIT):  # after a fork, each holds only the child's own files
+        model.remove(detach=False)
 
 
 def _after_fork_in_child():
@@ -190,24 +251,16 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class BaseMmStats(threading.local):
-    """A model with only the fields you declare.
+class BaseMmStats(ModelLocal):
+    """A model with only the fields you declare; MmStats adds six that identify the process.
 
-    ``path``: directory (env MMSTATS_PATH, else the temp dir); ``filename``:
-    template (env MMSTATS_FILES, else "{CMD}-{PID}-{TID}.mmstats"); both may
-    use {CMD}, {PID} and {TID}. ``label_prefix`` goes before every label.
-    ``mode``: permission bits of new files (minus the umask); the default 0o644
-    lets other users read the stats but never write them.
-
-    The constructor raises CreateError (path and cause) if this thread's file
-    cannot be created; other threads and forked children that cannot create
-    theirs warn once and keep their values in memory (see the module doc).
+    Instantiate once and share the instance between threads; the constructor's
+    doc says where the files go and when they are removed.
     """
 
     _fields: dict = {}
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
         own = {name: attr for name, attr in vars(cls).items() if isinstance(attr, Field)}
         for name, field in own.items():
             if name.startswith("__") or name in _RESERVED or hasattr(BaseMmStats, name):
@@ -229,12 +282,47 @@ class BaseMmStats(threading.local):
             for name, field in vars(klass).get("_own_fields", {}).items():
                 merged.setdefault(name, field)
         cls._fields = merged
+        # stats.hits = 10 would replace this thread's counter; ModelLocal refuses these names
+        cls._assignment_errors = {name: field.assignment_error(name)
+                                  for name, field in merged.items() if field.kind == "object"}
+        super().__init_subclass__(**kwargs)  # last: ModelLocal reads _assignment_errors
 
-    def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644):
+    def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644, keep=None):
+        """Create the model and this thread's file.
+
+        One file per thread: each thread that uses the model gets its own file, and
+        the thread that creates the model gets one at once, all zeros until it
+        updates something. So an application whose main thread creates the model and
+        whose four worker threads do the counting shows five files, one of them all
+        zeros (and a zero series in tools that export each file); readers add the
+        files up. A later format version writes one file per process instead.
+
+        ``path``: directory (env MMSTATS_PATH, else the temp dir); ``filename``:
+        template (env MMSTATS_FILES, else "{CMD}-{PID}-{TID}.mmstats"); both may
+        use {CMD} (the script's name, "python" for ``python -c``), {PID} and {TID}.
+        If that name is taken by something that is not this process's (a file or
+        symlink someone else put there), the file gets a random suffix instead
+        and one RuntimeWarning says so. ``label_prefix`` goes before every label.
+        ``mode``: permission bits of new files (minus the umask); the default 0o644
+        lets other users read the stats but never write them; setuid, setgid and
+        sticky bits are refused (ValueError).
+
+        ``keep``: the files are removed when the process ends -- at normal exit,
+        and on SIGTERM if the application has not set a SIGTERM handler of its own
+        (the process still ends as killed by SIGTERM) -- unless ``keep=True``, or
+        the environment sets MMSTATS_KEEP=1 and ``keep`` is not given. A process
+        removes only files it created; a forked child removes its own. SIGKILL and
+        os._exit() leave the files: ``cleanstats`` removes files whose process is
+        gone. ``remove()`` deletes them earlier.
+
+        The constructor raises CreateError (path and cause) if this thread's file
+        cannot be created; other threads and forked children that cannot create
+        theirs warn once and keep their values in memory (see the module doc).
+        """
         model = _MODELS.get(id(self))
         constructing = model is None  # the first call, from the constructor; later ones come per thread
         if constructing:
-            model = _Model(type(self), path, filename, label_prefix, mode)
+            model = _Model(type(self), path, filename, label_prefix, mode, keep)
             _MODELS[id(self)] = model
             weakref.finalize(self, _MODELS.pop, id(self), None)
         model.attach_thread(self.__dict__, constructing)
@@ -270,8 +358,16 @@ class BaseMmStats(threading.local):
 
 
 class MmStats(BaseMmStats):
-    """A model with the 0.8 default fields after yours: sys.pid, sys.tid, sys.uid,
-    sys.gid, org.python.version, sys.created (values taken per file)."""
+    """A model with your fields followed by six that say which process wrote the file.
+
+    sys.pid (process id), sys.tid (the kernel's id of the thread that writes the
+    file), sys.uid and sys.gid (user and group ids), org.python.version and
+    sys.created (Unix time the file was created). Each file takes its own values
+    when it is created; tools use sys.pid to tell whether the writer is still
+    running. These are the fields mmstats has always written, so files stay
+    readable by older tools. BaseMmStats has only your fields. The constructor's
+    doc (under __init__ below) says where the files go and when they are removed.
+    """
 
     pid = StaticUIntField(label="sys.pid", value=_defaults.value("pid"))
     tid = StaticInt64Field(label="sys.tid", value=_defaults.value("tid"))

@@ -43,7 +43,7 @@ def _write(scenario_path: str, out: str) -> int:
     fields = [(fd["label"], fd["type"], fd["buffered"]) for fd in scenario["fields"]]
     types = {label: type for label, type, _ in fields}
     try:
-        stats = create_file(out, fields)
+        stats = create_file(out, fields, wrap=True)  # the scenarios store integers modulo 2**bits
     except (OSError, ValueError, TypeError) as e:  # e.g. OUT exists: never overwrite it
         print(f"{out}: cannot create: {e}", file=sys.stderr)
         return 1

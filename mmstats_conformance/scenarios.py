@@ -1,7 +1,7 @@
 """writer-scenarios/*.json: fields, updates, and the result computed by simulate.Slot.
 
 Scenario values are authored as Python values and stored in the canonical JSON
-encoding of common.md ("NaN", "Infinity", "-Infinity" for floats, text for
+encoding of spec/v1.md ("NaN", "Infinity", "-Infinity" for floats, text for
 strings, true/false for "?", exact integers the writer wraps). The expected
 result replays the JSON-decoded updates through simulate.Slot, so it depends
 on neither a writer nor a reader under test. When every byte of the new file is

@@ -1,6 +1,6 @@
 """What a writer's updates leave in a record, simulated from the rules alone.
 
-The rules are those of common.md's set() (which are mmstats 0.8's): integers
+The rules are spec/v1.md's "Storing values" (which are mmstats 0.8's): integers
 wrap modulo 2**bits; "?" stores 1 for truthy, else 0; f rounds to binary32 and
 overflows to +-inf; strings are UTF-8 cut on a character boundary (Bits: cut
 blindly), followed by one NUL when shorter, the rest of the area keeping its

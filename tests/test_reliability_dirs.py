@@ -281,13 +281,15 @@ def test_constructor_raises_once_with_path_and_cause(tmp_path):
 
 
 def test_a_thread_without_a_file_warns_once_and_keeps_counting_in_memory(tmp_path):
-    stats = Hits(path=tmp_path, filename="t-{TID}.mmstats")
+    # one directory per thread; only the main thread's exists, so a new thread's creation fails
+    # (a name merely taken, e.g. by a symlink, gets a random suffix instead: test_writer_models.py)
+    (tmp_path / f"d-{threading.get_native_id()}").mkdir()
+    stats = Hits(path=str(tmp_path / "d-{TID}"), filename="t-{TID}.mmstats")
     stats.hits.incr(7)
     outcome = {}
 
     def work():
-        # someone else's symlink at this thread's name: creation must fail
-        (tmp_path / f"t-{threading.get_native_id()}.mmstats").symlink_to(tmp_path / "elsewhere")
+        outcome["dir"] = tmp_path / f"d-{threading.get_native_id()}"
         try:
             for _ in range(1000):
                 stats.hits.incr()
@@ -300,11 +302,12 @@ def test_a_thread_without_a_file_warns_once_and_keeps_counting_in_memory(tmp_pat
         t = threading.Thread(target=work)
         t.start()
         t.join()
+    thread_dir = outcome.pop("dir")
     assert outcome == {"value": 1000, "file": None}
     relevant = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     assert len(relevant) == 1
     text = str(relevant[0].message)
-    assert "symbolic link" in text and str(tmp_path / "t-") in text and "memory" in text
-    assert not (tmp_path / "elsewhere").exists()
+    assert "does not exist" in text and str(thread_dir / "t-") in text and "memory" in text
+    assert not thread_dir.exists()
     assert read(stats.filename)[0].value == 7  # the main thread's file is untouched
     stats.remove()

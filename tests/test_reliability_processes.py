@@ -51,7 +51,7 @@ def _task_then_remove(n):
 @fork_only
 def test_pool_workers_forked_from_a_writer_each_write_their_own_file(tmp_path):
     global STATS
-    STATS = Work(path=tmp_path)
+    STATS = Work(path=tmp_path, keep=True)  # pool workers end by SIGTERM, which would remove their files
     STATS.hits.incr(100)
     parent_file = STATS.filename
     parent_bytes = Path(parent_file).read_bytes()

@@ -32,7 +32,7 @@ class Busy(mmstats.MmStats):
     gauge = mmstats.UIntField(label="gauge")      # always count * 3
     word = mmstats.StringField(size=12, label="word")
 
-stats = Busy(path=sys.argv[1], filename="busy.mmstats")
+stats = Busy(path=sys.argv[1], filename="busy.mmstats", keep=True)  # read after the writer ends
 print(stats.filename, flush=True)
 end = time.monotonic() + float(sys.argv[2])
 words = ["short", "a longer one", "mid-size"]

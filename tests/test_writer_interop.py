@@ -1,7 +1,7 @@
 """Our writer reproduces the files mmstats 0.8 wrote, byte for byte.
 
-Each test replays a scenario of /work/shared/interop/mmstats-0.8/README.md
-(the reference files beside this repository) through the seed API and
+Each test replays a scenario of conformance/golden/mmstats-0.8/README.md
+(the files 0.8 wrote, kept in the repository) through the seed API and
 compares the whole file with the reference. For models with the MmStats
 defaults, the process-specific default values (sys.pid, sys.tid, sys.uid,
 sys.gid, org.python.version, sys.created) are pinned to the reference's
@@ -20,15 +20,15 @@ import mmstats
 from mmstats import _defaults
 from mmstats_format.scan import scan
 
-REF = (Path(__file__).parents[1] / ".." / "shared" / "interop" / "mmstats-0.8").resolve()
-pytestmark = pytest.mark.skipif(not REF.is_dir(), reason=f"interop corpus not found at {REF}")
+from conftest import require_golden_08
 
 _DEFAULT_SOURCES = {"sys.pid": "pid", "sys.tid": "tid", "sys.uid": "uid", "sys.gid": "gid",
                     "org.python.version": "python_version", "sys.created": "created"}
 
 
 def reference(name: str):
-    return (REF / f"{name}.mmstats").read_bytes(), json.loads((REF / f"{name}.json").read_text())
+    ref = require_golden_08()
+    return (ref / f"{name}.mmstats").read_bytes(), json.loads((ref / f"{name}.json").read_text())
 
 
 @pytest.fixture
@@ -409,12 +409,12 @@ def test_labels(replay):
 
 
 def test_wraparound(replay):
-    class M(mmstats.BaseMmStats):
+    class M(mmstats.BaseMmStats):  # wrap=True: 0.8 wrapped silently
         counter = mmstats.CounterField(label="wrap.counter")
-        u32 = mmstats.UIntField(label="wrap.u32")
-        i16 = mmstats.ShortField(label="wrap.i16")
-        u16 = mmstats.UShortField(label="wrap.u16")
-        i8 = mmstats.ByteField(label="wrap.i8")
+        u32 = mmstats.UIntField(label="wrap.u32", wrap=True)
+        i16 = mmstats.ShortField(label="wrap.i16", wrap=True)
+        u16 = mmstats.UShortField(label="wrap.u16", wrap=True)
+        i8 = mmstats.ByteField(label="wrap.i8", wrap=True)
 
     def act(s):
         s.counter.incr(10)

@@ -34,8 +34,8 @@ def impl(request):
     return IMPLS[request.param]
 
 
-def make(path, fields, impl=None) -> StatsFile:
-    return open_new(path, fields, impl=impl)
+def make(path, fields, impl=None, wrap=False) -> StatsFile:
+    return open_new(path, fields, impl=impl, wrap=wrap)
 
 
 # -- an independent model of what one set()/incr() stores ----------------------------
@@ -184,7 +184,7 @@ def test_updates_match_model_through_construct_and_read(name, scenario):
     model = Model(fields)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "h.mmstats")
-        f = make(path, fields, IMPLS[name])
+        f = make(path, fields, IMPLS[name], wrap=True)  # the model stores integers modulo 2**bits
         try:
             check_against_model(path, model)  # a new file: zeros, write buffers 0
             for op, label, v in ops:
@@ -230,7 +230,7 @@ def test_new_file_is_what_construct_builds(tmp_path, impl):
 def test_initial_values_are_in_the_image(tmp_path):
     path = tmp_path / "init.mmstats"
     f = create_file(path, [("pid", "I", False, 1234), ("big", "b", False, 200), ("n", "Q", True, 7),
-                           ("txt", "4s", False, "ab\u20acz")])
+                           ("txt", "4s", False, "ab\u20acz")], wrap=True)
     assert [x.value for x in read(path)] == [1234, -56, 7, "ab"]
     parsed = File.parse(path.read_bytes())
     assert parsed.records[2].write_buffer == 0 and list(parsed.records[2].value) == [0, 7]
@@ -420,7 +420,7 @@ def test_wrong_type_raises_and_leaves_file_untouched(tmp_path, impl, label, bad)
 
 def test_update_semantics(tmp_path, impl):
     f = make(tmp_path / "s.mmstats", [("u8", "B", True), ("i16", "h", False), ("f", "f", True),
-                                      ("ok", "?", False), ("s", "5s", False), ("c", "Q", True)], impl)
+                                      ("ok", "?", False), ("s", "5s", False), ("c", "Q", True)], impl, wrap=True)
     f["u8"].set(-1)
     assert f["u8"].get() == 255
     f["u8"].incr(2)
@@ -499,3 +499,24 @@ def test_implementation_is_selectable_by_environment():
     out = subprocess.run([sys.executable, "-c", "import mmstats; print(mmstats.IMPLEMENTATION)"],
                          capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "python"
+
+
+@pytest.mark.parametrize("mode, word", [(0o4644, "setuid"), (0o2644, "setgid"), (0o1644, "sticky"),
+                                        (0o6755, "setuid and setgid"), (0o10644, "permission bits"),
+                                        (-1, "permission bits")])
+def test_special_mode_bits_are_refused_before_anything_is_created(tmp_path, mode, word):
+    with pytest.raises(ValueError, match=word):
+        create_file(tmp_path / "m.mmstats", FIELDS, mode=mode)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TypeError):
+        create_file(tmp_path / "m.mmstats", FIELDS, mode="644")
+
+
+def test_permission_bits_are_used_as_given(tmp_path):
+    old = os.umask(0)
+    try:
+        f = create_file(tmp_path / "p.mmstats", FIELDS, mode=0o600)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "p.mmstats").st_mode) == 0o600
+    f.remove()

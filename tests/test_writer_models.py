@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -77,6 +78,30 @@ def test_path_and_filename_templates_and_environment(tmp_path, monkeypatch):
     assert _defaults.command_name() == "python"
 
 
+@pytest.mark.parametrize("argv0, cmd", [("-c", "python"), ("-", "python"), ("", "python"),
+                                        ("/srv/--dash-app.py", "dash-app"), ("./.hidden.py", "hidden"),
+                                        ("/usr/bin/web.app.py", "web.app"), ("--", "python")])
+def test_cmd_never_starts_with_a_dash_or_dot_nor_holds_a_path(monkeypatch, argv0, cmd):
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert _defaults.command_name() == cmd
+
+
+@pytest.mark.parametrize("how", ["-c", "-"])
+def test_python_dash_c_and_stdin_scripts_name_their_files_python(tmp_path, how):
+    script = ("import mmstats, os, threading\n"
+              "s = mmstats.MmStats(keep=True)\n"
+              "print(os.path.basename(s.filename))\n")
+    env = dict(os.environ, MMSTATS_PATH=str(tmp_path),
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("MMSTATS_FILES", None)
+    args, stdin = ([sys.executable, "-c", script], None) if how == "-c" else ([sys.executable, "-"], script)
+    r = subprocess.run(args, input=stdin, capture_output=True, text=True, env=env, timeout=60)
+    assert (r.returncode, r.stderr) == (0, "")
+    name = r.stdout.strip()
+    assert name.startswith("python-") and name.endswith(".mmstats") and "/" not in name
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
 def test_base_model_has_no_defaults_and_label_falls_back_to_name(tmp_path):
     class Bare(mmstats.BaseMmStats):
         plain = mmstats.CounterField()
@@ -119,7 +144,7 @@ def test_every_field_class_has_its_0_8_type_and_buffering(tmp_path):
 
 def test_value_fields_set_by_assignment_statics_are_read_only(tmp_path):
     class V(mmstats.BaseMmStats):
-        u64 = mmstats.UInt64Field()
+        u64 = mmstats.UInt64Field(wrap=True)
         i32 = mmstats.IntField()
         f32 = mmstats.FloatField()
         s = mmstats.StringField(size=4)
@@ -152,6 +177,53 @@ def test_object_fields_are_not_class_attributes(stats):
     assert "hits" not in vars(WebStats) and "hits" in WebStats._fields
     assert isinstance(vars(WebStats)["ratio"], mmstats._slots.FieldAccess)
     assert stats.hits is stats.hits
+
+
+def test_assigning_to_a_counter_raises_and_never_detaches_it(stats):
+    stats.hits.incr(5)
+    slot = stats.hits
+    for stmt in ("stats.hits = 10", "del stats.hits"):
+        with pytest.raises(TypeError) as e:
+            exec(stmt, {"stats": stats})
+        assert str(e.value) == ("mmstats field 'hits' (CounterField) cannot be assigned to or deleted: that would "
+                                "detach it from the file for this thread; use stats.hits.incr(n) to count, "
+                                "or stats.hits.value = n to set it outright")
+    assert stats.hits is slot
+    stats.hits.incr()
+    assert values(stats.filename)["hits"] == 6
+    stats.hits.value = 10  # the explicit way to set it
+    assert values(stats.filename)["hits"] == 10
+    stats.ratio = 0.25  # value fields and plain attributes still assign
+    stats.note = "mine"
+    assert (values(stats.filename)["ratio"], stats.note) == (0.25, "mine")
+
+
+def test_assigning_to_any_object_field_raises_in_every_thread(tmp_path):
+    class M(mmstats.BaseMmStats):
+        avg = mmstats.AverageField()
+        moving = mmstats.MovingAverageField(size=3)
+        timer = mmstats.TimerField()
+
+    m = M(path=tmp_path)
+    errors = []
+
+    def work():
+        for name in ("avg", "moving", "timer"):
+            try:
+                setattr(m, name, 1.0)
+            except TypeError as e:
+                errors.append(str(e))
+        m.avg.add(4.0)
+        errors.append(values(m.filename)["avg"])
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert [e.split(" (")[0] for e in errors[:3]] == ["mmstats field 'avg'", "mmstats field 'moving'",
+                                                       "mmstats field 'timer'"]
+    assert "stats.avg.add(x)" in errors[0] and "with stats.timer:" in errors[2]
+    assert errors[3] == 4.0
+    m.remove()
 
 
 def test_static_constants_of_the_wrong_type_fail_at_definition():
@@ -334,6 +406,7 @@ def test_a_reused_thread_id_takes_over_only_a_finished_threads_file(tmp_path, mo
     assert [w.category for w in caught] == [RuntimeWarning] and "this process" in str(caught[0].message)
     assert values(path)["hits"] == 9
     s.remove()
+    assert list(tmp_path.iterdir()) == []  # the live thread's file was still the model's to remove
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -407,8 +480,9 @@ def test_symlink_planted_at_a_threads_file_name_is_refused(tmp_path):
 
     def work():
         (tmp_path / name.replace("{TID}", str(threading.get_native_id()))).symlink_to(target)
-        s.hits.incr()  # no file for this thread: a warning, values in memory (models.py doc)
+        s.hits.incr()  # the name is taken: a warning, and a file of an unpredictable name
         done.append(s.hits.value)
+        done.append(s.filename)
 
     s = WebStats(path=tmp_path, filename=name)
     t = threading.Thread(target=work)
@@ -416,9 +490,41 @@ def test_symlink_planted_at_a_threads_file_name_is_refused(tmp_path):
         warnings.simplefilter("always")
         t.start()
         t.join()
-    assert done == [1] and len(caught) == 1 and "symbolic link" in str(caught[0].message)
+    assert done[0] == 1 and len(caught) == 1 and "symbolic link" in str(caught[0].message)
     assert target.read_bytes() == b"keep me"
+    assert done[1] in str(caught[0].message) and values(done[1])["hits"] == 1
     s.remove()
+
+
+def test_a_name_taken_by_someone_else_falls_back_to_an_unpredictable_one(tmp_path):
+    # Another user pre-creates the predictable names (symlinks, files of hers): the model still
+    # writes, under a random name beside the preferred one, and warns once.
+    target = tmp_path / "victim"
+    target.write_bytes(b"keep me")
+    tid = threading.get_native_id()
+    (tmp_path / f"a-{tid}.mmstats").symlink_to(target)
+    other = tmp_path / f"b-{tid}.mmstats"
+    other.write_bytes(b"\x01" + bytes(4095))
+    os.chown(other, 12345, 12345)  # the tests run as root; as anyone else this name is just taken
+    for prefix, why in (("a", "symbolic link"), ("b", "uid 12345")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            s = WebStats(path=tmp_path, filename=prefix + "-{TID}.mmstats")
+            s.hits.incr(4)
+            t = threading.Thread(target=lambda: s.hits.incr())  # a second thread: no second warning
+            t.start()
+            t.join()
+        assert len(caught) == 1 and caught[0].category is RuntimeWarning
+        msg = str(caught[0].message)
+        assert why in msg and f"{prefix}-{tid}.mmstats" in msg and s.filename in msg
+        name = os.path.basename(s.filename)
+        suffix = name[len(f"{prefix}-{tid}-"):-len(".mmstats")]
+        assert name.startswith(f"{prefix}-{tid}-") and name.endswith(".mmstats") and len(suffix) == 16
+        int(suffix, 16)  # 64 random bits, in hex
+        assert values(s.filename)["hits"] == 4
+        s.remove()
+    assert target.read_bytes() == b"keep me" and other.read_bytes() == b"\x01" + bytes(4095)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"a-{tid}.mmstats", f"b-{tid}.mmstats", "victim"]
 
 
 def test_models_are_independent(tmp_path):
@@ -443,3 +549,9 @@ def test_nan_and_special_values_round_trip(stats):
     assert math.isnan(values(stats.filename)["ratio"])
     stats.ratio = -math.inf
     assert stats.ratio == -math.inf
+
+
+def test_a_model_refuses_a_setuid_mode_in_its_constructor(tmp_path):
+    with pytest.raises(ValueError, match="setuid"):
+        WebStats(path=tmp_path, mode=0o4644)
+    assert list(tmp_path.iterdir()) == []
