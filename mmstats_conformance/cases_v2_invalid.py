@@ -77,7 +77,8 @@ def _cases():
     yield "bad_file_size", "truncated-page", "the file cut one byte short of a page", data[:4095], 4095
     yield "bad_file_size", "header-only", "only the 128 header bytes", data[:128], 128
     yield "bad_file_size", "extra-byte", "one byte more than a page", data + b"\0", 4097
-    yield "bad_magic", "mmstatz", "magic MMSTATZ", data[:7] + b"Z" + data[8:], 1
+    yield "bad_version", "magic-mmstatz", "byte 0 is 02 but the magic is MMSTATZ: not a version 2 file", \
+        data[:7] + b"Z" + data[8:], 0
     yield "bad_header_size", "too-small", "header_size 120", *_header("header_size", 120)
     yield "bad_header_size", "misaligned", "header_size 132", *_header("header_size", 132)
     yield "bad_state", "three", "state 3", *_header("state", 3)

@@ -15,7 +15,7 @@ ANCHORS_V2 = {
     "capacity": "#adding-a-field-at-run-time", "seqlock": "#reading-a-multi-word-value",
     "skip": "#kinds-and-value-types", "lifecycle": "#state",
     "not_ready": "#state", "bad_version": "#version-byte-and-magic", "file_too_large": "#finding-problems",
-    "bad_file_size": "#finding-problems", "bad_magic": "#version-byte-and-magic",
+    "bad_file_size": "#finding-problems",
     "bad_header_size": "#minor-version-and-header-size", "bad_state": "#state", "bad_region": "#regions",
     "bad_count": "#regions", "bad_entry_size": "#metadata-entries", "bad_lengths": "#metadata-entries",
     "bad_name": "#names", "bad_utf8": "#metadata-entries", "bad_unit": "#units", "bad_attributes": "#attributes",

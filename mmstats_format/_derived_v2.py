@@ -114,11 +114,10 @@ STATES = {
 # error code -> (what is wrong, which byte the offset points at)
 CODES = {
     'not_ready': ('the file is empty, its version byte is 0x00, or its state is creating', '0, or the state word (12) when the state is creating'),
-    'bad_version': ('the version byte is not one this reader knows (0x01 or 0x02)', '0 (the version byte)'),
+    'bad_version': ('the version byte is not one this reader knows (0x01 or 0x02), or it is 0x02 and bytes 1 to 7 are not "MMSTATS"', '0 (the version byte)'),
     'file_too_large': ("the file is larger than the reader's size limit", 'the limit'),
     'bad_file_size': ('the file size is not a positive multiple of 4096', 'the file size (one past the last byte)'),
-    'bad_magic': ('bytes 1 to 7 are not "MMSTATS"', '1 (the magic)'),
-    'bad_header_size': ('header_size is below 128, not a multiple of 8, or past the first region', '10 (header_size)'),
+    'bad_header_size': ('header_size is below 128 or not a multiple of 8', '10 (header_size)'),
     'bad_state': ('the state word is not 0, 1 or 2', '12 (state)'),
     'bad_region': ('a region is misaligned, out of order, overlapping, or runs past the end of the file', 'the header field of the region that breaks the rule (its offset or its size)'),
     'bad_count': ('slots_used is 0 or above slot_count, or entry_fixed_size is below 32 or not a multiple of 8', 'the header field (slots_used or entry_fixed_size)'),
