@@ -431,7 +431,7 @@ def read_fd(fd, first: bytes, path) -> File2:
             return result  # a closed file's odd sequence stays odd: no retries
         if attempt % 10 == 9:
             os.sched_yield()
-        copies = [data, after, os.pread(fd, len(first), 0)]
+        copies = [after, os.pread(fd, len(first), 0), os.pread(fd, len(first), 0)]  # C is the next A
     return result
 
 
