@@ -68,8 +68,12 @@ def test_threads_that_exit_give_slots_back_and_no_read_ever_goes_back(tmp_path):
         while not stop.is_set():
             seen.append(mf.read(path)[0].value)
 
+    together = threading.Barrier(3)
+
     def worker():
-        for _ in range(2000):
+        c.add()
+        together.wait()  # three threads alive at once: slots 1 and 2, and the shared slot for the third
+        for _ in range(1999):
             c.add()
 
     r = threading.Thread(target=reader)
