@@ -1,10 +1,11 @@
-"""The version 2 part of conformance/: v2/valid/, v2/invalid/ and their manifest entries."""
+"""The version 2 part of conformance/: v2/valid/, v2/invalid/, v2/writer-scenarios/ and their manifest entries."""
 from __future__ import annotations
 
 from .cases_v2_invalid import invalid_cases_v2
 from .cases_v2_valid import valid_cases_v2
 from .model import json_text
 from .model_v2 import build, expected_json
+from .scenarios_v2 import scenario_v2_json, scenario_v2_text, scenarios_v2
 
 __all__ = ["v2_files", "ANCHORS_V2"]
 
@@ -21,6 +22,7 @@ ANCHORS_V2 = {
     "bad_name": "#names", "bad_utf8": "#metadata-entries", "bad_unit": "#units", "bad_attributes": "#attributes",
     "bad_value_type": "#kinds-and-value-types", "bad_value_offset": "#kinds-and-value-types",
     "bad_value_size": "#kinds-and-value-types", "bad_histogram": "#histograms", "bad_string_length": "#strings",
+    "writer": "#writer-protocol",
 }
 
 
@@ -38,4 +40,8 @@ def v2_files(entry) -> dict[str, bytes]:
         files[path] = c.data
         entry(c.id, path, "invalid", ANCHORS_V2[c.code], c.description,
               {"code": c.code, "offset": c.offset}, c.level, options=c.options)
+    for sc in scenarios_v2():
+        path = f"{sc.id}.json"
+        files[path] = scenario_v2_text(scenario_v2_json(sc)).encode("utf-8")
+        entry(sc.id, path, "writer", ANCHORS_V2["writer"], sc.description, {"json": path, "image": None}, sc.level)
     return files

@@ -33,7 +33,7 @@ CASES = MANIFEST["cases"]
 # Format version 1 cases; version 2 has its own tests (tests/test_v2_corpus.py).
 VALID = [e for e in CASES if e["kind"] == "valid" and e["format_version"] == 1]
 INVALID = [e for e in CASES if e["kind"] == "invalid" and e["format_version"] == 1]
-WRITER = [e for e in CASES if e["kind"] == "writer"]
+WRITER = [e for e in CASES if e["kind"] == "writer" and e["format_version"] == 1]
 
 
 def ids(entries):
