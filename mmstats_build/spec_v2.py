@@ -137,6 +137,33 @@ def render_value_types() -> str:
     return _table(["value type", "name", "meaning", "canonical JSON"], rows)
 
 
+def _max(struct, name) -> int:
+    sub = next(x for x in struct.subcons if x.name == name)
+    return (1 << (8 * sub.sizeof())) - 1
+
+
+def render_limits() -> str:
+    e, h = s.Entry, s.Header
+    rows = [
+        ["name (`name_size`)", f"1 to {_max(e, 'name_size')} bytes", "UTF-8; 0 is `bad_name`"],
+        ["unit (`unit_size`)", f"0 to {s.UNIT_MAX} bytes", "bytes 0x21 to 0x7e"],
+        ["help (`help_size`)", f"0 to {_max(e, 'help_size')} bytes", "UTF-8"],
+        ["attributes (`attributes_size`)", f"0 to {_max(e, 'attributes_size')} bytes",
+         f"each key 1 to {_max(s.Attribute, 'key_size')} bytes, each value 0 to {_max(s.Attribute, 'value_size')}"],
+        ["histogram bounds", f"0 to {_max(e, 'extra_size') // 8}", "finite, strictly increasing f64"],
+        ["string capacity", f"0 to {_max(e, 'value_size') // s.ALIGN * s.ALIGN - s.STRING_HEADER_SIZE} bytes, a multiple of {s.ALIGN}",
+         "`value_size` - 16"],
+        ["regions, offsets, capacities", f"0 to {_max(h, 'meta_offset')}", "u32: a file is at most 4 GiB"],
+        ["`slot_count`", f"1 to {_max(h, 'slot_count')}", "slot 0 is the shared slot"],
+        ["`field_count`", f"0 to {_max(h, 'field_count')}", "limited in practice by `meta_capacity`"],
+        ["numbers", "u64, i64, f64", "integers wrap modulo 2^64"],
+        ["sequence", f"0 to {(1 << 64) - 1}", "never wraps in practice (2^63 updates)"],
+        ["file size", f"a positive multiple of {s.PAGE_SIZE}",
+         "readers SHOULD refuse files over a limit (RECOMMENDED 268435456 bytes) with `file_too_large`"],
+    ]
+    return _table(["what", "range", "notes"], rows)
+
+
 def render_errors() -> str:
     return _table(["code", "meaning", "the offset points at"],
                   [[f"`{k}`", meaning, where] for k, (meaning, where) in s.CODES.items()])
@@ -271,7 +298,7 @@ TABLES = {
     "v2-constants": render_constants, "v2-header": render_header, "v2-states": render_states,
     "v2-entry": render_entry, "v2-attribute": render_attribute, "v2-kinds": render_kinds,
     "v2-value-types": render_value_types, "v2-string": render_string, "v2-histogram": render_histogram,
-    "v2-errors": render_errors,
+    "v2-errors": render_errors, "v2-limits": render_limits,
     "v2-example-basic": lambda: render_example("basic"),
     "v2-example-histogram": lambda: render_example("histogram"),
 }
