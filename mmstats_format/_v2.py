@@ -417,22 +417,30 @@ def decode(data, path=None) -> File2:
 
 
 def read_fd(fd, first: bytes, path) -> File2:
-    """The reader protocol on copies: ``first`` (already read) is copy A; B and C are read now."""
+    """The reader protocol on copies (spec/v2.md, "Readers that copy the file"): ``first`` (already read) is
+    copy A; B and C are read now. A multi-word value whose sequences in A and C differ (or are odd) is read
+    again on its own, with three small reads (sequence, value, sequence), at most RETRIES times."""
+    size = len(first)
     h, layouts = _walk_or_raise(first, path)
-    copies = [first, os.pread(fd, len(first), 0), os.pread(fd, len(first), 0)]
+    data, after = os.pread(fd, size, 0), os.pread(fd, size, 0)
+    if len(data) != size or len(after) != size:
+        return _fields(h, layouts, first, first, first)  # changed size: not a v2 writer; the copy at rest
+    h, layouts = _walk_or_raise(data, path)
+    before, data, after = bytearray(first), bytearray(data), bytearray(after)
+    regions = [(f.at + k * f.stride, f.size) for f in layouts
+               if f.kind == d.KIND_HISTOGRAM or f.type == d.VALUETYPE_UTF8
+               for k in (range(h["slots_used"]) if f.stride else (0,))]
     for attempt in range(RETRIES):
-        before, data, after = copies
-        if len(data) != len(first) or len(after) != len(first):
-            return _fields(h, layouts, first, first, first)  # changed size: not a v2 writer; the copy at rest
-        h2, layouts2 = _walk_or_raise(data, path)
-        result = _fields(h2, layouts2, before, data, after)
-        settled = all(f.value is not None for f in result if f.kind == "histogram" or f.type == "utf8")
-        if settled or h2["state"] == d.STATE_CLOSED or attempt == RETRIES - 1:
-            return result  # a closed file's odd sequence stays odd: no retries
+        pending = [(at, n) for at, n in regions if not _seq_ok(before, after, at)]
+        if not pending or h["state"] == d.STATE_CLOSED:
+            break  # a closed file's odd sequence stays odd: no retries
         if attempt % 10 == 9:
             os.sched_yield()
-        copies = [after, os.pread(fd, len(first), 0), os.pread(fd, len(first), 0)]  # C is the next A
-    return result
+        for at, n in pending:
+            before[at:at + 8] = os.pread(fd, 8, at)
+            data[at:at + n] = os.pread(fd, n, at)
+            after[at:at + 8] = os.pread(fd, 8, at)
+    return _fields(h, layouts, before, data, after)
 
 
 def read(path, max_size: int) -> File2:

@@ -181,11 +181,11 @@ def _image(seq: int, text: bytes) -> bytes:
 
 
 def _read_copies(monkeypatch, tmp_path, copies):
-    """mf.read of a file whose copies (first read, then each pread) are ``copies`` in turn."""
+    """mf.read of a file that is ``copies[0]`` at the first read and ``copies[k]`` at the k-th pread."""
     path = tmp_path / "x.mmstats"
     path.write_bytes(copies[0])
     later = iter(copies[1:])
-    monkeypatch.setattr(_v2.os, "pread", lambda fd, n, off: next(later))
+    monkeypatch.setattr(_v2.os, "pread", lambda fd, n, off: next(later)[off:off + n])
     return mf.read(path)[0].value
 
 
@@ -196,15 +196,22 @@ def test_reader_takes_the_middle_copy_when_the_sequences_around_it_agree(monkeyp
 
 def test_reader_retries_when_the_sequence_moved_during_the_payload_copy(monkeypatch, tmp_path):
     torn, done = _image(5, b"nXw"), _image(6, b"new")
-    # A (seq 4), B (torn, seq 5), C (seq 6): rejected; then C is the next A: C, D, E accepted from D
-    got = _read_copies(monkeypatch, tmp_path, [_image(4, b"old"), torn, done, done, done])
+    # A (seq 4), B (torn, seq 5), C (seq 6): rejected; then the value alone: sequence 6, "new", sequence 6
+    got = _read_copies(monkeypatch, tmp_path, [_image(4, b"old"), torn, done, done, done, done])
     assert got == "new"
 
 
 def test_reader_gives_none_when_the_sequence_stays_odd(monkeypatch, tmp_path):
     stuck = _image(7, b"hal")
-    # exactly the bound: the first copy, then two more per attempt (a further pread would raise StopIteration)
-    assert _read_copies(monkeypatch, tmp_path, [stuck] * (1 + 2 * _v2.RETRIES)) is None
+    # exactly the bound: copies A, B, C, then three small reads per retry (one more would raise StopIteration)
+    assert _read_copies(monkeypatch, tmp_path, [stuck] * (3 + 3 * _v2.RETRIES)) is None
+
+
+def test_reader_does_not_retry_an_odd_sequence_in_a_closed_file(monkeypatch, tmp_path):
+    from mmstats_conformance.model_v2 import Field2, File2, build
+    closed = bytes(build(File2(fields=(Field2("s", "string", "utf8", value=b"x", capacity=8, seq=3),),
+                               state=2)).data)
+    assert _read_copies(monkeypatch, tmp_path, [closed] * 3) is None
 
 
 # ---------------------------------------------------------------- the spec's examples

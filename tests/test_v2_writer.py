@@ -146,3 +146,35 @@ def test_writer_never_overwrites(tmp_path):
         V2Writer.create(path)
     assert path.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir()] == ["x.mmstats"]
+
+
+def test_reader_never_sees_a_torn_string_while_another_process_rewrites_it(tmp_path):
+    """Live: a writer process rewrites a string with self-checking texts (one letter, its length given by the
+    letter) between bursts of counter increments; every value read is one whole text, or None when the retry
+    bound ran out (the spec's defined outcome), never a mix."""
+    path = tmp_path / "live.mmstats"
+    code = ("import itertools, sys\nfrom mmstats._v2writer import V2Writer\n"
+            f"w = V2Writer.create({str(path)!r})\ns = w.string('s', 64, value='a')\nc = w.counter('n')\n"
+            "print('up', flush=True)\n"
+            "for i in itertools.count():\n"
+            "    ch = 'abcdefghijklmnopqrstuvwxyz'[i % 26]\n"
+            "    s.set(ch * (1 + (ord(ch) - 97) * 2))\n"
+            "    for _ in range(20):\n"
+            "        c.add()\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        assert p.stdout.readline() == b"up\n"
+        last, texts, nones = 0, set(), 0
+        for _ in range(1000):
+            text, n = (f.value for f in mf.read(path))
+            if text is None:
+                nones += 1
+            else:
+                assert set(text) == {text[0]} and len(text) == 1 + (ord(text[0]) - 97) * 2, text
+                texts.add(text[0])
+            assert n >= last
+            last = n
+        assert last > 0 and len(texts) > 5 and nones < 100, (len(texts), nones)
+    finally:
+        p.kill()
+        p.wait()
