@@ -39,7 +39,10 @@ def expected(entry) -> dict:
 def test_every_v2_case_lives_under_v2_and_says_so():
     assert VALID and INVALID
     for e in CASES:
-        assert e["id"].startswith(f"v2/{e['kind']}/") and e["path"] == e["id"] + ".mmstats"
+        if e["kind"] == "writer":
+            assert e["id"].startswith("v2/writer-scenarios/") and e["path"] == e["id"] + ".json"
+        else:
+            assert e["id"].startswith(f"v2/{e['kind']}/") and e["path"] == e["id"] + ".mmstats"
 
 
 @pytest.mark.parametrize("entry", VALID, ids=ids(VALID))
