@@ -57,6 +57,8 @@ test-rust:
 check-generated: setup
 	$(VPY) -m mmstats_format._derive --check
 	$(VPY) -m mmstats_format.spec_tables --check
+	$(VPY) -m mmstats_build.derive_v2 --check
+	$(VPY) -m mmstats_build.spec_v2 --check
 	$(VPY) -m mmstats_conformance generate --check
 
 # Every registered implementation against the corpus, and every writer x every reader.

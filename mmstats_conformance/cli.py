@@ -27,6 +27,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-codes", dest="codes", action="store_false",
                    help="invalid files: accept any non-zero exit, do not require the error code and offset")
     p.add_argument("-v", "--verbose", action="store_true", help="also list known failures and skipped cases")
+    p.add_argument("--versions", default="", metavar="1,2",
+                   help="only cases of these format versions (default: every version; matrix: as registered)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +72,9 @@ def _check(role: str, args) -> int:
     corpus = load(args.root)
     kinds = {"writer"} if role == "writer" else {"valid", "invalid"}
     cases = corpus.select(kinds, args.run, args.skip, args.required_only)
+    versions = {int(v) for v in args.versions.split(",") if v}
+    if versions:
+        cases = [c for c in cases if c.get("format_version", 1) in versions]
     known_path = args.known_failures or (corpus.root / "known-failures" / f"{args.impl}.txt" if args.impl else None)
     try:
         known = read_known_failures(known_path) if known_path else {}
@@ -79,7 +84,7 @@ def _check(role: str, args) -> int:
     check = {"reader": checks.check_reader, "writer": checks.check_writer, "validator": checks.check_validator}[role]
     opts = checks.Options(timeout=args.timeout, codes=args.codes)
     results = checks.run_cases(check, split_command(args.cmd), corpus, cases, opts, args.jobs)
-    unfiltered = not (args.run or args.skip or args.required_only)
+    unfiltered = not (args.run or args.skip or args.required_only or versions)
     all_ids = [e["id"] for e in corpus.cases if e["kind"] in kinds] if unfiltered else None
     results = apply_known(results, {k: v for k, v in known.items()
                                     if unfiltered or k in {c["id"] for c in cases}}, all_ids)

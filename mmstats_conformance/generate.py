@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from mmstats_format import schema, types
+from mmstats_format import schema, schema_v2, types
 from mmstats_format.errors import CODES
 
 from . import GENERATOR_VERSION
@@ -19,6 +19,7 @@ from .case import anchor
 from .cases_interop import interop_cases
 from .cases_invalid import invalid_cases
 from .cases_valid import valid_cases
+from .generate_v2 import v2_files
 from .model import assemble, expected_json, json_text
 from .oracles import oracle_files
 from .scenarios import expected_image, scenario_json, scenario_text, scenarios
@@ -26,21 +27,21 @@ from .spec_cases import spec_cases
 
 __all__ = ["build", "write", "check", "schema_sha256", "GENERATED"]
 
-GENERATED = ("valid", "invalid", "writer-scenarios", "oracles", "manifest.json")
+GENERATED = ("valid", "invalid", "writer-scenarios", "oracles", "v2", "manifest.json")
 GOLDEN = "golden/mmstats-0.8"
 
 
 def schema_sha256() -> str:
     """Hash of the schema source (the construct schema and the type table)."""
     h = hashlib.sha256()
-    for mod in (schema, types):
+    for mod in (schema, types, schema_v2):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
 
 
-def _entry(id, path, kind, spec, description, expect, level="required", **extra) -> dict:
-    e = {"id": id, "path": path, "kind": kind, "spec": spec, "description": description,
-         "expect": expect, "level": level}
+def _entry(id, path, kind, spec, description, expect, level="required", format_version=1, **extra) -> dict:
+    e = {"id": id, "path": path, "kind": kind, "format_version": format_version, "spec": spec,
+         "description": description, "expect": expect, "level": level}
     e.update({k: v for k, v in extra.items() if v})
     return e
 
@@ -90,6 +91,7 @@ def build(root: Path) -> dict[str, bytes]:
         entries.append(_entry(s.id, path, "writer", anchor("writer"), s.description,
                               {"json": path, "image": f"{s.id}.mmstats" if image is not None else None}, s.level))
     entries += _golden_entries(root)
+    files.update(v2_files(lambda *a, **kw: entries.append(_entry(*a, format_version=2, **kw))))
 
     ids = [e["id"] for e in entries]
     dupes = sorted({i for i in ids if ids.count(i) > 1})

@@ -1,7 +1,9 @@
 """`matrix`: every registered implementation against the corpus, and every writer x every reader.
 
 conformance/implementations.json:
-    {"implementations": [{"name", "language", "build", "reader", "writer", "validator"}]}
+    {"implementations": [{"name", "language", "build", "reader", "writer", "validator", "reads", "writes"}]}
+reads and writes list the format versions the implementation reads (reader,
+validator) and writes; each role runs only on cases of those versions.
 build is a shell command run from the repository root (may be empty); reader,
 writer and validator are command prefixes (any may be absent). "{python}" in a
 command stands for the interpreter running the harness.
@@ -35,6 +37,11 @@ class Implementation:
     reader: str | None = None
     writer: str | None = None
     validator: str | None = None
+    reads: tuple = (1,)   # format versions the reader and validator declare
+    writes: tuple = (1,)  # format versions the writer declares
+
+    def versions(self, role: str) -> tuple:
+        return self.writes if role == "writer" else self.reads
 
     def command(self, role: str) -> list[str] | None:
         cmd = getattr(self, role)
@@ -46,10 +53,11 @@ def load_registry(path: Path) -> list[Implementation]:
         data = json.load(f)
     out = []
     for item in data["implementations"]:
-        unknown = set(item) - {"name", "language", "build", *ROLES, "notes"}
+        unknown = set(item) - {"name", "language", "build", *ROLES, "reads", "writes", "notes"}
         if unknown:
             raise ValueError(f"{path}: implementation {item.get('name')!r} has unknown keys {sorted(unknown)}")
-        out.append(Implementation(**{k: v for k, v in item.items() if k != "notes"}))
+        out.append(Implementation(**{k: tuple(v) if k in ("reads", "writes") else v
+                                     for k, v in item.items() if k != "notes"}))
     names = [i.name for i in out]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: implementation names repeat: {names}")
@@ -102,11 +110,12 @@ def _cross(corpus: Corpus, writers, readers, scenarios, opts: Options, jobs: int
             return Result(id, FAILED, short(diffs)) if diffs else Result(id, PASSED)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            made = list(pool.map(make, [(w, c) for w in writers for c in scenarios]))
+            made = list(pool.map(make, [(w, c) for w in writers for c in scenarios
+                                        if c.get("format_version", 1) in w.writes]))
             rows = []
             reads = []
             for (w, case), out, failed in made:
-                for r in readers:
+                for r in (r for r in readers if case.get("format_version", 1) in r.reads):
                     if failed:
                         rows.append((case["id"], w.name, r.name,
                                      Result(f"{case['id']}@{w.name}", FAILED, f"writer failed: {failed.detail}")))
@@ -153,6 +162,7 @@ def matrix(corpus: Corpus, impls: list[Implementation], opts: Options, jobs: int
             cmd = impl.command(role)
             if cmd is None:
                 continue
+            cases = [c for c in cases if c.get("format_version", 1) in impl.versions(role)]
             results = apply_known(run_cases(check, cmd, corpus, cases, opts, jobs), known_of(impl.name))
             summarize(f"{role} {impl.name}", results, write, verbose)
             reports.append(json_report(f"{role} {impl.name}", getattr(impl, role), results))

@@ -40,6 +40,8 @@ def _write(scenario_path: str, out: str) -> int:
 
     with open(scenario_path, encoding="utf-8") as f:
         scenario = json.load(f)
+    if scenario.get("format_version") == 2:
+        return _write_v2(scenario, out)
     fields = [(fd["label"], fd["type"], fd["buffered"]) for fd in scenario["fields"]]
     types = {label: type for label, type, _ in fields}
     try:
@@ -53,6 +55,46 @@ def _write(scenario_path: str, out: str) -> int:
         stats.flush()
     finally:
         stats.close()
+    return 0
+
+
+def _write_v2(scenario: dict, out: str) -> int:
+    """A version 2 scenario through mmstats._v2writer: fields in order, updates, then closed and kept."""
+    from mmstats._v2writer import FileFull, V2Writer
+
+    from .scenarios_v2 import decode_update
+
+    try:
+        w = V2Writer.create(out, **scenario["capacities"])
+    except (OSError, ValueError) as e:
+        print(f"{out}: cannot create: {e}", file=sys.stderr)
+        return 1
+    handles = {}
+    try:
+        for i, f in enumerate(scenario["fields"]):
+            common = {"unit": f["unit"], "help": f["help"], "attributes": f["attributes"]}
+            try:
+                if f["kind"] == "counter":
+                    handles[i] = w.counter(f["label"], f["type"], **common).add
+                elif f["kind"] == "updown_counter":
+                    handles[i] = w.updown_counter(f["label"], f["type"], **common).add
+                elif f["kind"] == "gauge":
+                    handles[i] = w.gauge(f["label"], f["type"], **common).set
+                elif f["kind"] == "string":
+                    handles[i] = w.string(f["label"], f["capacity"], value=f.get("value", ""), **common).set
+                elif f["kind"] == "histogram":
+                    handles[i] = w.histogram(f["label"], f["bounds"], **common).observe
+                else:
+                    w.constant(f["label"], f["type"], decode_update(f["type"], f["value"]),
+                               capacity=f.get("capacity"), **common)
+            except FileFull:
+                continue  # counted in overflow_count; its updates are dropped
+        for u in scenario["updates"]:
+            f = scenario["fields"][u["field"]]
+            if u["field"] in handles:
+                handles[u["field"]](u["value"] if f["type"] == "utf8" else decode_update(f["type"], u["value"]))
+    finally:
+        w.close(keep=True)
     return 0
 
 

@@ -11,6 +11,7 @@ import os
 import struct
 
 from . import _derived as t
+from . import _v2
 from ._derived import FORMAT_VERSION
 
 __all__ = ["json_value", "to_canonical", "dumps", "diff"]
@@ -29,6 +30,8 @@ def json_value(value):
 
 
 def to_canonical(path, fields) -> dict:
+    if getattr(fields, "format_version", 1) == 2:  # a version 2 file (mmstats_format._v2)
+        return _v2.canonical(path, fields)
     return {
         "path": os.fspath(path),
         "format_version": FORMAT_VERSION,
@@ -72,6 +75,8 @@ def _same_value(type_code: str, want, got) -> bool:
 
 def diff(want: dict, got, limit: int = 10) -> list[str]:
     """Path-level differences between two canonical objects ([] when equal). ``path`` is ignored."""
+    if want.get("format_version") == 2:
+        return _v2.diff(want, got, limit)
     out: list[str] = []
     if not isinstance(got, dict):
         return [f"top level: want an object, got {type(got).__name__}"]

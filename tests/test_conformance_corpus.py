@@ -31,9 +31,10 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / "conformance"
 MANIFEST = json.loads((ROOT / "manifest.json").read_text("utf-8"))
 CASES = MANIFEST["cases"]
-VALID = [e for e in CASES if e["kind"] == "valid"]
-INVALID = [e for e in CASES if e["kind"] == "invalid"]
-WRITER = [e for e in CASES if e["kind"] == "writer"]
+# Format version 1 cases; version 2 has its own tests (tests/test_v2_corpus.py).
+VALID = [e for e in CASES if e["kind"] == "valid" and e["format_version"] == 1]
+INVALID = [e for e in CASES if e["kind"] == "invalid" and e["format_version"] == 1]
+WRITER = [e for e in CASES if e["kind"] == "writer" and e["format_version"] == 1]
 
 
 def ids(entries):
@@ -67,31 +68,36 @@ def test_manifest_is_sorted_unique_and_names_each_case_by_its_path():
     assert ids(CASES) == sorted(ids(CASES))
     assert len(set(ids(CASES))) == len(CASES)
     for e in CASES:
-        assert set(e) - {"options"} == {"id", "path", "kind", "spec", "description", "expect", "level"}, e["id"]
+        assert set(e) - {"options"} == {"id", "path", "kind", "format_version", "spec", "description", "expect",
+                                        "level"}, e["id"]
+        assert e["format_version"] == (2 if e["id"].startswith("v2/") else 1), e["id"]
         assert e["path"].rsplit(".", 1)[0] == e["id"]
         assert (ROOT / e["path"]).is_file(), e["path"]
         assert e["level"] in ("required", "recommended")
         assert e["spec"].startswith("#") and e["description"]
         if e["kind"] == "invalid":
-            assert e["id"].split("/")[1] == e["expect"]["code"]
-            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", e["id"].split("/")[2]), e["id"]
+            parts = e["id"].removeprefix("v2/").split("/")
+            assert parts[1] == e["expect"]["code"]
+            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", parts[2]), e["id"]
 
 
 def test_manifest_header_records_generator_and_schema_hash():
     assert MANIFEST["generator"].startswith("mmstats_conformance ")
     assert MANIFEST["schema_sha256"] == generate.schema_sha256()
-    assert MANIFEST["counts"]["valid"] == len(VALID) and MANIFEST["counts"]["invalid"] == len(INVALID)
+    for kind in ("valid", "invalid"):
+        assert MANIFEST["counts"][kind] == sum(e["kind"] == kind for e in CASES)
 
 
 def test_spec_anchors_name_headings_of_the_spec():
-    spec = REPO / "spec" / "v1.md"
-    if not spec.is_file():
-        pytest.skip("spec/v1.md not written yet")
     from mmstats_format.spec_examples import slug
-    prose = re.sub(r"^```.*?^```", "", spec.read_text("utf-8"), flags=re.M | re.S)  # no comment lines of dumps
-    headings = {"#" + slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.*?)\s*$", prose, re.M)}
-    used = {e["spec"] for e in CASES} | set(ANCHORS.values())
-    assert used - headings == set()
+    for version in (1, 2):
+        spec = REPO / "spec" / f"v{version}.md"
+        prose = re.sub(r"^```.*?^```", "", spec.read_text("utf-8"), flags=re.M | re.S)  # no comment lines of dumps
+        headings = {"#" + slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.*?)\s*$", prose, re.M)}
+        used = {e["spec"] for e in CASES if e["format_version"] == version}
+        if version == 1:
+            used |= set(ANCHORS.values())
+        assert used - headings == set(), version
 
 
 def test_every_spec_example_is_a_corpus_case():

@@ -1,0 +1,1 @@
+"""Build-time tools: generators of derived files (constants, spec tables, examples), each with --check."""
