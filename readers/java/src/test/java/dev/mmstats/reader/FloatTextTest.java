@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
+import java.nio.file.Files;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,12 +41,11 @@ class FloatTextTest {
         assertEquals(want, FloatText.repr(Double.longBitsToDouble(Long.parseUnsignedLong(bits, 16))));
     }
 
-    /** python-repr.txt: CPython's repr of doubles and widened floats (gen_oracles.py). */
+    /** conformance/oracles/float-repr.txt: CPython's repr of doubles (d) and widened floats (f). */
     @Test
     void matchesCpythonRepr() throws IOException {
         int n = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                Objects.requireNonNull(getClass().getResourceAsStream("python-repr.txt")), StandardCharsets.UTF_8))) {
+        try (BufferedReader r = Files.newBufferedReader(Paths.ORACLES.resolve("float-repr.txt"), StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; n++) {
                 String[] p = line.split(" ");
                 double d = p[1].equals("d") ? Double.longBitsToDouble(Long.parseUnsignedLong(p[0], 16))

@@ -10,6 +10,8 @@ final class Paths {
     static final Path CONFORMANCE = REPO.resolve("conformance");
     static final Path SPEC = REPO.resolve("spec/v1.md");
     /** The files mmstats 0.8 wrote (top folder CPython 3, cpython2.7/ the same records from CPython 2.7). */
+    /** Answers of CPython generated once for every codec's tests (python -m mmstats_conformance generate). */
+    static final Path ORACLES = CONFORMANCE.resolve("oracles");
     static final Path GOLDEN_08 = CONFORMANCE.resolve("golden/mmstats-0.8");
 
     private Paths() {

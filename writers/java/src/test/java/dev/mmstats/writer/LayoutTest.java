@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.mmstats.reader.FormatV1;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -85,12 +86,12 @@ class LayoutTest {
     @Test
     void typeTable() {
         for (String sig : List.of("b", "B", "h", "H", "i", "I", "q", "Q", "f", "d", "?", "0s", "255s", "999999999s")) {
-            assertEquals(sig, FieldType.of(sig).signature());
+            assertEquals(sig, FieldSpec.typeOf(sig).signature());
         }
-        assertEquals(8, FieldType.of("Q").size());
-        assertEquals(255, FieldType.of("255s").size());
+        assertEquals(8, FieldSpec.typeOf("Q").size());
+        assertEquals(255, FieldSpec.typeOf("255s").size());
         for (String sig : List.of("l", "L", "<Q", "2Q", "s", "00s", "1000000000s", "-1s", "")) {
-            assertEquals(null, FieldType.lookup(sig), sig);
+            assertEquals(null, FormatV1.lookup(sig), sig);
         }
     }
 }
