@@ -26,7 +26,7 @@ class FloatTextTest {
 
     @Test
     void shorterThanJava17sToStringWhereThatIsNotShortest() {
-        // JDK-4511638 (fixed in Java 19): Java 17 prints the smallest subnormal as 4.9E-324, two digits
+        // Java 17 (before the Java 19 rewrite of Double.toString) prints the smallest subnormal as 4.9E-324, two digits
         // where one reads back; the spec's table wants 5e-324.
         assertEquals("5e-324", FloatText.repr(Double.MIN_VALUE));
         assertEquals(Double.MIN_VALUE, Double.parseDouble("5e-324"));
