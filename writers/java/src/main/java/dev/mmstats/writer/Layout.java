@@ -2,6 +2,7 @@ package dev.mmstats.writer;
 
 import dev.mmstats.reader.FileScanner;
 import dev.mmstats.reader.FormatV1;
+import dev.mmstats.reader.MmstatsReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,7 +38,13 @@ public final class Layout {
         this.fileSize = fileSize;
     }
 
-    /** Lays out {@code specs} in order; refuses duplicate labels and files over 2 GiB. */
+    /**
+     * The largest file this writer makes: the readers' default size limit. A larger file would be created,
+     * but every reader refuses it as file_too_large.
+     */
+    public static final long MAX_FILE_SIZE = MmstatsReader.DEFAULT_MAX_SIZE;
+
+    /** Lays out {@code specs} in order; refuses duplicate labels and files over {@link #MAX_FILE_SIZE}. */
     public static Layout of(List<FieldSpec> specs) {
         List<Placed> placed = new ArrayList<>(specs.size());
         Set<String> labels = new HashSet<>();
@@ -52,8 +59,10 @@ public final class Layout {
             long wbAt = pos + FormatV1.writeBufferOffset(labelSize, typeSize);
             long valueAt = pos + FormatV1.valueOffset(labelSize, typeSize);
             long end = valueAt + (s.buffered() ? (long) FormatV1.BUFFER_COUNT : 1L) * s.type().size();
-            if (end > Integer.MAX_VALUE - PAGE_SIZE) {
-                throw new IllegalArgumentException("fields need " + end + " bytes; this writer maps at most 2 GiB");
+            if (end > MAX_FILE_SIZE) { // a multiple of the page size: the rounded-up file is over it too
+                throw new IllegalArgumentException("the fields up to '" + s.label() + "' need " + end
+                        + " bytes, over " + MAX_FILE_SIZE + ", the size limit of the readers: every reader would"
+                        + " refuse the file as file_too_large");
             }
             placed.add(new Placed(s, (int) pos, (int) wbAt, (int) valueAt));
             pos = end;

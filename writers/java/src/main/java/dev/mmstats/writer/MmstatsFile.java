@@ -63,7 +63,7 @@ public final class MmstatsFile implements AutoCloseable {
      * Creates and publishes a new file at {@code path}, which must not exist.
      *
      * @throws FileAlreadyExistsException when the name exists (also a symbolic link): it is left alone
-     * @throws IllegalArgumentException for duplicate labels or a layout over 2 GiB
+     * @throws IllegalArgumentException for duplicate labels or a file over {@link Layout#MAX_FILE_SIZE}
      */
     public static MmstatsFile create(Path path, List<FieldSpec> fields, Set<PosixFilePermission> mode)
             throws IOException {

@@ -93,4 +93,16 @@ class MainTest {
             assertEquals(4096, Files.size(made));
         }
     }
+
+    /** A field no reader would accept the file for: refused before any file exists. */
+    @Test
+    void aFileOverTheReadersSizeLimitIsRefused() throws Exception {
+        Path s = Files.writeString(dir.resolve("s.json"), "{\"fields\": [{\"label\": \"big\", \"type\": \"300000000s\", "
+                + "\"buffered\": false}]}");
+        Path out = dir.resolve("out.mmstats");
+        assertEquals(1, run(s.toString(), out.toString()));
+        assertFalse(Files.exists(out));
+        assertTrue(err.toString().startsWith(s + ": the fields up to 'big' need 300000019 bytes, over 268435456"),
+                err.toString());
+    }
 }
