@@ -9,9 +9,11 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -38,13 +40,15 @@ public final class MmstatsFile implements AutoCloseable {
     public static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
     private final Path path;
+    private final Object fileKey; // device and inode of the file created, as the path named it then
     private final MappedByteBuffer map;
     private final List<Slot> slots;
     private final Map<String, Slot> byLabel;
     private boolean closed;
 
-    private MmstatsFile(Path path, MappedByteBuffer map, List<Slot> slots) {
+    private MmstatsFile(Path path, Object fileKey, MappedByteBuffer map, List<Slot> slots) {
         this.path = path;
+        this.fileKey = fileKey;
         this.map = map;
         this.slots = Collections.unmodifiableList(slots);
         Map<String, Slot> m = new LinkedHashMap<>();
@@ -88,6 +92,10 @@ public final class MmstatsFile implements AutoCloseable {
                     "exists already; an mmstats writer never reuses or overwrites a file");
         }
         try (FileChannel channel = ch) {
+            // Java cannot fstat the channel: the path is asked, a moment after CREATE_NEW made the file there.
+            // Replacing it in that moment needs write access to the directory (and in a sticky one like
+            // /tmp, to be this user).
+            Object fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             ByteBuffer src = ByteBuffer.wrap(image);
             while (src.hasRemaining()) {
                 channel.write(src, src.position());
@@ -97,7 +105,7 @@ public final class MmstatsFile implements AutoCloseable {
             for (Layout.Placed p : layout.fields()) {
                 slots.add(Slot.of(map, p));
             }
-            MmstatsFile file = new MmstatsFile(path, map, slots);
+            MmstatsFile file = new MmstatsFile(path, fileKey, map, slots);
             initialValues.accept(file);
             // Publish: every byte of the image and of the initial values is ordered before the version byte.
             VarHandle.releaseFence();
@@ -182,9 +190,26 @@ public final class MmstatsFile implements AutoCloseable {
         return closed;
     }
 
-    /** Closes and deletes the file, so readers stop seeing it (what a writer should do when it exits). */
-    public void remove() throws IOException {
+    /**
+     * Closes and deletes the file, so readers stop seeing it (what a writer should do when it exits) -- if the
+     * path still names the file this writer created (same device and inode). Another file renamed over the
+     * path since is someone else's and is kept. Java has no unlink relative to a checked directory entry, so
+     * a rename over the path between the check and the delete (two system calls apart) still loses that file.
+     * Where the platform gives no file key the file cannot be told apart and is kept.
+     *
+     * @return true when the file was deleted; false when the path no longer names it (gone or replaced)
+     */
+    public boolean remove() throws IOException {
         close();
-        Files.deleteIfExists(path);
+        BasicFileAttributes now;
+        try {
+            now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        if (fileKey == null || !fileKey.equals(now.fileKey())) {
+            return false;
+        }
+        return Files.deleteIfExists(path);
     }
 }
