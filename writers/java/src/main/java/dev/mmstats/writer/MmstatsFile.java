@@ -91,11 +91,12 @@ public final class MmstatsFile implements AutoCloseable {
             throw new FileAlreadyExistsException(path.toString(), null,
                     "exists already; an mmstats writer never reuses or overwrites a file");
         }
+        Object fileKey = null;
         try (FileChannel channel = ch) {
             // Java cannot fstat the channel: the path is asked, a moment after CREATE_NEW made the file there.
             // Replacing it in that moment needs write access to the directory (and in a sticky one like
             // /tmp, to be this user).
-            Object fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             ByteBuffer src = ByteBuffer.wrap(image);
             while (src.hasRemaining()) {
                 channel.write(src, src.position());
@@ -113,7 +114,7 @@ public final class MmstatsFile implements AutoCloseable {
             return file;
         } catch (IOException | RuntimeException | Error e) {
             try {
-                Files.deleteIfExists(path); // we created it a moment ago; a half-made file helps no one
+                deleteIfSame(path, fileKey); // we created it a moment ago; a half-made file helps no one
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -201,6 +202,11 @@ public final class MmstatsFile implements AutoCloseable {
      */
     public boolean remove() throws IOException {
         close();
+        return deleteIfSame(path, fileKey);
+    }
+
+    /** Deletes {@code path} if it names the file of {@code fileKey} (see {@link #remove()}); whether it did. */
+    private static boolean deleteIfSame(Path path, Object fileKey) throws IOException {
         BasicFileAttributes now;
         try {
             now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
