@@ -39,6 +39,23 @@ public record OpenFile(FileChannel channel, BasicFileAttributes attributes) impl
      * @throws NotRegularFileException for anything but a regular file
      */
     public static OpenFile open(Path path) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            OpenFile f = tryOpen(path);
+            if (f != null) {
+                return f;
+            }
+            if (attempt == ATTEMPTS) {
+                throw new FileSystemException(path.toString(), null,
+                        "replaced by another file while being opened, " + ATTEMPTS + " times");
+            }
+        }
+    }
+
+    /** A file replaced between the check and the open (a writer's rename) is opened again this often. */
+    private static final int ATTEMPTS = 3;
+
+    /** The open file, or null when the path named another file after the open than before it. */
+    private static OpenFile tryOpen(Path path) throws IOException {
         BasicFileAttributes before = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         requireRegular(path, before);
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -52,7 +69,8 @@ public record OpenFile(FileChannel channel, BasicFileAttributes attributes) impl
                     LinkOption.NOFOLLOW_LINKS);
             requireRegular(path, after);
             if (!Objects.equals(before.fileKey(), after.fileKey())) {
-                throw new FileSystemException(path.toString(), null, "replaced by another file while being opened");
+                ch.close();
+                return null;
             }
             return new OpenFile(ch, after);
         } catch (IOException | RuntimeException e) {
