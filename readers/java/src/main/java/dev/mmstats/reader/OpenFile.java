@@ -27,12 +27,16 @@ public record OpenFile(FileChannel channel, BasicFileAttributes attributes) impl
         }
     }
 
+    /** A file replaced between the check and the open (a writer's rename) is opened again this often. */
+    private static final int ATTEMPTS = 3;
+
     /**
      * Opens {@code path} for reading if it is a regular file.
      *
      * <p>Java 17 cannot open with {@code O_NONBLOCK} nor fstat an open channel, so the type is checked on
-     * the path (without following a link) before the open, and after it the path must still name the same
-     * file (file key) and the channel must be seekable (a FIFO or socket is not). What remains: a FIFO
+     * the path (without following a link) before the open, and after it the channel must be seekable (a
+     * FIFO or socket is not) and the path must still name the same file (file key; a file renamed over the
+     * path meanwhile, as writers replace files, is opened again, up to {@value #ATTEMPTS} times). What remains: a FIFO
      * renamed over the path between the check and the open, with no writer, blocks that open until
      * someone opens the FIFO for writing; the check narrows that window to the two system calls.
      *
@@ -50,9 +54,6 @@ public record OpenFile(FileChannel channel, BasicFileAttributes attributes) impl
             }
         }
     }
-
-    /** A file replaced between the check and the open (a writer's rename) is opened again this often. */
-    private static final int ATTEMPTS = 3;
 
     /** The open file, or null when the path named another file after the open than before it. */
     private static OpenFile tryOpen(Path path) throws IOException {
