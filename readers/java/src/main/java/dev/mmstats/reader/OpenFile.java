@@ -36,9 +36,9 @@ public record OpenFile(FileChannel channel, BasicFileAttributes attributes) impl
      * <p>Java 17 cannot open with {@code O_NONBLOCK} nor fstat an open channel, so the type is checked on
      * the path (without following a link) before the open, and after it the channel must be seekable (a
      * FIFO or socket is not) and the path must still name the same file (file key; a file renamed over the
-     * path meanwhile, as writers replace files, is opened again, up to {@value #ATTEMPTS} times). What remains: a FIFO
-     * renamed over the path between the check and the open, with no writer, blocks that open until
-     * someone opens the FIFO for writing; the check narrows that window to the two system calls.
+     * path meanwhile, as writers replace files, is opened again, up to {@value #ATTEMPTS} times). What
+     * remains: a FIFO renamed over the path between the check and the open, with no writer, blocks that
+     * open until someone opens the FIFO for writing; the check narrows that window to two system calls.
      *
      * @throws NotRegularFileException for anything but a regular file
      */
