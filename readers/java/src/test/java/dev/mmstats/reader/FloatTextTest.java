@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +46,8 @@ class FloatTextTest {
     @Test
     void matchesCpythonRepr() throws IOException {
         int n = 0;
-        try (BufferedReader r = Files.newBufferedReader(Paths.ORACLES.resolve("float-repr.txt"), StandardCharsets.UTF_8)) {
+        Path oracle = Paths.ORACLES.resolve("float-repr.txt");
+        try (BufferedReader r = Files.newBufferedReader(oracle, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; n++) {
                 String[] p = line.split(" ");
                 double d = p[1].equals("d") ? Double.longBitsToDouble(Long.parseUnsignedLong(p[0], 16))

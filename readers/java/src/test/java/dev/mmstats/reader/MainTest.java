@@ -160,7 +160,8 @@ class MainTest {
     @Test
     void theReadWrapperOpensNonAsciiAndNonUtf8NamesInAnyLocale() throws Exception {
         Path script = Paths.PROJECT.resolve("mmstats-java-read");
-        Files.write(FileArgument.of((dir + "/\u00e9t\u00e9.mmstats").getBytes(StandardCharsets.UTF_8)).path(), Image.file());
+        byte[] utf8 = (dir + "/\u00e9t\u00e9.mmstats").getBytes(StandardCharsets.UTF_8);
+        Files.write(FileArgument.of(utf8).path(), Image.file());
         byte[] latin1 = (dir + "/\u00e9t\u00e9.mmstats").getBytes(StandardCharsets.ISO_8859_1);
         Files.write(FileArgument.of(latin1).path(), Image.file());
         for (String locale : List.of("C", "C.UTF-8")) {

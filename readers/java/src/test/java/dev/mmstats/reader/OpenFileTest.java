@@ -60,8 +60,9 @@ class OpenFileTest {
         for (String command : List.of("read", "validate")) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int status = assertTimeoutPreemptively(LIMIT, () -> Main.run(new String[] {command, fifo.toString()},
-                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+            PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+            PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+            int status = assertTimeoutPreemptively(LIMIT, () -> Main.run(new String[] {command, fifo.toString()}, o, e));
             assertEquals(2, status, command);
             assertEquals(fifo + ": cannot read: not a regular file (a FIFO)\n", err.toString(StandardCharsets.UTF_8));
             assertEquals("", out.toString(StandardCharsets.UTF_8));
@@ -90,6 +91,7 @@ class OpenFileTest {
         refused(sub, "a directory", () -> MmstatsReader.read(sub));
         Path dev = Path.of("/dev/null");
         refused(dev, "a character device", () -> MmstatsReader.read(dev));
-        assertEquals(List.of(), MmstatsReader.validate(target, MmstatsReader.DEFAULT_MAX_SIZE)); // the file itself reads
+        // the file itself reads
+        assertEquals(List.of(), MmstatsReader.validate(target, MmstatsReader.DEFAULT_MAX_SIZE));
     }
 }

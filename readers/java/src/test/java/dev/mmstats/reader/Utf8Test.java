@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,8 @@ class Utf8Test {
     @Test
     void agreesWithCpythonOnTheOracleFile() throws IOException {
         int n = 0;
-        try (BufferedReader r = Files.newBufferedReader(Paths.ORACLES.resolve("utf8-replace.txt"), StandardCharsets.UTF_8)) {
+        Path oracle = Paths.ORACLES.resolve("utf8-replace.txt");
+        try (BufferedReader r = Files.newBufferedReader(oracle, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; n++) {
                 String[] parts = line.split(" ");
                 byte[] in = HEX.parseHex(parts[0]);

@@ -32,7 +32,7 @@ public record FieldSpec(String label, TypeSpec type, boolean buffered) {
         this(label, typeOf(type), buffered);
     }
 
-    /** The type of a signature (spec/v1.md, "Type signatures"); IllegalArgumentException when it is not in the table. */
+    /** The type of a signature (spec/v1.md, "Type signatures"); IllegalArgumentException when not in the table. */
     public static TypeSpec typeOf(String signature) {
         TypeSpec t = FormatV1.lookup(signature);
         if (t == null) {

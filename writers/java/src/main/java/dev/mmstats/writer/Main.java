@@ -22,7 +22,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, FileArgument.exactBytes(args), new PrintStream(System.err, true, StandardCharsets.UTF_8)));
+        PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(args, FileArgument.exactBytes(args), err));
     }
 
     /** Runs the command with the arguments' UTF-8 bytes as file names. */

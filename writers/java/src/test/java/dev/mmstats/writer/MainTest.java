@@ -97,8 +97,8 @@ class MainTest {
     /** A field no reader would accept the file for: refused before any file exists. */
     @Test
     void aFileOverTheReadersSizeLimitIsRefused() throws Exception {
-        Path s = Files.writeString(dir.resolve("s.json"), "{\"fields\": [{\"label\": \"big\", \"type\": \"300000000s\", "
-                + "\"buffered\": false}]}");
+        Path s = Files.writeString(dir.resolve("s.json"),
+                "{\"fields\": [{\"label\": \"big\", \"type\": \"300000000s\", \"buffered\": false}]}");
         Path out = dir.resolve("out.mmstats");
         assertEquals(1, run(s.toString(), out.toString()));
         assertFalse(Files.exists(out));
