@@ -31,8 +31,7 @@ build-native:
 	cd readers/go && go build -o bin/ ./cmd/...
 	cargo build --quiet --release --manifest-path readers/rust/Cargo.toml
 	cargo build --quiet --release --manifest-path writers/rust/Cargo.toml
-	mvn -q -B -f readers/java/pom.xml compile
-	mvn -q -B -f writers/java/pom.xml compile
+	mvn -q -B -f pom.xml compile
 	$(MAKE) -C torture
 
 test-python: setup build-native
@@ -46,8 +45,7 @@ test-go: setup
 	cd readers/go && go vet ./... && go test ./...
 
 test-java:
-	mvn -B --no-transfer-progress -f readers/java/pom.xml test
-	mvn -B --no-transfer-progress -f writers/java/pom.xml test
+	mvn -B --no-transfer-progress -f pom.xml test
 
 test-rust:
 	cargo test --quiet --manifest-path readers/rust/Cargo.toml

@@ -9,6 +9,7 @@
 import dev.mmstats.reader.FieldLayout;
 import dev.mmstats.reader.FormatException;
 import dev.mmstats.reader.MmstatsReader;
+import dev.mmstats.reader.Printable;
 import dev.mmstats.reader.StatsReader;
 import dev.mmstats.reader.Value;
 
@@ -143,7 +144,7 @@ public final class TortureReader {
                         items.add(new Item(f.label(), f.type(), f.buffered(), f.value()));
                     }
                 } else {
-                    System.err.println("unknown mode " + mode);
+                    System.err.println("unknown mode " + Printable.escape(mode));
                     System.exit(2);
                 }
             } catch (FormatException e) {

@@ -7,7 +7,7 @@ import java.math.RoundingMode;
 /**
  * A binary64 value as the shortest decimal text that parses back to it, laid out like Python's
  * {@code repr} (spec: "Canonical values"). {@link Double#toString} alone is not enough: on Java 17 it
- * can print more digits than needed (JDK-4511638, fixed in Java 19).
+ * can print more digits than needed (its algorithm was replaced in Java 19).
  */
 public final class FloatText {
     private FloatText() {
@@ -22,7 +22,7 @@ public final class FloatText {
             return (Double.doubleToRawLongBits(d) < 0) ? "-0.0" : "0.0";
         }
         // Java 17's toString reads back as d (at most 17 digits), though not always in the fewest digits
-        // (JDK-4511638): shorten it. A p-digit decimal that reads back as d lies in d's rounding interval,
+        // (4.9E-324 for the smallest subnormal): shorten it. A p-digit decimal that reads back as d lies in d's rounding interval,
         // like toString's value, so then one of the two p-digit neighbours of that value does too; and
         // if p digits can read back, so can p + 1. So binary-search the fewest digits.
         BigDecimal approx = new BigDecimal(Double.toString(d)).stripTrailingZeros();

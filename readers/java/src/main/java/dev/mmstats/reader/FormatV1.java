@@ -124,80 +124,89 @@ public final class FormatV1 implements FileFormat {
         }
     }
 
+    /**
+     * Whether the {@code length} bytes at {@code offset} lie inside a file of {@code size} bytes. Every bounds
+     * check of the walk is this one, in long arithmetic that cannot overflow for non-negative arguments (a
+     * record near the 2 GiB a Java array holds, with a label_size or value size added, passes int's range).
+     */
+    static boolean fits(long offset, long length, long size) {
+        return offset <= size && length <= size - offset;
+    }
+
     private static void walkRecords(byte[] data, List<FieldLayout> fields, List<Problem> problems) throws Stop {
-        final int size = data.length;
-        int pos = FIRST_RECORD_OFFSET;
+        final long size = data.length;
+        long pos = FIRST_RECORD_OFFSET;
         while (true) {
-            int left = size - pos;
-            if (left < LABEL_SIZE_SIZE) {
-                if (left == 1 && data[pos] != 0) {
+            if (!fits(pos, LABEL_SIZE_SIZE, size)) {
+                if (size - pos == 1 && data[(int) pos] != 0) {
                     stop(problems, ErrorCode.TRUNCATED_RECORD, pos,
                             "label size cut by end of file: 1 of " + LABEL_SIZE_SIZE + " bytes");
                 }
                 return; // end of file, or a lone zero byte of zero fill
             }
-            int labelSize = u16(data, pos + LABEL_SIZE_OFFSET);
+            int labelSize = u16(data, (int) (pos + LABEL_SIZE_OFFSET));
             if (labelSize == 0) {
-                checkZeroFill(data, pos, problems);
+                checkZeroFill(data, (int) pos, problems);
                 return;
             }
-            int labelAt = pos + LABEL_OFFSET;
-            if (labelAt + labelSize > size) {
+            long labelAt = pos + LABEL_OFFSET;
+            if (!fits(labelAt, labelSize, size)) {
                 pastEof(problems, labelAt, labelSize, size, "label");
             }
             String label;
-            int bad = Utf8.firstIllFormed(data, labelAt, labelSize);
+            int bad = Utf8.firstIllFormed(data, (int) labelAt, labelSize);
             if (bad >= 0) {
                 problems.add(new Problem(ErrorCode.BAD_LABEL_UTF8, bad, String.format(
                         "label byte 0x%02x is not well-formed UTF-8", data[bad] & 0xff)));
-                label = Utf8.decodeLossy(data, labelAt, labelSize);
+                label = Utf8.decodeLossy(data, (int) labelAt, labelSize);
             } else {
-                label = new String(data, labelAt, labelSize, StandardCharsets.UTF_8);
+                label = new String(data, (int) labelAt, labelSize, StandardCharsets.UTF_8);
             }
-            int typeSizeAt = pos + typeSizeOffset(labelSize);
-            if ((long) typeSizeAt + TYPE_SIZE_SIZE > size) {
+            long typeSizeAt = pos + typeSizeOffset(labelSize);
+            if (!fits(typeSizeAt, TYPE_SIZE_SIZE, size)) {
                 stop(problems, ErrorCode.TRUNCATED_RECORD, typeSizeAt, "type size of " + quote(label)
                         + " cut by end of file: " + (size - typeSizeAt) + " of " + TYPE_SIZE_SIZE + " bytes");
             }
-            int typeSize = u16(data, typeSizeAt);
-            int typeAt = pos + typeOffset(labelSize);
-            if (typeAt + typeSize > size) {
+            int typeSize = u16(data, (int) typeSizeAt);
+            long typeAt = pos + typeOffset(labelSize);
+            if (!fits(typeAt, typeSize, size)) {
                 pastEof(problems, typeAt, typeSize, size, "type of " + quote(label));
             }
-            TypeSpec type = lookup(data, typeAt, typeSize);
+            TypeSpec type = lookup(data, (int) typeAt, typeSize);
             if (type == null) {
                 stop(problems, ErrorCode.UNKNOWN_TYPE, typeAt, "type signature "
-                        + quote(new String(data, typeAt, typeSize, StandardCharsets.ISO_8859_1)) + " of "
+                        + quote(new String(data, (int) typeAt, typeSize, StandardCharsets.ISO_8859_1)) + " of "
                         + quote(label) + " is not in the type table");
             }
-            int wbAt = pos + writeBufferOffset(labelSize, typeSize);
-            if (wbAt >= size) {
+            long wbAt = pos + writeBufferOffset(labelSize, typeSize);
+            if (!fits(wbAt, WRITE_BUFFER_SIZE, size)) {
                 stop(problems, ErrorCode.TRUNCATED_RECORD, wbAt, "write buffer of " + quote(label) + " cut by end of file");
             }
-            int wb = data[wbAt] & 0xff;
+            int wb = data[(int) wbAt] & 0xff;
             if (wb != UNBUFFERED && wb > 1) {
                 stop(problems, ErrorCode.BAD_WRITE_BUFFER, wbAt, String.format(
                         "write buffer of %s is 0x%02x; allowed: 0x00, 0x01, 0xff", quote(label), wb));
             }
             boolean buffered = wb != UNBUFFERED;
             long area = buffered ? (long) BUFFER_COUNT * type.size() : type.size();
-            int valueAt = pos + valueOffset(labelSize, typeSize);
-            if (valueAt + area > size) {
+            long valueAt = pos + valueOffset(labelSize, typeSize);
+            if (!fits(valueAt, area, size)) {
                 pastEof(problems, valueAt, area, size, "value of " + quote(label) + " (" + type.signature() + ", "
                         + (buffered ? "2 buffers" : "1 value") + ")");
             }
-            fields.add(new FieldLayout(label, type, buffered, pos, wbAt, valueAt));
-            pos = (int) (valueAt + area);
+            // everything up to valueAt + area <= size is inside the array: the ints below cannot overflow
+            fields.add(new FieldLayout(label, type, buffered, (int) pos, (int) wbAt, (int) valueAt));
+            pos = valueAt + area;
         }
     }
 
     /** The area of {@code length} bytes at {@code offset} does not fit (messages are built only here). */
-    private static void pastEof(List<Problem> problems, int offset, long length, int size, String what) throws Stop {
+    private static void pastEof(List<Problem> problems, long offset, long length, long size, String what) throws Stop {
         stop(problems, ErrorCode.PAST_EOF, offset, what + " needs " + length + " bytes, "
                 + Math.max(size - offset, 0) + " left before end of file at " + size);
     }
 
-    private static void stop(List<Problem> problems, ErrorCode code, int offset, String message) throws Stop {
+    private static void stop(List<Problem> problems, ErrorCode code, long offset, String message) throws Stop {
         problems.add(new Problem(code, offset, message));
         throw new Stop();
     }

@@ -4,15 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * Reading whole files: {@link #read} (values, or the first problem), {@link #validate} (every problem).
  * Files are read into memory with read(), never mapped, so a writer that truncates its file cannot
- * fault the reader (spec: "What version 1 cannot guarantee").
+ * fault the reader (spec: "What version 1 cannot guarantee"). Only regular files are opened ({@link OpenFile}).
  */
 public final class MmstatsReader {
     /** The spec's recommended size limit: no honest stats file comes near it. */
@@ -34,8 +32,13 @@ public final class MmstatsReader {
 
     /** The file's bytes; file_too_large when it is (or grows while read) over {@code maxSize}. */
     public static byte[] readBytes(Path path, long maxSize) throws IOException, FormatException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return readAll(ch, path.toString(), maxSize);
+        return readBytes(path, path.toString(), maxSize);
+    }
+
+    /** As {@link #readBytes(Path, long)}, naming the file {@code name} in problems. */
+    public static byte[] readBytes(Path path, String name, long maxSize) throws IOException, FormatException {
+        try (OpenFile f = OpenFile.open(path)) {
+            return readAll(f.channel(), name, maxSize);
         }
     }
 
@@ -47,7 +50,7 @@ public final class MmstatsReader {
                     "file is " + size + " bytes, over the limit of " + limit));
         }
         // Read from position 0 until EOF; one byte of room beyond the limit tells a file that grew past it.
-        byte[] buf = new byte[(int) Math.min(size + 1, limit + 1)];
+        byte[] buf = allocate(Math.min(size + 1, limit + 1), path);
         int n = 0;
         while (true) {
             if (n == buf.length) {
@@ -55,7 +58,9 @@ public final class MmstatsReader {
                     throw new FormatException(path, new Problem(ErrorCode.FILE_TOO_LARGE, limit,
                             "file grew past the limit of " + limit + " while being read"));
                 }
-                buf = Arrays.copyOf(buf, (int) Math.min(limit + 1, Math.max(2L * n, 4096)));
+                byte[] bigger = allocate(Math.min(limit + 1, Math.max(2L * n, 4096)), path);
+                System.arraycopy(buf, 0, bigger, 0, n);
+                buf = bigger;
             }
             int got = ch.read(ByteBuffer.wrap(buf, n, buf.length - n), n);
             if (got < 0) {
@@ -63,7 +68,22 @@ public final class MmstatsReader {
             }
             n += got;
         }
-        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+        if (n == buf.length) {
+            return buf;
+        }
+        byte[] exact = allocate(n, path);
+        System.arraycopy(buf, 0, exact, 0, n);
+        return exact;
+    }
+
+    /** A buffer of {@code n} bytes (at most {@link #ARRAY_LIMIT}); running out of memory is an I/O error. */
+    static byte[] allocate(long n, String path) throws IOException {
+        try {
+            return new byte[Math.toIntExact(n)];
+        } catch (OutOfMemoryError e) {
+            throw new IOException("out of memory for a buffer of " + n + " bytes (the Java heap is too small for"
+                    + " this file; raise it with -Xmx or lower the size limit)", e);
+        }
     }
 
     /** Every field of a file held in memory, or the first problem (as a FormatException naming {@code path}). */
@@ -94,8 +114,13 @@ public final class MmstatsReader {
      * @throws IOException when the file cannot be read
      */
     public static DecodedFile read(Path path, long maxSize) throws IOException, FormatException {
-        String name = path.toString();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        return read(path, path.toString(), maxSize);
+    }
+
+    /** As {@link #read(Path, long)}, naming the file {@code name} in problems. */
+    public static DecodedFile read(Path path, String name, long maxSize) throws IOException, FormatException {
+        try (OpenFile f = OpenFile.open(path)) {
+            FileChannel ch = f.channel();
             byte[] data = readAll(ch, name, maxSize);
             ScanResult scan = FileScanner.scan(data);
             if (!scan.valid()) {
@@ -115,9 +140,14 @@ public final class MmstatsReader {
 
     /** Every problem of the file, sorted by offset (empty when valid); file_too_large replaces the rest. */
     public static List<Problem> validate(Path path, long maxSize) throws IOException {
+        return validate(path, path.toString(), maxSize);
+    }
+
+    /** As {@link #validate(Path, long)}, naming the file {@code name}. */
+    public static List<Problem> validate(Path path, String name, long maxSize) throws IOException {
         byte[] data;
         try {
-            data = readBytes(path, maxSize);
+            data = readBytes(path, name, maxSize);
         } catch (FormatException e) {
             return List.of(e.problem());
         }

@@ -6,8 +6,11 @@ package dev.mmstats.reader;
  */
 public record Problem(ErrorCode code, long offset, String message) {
 
-    /** The protocol line {@code FILE: offset N: CODE: message (at 0xHEX)} (spec: "Error messages"). */
+    /**
+     * The protocol line {@code FILE: offset N: CODE: message (at 0xHEX)} (spec: "Error messages"), with the
+     * control characters of FILE escaped ({@link Printable}).
+     */
     public String describe(String path) {
-        return path + ": offset " + offset + ": " + code.code() + ": " + message + " (at 0x" + Long.toHexString(offset) + ")";
+        return Printable.escape(path) + ": offset " + offset + ": " + code.code() + ": " + message + " (at 0x" + Long.toHexString(offset) + ")";
     }
 }

@@ -3,8 +3,8 @@ package dev.mmstats.reader;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Objects;
@@ -13,7 +13,8 @@ import java.util.Objects;
  * Polls one path. The layout is parsed again only when the path names another file (device and inode,
  * or size, changed), or when a byte outside the values changed (the file was rewritten in place);
  * otherwise each {@link #read} is one pread of the file into a reused buffer, the write-buffer
- * re-check, and decoding from the compiled offsets. Never a mapping.
+ * re-check, and decoding from the compiled offsets. Never a mapping. The path must name a regular file
+ * (a symbolic link is not followed): see {@link OpenFile}.
  */
 public final class StatsReader implements AutoCloseable {
     private final Path path;
@@ -51,8 +52,8 @@ public final class StatsReader implements AutoCloseable {
 
     /** The current values of all fields, in file order. */
     public List<Value> read() throws IOException, FormatException {
-        refresh();
         try {
+            refresh();
             ByteSource source = ByteSource.of(channel);
             int n = source.read(buf, buf.length, 0);
             if (n != buf.length) {
@@ -82,7 +83,8 @@ public final class StatsReader implements AutoCloseable {
     }
 
     private void refresh() throws IOException, FormatException {
-        BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        OpenFile.requireRegular(path, attrs); // a FIFO swapped in is refused before any open
         Identity now = new Identity(attrs.fileKey(), attrs.size());
         if (!now.equals(identity) || layout == null) {
             load();
@@ -91,9 +93,10 @@ public final class StatsReader implements AutoCloseable {
 
     private void load() throws IOException, FormatException {
         close();
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        OpenFile opened = OpenFile.open(path);
+        FileChannel ch = opened.channel();
         try {
-            BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+            BasicFileAttributes attrs = opened.attributes();
             byte[] data = MmstatsReader.readAll(ch, path.toString(), maxSize);
             ScanResult scan = FileScanner.scan(data);
             if (!scan.valid()) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +27,7 @@ class FloatTextTest {
 
     @Test
     void shorterThanJava17sToStringWhereThatIsNotShortest() {
-        // JDK-4511638 (fixed in Java 19): Java 17 prints the smallest subnormal as 4.9E-324, two digits
+        // Java 17 (before the Java 19 rewrite of Double.toString) prints the smallest subnormal as 4.9E-324, two digits
         // where one reads back; the spec's table wants 5e-324.
         assertEquals("5e-324", FloatText.repr(Double.MIN_VALUE));
         assertEquals(Double.MIN_VALUE, Double.parseDouble("5e-324"));
@@ -42,12 +42,12 @@ class FloatTextTest {
         assertEquals(want, FloatText.repr(Double.longBitsToDouble(Long.parseUnsignedLong(bits, 16))));
     }
 
-    /** python-repr.txt: CPython's repr of doubles and widened floats (gen_oracles.py). */
+    /** conformance/oracles/float-repr.txt: CPython's repr of doubles (d) and widened floats (f). */
     @Test
     void matchesCpythonRepr() throws IOException {
         int n = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                Objects.requireNonNull(getClass().getResourceAsStream("python-repr.txt")), StandardCharsets.UTF_8))) {
+        Path oracle = Paths.ORACLES.resolve("float-repr.txt");
+        try (BufferedReader r = Files.newBufferedReader(oracle, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; n++) {
                 String[] p = line.split(" ");
                 double d = p[1].equals("d") ? Double.longBitsToDouble(Long.parseUnsignedLong(p[0], 16))

@@ -1,7 +1,7 @@
 package dev.mmstats.reader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -14,20 +14,14 @@ class InteropTest {
 
     private static Stream<DynamicTest> each(Path dir) {
         List<Path> files = Corpus.filesWithJson(dir);
-        assumeFalse(files.isEmpty(), dir + " is absent");
+        assertFalse(files.isEmpty(), dir + " holds no .mmstats files with a .json beside them");
         return files.stream().map(f -> DynamicTest.dynamicTest(dir.relativize(f).toString(),
                 () -> assertEquals(List.of(), Corpus.diffAgainstJson(f, Corpus.json(f)))));
     }
 
-    /** The shared corpus beside the repository (both CPython 3 and the cpython2.7 folder). */
+    /** The 0.8 corpus in the repository, both the CPython 3 files and the cpython2.7 folder. */
     @TestFactory
-    Stream<DynamicTest> sharedInteropCorpus() {
-        return each(Paths.INTEROP);
-    }
-
-    /** The frozen copy inside the repository. */
-    @TestFactory
-    Stream<DynamicTest> goldenCopyInTheRepository() {
-        return each(Paths.CONFORMANCE.resolve("golden/mmstats-0.8"));
+    Stream<DynamicTest> goldenCorpus() {
+        return each(Paths.GOLDEN_08);
     }
 }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -66,12 +66,12 @@ class Utf8Test {
         assertEquals("", Utf8.decodeString(cut, 0, 0));
     }
 
-    /** CPython's errors="replace" follows maximal subparts; python-utf8.txt holds its answers. */
+    /** CPython's errors="replace" follows maximal subparts; conformance/oracles/utf8-replace.txt holds its answers. */
     @Test
     void agreesWithCpythonOnTheOracleFile() throws IOException {
         int n = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                Objects.requireNonNull(getClass().getResourceAsStream("python-utf8.txt")), StandardCharsets.UTF_8))) {
+        Path oracle = Paths.ORACLES.resolve("utf8-replace.txt");
+        try (BufferedReader r = Files.newBufferedReader(oracle, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; n++) {
                 String[] parts = line.split(" ");
                 byte[] in = HEX.parseHex(parts[0]);

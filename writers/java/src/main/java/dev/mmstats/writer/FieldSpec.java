@@ -1,5 +1,7 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.reader.FormatV1;
+import dev.mmstats.reader.TypeSpec;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -8,10 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * One field to create: its label, its type and whether it is buffered. The layout of a file never
- * changes after creation, so these are decided up front.
+ * One field to create: its label, its type (a row of the reader's version 1 type table) and whether it is
+ * buffered. The layout of a file never changes after creation, so these are decided up front.
  */
-public record FieldSpec(String label, FieldType type, boolean buffered) {
+public record FieldSpec(String label, TypeSpec type, boolean buffered) {
 
     /** label_size is a u16, and 0 means the terminator. */
     public static final int MAX_LABEL_BYTES = 65535;
@@ -27,7 +29,17 @@ public record FieldSpec(String label, FieldType type, boolean buffered) {
     }
 
     public FieldSpec(String label, String type, boolean buffered) {
-        this(label, FieldType.of(type), buffered);
+        this(label, typeOf(type), buffered);
+    }
+
+    /** The type of a signature (spec/v1.md, "Type signatures"); IllegalArgumentException when not in the table. */
+    public static TypeSpec typeOf(String signature) {
+        TypeSpec t = FormatV1.lookup(signature);
+        if (t == null) {
+            throw new IllegalArgumentException("type signature '" + signature + "' is not in the type table "
+                    + "(b B h H i I q Q f d ? <N>s)");
+        }
+        return t;
     }
 
     /** The label's UTF-8 bytes; a string with an unpaired surrogate has no UTF-8 form and is refused. */

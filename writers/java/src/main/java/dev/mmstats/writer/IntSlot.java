@@ -1,5 +1,6 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.reader.TypeSpec;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 
@@ -12,7 +13,7 @@ public final class IntSlot extends Slot {
     IntSlot(ByteBuffer map, Layout.Placed placed) {
         super(map, placed);
         this.shift = 64 - 8 * size;
-        this.signed = placed.spec().type().kind() == FieldType.Kind.SIGNED_INT;
+        this.signed = placed.spec().type().kind() == TypeSpec.Kind.SIGNED_INT;
     }
 
     /** Adds one. */

@@ -1,5 +1,8 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.reader.FileScanner;
+import dev.mmstats.reader.FormatV1;
+import dev.mmstats.reader.MmstatsReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,24 +15,16 @@ import java.util.Set;
  * write_buffer 0x00, then zeros up to a multiple of 4096.
  */
 public final class Layout {
-    public static final int PAGE_SIZE = 4096;
-    public static final byte VERSION_CREATING = 0x00;
-    public static final byte VERSION_READY = 0x01;
-    public static final byte UNBUFFERED = (byte) 0xff;
-
-    // Named offsets, each the previous plus its size (spec: record table).
-    public static final int VERSION_OFFSET = 0;
-    public static final int VERSION_SIZE = 1;
-    public static final int FIRST_RECORD_OFFSET = VERSION_OFFSET + VERSION_SIZE;
-    public static final int LABEL_SIZE_SIZE = 2;
-    public static final int LABEL_OFFSET = LABEL_SIZE_SIZE;
-    public static final int TYPE_SIZE_SIZE = 2;
-    public static final int WRITE_BUFFER_SIZE = 1;
+    // The version 1 constants are the reader's (FormatV1, FileScanner): one table for both.
+    static final int PAGE_SIZE = FileScanner.PAGE_SIZE;
+    static final byte VERSION_CREATING = 0x00;
+    static final byte VERSION_READY = (byte) FormatV1.VERSION;
+    static final int VERSION_OFFSET = FormatV1.VERSION_OFFSET;
 
     /** One field's place: the record's first byte, its write_buffer byte and value[0]. */
     public record Placed(FieldSpec spec, int recordOffset, int writeBufferOffset, int valueOffset) {
         public int end() {
-            return valueOffset + (spec.buffered() ? 2 : 1) * spec.type().size();
+            return valueOffset + (spec.buffered() ? FormatV1.BUFFER_COUNT : 1) * spec.type().size();
         }
     }
 
@@ -43,11 +38,17 @@ public final class Layout {
         this.fileSize = fileSize;
     }
 
-    /** Lays out {@code specs} in order; refuses duplicate labels and files over 2 GiB. */
+    /**
+     * The largest file this writer makes: the readers' default size limit. A larger file would be created,
+     * but every reader refuses it as file_too_large.
+     */
+    public static final long MAX_FILE_SIZE = MmstatsReader.DEFAULT_MAX_SIZE;
+
+    /** Lays out {@code specs} in order; refuses duplicate labels and files over {@link #MAX_FILE_SIZE}. */
     public static Layout of(List<FieldSpec> specs) {
         List<Placed> placed = new ArrayList<>(specs.size());
         Set<String> labels = new HashSet<>();
-        long pos = FIRST_RECORD_OFFSET;
+        long pos = FormatV1.FIRST_RECORD_OFFSET;
         for (FieldSpec s : specs) {
             if (!labels.add(s.label())) {
                 // The format allows it, but a label names a field: two would be ambiguous to every tool.
@@ -55,12 +56,13 @@ public final class Layout {
             }
             int labelSize = FieldSpec.encodeLabel(s.label()).length;
             int typeSize = s.type().signature().length();
-            long typeSizeAt = pos + LABEL_OFFSET + labelSize;
-            long wbAt = typeSizeAt + TYPE_SIZE_SIZE + typeSize;
-            long valueAt = wbAt + WRITE_BUFFER_SIZE;
-            long end = valueAt + (s.buffered() ? 2L : 1L) * s.type().size();
-            if (end > Integer.MAX_VALUE - PAGE_SIZE) {
-                throw new IllegalArgumentException("fields need " + end + " bytes; this writer maps at most 2 GiB");
+            long wbAt = pos + FormatV1.writeBufferOffset(labelSize, typeSize);
+            long valueAt = pos + FormatV1.valueOffset(labelSize, typeSize);
+            long end = valueAt + (s.buffered() ? (long) FormatV1.BUFFER_COUNT : 1L) * s.type().size();
+            if (end > MAX_FILE_SIZE) { // a multiple of the page size: the rounded-up file is over it too
+                throw new IllegalArgumentException("the fields up to '" + s.label() + "' need " + end
+                        + " bytes, over " + MAX_FILE_SIZE + ", the size limit of the readers: every reader would"
+                        + " refuse the file as file_too_large");
             }
             placed.add(new Placed(s, (int) pos, (int) wbAt, (int) valueAt));
             pos = end;
@@ -92,12 +94,11 @@ public final class Layout {
             byte[] label = FieldSpec.encodeLabel(p.spec().label());
             byte[] type = p.spec().type().signature().getBytes(StandardCharsets.US_ASCII);
             int at = p.recordOffset();
-            putU16(b, at, label.length);
-            System.arraycopy(label, 0, b, at + LABEL_OFFSET, label.length);
-            int typeSizeAt = at + LABEL_OFFSET + label.length;
-            putU16(b, typeSizeAt, type.length);
-            System.arraycopy(type, 0, b, typeSizeAt + TYPE_SIZE_SIZE, type.length);
-            b[p.writeBufferOffset()] = p.spec().buffered() ? 0 : UNBUFFERED;
+            putU16(b, at + FormatV1.LABEL_SIZE_OFFSET, label.length);
+            System.arraycopy(label, 0, b, at + FormatV1.LABEL_OFFSET, label.length);
+            putU16(b, at + FormatV1.typeSizeOffset(label.length), type.length);
+            System.arraycopy(type, 0, b, at + FormatV1.typeOffset(label.length), type.length);
+            b[p.writeBufferOffset()] = p.spec().buffered() ? 0 : (byte) FormatV1.UNBUFFERED;
             // values stay zero: numbers 0, false, strings all NUL
         }
         return b;

@@ -1,5 +1,8 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.reader.FileArgument;
+import dev.mmstats.reader.IoReason;
+import dev.mmstats.reader.Printable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.CharacterCodingException;
@@ -7,54 +10,66 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 
 /**
  * The writer command of the conformance protocol: {@code SCENARIO.json OUT.mmstats} writes OUT, which
  * must not exist yet, and exits 0. A bad scenario or a failed creation exits 1 (and leaves no OUT behind);
- * wrong usage exits 2.
+ * wrong usage exits 2. File names are taken byte for byte ({@link FileArgument}); every line on stderr has
+ * its control characters escaped ({@link Printable}).
  */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintStream(System.err, true, StandardCharsets.UTF_8)));
+        PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(args, FileArgument.exactBytes(args), err));
     }
 
+    /** Runs the command with the arguments' UTF-8 bytes as file names. */
     static int run(String[] args, PrintStream err) {
+        byte[][] bytes = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            bytes[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        }
+        return run(args, bytes, err);
+    }
+
+    static int run(String[] args, byte[][] bytes, PrintStream err) {
         if (args.length != 2) {
             err.println("usage: mmstats-java-write SCENARIO.json OUT.mmstats");
             return 2;
         }
-        String scenarioPath = args[0];
-        Path out = Path.of(args[1]);
+        FileArgument scenarioFile = FileArgument.of(bytes[0]);
+        FileArgument out = FileArgument.of(bytes[1]);
+        String scenarioName = Printable.escape(scenarioFile.shown());
+        String outName = Printable.escape(out.shown());
         Scenario scenario;
         try {
-            byte[] raw = Files.readAllBytes(Path.of(scenarioPath));
+            byte[] raw = Files.readAllBytes(scenarioFile.path());
             String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
             scenario = Scenario.parse(text);
         } catch (NoSuchFileException e) {
-            err.println(scenarioPath + ": no such file");
+            err.println(scenarioName + ": no such file");
             return 2;
         } catch (CharacterCodingException e) {
-            err.println(scenarioPath + ": not UTF-8 text");
+            err.println(scenarioName + ": not UTF-8 text");
             return 1;
         } catch (IOException e) {
-            err.println(scenarioPath + ": cannot read: " + e.getMessage());
+            err.println(scenarioName + ": cannot read: " + Printable.escape(IoReason.of(e)));
             return 2;
         } catch (Scenario.Invalid e) {
-            err.println(scenarioPath + ": " + e.getMessage());
+            err.println(scenarioName + ": " + Printable.escape(e.getMessage()));
             return 1;
         }
         try {
-            scenario.writeTo(out);
+            scenario.writeTo(out.path());
         } catch (IOException e) {
-            err.println(out + ": cannot create: " + e.getMessage());
+            err.println(outName + ": cannot create: " + Printable.escape(IoReason.of(e)));
             return 1;
         } catch (IllegalArgumentException e) {
-            err.println(scenarioPath + ": " + e.getMessage());
+            err.println(scenarioName + ": " + Printable.escape(e.getMessage()));
             return 1;
         }
         return 0;

@@ -9,9 +9,11 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -38,13 +40,15 @@ public final class MmstatsFile implements AutoCloseable {
     public static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
     private final Path path;
+    private final Object fileKey; // device and inode of the file created, as the path named it then
     private final MappedByteBuffer map;
     private final List<Slot> slots;
     private final Map<String, Slot> byLabel;
     private boolean closed;
 
-    private MmstatsFile(Path path, MappedByteBuffer map, List<Slot> slots) {
+    private MmstatsFile(Path path, Object fileKey, MappedByteBuffer map, List<Slot> slots) {
         this.path = path;
+        this.fileKey = fileKey;
         this.map = map;
         this.slots = Collections.unmodifiableList(slots);
         Map<String, Slot> m = new LinkedHashMap<>();
@@ -63,7 +67,7 @@ public final class MmstatsFile implements AutoCloseable {
      * Creates and publishes a new file at {@code path}, which must not exist.
      *
      * @throws FileAlreadyExistsException when the name exists (also a symbolic link): it is left alone
-     * @throws IllegalArgumentException for duplicate labels or a layout over 2 GiB
+     * @throws IllegalArgumentException for duplicate labels or a file over {@link Layout#MAX_FILE_SIZE}
      */
     public static MmstatsFile create(Path path, List<FieldSpec> fields, Set<PosixFilePermission> mode)
             throws IOException {
@@ -87,7 +91,12 @@ public final class MmstatsFile implements AutoCloseable {
             throw new FileAlreadyExistsException(path.toString(), null,
                     "exists already; an mmstats writer never reuses or overwrites a file");
         }
+        Object fileKey = null;
         try (FileChannel channel = ch) {
+            // Java cannot fstat the channel: the path is asked, a moment after CREATE_NEW made the file there.
+            // Replacing it in that moment needs write access to the directory (and in a sticky one like
+            // /tmp, to be this user).
+            fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             ByteBuffer src = ByteBuffer.wrap(image);
             while (src.hasRemaining()) {
                 channel.write(src, src.position());
@@ -97,7 +106,7 @@ public final class MmstatsFile implements AutoCloseable {
             for (Layout.Placed p : layout.fields()) {
                 slots.add(Slot.of(map, p));
             }
-            MmstatsFile file = new MmstatsFile(path, map, slots);
+            MmstatsFile file = new MmstatsFile(path, fileKey, map, slots);
             initialValues.accept(file);
             // Publish: every byte of the image and of the initial values is ordered before the version byte.
             VarHandle.releaseFence();
@@ -105,7 +114,7 @@ public final class MmstatsFile implements AutoCloseable {
             return file;
         } catch (IOException | RuntimeException | Error e) {
             try {
-                Files.deleteIfExists(path); // we created it a moment ago; a half-made file helps no one
+                deleteIfSame(path, fileKey); // we created it a moment ago; a half-made file helps no one
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -182,9 +191,31 @@ public final class MmstatsFile implements AutoCloseable {
         return closed;
     }
 
-    /** Closes and deletes the file, so readers stop seeing it (what a writer should do when it exits). */
-    public void remove() throws IOException {
+    /**
+     * Closes and deletes the file, so readers stop seeing it (what a writer should do when it exits) -- if the
+     * path still names the file this writer created (same device and inode). Another file renamed over the
+     * path since is someone else's and is kept. Java has no unlink relative to a checked directory entry, so
+     * a rename over the path between the check and the delete (two system calls apart) still loses that file.
+     * Where the platform gives no file key the file cannot be told apart and is kept.
+     *
+     * @return true when the file was deleted; false when the path no longer names it (gone or replaced)
+     */
+    public boolean remove() throws IOException {
         close();
-        Files.deleteIfExists(path);
+        return deleteIfSame(path, fileKey);
+    }
+
+    /** Deletes {@code path} if it names the file of {@code fileKey} (see {@link #remove()}); whether it did. */
+    private static boolean deleteIfSame(Path path, Object fileKey) throws IOException {
+        BasicFileAttributes now;
+        try {
+            now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        if (fileKey == null || !fileKey.equals(now.fileKey())) {
+            return false;
+        }
+        return Files.deleteIfExists(path);
     }
 }

@@ -1,5 +1,6 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.reader.TypeSpec;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class Scenario {
             }
             FieldSpec spec;
             try {
-                spec = new FieldSpec(label, FieldType.of(type), buffered);
+                spec = new FieldSpec(label, type, buffered);
             } catch (IllegalArgumentException e) {
                 throw new Invalid(where + ": " + e.getMessage());
             }
@@ -99,7 +100,7 @@ public final class Scenario {
      * floats as Double (a JSON number, or "NaN", "Infinity", "-Infinity"), bools as Boolean (an integer
      * counts as true when not 0), strings as String. Any other pairing is refused.
      */
-    static Object convert(FieldType type, Object v, String where) throws Invalid {
+    static Object convert(TypeSpec type, Object v, String where) throws Invalid {
         switch (type.kind()) {
             case SIGNED_INT, UNSIGNED_INT -> {
                 if (v instanceof Json.Num n && n.isInteger()) {

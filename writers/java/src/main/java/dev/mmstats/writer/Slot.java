@@ -1,5 +1,6 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.reader.TypeSpec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -50,7 +51,7 @@ public abstract sealed class Slot permits IntSlot, FloatSlot, BoolSlot, TextSlot
         return spec.label();
     }
 
-    public FieldType type() {
+    public TypeSpec type() {
         return spec.type();
     }
 

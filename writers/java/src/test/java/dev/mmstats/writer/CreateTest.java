@@ -10,6 +10,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -86,9 +87,34 @@ class CreateTest {
         MmstatsFile f = MmstatsFile.create(p, FIELDS);
         f.intSlot("requests").incr();
         f.force();
-        f.remove();
+        assertTrue(f.remove());
         assertTrue(f.isClosed());
         assertFalse(Files.exists(p));
+        assertFalse(f.remove(), "nothing left to remove");
+    }
+
+    /** Only the file this writer created is deleted: one renamed over its path since is someone else's. */
+    @Test
+    void removeLeavesAFileRenamedOverThePath() throws Exception {
+        Path p = dir.resolve("a.mmstats");
+        MmstatsFile f = MmstatsFile.create(p, FIELDS);
+        Path other = Files.writeString(dir.resolve("other.tmp"), "not the writer's");
+        Files.move(other, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        assertFalse(f.remove());
+        assertTrue(f.isClosed());
+        assertEquals("not the writer's", Files.readString(p));
+    }
+
+    @Test
+    void removeLeavesASymbolicLinkPutAtThePath() throws Exception {
+        Path p = dir.resolve("a.mmstats");
+        MmstatsFile f = MmstatsFile.create(p, FIELDS);
+        Path kept = dir.resolve("kept.mmstats");
+        Files.move(p, kept);
+        Files.createSymbolicLink(p, kept); // the link points at the writer's own file, but is not it
+        assertFalse(f.remove());
+        assertTrue(Files.isSymbolicLink(p));
+        assertTrue(Files.exists(kept));
     }
 
     @Test

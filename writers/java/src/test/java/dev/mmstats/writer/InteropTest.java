@@ -1,7 +1,7 @@
 package dev.mmstats.writer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The same fields and updates as the 0.8 corpus files without process-specific values
- * (shared/interop/mmstats-0.8/README.md, "Scenarios"), replayed through this writer: byte-identical files.
+ * (conformance/golden/mmstats-0.8/README.md, "Scenarios"), replayed through this writer: byte-identical files.
  */
 class InteropTest {
     @TempDir
@@ -25,10 +25,10 @@ class InteropTest {
     /** Creates the fields of {@code name}.json in file order, runs {@code updates}, compares with name.mmstats. */
     @SuppressWarnings("unchecked")
     private void same(String name, Consumer<MmstatsFile> updates) throws Exception {
-        Path golden = Paths.INTEROP.resolve(name + ".mmstats");
-        assumeTrue(Files.exists(golden), Paths.INTEROP + " is absent");
+        Path golden = Paths.GOLDEN_08.resolve(name + ".mmstats");
+        assertTrue(Files.exists(golden), golden + " is missing");
         Map<String, Object> json = (Map<String, Object>) Json.parse(
-                Files.readString(Paths.INTEROP.resolve(name + ".json"), StandardCharsets.UTF_8));
+                Files.readString(Paths.GOLDEN_08.resolve(name + ".json"), StandardCharsets.UTF_8));
         List<FieldSpec> fields = new ArrayList<>();
         for (Object o : (List<Object>) json.get("fields")) {
             Map<String, Object> f = (Map<String, Object>) o;
@@ -134,10 +134,10 @@ class InteropTest {
 
     @Test
     void everyFileNamedHereExists() throws IOException {
-        assumeTrue(Files.isDirectory(Paths.INTEROP), "no interop corpus");
+        assertTrue(Files.isDirectory(Paths.GOLDEN_08), Paths.GOLDEN_08 + " is missing");
         for (String n : List.of("base-model", "write-buffer", "exact-page", "wraparound", "labels", "special-floats",
                 "string-size-zero")) {
-            assumeTrue(Files.exists(Paths.INTEROP.resolve(n + ".mmstats")), n);
+            assertTrue(Files.exists(Paths.GOLDEN_08.resolve(n + ".mmstats")), n);
         }
     }
 }

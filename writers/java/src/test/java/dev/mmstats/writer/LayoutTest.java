@@ -3,7 +3,9 @@ package dev.mmstats.writer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmstats.reader.FormatV1;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -85,12 +87,28 @@ class LayoutTest {
     @Test
     void typeTable() {
         for (String sig : List.of("b", "B", "h", "H", "i", "I", "q", "Q", "f", "d", "?", "0s", "255s", "999999999s")) {
-            assertEquals(sig, FieldType.of(sig).signature());
+            assertEquals(sig, FieldSpec.typeOf(sig).signature());
         }
-        assertEquals(8, FieldType.of("Q").size());
-        assertEquals(255, FieldType.of("255s").size());
+        assertEquals(8, FieldSpec.typeOf("Q").size());
+        assertEquals(255, FieldSpec.typeOf("255s").size());
         for (String sig : List.of("l", "L", "<Q", "2Q", "s", "00s", "1000000000s", "-1s", "")) {
-            assertEquals(null, FieldType.lookup(sig), sig);
+            assertEquals(null, FormatV1.lookup(sig), sig);
         }
+    }
+
+    /** A file is at most the readers' size limit: one byte more and every reader would refuse it. */
+    @Test
+    void filesOverTheReadersSizeLimitAreRefused() {
+        assertEquals(268435456L, Layout.MAX_FILE_SIZE);
+        // version byte 1 + label_size 2 + "x" 1 + type_size 2 + "268435439s" 10 + write_buffer 1 + 268435439
+        Layout fits = Layout.of(List.of(new FieldSpec("x", "268435439s", false)));
+        assertEquals(268435456, fits.usedBytes());
+        assertEquals(268435456, fits.fileSize());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Layout.of(List.of(new FieldSpec("x", "268435440s", false))));
+        assertTrue(e.getMessage().contains("268435457 bytes, over 268435456"), e.getMessage());
+        assertTrue(e.getMessage().contains("file_too_large"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Layout.of(List.of(new FieldSpec("x", "134217720s", true)))); // buffered: twice the bytes
     }
 }

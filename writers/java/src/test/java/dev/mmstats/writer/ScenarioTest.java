@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +42,7 @@ class ScenarioTest {
     @TestFactory
     Stream<DynamicTest> conformanceWriterScenarios() {
         List<Path> all = scenarios();
-        assumeFalse(all.isEmpty(), "no conformance/writer-scenarios");
+        assertFalse(all.isEmpty(), Paths.SCENARIOS + " holds no scenarios");
         return all.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
             String text = Files.readString(p, StandardCharsets.UTF_8);
             Path out = dir.resolve(p.getFileName() + ".mmstats");
