@@ -60,7 +60,7 @@ function readBuffered(r: RecordLayout, source: ByteSource): Field["value"] {
 export const v1: FormatModule = {
   version: FORMAT_VERSION,
   problems(image: Uint8Array): Problem[] {
-    return scanRecords(image).problems;
+    return scanRecords(image, false).problems;
   },
   layout(image: Uint8Array): Layout | Problem[] {
     const scan = scanRecords(image);

@@ -30,8 +30,11 @@ function u16(b: Uint8Array, at: number): number {
   return b[at]! | (b[at + 1]! << 8);
 }
 
-/** Steps 4 to 6 for an image whose version byte is 01 (the caller handled steps 1 to 3). */
-export function scanRecords(image: Uint8Array): Scan {
+/**
+ * Steps 4 to 6 for an image whose version byte is 01 (the caller handled steps 1 to 3). A validator
+ * wants only the problems (`layout` false): records are then not built and labels decoded only for messages.
+ */
+export function scanRecords(image: Uint8Array, layout = true): Scan {
   const size = image.length;
   const records: RecordLayout[] = [];
   const problems: Problem[] = [];
@@ -63,7 +66,8 @@ export function scanRecords(image: Uint8Array): Scan {
       problems.push(problem("bad_label_utf8", bad,
         `label is not well-formed UTF-8: byte 0x${hex(image[bad]!)}`));
     }
-    const label = utf8.decode(image.subarray(labelAt, labelAt + labelSize));
+    const labelBytes = image.subarray(labelAt, labelAt + labelSize);
+    const label = { toString: () => utf8.decode(labelBytes) };
     const typeSizeAt = labelAt + labelSize;
     if (size - typeSizeAt < 2) {
       problems.push(problem("truncated_record", typeSizeAt, `type size of ${quote(label)} is cut by the end of the file`));
@@ -78,8 +82,8 @@ export function scanRecords(image: Uint8Array): Scan {
     }
     const typeBytes = image.subarray(typeAt, typeAt + typeSize);
     const valueType = parseSignature(typeBytes);
-    const type = latin1.decode(typeBytes.subarray(0, 16));
     if (valueType === null) {
+      const type = latin1.decode(typeBytes.subarray(0, 16));
       problems.push(problem("unknown_type", typeAt,
         `type signature ${quote(type)} of ${quote(label)} is not in the type table`));
       break;
@@ -103,7 +107,12 @@ export function scanRecords(image: Uint8Array): Scan {
         `value area of ${areaSize} bytes of ${quote(label)} runs past the end of the file at ${size}`));
       break walk;
     }
-    records.push({ offset: pos, label, type, valueType, buffered, writeBufferOffset: wbAt, valueOffset: valueAt });
+    if (layout) {
+      records.push({
+        offset: pos, label: String(label), type: latin1.decode(typeBytes), valueType, buffered,
+        writeBufferOffset: wbAt, valueOffset: valueAt,
+      });
+    }
     pos = valueAt + areaSize;
   }
   if (terminator >= 0) {
@@ -130,7 +139,8 @@ function hex(b: number): string {
 }
 
 /** A label or signature inside a message, quoted, with control characters escaped. */
-function quote(s: string): string {
+function quote(text: { toString(): string }): string {
+  const s = String(text);
   const shown = s.length > 64 ? `${s.slice(0, 64)}...` : s;
   return `'${shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${hex(c.charCodeAt(0))}`)}'`;
 }
