@@ -51,8 +51,9 @@ export function read(source: string | Uint8Array, options?: ReadOptions): Decode
 
 /**
  * Reads one file again and again. The layout is parsed once per file identity (device, inode, size,
- * ctime); later reads copy only the bytes that hold values, re-check each buffered record's write buffer
- * and retry a value whose buffer flipped during the copy. A replaced or rewritten file is parsed afresh.
+ * ctime); later reads copy only the records, check that every byte that is not a value is unchanged,
+ * re-check each buffered record's write buffer and retry a value whose buffer flipped during the copy.
+ * A replaced or rewritten file is parsed afresh.
  */
 export class StatsReader {
   readonly path: PathLike;
@@ -78,7 +79,7 @@ export class StatsReader {
       const cached = this.cached;
       if (cached && sameIdentity(cached.identity, identityOf(file.stat()))) {
         const image = file.pread(0, cached.layout.span);
-        if (image.length === cached.layout.span && image[0] === cached.layout.formatVersion) {
+        if (cached.layout.matches(image)) {
           return this.decoded(cached.layout, decodeWith(cached.layout, { image, reread }, this.path));
         }
       }

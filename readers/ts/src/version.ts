@@ -10,6 +10,8 @@ export interface Layout {
   readonly formatVersion: number;
   /** Bytes from offset 0 that hold every value: what a re-read of the values copies. */
   readonly span: number;
+  /** Whether a fresh copy of [0, span) still has this layout (every byte that is not a value is unchanged). */
+  matches(image: Uint8Array): boolean;
   /** The values, decoded from a copy of the file (throws ProblemSignal when a re-read finds a problem). */
   values(source: ByteSource): Field[];
 }

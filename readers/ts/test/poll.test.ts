@@ -73,6 +73,18 @@ describe("StatsReader", () => {
     assert.deepEqual([d.fields[0]!.label, d.fields[0]!.value], ["bbbbbbbb", 3]);
   });
 
+  it("a write buffer that turns invalid is bad_write_buffer at its offset", () => {
+    const path = join(dir, "bad-wb.mmstats");
+    writeFileSync(path, counter(3n));
+    const r = new StatsReader(path);
+    assert.equal(r.read().fields[0]!.value, 3);
+    const fd = openSync(path, "r+");
+    writeSync(fd, Uint8Array.of(7), 0, 1, at.writeBuffer);
+    closeSync(fd);
+    assert.throws(() => r.read(), (e: unknown) =>
+      e instanceof FormatError && e.code === "bad_write_buffer" && e.offset === at.writeBuffer);
+  });
+
   it("reports not_ready while a file is created, then reads it", () => {
     const path = join(dir, "creating.mmstats");
     const img = counter(4n);

@@ -78,3 +78,29 @@ describe("buffered values", () => {
       e instanceof ProblemSignal && e.problem.code === "bad_write_buffer" && e.problem.offset === at.writeBuffer);
   });
 });
+
+describe("layout identity by content", () => {
+  const two = (a: bigint, name: string, wb = 1) => buildImage([
+    { label: "c", type: "Q", writeBuffer: wb, area: concat(u64le(a), u64le(a)) },
+    { label: "n", type: "4s", area: Buffer.from(name) },
+  ]);
+
+  it("a copy whose values and write buffers changed still matches", () => {
+    const layout = layoutOf(two(1n, "abcd"));
+    assert.equal(layout.matches(two(99n, "wxyz", 0)), true);
+  });
+
+  it("a copy with another label, type or buffering does not", () => {
+    const layout = layoutOf(two(1n, "abcd"));
+    const relabelled = two(1n, "abcd");
+    relabelled[3] = "d".charCodeAt(0);
+    assert.equal(layout.matches(relabelled), false);
+    const unbuffered = two(1n, "abcd");
+    unbuffered[at.writeBuffer] = 0xff;
+    assert.equal(layout.matches(unbuffered), false);
+    const extended = two(1n, "abcd");
+    extended[layout.span - 2] = 1; // the terminator became a record
+    assert.equal(layout.matches(extended), false);
+    assert.equal(layout.matches(two(1n, "abcd").subarray(0, layout.span - 1)), false);
+  });
+});

@@ -3,7 +3,7 @@ import { problem, ProblemSignal, type Problem } from "../errors.js";
 import type { Field } from "../model.js";
 import type { ByteSource } from "../source.js";
 import type { FormatModule, Layout } from "../version.js";
-import { FORMAT_VERSION } from "./constants.js";
+import { BUFFER_COUNT, FORMAT_VERSION } from "./constants.js";
 import { decodeValue } from "./decode.js";
 import { scanRecords, type RecordLayout } from "./scan.js";
 
@@ -14,10 +14,30 @@ class V1Layout implements Layout {
   readonly formatVersion = FORMAT_VERSION;
   readonly span: number;
   readonly records: readonly RecordLayout[];
+  /** The bytes of [0, span) that never change while the layout holds, as [start, end) ranges. */
+  private readonly fixedRanges: [number, number][];
+  private readonly original: Uint8Array;
 
-  constructor(records: readonly RecordLayout[], span: number) {
+  constructor(image: Uint8Array, records: readonly RecordLayout[], recordsEnd: number) {
     this.records = records;
-    this.span = span;
+    // The terminator too, when there is one: a rewrite that adds a record changes it.
+    this.span = Math.min(recordsEnd + 2, image.length);
+    this.original = image.slice(0, this.span);
+    this.fixedRanges = [];
+    let start = 0;
+    for (const r of records) {
+      const changing = r.buffered ? r.writeBufferOffset : r.valueOffset;
+      this.fixedRanges.push([start, changing]);
+      start = r.valueOffset + r.valueType.size * (r.buffered ? BUFFER_COUNT : 1);
+    }
+    this.fixedRanges.push([start, this.span]);
+  }
+
+  matches(image: Uint8Array): boolean {
+    if (image.length < this.span) return false;
+    // A buffered record stays buffered: its write buffer may flip, but not become 0xff (or invalid).
+    return this.records.every((r) => !r.buffered || image[r.writeBufferOffset]! <= 1) &&
+      this.fixedRanges.every(([a, b]) => Buffer.compare(image.subarray(a, b), this.original.subarray(a, b)) === 0);
   }
 
   values(source: ByteSource): Field[] {
@@ -64,6 +84,6 @@ export const v1: FormatModule = {
   },
   layout(image: Uint8Array): Layout | Problem[] {
     const scan = scanRecords(image);
-    return scan.problems.length > 0 ? scan.problems : new V1Layout(scan.records, scan.recordsEnd);
+    return scan.problems.length > 0 ? scan.problems : new V1Layout(image, scan.records, scan.recordsEnd);
   },
 };
