@@ -73,7 +73,7 @@ export class OpenFile {
     try {
       return fstatSync(this.fd, { bigint: true });
     } catch (e) {
-      throw new ReadError(displayPath(this.path), errnoText(e).text, errnoText(e).code);
+      throw this.error(e);
     }
   }
 
@@ -88,9 +88,14 @@ export class OpenFile {
         got += n;
       }
     } catch (e) {
-      throw new ReadError(displayPath(this.path), errnoText(e).text, errnoText(e).code);
+      throw this.error(e);
     }
     return buf.subarray(0, got);
+  }
+
+  private error(e: unknown): ReadError {
+    const { text, code } = errnoText(e);
+    return new ReadError(displayPath(this.path), text, code);
   }
 
   close(): void {

@@ -14,6 +14,11 @@ export function problemLine(path: string | Buffer, p: Problem): string {
 
 /** Runs `perFile` for every FILE and sets the exit status: the worst of all files (2 over 1 over 0). */
 export function runCommand(name: string, perFile: (path: string | Buffer, args: Args) => number): void {
+  // A closed pipe (`| head`) ends the output quietly instead of crashing.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? EXIT_OK);
+  });
   let args: Args;
   try {
     args = parseArgs(rawArgs());

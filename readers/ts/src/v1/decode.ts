@@ -1,11 +1,7 @@
 /** One stored value (little-endian bytes) to its decoded form ("Canonical values"). */
-import { exactInteger, type Value, type ValueKind } from "../model.js";
+import { exactInteger, type Value } from "../model.js";
 import { decodeReplacing } from "../utf8.js";
 import type { ValueType } from "./types.js";
-
-export function valueKind(t: ValueType): ValueKind {
-  return t.kind;
-}
 
 /** Decodes the `t.size` bytes at `at` (the caller has checked they are inside `b`). */
 export function decodeValue(t: ValueType, b: Uint8Array, at: number): Value {

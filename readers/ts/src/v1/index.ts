@@ -5,7 +5,7 @@ import type { ByteSource } from "../source.js";
 import type { FormatModule, Layout } from "../version.js";
 import { BUFFER_COUNT, FORMAT_VERSION } from "./constants.js";
 import { decodeValue } from "./decode.js";
-import { scanRecords, type RecordLayout } from "./scan.js";
+import { quote, scanRecords, type RecordLayout } from "./scan.js";
 
 /** Re-reads of a buffered value whose write buffer flipped during the copy ("Reading a buffered value"). */
 export const MAX_RETRIES = 3;
@@ -55,7 +55,7 @@ function checkWriteBuffer(r: RecordLayout, wb: number | undefined): number {
   if (wb === 0 || wb === 1) return wb;
   const shown = wb === undefined ? "missing (the file shrank)" : `0x${wb.toString(16).padStart(2, "0")}`;
   const code = wb === undefined ? "past_eof" : "bad_write_buffer";
-  throw new ProblemSignal(problem(code, r.writeBufferOffset, `write buffer of '${r.label}' is ${shown} on re-read; allowed: 0x00, 0x01`));
+  throw new ProblemSignal(problem(code, r.writeBufferOffset, `write buffer of ${quote(r.label)} is ${shown} on re-read; allowed: 0x00, 0x01`));
 }
 
 /** Copies value[wb ^ 1]; with a live file, re-checks wb and retries while it flipped. */
@@ -70,7 +70,7 @@ function readBuffered(r: RecordLayout, source: ByteSource): Field["value"] {
       if (w2 === w1 || attempt === MAX_RETRIES) break;
       w1 = w2;
       bytes = source.reread(r.valueOffset + (w1 ^ 1) * size, size);
-      if (bytes.length < size) throw new ProblemSignal(problem("past_eof", r.valueOffset, `value of '${r.label}' is cut on re-read (the file shrank)`));
+      if (bytes.length < size) throw new ProblemSignal(problem("past_eof", r.valueOffset, `value of ${quote(r.label)} is cut on re-read (the file shrank)`));
       at = 0;
     }
   }

@@ -40,7 +40,7 @@ export function scanRecords(image: Uint8Array, layout = true): Scan {
   const problems: Problem[] = [];
   let pos = 1;
   let terminator = -1;
-  walk: for (;;) {
+  for (;;) {
     const left = size - pos;
     if (left === 0) break;
     if (left === 1) {
@@ -105,7 +105,7 @@ export function scanRecords(image: Uint8Array, layout = true): Scan {
     if (valueAt + areaSize > size) {
       problems.push(problem("past_eof", valueAt,
         `value area of ${areaSize} bytes of ${quote(label)} runs past the end of the file at ${size}`));
-      break walk;
+      break;
     }
     if (layout) {
       records.push({
@@ -139,7 +139,7 @@ function hex(b: number): string {
 }
 
 /** A label or signature inside a message, quoted, with control characters escaped. */
-function quote(text: { toString(): string }): string {
+export function quote(text: { toString(): string }): string {
   const s = String(text);
   const shown = s.length > 64 ? `${s.slice(0, 64)}...` : s;
   return `'${shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${hex(c.charCodeAt(0))}`)}'`;

@@ -22,22 +22,26 @@ const FIXED: ReadonlyMap<string, ValueType> = new Map<string, ValueType>([
   ["?", { kind: "bool", code: "?", size: 1 }],
 ]);
 
-/** N of `<N>s`: 1 to 9 decimal digits, no sign, no leading zero (except `0s` itself). */
-const STRING_SIGNATURE = /^(0|[1-9][0-9]{0,8})s$/;
-
 /** Longest signature in the table (`999999999s`); longer ones are unknown without looking. */
 export const MAX_SIGNATURE_BYTES = 10;
 
-/** The type of a signature given as its raw bytes, or null when it is not in the table. */
+const S = 0x73; // "s"
+const ZERO = 0x30;
+
+/**
+ * The type of a signature given as its raw bytes, or null when it is not in the table. `<N>s` has 1 to 9
+ * decimal digits, no sign and no leading zero (except `0s` itself).
+ */
 export function parseSignature(bytes: Uint8Array): ValueType | null {
-  if (bytes.length === 0 || bytes.length > MAX_SIGNATURE_BYTES) return null;
-  let text = "";
-  for (const b of bytes) {
-    if (b > 0x7f) return null;
-    text += String.fromCharCode(b);
+  const n = bytes.length;
+  if (n === 1) return FIXED.get(String.fromCharCode(bytes[0]!)) ?? null;
+  if (n < 2 || n > MAX_SIGNATURE_BYTES || bytes[n - 1] !== S) return null;
+  if (bytes[0] === ZERO && n > 2) return null;
+  let size = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const d = bytes[i]! - ZERO;
+    if (d < 0 || d > 9) return null;
+    size = size * 10 + d;
   }
-  const fixed = FIXED.get(text);
-  if (fixed) return fixed;
-  const m = STRING_SIGNATURE.exec(text);
-  return m ? { kind: "string", code: "s", size: Number(m[1]) } : null;
+  return { kind: "string", code: "s", size };
 }
