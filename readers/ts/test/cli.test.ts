@@ -62,6 +62,8 @@ describe("mmstats-ts-read", () => {
     for (const bad of ["-1", "x", ""]) assert.equal(run(READ, "--max-size", bad, valid).status, 2);
     assert.equal(run(READ).status, 2);
     assert.equal(run(READ, "--bogus", valid).status, 2);
+    const help = run(VALIDATE, "--help");
+    assert.deepEqual([help.status, help.stdout.startsWith("usage: mmstats-ts-validate [--max-size BYTES] FILE...")], [0, true]);
   });
 
   it("a FIFO: exit 2 at once, 'not a regular file'", () => {

@@ -10,6 +10,9 @@ export interface Args {
 
 export class UsageError extends Error {}
 
+/** `--help`: the usage goes to stdout and the command exits 0. */
+export class HelpRequested extends Error {}
+
 /**
  * The arguments as the kernel holds them: Node decodes argv as UTF-8 with replacement, so a file name
  * that is not UTF-8 is recovered from /proc/self/cmdline (Linux) to open the right file.
@@ -57,7 +60,8 @@ export function parseArgs(argv: readonly (string | Buffer)[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const text = typeof arg === "string" ? arg : "";
-    if (options && text === "--") options = false;
+    if (options && (text === "--help" || text === "-h")) throw new HelpRequested();
+    else if (options && text === "--") options = false;
     else if (options && (text === "--max-size" || text === "-max-size")) {
       const next = argv[++i];
       if (next === undefined) throw new UsageError("--max-size needs a value");

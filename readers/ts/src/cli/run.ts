@@ -1,7 +1,7 @@
 /** What both commands share: argument handling, exit statuses, error lines. */
 import { FormatError, ReadError, type Problem } from "../errors.js";
 import { displayPath } from "../paths.js";
-import { parseArgs, rawArgs, usage, UsageError, type Args } from "./args.js";
+import { HelpRequested, parseArgs, rawArgs, usage, UsageError, type Args } from "./args.js";
 
 /** Exit statuses of the conformance protocol. */
 export const EXIT_OK = 0;
@@ -23,6 +23,10 @@ export function runCommand(name: string, perFile: (path: string | Buffer, args: 
   try {
     args = parseArgs(rawArgs());
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(usage(name));
+      return;
+    }
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`${name}: ${e.message}\n${usage(name)}`);
     process.exitCode = EXIT_USAGE_OR_IO;
