@@ -1,6 +1,7 @@
 /** Command-line arguments of both commands: [--max-size BYTES] [--] FILE... */
 import { readFileSync } from "node:fs";
 import { DEFAULT_MAX_SIZE } from "../io.js";
+import { displayPath } from "../paths.js";
 import { decodeReplacing } from "../utf8.js";
 
 export interface Args {
@@ -46,7 +47,7 @@ const SIZE = /^[0-9]+$/;
 
 function parseSize(text: string): number {
   if (!SIZE.test(text)) {
-    throw new UsageError(`--max-size wants a non-negative number of bytes, got '${text}'`);
+    throw new UsageError(`--max-size wants a non-negative number of bytes, got '${displayPath(text)}'`);
   }
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new UsageError(`--max-size ${text} is too large`);
@@ -67,7 +68,7 @@ export function parseArgs(argv: readonly (string | Buffer)[]): Args {
       if (next === undefined) throw new UsageError("--max-size needs a value");
       maxSize = parseSize(typeof next === "string" ? next : next.toString("latin1"));
     } else if (options && text.startsWith("--max-size=")) maxSize = parseSize(text.slice("--max-size=".length));
-    else if (options && text.startsWith("-") && text !== "-") throw new UsageError(`unknown option '${text}'`);
+    else if (options && text.startsWith("-") && text !== "-") throw new UsageError(`unknown option '${displayPath(text)}'`);
     else files.push(arg);
   }
   if (files.length === 0) throw new UsageError("no FILE given");
