@@ -6,7 +6,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo bench test browser build-native test-python test-c test-go test-rust test-java test-conformance check-generated clean
+.PHONY: setup demo bench test browser build-native test-python test-c test-go test-rust test-java test-ts test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/mmstats demo --seconds 5
 
-test: browser test-c test-go test-rust test-java test-python check-generated test-conformance
+test: browser test-c test-go test-rust test-java test-ts test-python check-generated test-conformance
 	@echo "make test: all suites passed"
 
 # Debian's chromium for the mmash browser test; without it that one test skips and says why.
@@ -32,6 +32,7 @@ build-native:
 	cargo build --quiet --release --manifest-path readers/rust/Cargo.toml
 	cargo build --quiet --release --manifest-path writers/rust/Cargo.toml
 	mvn -q -B -f pom.xml compile
+	cd readers/ts && npm ci --no-audit --no-fund --silent && npm run --silent build
 	$(MAKE) -C torture
 
 test-python: setup build-native
@@ -46,6 +47,9 @@ test-go: setup
 
 test-java:
 	mvn -B --no-transfer-progress -f pom.xml test
+
+test-ts:
+	cd readers/ts && npm ci && npm test
 
 test-rust:
 	cargo test --quiet --manifest-path readers/rust/Cargo.toml
