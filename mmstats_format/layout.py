@@ -12,13 +12,12 @@ skeleton. ``checked_values`` takes the values of any buffer of the same size
 whose skeleton is the same, with one unpack. scan() reads nothing but those
 bytes and the buffered write-buffer bytes, so a match means scan() would find
 exactly this layout and no problem; anything else returns None and the caller
-scans. LayoutCache keeps such layouts so one-shot reads of many files skip
+scans. cache.LayoutCache keeps such layouts so one-shot reads of many files skip
 scanning (tests/test_perf_paths.py checks all of this against the slow path).
 """
 from __future__ import annotations
 
 import struct
-import threading
 from operator import itemgetter
 
 from . import _derived as o
@@ -26,7 +25,7 @@ from .decode import decode_string
 from .errors import FormatError
 from .scan import FieldLayout
 
-__all__ = ["CompiledLayout", "LayoutCache"]
+__all__ = ["CompiledLayout"]
 
 # Slot of value[wb ^ 1] counted from a buffered record's write-buffer slot, for wb 0 and 1.
 # Any other write-buffer byte indexes past this tuple: IndexError, turned into bad_write_buffer.
@@ -126,69 +125,3 @@ class CompiledLayout:
             if t[s] > 1:
                 raise FormatError("bad_write_buffer", f.write_buffer_offset,
                                   f"write buffer of {f.label!r} changed to 0x{t[s]:02x} after the layout was read")
-
-
-class LayoutCache:
-    """Compiled layouts of whole files, found again by file identity or by content.
-
-    ``lookup`` tries the layout last seen for the file's identity (device,
-    inode, size), then the few layouts most recently learnt for that size
-    (many processes of one program share a layout); every candidate is checked
-    against the bytes themselves (checked_values), so a stale or wrong guess
-    costs one unpack, never a wrong answer. Bounded; thread-safe.
-    """
-
-    def __init__(self, max_files: int = 16384, per_size: int = 8):
-        self.max_files = max_files
-        self.per_size = per_size
-        self._by_file: dict = {}
-        self._by_size: dict[int, tuple] = {}
-        self._lock = threading.Lock()
-
-    def lookup(self, data, ident=None):
-        """(layout, values) of ``data`` from a known layout, or None."""
-        known = self._by_file.get(ident) if ident is not None else None
-        if known is not None:
-            values = known.checked_values(data)
-            if values is not None:
-                return known, values
-        for layout in self._by_size.get(len(data), ()):
-            if layout is known:
-                continue
-            values = layout.checked_values(data)
-            if values is not None:
-                if ident is not None:
-                    self._remember(ident, layout)
-                return layout, values
-        return None
-
-    def learn(self, data, fields, ident=None) -> CompiledLayout:
-        """The layout of ``data``, whose scan found ``fields`` and no problem."""
-        layout = CompiledLayout(fields, data)
-        with self._lock:
-            same = self._by_size.get(len(data), ())
-            for old in same:  # one compiled layout per skeleton
-                if old.skeleton == layout.skeleton:
-                    layout = old
-                    break
-            else:
-                self._by_size[len(data)] = (layout, *same)[:self.per_size]
-                if len(self._by_size) > self.max_files:
-                    self._by_size.pop(next(iter(self._by_size)))
-        if ident is not None:
-            self._remember(ident, layout)
-        return layout
-
-    def _remember(self, ident, layout):
-        with self._lock:
-            self._by_file[ident] = layout
-            if len(self._by_file) > self.max_files:
-                self._by_file.pop(next(iter(self._by_file)))
-
-    def clear(self):
-        with self._lock:
-            self._by_file.clear()
-            self._by_size.clear()
-
-    def __len__(self):
-        return len(self._by_file)

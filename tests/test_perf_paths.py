@@ -20,8 +20,9 @@ from _strategies import descriptions, same
 from mmstats_format import FormatError, build_file, read
 from mmstats_format import directory as directory_module
 from mmstats_format.directory import StatsDirectory
-from mmstats_format.layout import CompiledLayout, LayoutCache
-from mmstats_format.read import LAYOUTS, decode_bytes, decode_scanned, read_bytes
+from mmstats_format.cache import LAYOUTS, LayoutCache
+from mmstats_format.layout import CompiledLayout
+from mmstats_format.read import decode_bytes, decode_scanned, read_bytes
 from mmstats_format.scan import scan
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
