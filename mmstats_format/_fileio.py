@@ -13,7 +13,7 @@ import stat
 
 from .errors import FormatError
 
-__all__ = ["DEFAULT_MAX_SIZE", "NotRegularFile", "open_regular", "read_capped", "read_path"]
+__all__ = ["DEFAULT_MAX_SIZE", "NotRegularFile", "open_regular", "read_capped", "read_bytes"]
 
 # Hostile-input cap: no honest stats file comes near this.
 DEFAULT_MAX_SIZE = 256 * 1024 * 1024
@@ -78,7 +78,7 @@ def read_capped(fd, path, max_size: int) -> bytes:
     return b"".join(parts)
 
 
-def read_path(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
+def read_bytes(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
     """The bytes of the regular file at ``path``, read (never mapped) so a truncating writer cannot fault us."""
     fd, _ = open_regular(path)
     try:

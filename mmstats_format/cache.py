@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from .layout import CompiledLayout
-from .scan import scan
+from .scan import VERSIONS, scan
 
 __all__ = ["LayoutCache", "LAYOUTS"]
 
@@ -59,7 +58,7 @@ class LayoutCache:
 
     def learn(self, data, fields, ident=None) -> CompiledLayout:
         """The layout of ``data``, whose scan found ``fields`` and no problem."""
-        layout = CompiledLayout(fields, data)
+        layout = VERSIONS[data[0]].compile_layout(fields, data)
         with self._lock:
             same = self._by_size.get(len(data), ())
             for old in same:  # one compiled layout per skeleton

@@ -12,30 +12,19 @@ import struct
 
 from . import _derived as t
 from ._derived import FORMAT_VERSION
+from .jsonvalue import INF, NAN, NINF, json_value
+from .scan import VERSIONS
 
 __all__ = ["json_value", "to_canonical", "dumps", "diff"]
 
-NAN, INF, NINF = "NaN", "Infinity", "-Infinity"
 _SPECIAL = {NAN: math.nan, INF: math.inf, NINF: -math.inf}
 
 
-def json_value(value):
-    if isinstance(value, float):
-        if math.isnan(value):
-            return NAN
-        if math.isinf(value):
-            return INF if value > 0 else NINF
-    return value
-
-
-def to_canonical(path, fields) -> dict:
+def to_canonical(path, fields, version: int = FORMAT_VERSION) -> dict:
     return {
         "path": os.fspath(path),
-        "format_version": FORMAT_VERSION,
-        "fields": [
-            {"label": f.label, "type": f.type, "buffered": f.buffered, "value": json_value(f.value)}
-            for f in fields
-        ],
+        "format_version": version,
+        "fields": list(map(VERSIONS[version].canonical_field, fields)),
     }
 
 

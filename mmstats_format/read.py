@@ -8,33 +8,15 @@ one is tested against (tests/test_perf_paths.py).
 from __future__ import annotations
 
 import os
-from itertools import repeat
-from typing import NamedTuple
 
-from ._fileio import DEFAULT_MAX_SIZE, open_regular, read_capped, read_path
+from ._fileio import DEFAULT_MAX_SIZE, open_regular, read_bytes, read_capped
 from .cache import LAYOUTS
 from .decode import field_value
 from .scan import scan
 from .settle import settle
+from .v1 import Field
 
 __all__ = ["Field", "DEFAULT_MAX_SIZE", "read", "read_bytes", "decode_bytes", "decode_scanned"]
-
-
-class Field(NamedTuple):
-    """One field as a reader returns it."""
-
-    label: str
-    type: str
-    buffered: bool
-    value: object
-
-
-_new = tuple.__new__  # Field(...) without the Python-level __new__: a third of the cost per field
-
-
-def read_bytes(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
-    """The file's bytes, read (never mapped) so a truncating writer cannot fault us."""
-    return read_path(path, max_size)
 
 
 def decode_scanned(data, path=None) -> list[Field]:
@@ -45,16 +27,12 @@ def decode_scanned(data, path=None) -> list[Field]:
     return [Field(f.label, f.type, f.buffered, field_value(data, f)) for f in layouts]
 
 
-def _fields(layout, values) -> list[Field]:
-    labels, types, buffereds = layout.columns
-    return list(map(_new, repeat(Field), zip(labels, types, buffereds, values)))
-
-
 def decode_bytes(data, path=None) -> list[Field]:
     """Fields of a file held in memory; raises FormatError for the first problem."""
     if not isinstance(data, (bytes, bytearray)):
         data = memoryview(data).cast("B")
-    return _fields(*LAYOUTS.find(data, path))
+    layout, values = LAYOUTS.find(data, path)
+    return layout.fields_of(values)
 
 
 def _preads(fd, size, first):
@@ -87,4 +65,4 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> lis
                     values = newer
     finally:
         os.close(fd)
-    return _fields(layout, values)
+    return layout.fields_of(values)

@@ -8,7 +8,6 @@ from ._closeable import Closeable
 from ._fileio import DEFAULT_MAX_SIZE, open_regular
 from .cache import LAYOUTS
 from .errors import FormatError
-from .layout import CompiledLayout
 from .settle import alternating, settle
 
 __all__ = ["StatsReader"]
@@ -21,7 +20,7 @@ class StatsReader(Closeable):
     pread into a reused buffer, never through a map, so a writer truncating
     its file cannot crash the reader.
 
-    Every copy goes through CompiledLayout.checked_values: one unpack gives the
+    Every copy goes through the layout's checked_values: one unpack gives the
     values and the file's skeleton (version byte, record headers, the 0xff of
     unbuffered records, terminator, zero fill), which must be the one parsed.
     Layouts come from the content-checked cache shared with read() (files of
@@ -40,7 +39,7 @@ class StatsReader(Closeable):
         self.follow_symlinks = follow_symlinks
         self._fd = -1
         self._ident = None
-        self.layout: CompiledLayout | None = None
+        self.layout = None  # the version's compiled layout (v1.layout.CompiledLayout)
         self._buf = bytearray()
         self._spare = bytearray()
 

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 
 from .errors import FormatError
-from .read import DEFAULT_MAX_SIZE, read_bytes
+from ._fileio import DEFAULT_MAX_SIZE, read_bytes
 from .scan import scan
 
 __all__ = ["Report", "validate", "validate_bytes"]

@@ -7,7 +7,7 @@ from _strategies import descriptions, same
 from mmstats_format import offsets as o
 from mmstats_format import schema
 from mmstats_format.decode import field_value
-from mmstats_format.layout import CompiledLayout
+from mmstats_format.v1.layout import CompiledLayout
 from mmstats_format.read import decode_bytes
 from mmstats_format.scan import scan
 

@@ -21,7 +21,7 @@ from mmstats_format import FormatError, build_file, read
 from mmstats_format import directory as directory_module
 from mmstats_format.directory import StatsDirectory
 from mmstats_format.cache import LAYOUTS, LayoutCache
-from mmstats_format.layout import CompiledLayout
+from mmstats_format.v1.layout import CompiledLayout
 from mmstats_format.read import decode_bytes, decode_scanned, read_bytes
 from mmstats_format.scan import scan
 
