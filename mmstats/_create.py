@@ -19,7 +19,7 @@ import stat
 
 from mmstats_format.errors import FormatError
 from mmstats_format.read import DEFAULT_MAX_SIZE, decode_bytes
-from mmstats_format._derived import lookup
+from mmstats_format.v1.types import lookup
 
 from ._errors import CreateError
 

@@ -18,7 +18,7 @@ import sys
 import warnings
 from operator import index as _index
 
-from mmstats_format._derived import lookup
+from mmstats_format.v1.types import lookup
 
 __all__ = ["BufferedSlot", "UnbufferedSlot", "StringSlot", "normalize", "encode_text"]
 

@@ -40,7 +40,7 @@ def _kebab(name: str) -> str:
 def _load(spec_path: Path) -> list[tuple[str, bytes, dict, str, str]]:
     """(name, bytes, expected, description, section) of each example; [] when unavailable."""
     try:
-        from mmstats_format import spec_examples
+        from mmstats_build import spec_examples
     except ImportError:
         return []
     if not spec_path.is_file():

@@ -10,8 +10,8 @@ import math
 import os
 import struct
 
-from . import _derived as t
-from ._derived import FORMAT_VERSION
+from .v1.table import FORMAT_VERSION
+from .v1.types import lookup
 from .jsonvalue import INF, NAN, NINF, json_value
 from .scan import VERSIONS
 
@@ -47,7 +47,7 @@ def _float_bits(v):
 
 
 def _same_value(type_code: str, want, got) -> bool:
-    spec = t.lookup(type_code) if isinstance(type_code, str) else None
+    spec = lookup(type_code) if isinstance(type_code, str) else None
     kind = spec.kind if spec else None
     if kind == "float":
         wb = _float_bits(want)

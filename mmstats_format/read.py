@@ -11,7 +11,7 @@ import os
 
 from ._fileio import DEFAULT_MAX_SIZE, open_regular, read_bytes, read_capped
 from .cache import LAYOUTS
-from .decode import field_value
+from .v1.decode import field_value
 from .scan import scan
 from .settle import settle
 from .v1 import Field

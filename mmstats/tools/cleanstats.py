@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass
 
 from mmstats_format import DEFAULT_MAX_SIZE, FormatError, decode_bytes
-from mmstats_format.types import lookup
+from mmstats_format.v1.types import lookup
 
 from . import _liveness
 from ._files import expand, problem_line

@@ -1,7 +1,7 @@
 """Format version 1 (the 2011 format), as the version dispatch (scan.py) calls it."""
 from __future__ import annotations
 
-from .. import _derived as table
+from . import table
 from ..jsonvalue import json_value
 from .layout import CompiledLayout as compile_layout
 from .records import Field, FieldLayout, scan

@@ -22,9 +22,9 @@ from operator import itemgetter
 
 from itertools import repeat
 
-from .. import _derived as o
-from ..decode import decode_string
+from .decode import decode_string
 from ..errors import FormatError
+from . import offsets as o
 from .records import Field, FieldLayout
 
 __all__ = ["CompiledLayout"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from .. import _derived as o
-from .._derived import BUFFER_COUNT, UNBUFFERED, Spec, lookup
 from ..errors import FormatError
+from . import offsets as o
+from .table import BUFFER_COUNT, UNBUFFERED
+from .types import TypeSpec, lookup
 
 __all__ = ["Field", "FieldLayout", "scan"]
 
@@ -30,7 +31,7 @@ class FieldLayout(NamedTuple):
     label: str
     type: str
     buffered: bool
-    spec: Spec               # the type table's row (types.TypeSpec's fields, without construct)
+    spec: TypeSpec           # the type table's row
     offset: int               # first byte of the record
     write_buffer_offset: int
     value_offset: int         # first byte of value (value[0] when buffered)
