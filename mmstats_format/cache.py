@@ -20,9 +20,10 @@ class LayoutCache:
     costs one unpack, never a wrong answer. Bounded; thread-safe.
     """
 
-    def __init__(self, max_files: int = 16384, per_size: int = 8):
+    def __init__(self, max_files: int = 16384, per_size: int = 8, max_file_size: int = 1 << 19):
         self.max_files = max_files
         self.per_size = per_size
+        self.max_file_size = max_file_size  # bigger files' layouts are not kept: they cost ~50 bytes a byte
         self._by_file: dict = {}
         self._by_size: dict[int, tuple] = {}
         self._lock = threading.Lock()
@@ -56,9 +57,11 @@ class LayoutCache:
             hit = layout, layout.checked_values(data)
         return hit
 
-    def learn(self, data, fields, ident=None) -> CompiledLayout:
+    def learn(self, data, fields, ident=None):
         """The layout of ``data``, whose scan found ``fields`` and no problem."""
         layout = VERSIONS[data[0]].compile_layout(fields, data)
+        if len(data) > self.max_file_size:
+            return layout
         with self._lock:
             same = self._by_size.get(len(data), ())
             for old in same:  # one compiled layout per skeleton

@@ -3,7 +3,8 @@
 All values come out of one precompiled struct.unpack_from over the file's
 bytes, and one generated function picks each field's read buffer and turns
 raw values into Python values (the way namedtuple generates its code): no
-construct and no per-field interpretation on the hot path.
+construct and no per-field interpretation on the hot path. Huge layouts get
+a loop over arrays instead, so a file costs memory in proportion to its size.
 
 A layout compiled from a whole file (``CompiledLayout(fields, data)``) also
 knows every byte of that file that is not a value -- version byte, record
@@ -17,7 +18,9 @@ scanning (tests/test_perf_paths.py checks all of this against the slow path).
 """
 from __future__ import annotations
 
+import io
 import struct
+from array import array
 from operator import itemgetter
 
 from itertools import repeat
@@ -36,45 +39,87 @@ _new = tuple.__new__  # Field(...) without the Python-level __new__: a third of 
 assert all(_PICK[wb] == 1 + o.read_index(wb) for wb in (0, 1))
 
 
+# Layouts with more fields than this get a loop instead of generated code: compiling code for
+# a huge layout costs hundreds of bytes per field (a 16 MiB file of small records took 8.5 GB).
+_MAX_GENERATED = 512
+
+
 def _generate(fields, size):
-    """(struct format, generated values function, write-buffer slots, skeleton slots).
+    """(struct, values function, write-buffer slots, skeleton slots).
 
     size None: value bytes only (pad bytes skipped). size N: the whole file of
     N bytes, every stretch between values unpacked as one bytes object.
     """
-    fmt, exprs, wb_slots, skeleton = ["<"], [], [], []
+    fmt = io.StringIO()
+    fmt.write("<")
+    slots = array("q")      # per field: the slot of its value, or of its write buffer when buffered
+    wb_slots = array("q")
+    skeleton = array("q")
+    buffered, bools, strings = array("q"), array("q"), array("q")  # field indexes
     pos = slot = 0
-    for f in fields:
+    for i, f in enumerate(fields):
         start = f.write_buffer_offset if f.buffered else f.value_offset
         if start < pos:
             raise ValueError("fields overlap or are out of order")
         if size is not None:
-            fmt.append(f"{start - pos}s")
+            fmt.write(f"{start - pos}s")
             skeleton.append(slot)
             slot += 1
         elif start > pos:
-            fmt.append(f"{start - pos}x")
+            fmt.write(f"{start - pos}x")
         ch = f.spec.struct_char
+        slots.append(slot)
         if f.buffered:
-            fmt.append("B" + ch + ch)
+            fmt.write("B" + ch + ch)
             wb_slots.append(slot)
-            raw = f"t[{slot}+_P[t[{slot}]]]"
+            buffered.append(i)
             slot += 3
         else:
-            fmt.append(ch)
-            raw = f"t[{slot}]"
+            fmt.write(ch)
             slot += 1
-        exprs.append({"bool": f"({raw} != 0)", "string": f"_s({raw})"}.get(f.spec.kind, raw))
+        kind = f.spec.kind
+        if kind == "bool":
+            bools.append(i)
+        elif kind == "string":
+            strings.append(i)
         pos = f.end
     if size is not None:
         if size < pos:
             raise ValueError("fields end past the file")
-        fmt.append(f"{size - pos}s")
+        fmt.write(f"{size - pos}s")
         skeleton.append(slot)
+    make = _compiled if len(slots) <= _MAX_GENERATED else _looped
+    return struct.Struct(fmt.getvalue()), make(slots, buffered, bools, strings), wb_slots, skeleton
+
+
+def _compiled(slots, buffered, bools, strings):
+    """One generated function (the way namedtuple generates its code): the fastest for small layouts."""
+    exprs = [f"t[{s}]" for s in slots]
+    for i in buffered:
+        exprs[i] = f"t[{slots[i]}+_P[t[{slots[i]}]]]"
+    for i in bools:
+        exprs[i] = f"({exprs[i]} != 0)"
+    for i in strings:
+        exprs[i] = f"_s({exprs[i]})"
     src = "def values(t):\n    return [" + ", ".join(exprs) + "]\n"
     ns = {"_s": decode_string, "_P": _PICK}
     exec(compile(src, "<mmstats layout>", "exec"), ns)  # noqa: S102 - generated from offsets only
-    return struct.Struct("".join(fmt)), ns["values"], wb_slots, skeleton
+    return ns["values"]
+
+
+def _looped(slots, buffered, bools, strings):
+    """The same function as a loop over arrays: a few bytes per field, whatever the layout's size."""
+    def values(t):
+        out = list(map(t.__getitem__, slots))
+        for i in buffered:
+            s = slots[i]
+            out[i] = t[s + _PICK[t[s]]]
+        for i in bools:
+            out[i] = out[i] != 0
+        for i in strings:
+            out[i] = decode_string(out[i])
+        return out
+    return values
 
 
 class CompiledLayout:
@@ -83,7 +128,8 @@ class CompiledLayout:
         self._struct, self._values, self._wb_slots, _ = _generate(self.fields, None)
         self.size = self._struct.size
         # (labels, types, buffered flags): what a reader pairs with the values
-        self.columns = tuple(zip(*((f.label, f.type, f.buffered) for f in self.fields))) or ((), (), ())
+        self.columns = (tuple(f.label for f in fields), tuple(f.type for f in fields),
+                        tuple(f.buffered for f in fields))
         wb_offsets = [f.write_buffer_offset for f in self.fields if f.buffered]
         # The write-buffer bytes straight from a buffer: what the reader's re-check compares.
         self.write_buffers = itemgetter(*wb_offsets, *wb_offsets[:1]) if wb_offsets else None
