@@ -13,7 +13,7 @@ import stat
 
 from .errors import FormatError
 
-__all__ = ["DEFAULT_MAX_SIZE", "NotRegularFile", "open_regular", "read_capped", "read_bytes"]
+__all__ = ["DEFAULT_MAX_SIZE", "NotRegularFile", "open_regular", "read_capped", "read_bytes", "too_large"]
 
 # Hostile-input cap: no honest stats file comes near this.
 DEFAULT_MAX_SIZE = 256 * 1024 * 1024
@@ -55,6 +55,13 @@ def open_regular(path, *, follow_symlinks: bool = True):
     return fd, st
 
 
+def too_large(path, max_size: int, size: int | None = None) -> FormatError:
+    """file_too_large at the first byte past the limit; ``size`` None: it grew past it while read."""
+    what = "the file grew past the size limit while being read" if size is None else \
+        f"the file ({size} bytes) goes past the size limit here"
+    return FormatError("file_too_large", max_size, what, os.fspath(path))
+
+
 def read_capped(fd, path, max_size: int) -> bytes:
     """All bytes of an open regular file; FormatError ``file_too_large`` past ``max_size``."""
     first = min(_FIRST_READ, max_size + 1)
@@ -63,8 +70,7 @@ def read_capped(fd, path, max_size: int) -> bytes:
         return data  # a short read of a regular file is its end
     size = os.fstat(fd).st_size
     if size > max_size:
-        raise FormatError("file_too_large", max_size, f"file is {size} bytes, over the limit of {max_size}",
-                          os.fspath(path))
+        raise too_large(path, max_size, size)
     parts, total = [data], len(data)
     while total <= max_size:
         more = os.read(fd, min(max_size + 1 - total, max(size + 1 - total, 1 << 16)))
@@ -73,8 +79,7 @@ def read_capped(fd, path, max_size: int) -> bytes:
         parts.append(more)
         total += len(more)
     if total > max_size:
-        raise FormatError("file_too_large", max_size, f"file grew past the limit of {max_size} while being read",
-                          os.fspath(path))
+        raise too_large(path, max_size)
     return b"".join(parts)
 
 

@@ -5,7 +5,7 @@ import copy
 import os
 
 from ._closeable import Closeable
-from ._fileio import DEFAULT_MAX_SIZE, open_regular
+from ._fileio import DEFAULT_MAX_SIZE, open_regular, too_large
 from .cache import LAYOUTS
 from .errors import FormatError
 from .settle import alternating, settle
@@ -89,7 +89,7 @@ class StatsReader(Closeable):
         self.close()
         size = ident[2]
         if size > self.max_size:
-            raise FormatError("file_too_large", self.max_size, f"file is {size} bytes, over the limit", self.path)
+            raise too_large(self.path, self.max_size, size)
         fd, st = open_regular(self.path, follow_symlinks=self.follow_symlinks)
         try:
             buf = bytearray(st.st_size)

@@ -77,6 +77,6 @@ def scan(data) -> tuple[list, list[FormatError]]:
         fields, errors = module.scan(data)
     if size % PAGE_SIZE:
         errors.append(FormatError(
-            "bad_file_size", size, f"file size {size} is not a multiple of {PAGE_SIZE} (next multiple {size + -size % PAGE_SIZE})"))
+            "bad_file_size", size, f"the file ends here, not at a multiple of {PAGE_SIZE} bytes (next: {size + -size % PAGE_SIZE})"))
     errors.sort(key=lambda e: e.offset)
     return fields, errors

@@ -26,7 +26,7 @@ from operator import itemgetter
 from itertools import repeat
 
 from .decode import decode_string
-from ..errors import FormatError
+from ..errors import FormatError, excerpt
 from . import offsets as o
 from .records import Field, FieldLayout
 
@@ -178,4 +178,4 @@ class CompiledLayout:
         for f, s in zip(buffered, self._wb_slots):
             if t[s] > 1:
                 raise FormatError("bad_write_buffer", f.write_buffer_offset,
-                                  f"write buffer of {f.label!r} changed to 0x{t[s]:02x} after the layout was read")
+                                  f"write buffer of {excerpt(f.label)} changed to 0x{t[s]:02x} after the layout was read")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from ..errors import FormatError
+from ..errors import FormatError, excerpt
 from . import offsets as o
 from .table import BUFFER_COUNT, UNBUFFERED
 from .types import TypeSpec, lookup
@@ -83,18 +83,19 @@ def _walk(data, size, fields, errors):
         ts_off = label_off + label_size
         if ts_off + o.TYPE_SIZE_SIZE > size:
             _stop(errors, "truncated_record", ts_off,
-                  f"type size of {label!r} cut by end of file: {size - ts_off} of {o.TYPE_SIZE_SIZE} bytes")
+                  f"type size of {excerpt(label)} cut by end of file: {size - ts_off} of {o.TYPE_SIZE_SIZE} bytes")
         (type_size,) = _type_size(data, ts_off)
         t_off = ts_off + o.TYPE_SIZE_SIZE
         if t_off + type_size > size:
-            _need(errors, t_off, type_size, size, f"type of {label!r}")
+            _need(errors, t_off, type_size, size, f"type of {excerpt(label)}")
         raw_type = bytes(data[t_off:t_off + type_size])
         spec = lookup(raw_type.decode("ascii")) if raw_type.isascii() else None
         if spec is None:
-            _stop(errors, "unknown_type", t_off, f"type signature {raw_type!r} of {label!r} is not in the type table")
+            _stop(errors, "unknown_type", t_off,
+                  f"type signature {excerpt(raw_type)} of {excerpt(label)} is not in the type table")
         wb_off = t_off + type_size
         if wb_off >= size:
-            _stop(errors, "truncated_record", wb_off, f"write buffer of {label!r} cut by end of file")
+            _stop(errors, "truncated_record", wb_off, f"write buffer of {excerpt(label)} cut by end of file")
         wb = data[wb_off]
         if wb == UNBUFFERED:
             buffered, area = False, spec.size
@@ -102,10 +103,11 @@ def _walk(data, size, fields, errors):
             buffered, area = True, spec.size * BUFFER_COUNT
         else:
             _stop(errors, "bad_write_buffer", wb_off,
-                  f"write buffer of {label!r} is 0x{wb:02x}; allowed: 0x00, 0x01, 0xff")
+                  f"write buffer of {excerpt(label)} is 0x{wb:02x}; allowed: 0x00, 0x01, 0xff")
         v_off = wb_off + o.WRITE_BUFFER_SIZE
         if v_off + area > size:
-            _need(errors, v_off, area, size, f"value of {label!r} ({spec.code}, {'2 buffers' if buffered else '1 value'})")
+            _need(errors, v_off, area, size,
+                  f"value of {excerpt(label)} ({spec.code}, {'2 buffers' if buffered else '1 value'})")
         fields.append(FieldLayout(label, spec.code, buffered, spec, pos, wb_off, v_off))
         pos = v_off + area
 
@@ -113,7 +115,7 @@ def _walk(data, size, fields, errors):
 def _need(errors, offset, length, size, what):
     if offset + length > size:
         _stop(errors, "past_eof", offset,
-              f"{what} needs {length} bytes, {max(size - offset, 0)} left before end of file at {size}")
+              f"{what} needs {length} bytes, {max(size - offset, 0)} left before the end of the file")
 
 
 def _stop(errors, code, offset, message):
@@ -127,4 +129,4 @@ def _check_zero_fill(data, pos, size, errors):
     if nonzero < len(rest):
         off = pos + nonzero
         errors.append(FormatError("trailing_garbage", off,
-                                  f"byte 0x{rest[nonzero]:02x} after the terminating label size at {pos}; the zero fill must be all zeros"))
+                                  f"byte 0x{rest[nonzero]:02x} in the zero fill (the record list ended at {pos})"))
