@@ -1,6 +1,6 @@
 """valid/spec/<name>: the annotated hex examples of spec/v1.md as corpus cases.
 
-mmstats_format.spec_examples (owned by the spec engineer) extracts each
+mmstats_build.spec_examples extracts each
 ``mmstats-hex NAME`` block and its ``mmstats-json NAME`` block; the bytes are
 zero-filled to a page as the spec says. Without that module or spec/v1.md
 there are no spec cases, and generation carries on without them.

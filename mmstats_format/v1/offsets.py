@@ -1,4 +1,4 @@
-"""Byte offsets of format version 1 (agrona style), construct-free.
+"""Byte offsets of format version 1, construct-free.
 
 Every offset is "offset of the previous field + size of the previous field",
 with the sizes of table.py (generated from the schema's constructs), so the
