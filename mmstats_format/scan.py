@@ -3,8 +3,9 @@
 A format version is one module (``mmstats_format.v1``, later ``mmstats_format.v2``)
 and one entry in VERSIONS. ``scan`` handles what holds for every version (an empty
 file or a version byte of 0x00 is ``not_ready``; an unknown version byte is
-``bad_version``; the file size is a positive multiple of PAGE_SIZE) and hands the
-rest to the version's module.
+``bad_version``; the file size is a positive multiple of PAGE_SIZE -- a version
+whose files are not whole pages would move that check into its module) and hands
+the rest to the version's module.
 
 The interface a version module provides (``mmstats_format/v1/__init__.py`` is the
 reference):
@@ -26,8 +27,7 @@ reference):
     ``data``; the result is cached and shared across files and threads
     (cache.LayoutCache), so it must not be mutated after it is made. It has:
     ``fields`` (the list given); ``file_size`` (int); ``skeleton`` (hashable,
-    equal for two files whose layouts are interchangeable); ``columns`` (a tuple
-    of per-field sequences ``(labels, types, buffered)``);
+    equal for two files whose layouts are interchangeable);
     ``checked_values(buf, size=None) -> list | None``: the values of every field of
     ``buf[:size]`` if it still has this layout's skeleton, else None (the caller
     scans again: fields appended at run time, a file rewritten in place). Values
