@@ -57,8 +57,8 @@ test-rust:
 
 # Generated files must be current: the spec's tables and the conformance corpus.
 check-generated: setup
-	$(VPY) -m mmstats_format._derive --check
-	$(VPY) -m mmstats_format.spec_tables --check
+	$(VPY) -m mmstats_build.derive --check
+	$(VPY) -m mmstats_build.spec_tables --check
 	$(VPY) -m mmstats_build.derive_v2 --check
 	$(VPY) -m mmstats_build.spec_v2 --check
 	$(VPY) -m mmstats_conformance generate --check

@@ -304,7 +304,7 @@ def run(cfg: Config, fx: Fixtures) -> list[Row]:
 
 def decode_rows(cfg: Config, mm: MmstatsFiles) -> list[Row]:
     """The decode step alone: values of a copied buffer through the compiled layout."""
-    from mmstats_format.layout import CompiledLayout
+    from mmstats_format.v1.layout import CompiledLayout
     from mmstats_format.read import decode_scanned
 
     data = bytearray(mm.variants[1])

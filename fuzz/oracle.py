@@ -21,7 +21,7 @@ import struct
 from mmstats_format import CODES, FormatError, StatsReader, decode_bytes, read, validate, validate_bytes
 from mmstats_format.canonical import dumps, to_canonical
 from mmstats_format.scan import scan
-from mmstats_format.types import lookup
+from mmstats_format.v1.types import lookup
 
 __all__ = ["check_bytes", "corpus_files", "CORPUS_DIRS"]
 

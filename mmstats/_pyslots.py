@@ -22,7 +22,7 @@ import threading
 import warnings
 from operator import index as _index
 
-from mmstats_format._derived import lookup
+from mmstats_format.v1.types import lookup
 
 __all__ = ["BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "ModelLocal", "normalize", "encode_text",
            "out_of_range"]

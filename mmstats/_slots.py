@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from mmstats_format._derived import lookup
+from mmstats_format.v1.types import lookup
 
 from . import _pyslots
 from ._pyslots import StringSlot

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import os
 
-from mmstats_format import _derived as o
-from mmstats_format._derived import FORMAT_VERSION, PAGE_SIZE, lookup
+from mmstats_format.v1 import offsets as o
+from mmstats_format.v1.table import FORMAT_VERSION, PAGE_SIZE
+from mmstats_format.v1.types import lookup
 from mmstats_format.read import DEFAULT_MAX_SIZE
 from mmstats_format.scan import scan
 

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from mmstats_format import schema, schema_v2, types
+from mmstats_format import schema, schema_v2
+from mmstats_format.v1 import types
 from mmstats_format.errors import CODES
 
 from . import GENERATOR_VERSION

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from mmstats_format.schema import (
     BUFFER_COUNT, FORMAT_VERSION, PAGE_SIZE, UNBUFFERED, LabelSize, Record, TypeSize, Version, WriteBuffer,
 )
-from mmstats_format.types import lookup
+from mmstats_format.v1.types import lookup
 
 __all__ = [
     "AUTO", "Bits", "Rec", "Layout", "Image", "f32", "f64", "u", "b", "pad", "end_at", "assemble", "record_bytes",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 
-from mmstats_format.types import lookup
+from mmstats_format.v1.types import lookup
 
 from .case import Scenario
 from .model import assemble, expected_json, json_text

@@ -15,7 +15,7 @@ import math
 import struct
 
 from mmstats_format.schema import BUFFER_COUNT, UNBUFFERED
-from mmstats_format.types import lookup
+from mmstats_format.v1.types import lookup
 
 from .model import AUTO, Bits, Rec
 

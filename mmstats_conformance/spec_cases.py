@@ -1,6 +1,6 @@
 """valid/spec/<name>: the annotated hex examples of spec/v1.md as corpus cases.
 
-mmstats_format.spec_examples (owned by the spec engineer) extracts each
+mmstats_build.spec_examples extracts each
 ``mmstats-hex NAME`` block and its ``mmstats-json NAME`` block; the bytes are
 zero-filled to a page as the spec says. Without that module or spec/v1.md
 there are no spec cases, and generation carries on without them.
@@ -40,7 +40,7 @@ def _kebab(name: str) -> str:
 def _load(spec_path: Path) -> list[tuple[str, bytes, dict, str, str]]:
     """(name, bytes, expected, description, section) of each example; [] when unavailable."""
     try:
-        from mmstats_format import spec_examples
+        from mmstats_build import spec_examples
     except ImportError:
         return []
     if not spec_path.is_file():

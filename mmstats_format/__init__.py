@@ -5,7 +5,7 @@ command); the builder, which needs it, is loaded on first use.
 """
 from importlib import import_module
 
-from ._derived import FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
+from .v1.table import FORMAT_VERSION, PAGE_SIZE, UNBUFFERED
 from .canonical import diff, dumps, to_canonical
 from .directory import StatsDirectory
 from .errors import CODES, FormatError, MmstatsError

@@ -10,9 +10,9 @@ Used by the Python writer for a new file's image and by the corpus generator.
 """
 from __future__ import annotations
 
-from . import offsets as o
 from .schema import File, UNBUFFERED
-from .types import lookup
+from .v1 import offsets as o
+from .v1.types import lookup
 
 __all__ = ["build_file", "record", "encode_string"]
 

@@ -10,35 +10,24 @@ import math
 import os
 import struct
 
-from . import _derived as t
 from . import _v2
-from ._derived import FORMAT_VERSION
+from .v1.table import FORMAT_VERSION
+from .v1.types import lookup
+from .jsonvalue import INF, NAN, NINF, json_value
+from .scan import VERSIONS
 
 __all__ = ["json_value", "to_canonical", "dumps", "diff"]
 
-NAN, INF, NINF = "NaN", "Infinity", "-Infinity"
 _SPECIAL = {NAN: math.nan, INF: math.inf, NINF: -math.inf}
 
 
-def json_value(value):
-    if isinstance(value, float):
-        if math.isnan(value):
-            return NAN
-        if math.isinf(value):
-            return INF if value > 0 else NINF
-    return value
-
-
-def to_canonical(path, fields) -> dict:
+def to_canonical(path, fields, version: int = FORMAT_VERSION) -> dict:
     if getattr(fields, "format_version", 1) == 2:  # a version 2 file (mmstats_format._v2)
         return _v2.canonical(path, fields)
     return {
         "path": os.fspath(path),
-        "format_version": FORMAT_VERSION,
-        "fields": [
-            {"label": f.label, "type": f.type, "buffered": f.buffered, "value": json_value(f.value)}
-            for f in fields
-        ],
+        "format_version": version,
+        "fields": list(map(VERSIONS[version].canonical_field, fields)),
     }
 
 
@@ -61,7 +50,7 @@ def _float_bits(v):
 
 
 def _same_value(type_code: str, want, got) -> bool:
-    spec = t.lookup(type_code) if isinstance(type_code, str) else None
+    spec = lookup(type_code) if isinstance(type_code, str) else None
     kind = spec.kind if spec else None
     if kind == "float":
         wb = _float_bits(want)

@@ -12,7 +12,7 @@ file costs one memcmp); a changed copy is checked against the layout's
 skeleton (CompiledLayout.checked_values: version byte, headers, terminator and
 zero fill, in the same unpack as the values), and one byte is read past the
 known size, so a file rewritten in place, grown or shrunk is parsed again.
-Layouts come from the shared content-checked cache (read.LAYOUTS), so ten
+Layouts come from the shared content-checked cache (cache.LAYOUTS), so ten
 thousand files of one program are scanned once.
 """
 from __future__ import annotations
@@ -20,19 +20,17 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import stat
 import threading
 from typing import NamedTuple
 
-from .errors import FormatError
-from .read import DEFAULT_MAX_SIZE, LAYOUTS, _read_fd
-from .reread import settle
-from .scan import scan
 from ._closeable import Closeable
+from ._fileio import DEFAULT_MAX_SIZE, NotRegularFile, open_regular, read_capped
+from .cache import LAYOUTS
+from .errors import FormatError
+from .settle import alternating, settle
 
 __all__ = ["FileValues", "StatsDirectory"]
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _MAX_NAMES = 65536  # names remembered as not matching the pattern
 
 
@@ -52,10 +50,6 @@ class FileValues(NamedTuple):
     path: str
     fields: list
     values: list
-
-
-class _NotRegular(Exception):
-    """The name no longer leads to a regular file: left out like a removed one."""
 
 
 class _File:
@@ -123,7 +117,7 @@ class StatsDirectory(Closeable):
                         continue
                     ino = entry.stat(follow_symlinks=False).st_ino if f.by_stat else entry.inode()
                     values = self._values(f, ino)
-                except (FileNotFoundError, _NotRegular):
+                except (FileNotFoundError, IsADirectoryError, NotRegularFile):  # gone, or replaced by a fifo, a directory...
                     self._forget(f)
                     continue
                 except (FormatError, OSError) as e:
@@ -142,7 +136,7 @@ class StatsDirectory(Closeable):
             return self._load(f, ino)
         if f.fd >= 0:
             return self._copy_values(f, f.fd, ino)
-        fd = os.open(f.path, _OPEN_FLAGS)
+        fd, _ = open_regular(f.path, follow_symlinks=False)
         try:
             return self._copy_values(f, fd, ino)
         finally:
@@ -156,7 +150,8 @@ class StatsDirectory(Closeable):
         if copy.startswith(f.last):
             return f.values.copy()  # not one byte changed since the last poll
         if self.recheck and f.layout.write_buffers is not None:
-            copy, _ = settle(copy, spare, lambda buf: os.preadv(fd, [buf], 0) == n, f.layout.write_buffers)
+            copy = settle(copy, alternating(copy, spare, lambda buf: os.preadv(fd, [buf], 0) == n),
+                          f.layout.write_buffers)
         values = f.layout.checked_values(copy, n)
         if values is None:
             return self._load(f, ino)  # rewritten in place (or being replaced)
@@ -166,13 +161,10 @@ class StatsDirectory(Closeable):
     def _load(self, f: _File, ino):
         """(Re)open the file, read all of it, find its layout; the values of that copy."""
         self._forget(f)
-        fd = os.open(f.path, _OPEN_FLAGS)
+        fd, st = open_regular(f.path, follow_symlinks=False)
         try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise _NotRegular(f.path)  # replaced after the listing (by a fifo, a directory...)
-            data = _read_fd(fd, f.path, self.max_size)
-            layout, values = self._layout_of(data, f.path)
+            data = read_capped(fd, f.path, self.max_size)
+            layout, values = LAYOUTS.find(data, f.path)
         except BaseException:
             os.close(fd)
             raise
@@ -194,17 +186,6 @@ class StatsDirectory(Closeable):
             copy, spare = bytearray(size + 1), bytearray(size + 1)
             bufs = self._bufs[size] = (copy, spare, [copy])
         return bufs
-
-    @staticmethod
-    def _layout_of(data, path):
-        hit = LAYOUTS.lookup(data)
-        if hit is not None:
-            return hit
-        layouts, errors = scan(data)
-        if errors:
-            raise errors[0].with_path(path)
-        layout = LAYOUTS.learn(data, layouts)
-        return layout, layout.checked_values(data)
 
     def _forget(self, f: _File):
         """Close ``f`` and drop what was learnt: the next poll reads it afresh."""

@@ -5,7 +5,7 @@ implementation reports the same code at the same byte offset.
 """
 from __future__ import annotations
 
-__all__ = ["CODES", "MmstatsError", "FormatError", "describe"]
+__all__ = ["CODES", "MmstatsError", "FormatError", "describe", "excerpt"]
 
 # code -> (what is wrong, which byte the offset points at)
 CODES: dict[str, tuple[str, str]] = {
@@ -36,7 +36,10 @@ CODES: dict[str, tuple[str, str]] = {
         "the file size is not a positive multiple of 4096",
         "the file size (one past the last byte)",
     ),
-    "file_too_large": ("the file is larger than the reader's size limit", "the limit"),
+    "file_too_large": (
+        "the file is larger than the reader's size limit",
+        "the first byte past the limit, where reading stops (so the offset equals the limit)",
+    ),
 }
 
 
@@ -45,7 +48,7 @@ class MmstatsError(Exception):
 
 
 class FormatError(MmstatsError):
-    """A file does not follow the format: ``path: offset N: code: message (at 0xN)``."""
+    """A file does not follow the format: ``path: offset N: code: message``, one line."""
 
     def __init__(self, code: str, offset: int, message: str, path: str | None = None):
         if code not in CODES:
@@ -58,8 +61,8 @@ class FormatError(MmstatsError):
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path is not None else ""
-        # "path: offset N: code: message" is the cross-language protocol; hex goes last.
-        return f"{where}offset {self.offset}: {self.code}: {self.message} (at 0x{self.offset:x})"
+        # "path: offset N: code: message" is the cross-language protocol
+        return f"{where}offset {self.offset}: {self.code}: {self.message}"
 
     def with_path(self, path: str) -> "FormatError":
         return FormatError(self.code, self.offset, self.message, path)
@@ -70,3 +73,18 @@ class FormatError(MmstatsError):
 
 def describe(code: str) -> str:
     return CODES[code][0]
+
+
+EXCERPT = 40  # characters of a quoted label or type at most, quotes and escapes included
+
+
+def excerpt(text) -> str:
+    """``repr(text)`` (str or bytes), cut to EXCERPT characters with "…" when longer: a corrupt
+    size can make a label of thousands of bytes, and a message stays one short line."""
+    quoted = repr(text)
+    if len(quoted) <= EXCERPT:
+        return quoted
+    n = EXCERPT
+    while len(repr(text[:n])) > EXCERPT:
+        n -= 1
+    return repr(text[:n]) + "…"

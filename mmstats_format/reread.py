@@ -2,38 +2,15 @@
 from __future__ import annotations
 
 import copy
-import errno
 import os
-import stat
 
-from .errors import FormatError
-from .layout import CompiledLayout
-from .read import DEFAULT_MAX_SIZE, LAYOUTS
-from .scan import scan
 from ._closeable import Closeable
+from ._fileio import DEFAULT_MAX_SIZE, open_regular, too_large
+from .cache import LAYOUTS
+from .errors import FormatError
+from .settle import alternating, settle
 
-__all__ = ["StatsReader", "RETRIES", "settle"]
-
-RETRIES = 3  # copies after the first before a flipping value is taken as it is
-
-
-def settle(copy, spare, refill, write_buffers):
-    """The spec's reader rule ("Reading a buffered value", steps 3-4) for whole-file copies.
-
-    ``copy`` was just made; ``refill(buf)`` copies the file again into ``buf`` at once (False:
-    it came back another size, so keep ``copy``). A copy is kept when no write buffer flipped
-    while it was made; otherwise the newer copy is checked the same way, RETRIES times at most,
-    then it is a sample that may be torn (spec: what v1 cannot guarantee). Nothing is decoded
-    between copies: that widened the window (torture: 13 torn values per million instead of 1
-    at 10 us steps). Returns (the copy to decode, the other buffer).
-    """
-    for _ in range(RETRIES):
-        if not refill(spare):
-            break
-        if spare == copy or write_buffers(spare) == write_buffers(copy):
-            break  # nothing flipped while ``copy`` was made
-        copy, spare = spare, copy
-    return copy, spare
+__all__ = ["StatsReader"]
 
 
 class StatsReader(Closeable):
@@ -43,7 +20,7 @@ class StatsReader(Closeable):
     pread into a reused buffer, never through a map, so a writer truncating
     its file cannot crash the reader.
 
-    Every copy goes through CompiledLayout.checked_values: one unpack gives the
+    Every copy goes through the layout's checked_values: one unpack gives the
     values and the file's skeleton (version byte, record headers, the 0xff of
     unbuffered records, terminator, zero fill), which must be the one parsed.
     Layouts come from the content-checked cache shared with read() (files of
@@ -54,15 +31,15 @@ class StatsReader(Closeable):
     def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True,
                  follow_symlinks: bool = True):
         """``follow_symlinks=False``: if the path's last component is (or becomes) a symbolic link,
-        or not a regular file, read() raises OSError instead of reading what it points to -- for
-        servers whose paths come from a listing that checked them (mmash)."""
+        read() raises OSError instead of reading what it points to -- for servers whose paths come
+        from a listing that checked them (mmash). Anything but a regular file is always an OSError."""
         self.path = os.fspath(path)
         self.max_size = max_size
         self.recheck = recheck
         self.follow_symlinks = follow_symlinks
         self._fd = -1
         self._ident = None
-        self.layout: CompiledLayout | None = None
+        self.layout = None  # the version's compiled layout (v1.layout.CompiledLayout)
         self._buf = bytearray()
         self._spare = bytearray()
 
@@ -98,10 +75,12 @@ class StatsReader(Closeable):
 
     def _settled_values(self):
         """Values of self._buf after the spec's reader rule, or None if its skeleton is not the
-        layout's (see settle())."""
-        wb_of = self.layout.write_buffers
-        if self.recheck and wb_of is not None:
-            self._buf, self._spare = settle(self._buf, self._spare, self._copy, wb_of)
+        layout's (see settle.settle())."""
+        key = self.layout.write_buffers
+        if self.recheck and key is not None:
+            kept = settle(self._buf, alternating(self._buf, self._spare, self._copy), key)
+            if kept is not self._buf:
+                self._buf, self._spare = kept, self._buf
         return self.layout.checked_values(self._buf)
 
     def _load(self, ident) -> list:
@@ -110,32 +89,20 @@ class StatsReader(Closeable):
         self.close()
         size = ident[2]
         if size > self.max_size:
-            raise FormatError("file_too_large", self.max_size, f"file is {size} bytes, over the limit", self.path)
-        flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-        if not self.follow_symlinks:  # ELOOP for a symlink; no blocking open of a fifo planted meanwhile
-            flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(self.path, flags)
+            raise too_large(self.path, self.max_size, size)
+        fd, st = open_regular(self.path, follow_symlinks=self.follow_symlinks)
         try:
-            st = os.fstat(fd)
-            if not self.follow_symlinks and not stat.S_ISREG(st.st_mode):
-                raise OSError(errno.EINVAL, "not a regular file", self.path)
             buf = bytearray(st.st_size)
             n = os.preadv(fd, [buf], 0)
             del buf[n:]
-            hit = LAYOUTS.lookup(buf)
-            if hit is None:
-                fields, errors = scan(buf)
-                if errors:
-                    raise errors[0].with_path(self.path)
-                shared = LAYOUTS.learn(bytes(buf), fields)
-                hit = shared, shared.checked_values(buf)
+            shared, values = LAYOUTS.find(buf, self.path)
         except BaseException:
             os.close(fd)
             raise
-        layout = copy.copy(hit[0])  # shares everything compiled; a new object per file parsed
+        layout = copy.copy(shared)  # shares everything compiled; a new object per file parsed
         self._fd, self._buf, self._spare, self.layout = fd, buf, bytearray(len(buf)), layout
         self._ident = (st.st_dev, st.st_ino, len(buf))
-        return hit[1]
+        return values
 
     def fileno(self) -> int:
         """The descriptor of the file the last read() copied (-1 when none is open): lets a caller

@@ -1,139 +1,82 @@
-"""Walk the records of a version 1 file with the schema's offsets, without construct.
+"""Dispatch on the version byte: every reader finds a file's fields through ``scan`` here.
 
-The offsets and the type table come from _derived (generated from the schema,
-checked by a test), so reading never imports construct.
+A format version is one module (``mmstats_format.v1``, later ``mmstats_format.v2``)
+and one entry in VERSIONS. ``scan`` handles what holds for every version (an empty
+file or a version byte of 0x00 is ``not_ready``; an unknown version byte is
+``bad_version``; the file size is a positive multiple of PAGE_SIZE -- a version
+whose files are not whole pages would move that check into its module) and hands
+the rest to the version's module.
 
-One pass finds every field's layout and every problem, each with its code and
-offset. read() raises the first problem, validate() reports them all.
+The interface a version module provides (``mmstats_format/v1/__init__.py`` is the
+reference):
+
+``VERSION: int``
+    Its version byte (offset 0).
+``scan(data) -> (fields, errors)``
+    ``data``: the whole file (bytes, bytearray or a byte memoryview), at least one
+    byte, ``data[0] == VERSION``. ``fields``: one description per field in file
+    order, each with at least ``label`` (str), ``type`` (str) and ``buffered``
+    (bool), plus whatever the version's layout needs (offsets, kind, unit, help,
+    attributes, thread slots...). ``errors``: every problem found after the
+    version byte, as FormatError with a code from errors.CODES and its byte
+    offset, unsorted (``scan`` sorts). A file with no error must be readable.
+    A file a writer is still creating (a lifecycle state of "being created") is
+    reported as ``not_ready``.
+``compile_layout(fields, data) -> layout``
+    Called once per distinct file skeleton with ``scan``'s fields of an error-free
+    ``data``; the result is cached and shared across files and threads
+    (cache.LayoutCache), so it must not be mutated after it is made. It has:
+    ``fields`` (the list given); ``file_size`` (int); ``skeleton`` (hashable,
+    equal for two files whose layouts are interchangeable);
+    ``checked_values(buf, size=None) -> list | None``: the values of every field of
+    ``buf[:size]`` if it still has this layout's skeleton, else None (the caller
+    scans again: fields appended at run time, a file rewritten in place). Values
+    are what readers return: per-thread slots already summed, a histogram as one
+    object; ``write_buffers``: None, or ``key(buf)``, the bytes a writer changes
+    while a value is in flux (v1: the write-buffer bytes; a sequence-lock counter
+    in a version that has one): settle.settle() re-copies the file while the key
+    changes between copies; ``fields_of(values) -> list``: the reader's records
+    (``Field`` tuples) for ``values``.
+``Field``
+    The record type ``fields_of`` returns (``label``, ``type``, ``buffered``,
+    ``value``; a version may add keys such as ``kind``, ``unit``, ``help``,
+    ``attributes`` after these four).
+``canonical_field(field) -> dict``
+    One field of the canonical JSON form (canonical.to_canonical), at least
+    ``label`` and ``value``.
 """
 from __future__ import annotations
 
-import struct
-from typing import NamedTuple
-
-from . import _derived as o
-from ._derived import BUFFER_COUNT, FORMAT_VERSION, PAGE_SIZE, UNBUFFERED, Spec, lookup
+from . import v1
 from .errors import FormatError
+from .v1 import FieldLayout
 
-__all__ = ["FieldLayout", "scan"]
+__all__ = ["VERSIONS", "PAGE_SIZE", "FieldLayout", "scan"]
 
-_label_size = struct.Struct(o.LABEL_SIZE_FORMAT).unpack_from
-_type_size = struct.Struct(o.TYPE_SIZE_FORMAT).unpack_from
+# version byte -> the module that reads that version
+VERSIONS = {v1.VERSION: v1}
 
-
-class FieldLayout(NamedTuple):
-    """Where one field lives in its file (a tuple: cheap to make for thousands of files)."""
-
-    label: str
-    type: str
-    buffered: bool
-    spec: Spec               # the type table's row (types.TypeSpec's fields, without construct)
-    offset: int               # first byte of the record
-    write_buffer_offset: int
-    value_offset: int         # first byte of value (value[0] when buffered)
-
-    @property
-    def end(self) -> int:
-        return self.value_offset + o.value_area_size(self.spec.size, self.buffered)
+# Every version's files are whole pages.
+PAGE_SIZE = v1.PAGE_SIZE
 
 
-class _Stop(Exception):
-    """A problem after which the record list cannot be followed."""
-
-
-def scan(data) -> tuple[list[FieldLayout], list[FormatError]]:
+def scan(data) -> tuple[list, list[FormatError]]:
     """Layouts of all fields that could be found, and every problem, by offset."""
     data = memoryview(data).cast("B") if not isinstance(data, (bytes, bytearray)) else data
     size = len(data)
-    fields: list[FieldLayout] = []
-    errors: list[FormatError] = []
     if size == 0:
-        return fields, [FormatError("not_ready", 0, "the file is empty")]
-    version = data[o.VERSION_OFFSET]
+        return [], [FormatError("not_ready", 0, "the file is empty")]
+    version = data[0]
     if version == 0:
-        return fields, [FormatError("not_ready", 0, "version byte is 0x00: the file is still being created")]
-    if version != FORMAT_VERSION:
-        errors.append(FormatError("bad_version", 0, f"version byte is 0x{version:02x}, expected 0x{FORMAT_VERSION:02x}"))
+        return [], [FormatError("not_ready", 0, "version byte is 0x00: the file is still being created")]
+    module = VERSIONS.get(version)
+    if module is None:
+        fields, errors = [], [FormatError("bad_version", 0, f"version byte is 0x{version:02x}, "
+                                          f"expected {' or '.join(f'0x{v:02x}' for v in VERSIONS)}")]
     else:
-        try:
-            _walk(data, size, fields, errors)
-        except _Stop:
-            pass
+        fields, errors = module.scan(data)
     if size % PAGE_SIZE:
         errors.append(FormatError(
-            "bad_file_size", size, f"file size {size} is not a multiple of {PAGE_SIZE} (next multiple {size + -size % PAGE_SIZE})"))
+            "bad_file_size", size, f"the file ends here, not at a multiple of {PAGE_SIZE} bytes (next: {size + -size % PAGE_SIZE})"))
     errors.sort(key=lambda e: e.offset)
     return fields, errors
-
-
-def _walk(data, size, fields, errors):
-    # Each offset is the previous field's offset plus its size (offsets.py; tests prove the two agree).
-    pos = o.FIRST_RECORD_OFFSET
-    while True:
-        left = size - pos
-        if left < o.LABEL_SIZE_SIZE:
-            if left and data[pos]:
-                _stop(errors, "truncated_record", pos, f"record label size cut by end of file: {left} of {o.LABEL_SIZE_SIZE} bytes")
-            return
-        (label_size,) = _label_size(data, pos)
-        if label_size == 0:
-            _check_zero_fill(data, pos, size, errors)
-            return
-        label_off = pos + o.LABEL_OFFSET
-        if label_off + label_size > size:
-            _need(errors, label_off, label_size, size, "label")
-        raw = bytes(data[label_off:label_off + label_size])
-        try:
-            label = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            errors.append(FormatError("bad_label_utf8", label_off + e.start,
-                                      f"label byte 0x{raw[e.start]:02x} is not well-formed UTF-8 ({e.reason})"))
-            label = raw.decode("utf-8", "replace")
-        ts_off = label_off + label_size
-        if ts_off + o.TYPE_SIZE_SIZE > size:
-            _stop(errors, "truncated_record", ts_off,
-                  f"type size of {label!r} cut by end of file: {size - ts_off} of {o.TYPE_SIZE_SIZE} bytes")
-        (type_size,) = _type_size(data, ts_off)
-        t_off = ts_off + o.TYPE_SIZE_SIZE
-        if t_off + type_size > size:
-            _need(errors, t_off, type_size, size, f"type of {label!r}")
-        raw_type = bytes(data[t_off:t_off + type_size])
-        spec = lookup(raw_type.decode("ascii")) if raw_type.isascii() else None
-        if spec is None:
-            _stop(errors, "unknown_type", t_off, f"type signature {raw_type!r} of {label!r} is not in the type table")
-        wb_off = t_off + type_size
-        if wb_off >= size:
-            _stop(errors, "truncated_record", wb_off, f"write buffer of {label!r} cut by end of file")
-        wb = data[wb_off]
-        if wb == UNBUFFERED:
-            buffered, area = False, spec.size
-        elif wb <= 1:
-            buffered, area = True, spec.size * BUFFER_COUNT
-        else:
-            _stop(errors, "bad_write_buffer", wb_off,
-                  f"write buffer of {label!r} is 0x{wb:02x}; allowed: 0x00, 0x01, 0xff")
-        v_off = wb_off + o.WRITE_BUFFER_SIZE
-        if v_off + area > size:
-            _need(errors, v_off, area, size, f"value of {label!r} ({spec.code}, {'2 buffers' if buffered else '1 value'})")
-        fields.append(FieldLayout(label, spec.code, buffered, spec, pos, wb_off, v_off))
-        pos = v_off + area
-
-
-def _need(errors, offset, length, size, what):
-    if offset + length > size:
-        _stop(errors, "past_eof", offset,
-              f"{what} needs {length} bytes, {max(size - offset, 0)} left before end of file at {size}")
-
-
-def _stop(errors, code, offset, message):
-    errors.append(FormatError(code, offset, message))
-    raise _Stop
-
-
-def _check_zero_fill(data, pos, size, errors):
-    rest = bytes(data[pos:])
-    nonzero = len(rest) - len(rest.lstrip(b"\0"))
-    if nonzero < len(rest):
-        off = pos + nonzero
-        errors.append(FormatError("trailing_garbage", off,
-                                  f"byte 0x{rest[nonzero]:02x} after the terminating label size at {pos}; the zero fill must be all zeros"))

@@ -5,14 +5,17 @@ fast paths, the spec's tables, the conformance corpus) is derived from here.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import construct as c
 from construct import this
-
-from .types import NUMERIC_TYPES, string_size
 
 __all__ = [
     "FORMAT_VERSION", "PAGE_SIZE", "UNBUFFERED", "BUFFER_COUNT",
     "Version", "LabelSize", "TypeSize", "WriteBuffer",
+    "NUMERIC_TYPES", "STRING_TYPE", "STRING_PATTERN", "STRING_MEANING", "STRING_CANONICAL",
+    "string_size", "element",
     "Value", "Record", "RecordList", "ZeroFill", "File",
 ]
 
@@ -27,6 +30,48 @@ TypeSize = c.Int16ul
 WriteBuffer = c.Int8ul
 
 
+# The type-signature table: code -> (construct element of one value, kind, meaning, canonical JSON).
+# Sizes, struct codes and integer bounds are read off the elements (v1/table.py is generated from here).
+_INT = "JSON integer, exact"
+_FLOAT = "JSON number, or \"NaN\", \"Infinity\", \"-Infinity\""
+NUMERIC_TYPES = {
+    "b": (c.Int8sl, "int", "signed 8-bit integer", _INT),
+    "B": (c.Int8ul, "int", "unsigned 8-bit integer", _INT),
+    "h": (c.Int16sl, "int", "signed 16-bit integer", _INT),
+    "H": (c.Int16ul, "int", "unsigned 16-bit integer", _INT),
+    "i": (c.Int32sl, "int", "signed 32-bit integer", _INT),
+    "I": (c.Int32ul, "int", "unsigned 32-bit integer", _INT),
+    "q": (c.Int64sl, "int", "signed 64-bit integer", _INT),
+    "Q": (c.Int64ul, "int", "unsigned 64-bit integer", _INT),
+    "f": (c.Float32l, "float", "IEEE 754 binary32", "JSON number (widened to binary64), or \"NaN\", \"Infinity\", \"-Infinity\""),
+    "d": (c.Float64l, "float", "IEEE 754 binary64", _FLOAT),
+    "?": (c.Int8ul, "bool", "boolean byte: 0 is false, any other value true", "true or false"),
+}
+
+# String types "<N>s": N bytes of NUL-padded UTF-8; N decimal without sign or leading zeros ("0s" is allowed).
+STRING_TYPE = "<N>s"
+STRING_PATTERN = r"(0|[1-9][0-9]{0,8})s\Z"
+STRING_MEANING = "N bytes of UTF-8 text; ends at the first NUL, or fills all N bytes"
+STRING_CANONICAL = "JSON string"
+_STRING_RE = re.compile(STRING_PATTERN)
+
+
+def string_size(code: str) -> int | None:
+    """N of a ``<N>s`` signature, or None if ``code`` is not a string type."""
+    m = _STRING_RE.match(code)
+    return int(m.group(1)) if m else None
+
+
+@lru_cache(maxsize=4096)
+def element(code: str):
+    """The construct element storing one value of type ``code``, or None when the code is unknown."""
+    row = NUMERIC_TYPES.get(code)
+    if row is not None:
+        return row[0]
+    n = string_size(code)
+    return None if n is None else c.Bytes(n)
+
+
 def _string_element(ctx):
     n = string_size(ctx.type)
     if n is None:
@@ -37,7 +82,7 @@ def _string_element(ctx):
 # One value of the record's type: a numeric element, or N bytes for "<N>s".
 Value = c.Switch(
     this.type,
-    {code: spec.element for code, spec in NUMERIC_TYPES.items()},
+    {code: row[0] for code, row in NUMERIC_TYPES.items()},
     default=c.Bytes(_string_element),
 )
 

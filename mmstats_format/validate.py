@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from . import _v2
 from .errors import FormatError
-from .read import DEFAULT_MAX_SIZE, read_bytes
+from ._fileio import DEFAULT_MAX_SIZE, read_bytes
 from .scan import scan
 
 __all__ = ["Report", "validate", "validate_bytes"]

@@ -5,7 +5,7 @@ import struct
 from hypothesis import strategies as st
 
 from mmstats_format.schema import UNBUFFERED
-from mmstats_format.types import NUMERIC_TYPES, lookup
+from mmstats_format.v1.types import NUMERIC_TYPES, lookup
 
 type_codes = st.one_of(
     st.sampled_from(sorted(NUMERIC_TYPES)),

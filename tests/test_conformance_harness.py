@@ -53,7 +53,7 @@ ERROR_LINE = 'print(f"{sys.argv[1]}: offset {e.offset}: {e.code}: {e.message}", 
 WB_READER = f"""
 import sys
 import mmstats_format as mf
-from mmstats_format.decode import from_stored, value_struct
+from mmstats_format.v1.decode import from_stored, value_struct
 from mmstats_format.scan import scan
 data = open(sys.argv[1], "rb").read()
 layouts, errors = scan(data)
@@ -178,7 +178,7 @@ def _error(path, e):
 
 def _wb_reader(path):
     import mmstats_format as mf
-    from mmstats_format.decode import from_stored, value_struct
+    from mmstats_format.v1.decode import from_stored, value_struct
     from mmstats_format.scan import scan
     data = Path(path).read_bytes()
     layouts, errors = scan(data)

@@ -4,10 +4,10 @@ import struct
 from hypothesis import given, settings
 
 from _strategies import descriptions, same
-from mmstats_format import offsets as o
+from mmstats_format.v1 import offsets as o
 from mmstats_format import schema
-from mmstats_format.decode import field_value
-from mmstats_format.layout import CompiledLayout
+from mmstats_format.v1.decode import field_value
+from mmstats_format.v1.layout import CompiledLayout
 from mmstats_format.read import decode_bytes
 from mmstats_format.scan import scan
 

@@ -56,7 +56,9 @@ def test_first_error_has_code_and_offset(name, tmp_path):
     with pytest.raises(m.FormatError) as e:
         m.read(p)
     assert (e.value.code, e.value.offset, e.value.path) == (code, offset, str(p))
-    assert str(e.value).startswith(f"{p}: offset {offset}: {code}: ") and f"0x{offset:x}" in str(e.value)
+    assert str(e.value).startswith(f"{p}: offset {offset}: {code}: ")
+    # one line, the offset given once (it used to be repeated in hex at the end)
+    assert "\n" not in str(e.value) and f"0x{offset:x})" not in str(e.value)
 
 
 def test_every_code_has_a_case():
@@ -130,3 +132,34 @@ def test_mutated_interop_files_never_crash_the_reader(data):
         m.decode_bytes(bytes(raw))
     except m.FormatError as e:
         assert e.code in errors.CODES
+
+
+def test_a_corrupt_label_size_quotes_a_short_excerpt_of_the_label():
+    # a label size of 600 over zero bytes, then a type that is not in the table
+    data = page(b"\x01" + (600).to_bytes(2, "little") + bytes(600) + (4).to_bytes(2, "little") + b"zzzz")
+    report = m.validate_bytes(data, "case.mmstats")
+    (only,) = report.errors
+    assert only.code == "unknown_type" and only.offset == 1 + 2 + 600 + 2
+    assert str(only) == ("case.mmstats: offset 605: unknown_type: type signature b'zzzz' of "
+                         "'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'… is not in the type table")
+
+
+def test_excerpts_are_at_most_40_characters_then_an_ellipsis():
+    assert errors.excerpt("short") == "'short'"
+    assert errors.excerpt("a" * 38) == "'" + "a" * 38 + "'"  # 40 with its quotes: whole
+    assert errors.excerpt("a" * 39) == "'" + "a" * 38 + "'…"  # 40 quoted, then the ellipsis
+    assert errors.excerpt(b"\xff" * 100) == "b'" + "\\xff" * 9 + "'…"
+    assert errors.excerpt("é" * 100) == "'" + "é" * 38 + "'…"
+
+
+def test_file_too_large_gives_the_limit_once_as_its_offset(tmp_path):
+    p = tmp_path / "big.mmstats"
+    p.write_bytes(page(b"\x01" + GOOD, 2 * PAGE))
+    (err,) = m.validate(p, max_size=PAGE).errors
+    assert (err.code, err.offset) == ("file_too_large", PAGE)
+    assert str(err) == f"{p}: offset 4096: file_too_large: the file (8192 bytes) goes past the size limit here"
+    with pytest.raises(m.FormatError) as e:
+        m.StatsReader(p, max_size=PAGE).read()
+    assert str(e.value) == str(err)
+    # the spec's error table says what that offset is
+    assert "offset equals the limit" in errors.CODES["file_too_large"][1]

@@ -20,8 +20,9 @@ from _strategies import descriptions, same
 from mmstats_format import FormatError, build_file, read
 from mmstats_format import directory as directory_module
 from mmstats_format.directory import StatsDirectory
-from mmstats_format.layout import CompiledLayout, LayoutCache
-from mmstats_format.read import LAYOUTS, decode_bytes, decode_scanned, read_bytes
+from mmstats_format.cache import LAYOUTS, LayoutCache
+from mmstats_format.v1.layout import CompiledLayout
+from mmstats_format.read import decode_bytes, decode_scanned, read_bytes
 from mmstats_format.scan import scan
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -329,47 +330,61 @@ def test_past_the_descriptor_budget_files_are_opened_for_each_poll(tmp_path):
     assert sd.open_files == 0
 
 
-# -- _derived: the read path's constants, generated from the construct schema ---------------------
+# -- v1/table.py: the read path's constants, generated from the construct schema -----------------
 
-def test_derived_block_is_what_the_schema_gives_now():
-    from mmstats_format import _derive
-    assert _derive.current() == _derive.render()
-    assert _derive.main(["--check"]) == 0
+def test_table_is_what_the_schema_gives_now():
+    from mmstats_build import derive
+    assert derive.current() == derive.render()
+    assert derive.main(["--check"]) == 0
 
 
 @pytest.mark.parametrize("code", ["b", "B", "h", "H", "i", "I", "q", "Q", "f", "d", "?",
                                   "0s", "1s", "16s", "255s", "999999999s",
                                   "", "s", "01s", "1000000000s", "-1s", "L", "x", "Qs", "16S", " 1s"])
-def test_derived_lookup_equals_the_construct_type_table(code):
-    from mmstats_format import _derived, types
-    want, got = types.lookup(code), _derived.lookup(code)
-    assert (want is None) == (got is None)
-    if want is not None:
-        assert (got.code, got.kind, got.meaning, got.canonical, got.size, got.struct_char, got.bounds) == (
-            want.code, want.kind, want.meaning, want.canonical, want.size, want.struct_char, want.bounds)
-        assert got.element is want.element
+def test_table_lookup_equals_the_construct_schema(code):
+    from mmstats_format import schema
+    from mmstats_format.v1 import types
+    got, element = types.lookup(code), schema.element(code)
+    assert (got is None) == (element is None)
+    if got is not None:
+        row = schema.NUMERIC_TYPES.get(code)
+        kind, meaning, canonical = row[1:] if row else ("string", schema.STRING_MEANING, schema.STRING_CANONICAL)
+        size = element.sizeof()
+        struct_char = f"{size}s" if kind == "string" else element.fmtstr.lstrip("<")
+        assert (got.code, got.kind, got.meaning, got.canonical, got.size, got.struct_char) == (
+            code, kind, meaning, canonical, size, struct_char)
+        assert struct.calcsize("<" + got.struct_char) == size
+        if kind == "int":  # the bounds are what the element can build and parse back
+            lo, hi = got.bounds
+            assert element.parse(element.build(lo)) == lo and element.parse(element.build(hi)) == hi
+            for bad in (lo - 1, hi + 1):
+                with pytest.raises(Exception):
+                    element.build(bad)
+        else:
+            assert got.bounds is None
+        assert got.element is element
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.integers(0, 1 << 20), st.integers(0, 1 << 16), st.booleans(), st.sampled_from([0, 1]))
-def test_derived_helpers_equal_offsets(first, size, buffered, wb):
-    from mmstats_format import _derived, offsets
-    assert _derived.value_area_size(size, buffered) == offsets.value_area_size(size, buffered)
-    assert _derived.buffer_offset(first, size, wb) == offsets.buffer_offset(first, size, wb)
-    assert _derived.read_index(wb) == offsets.read_index(wb)
-    label_size, type_size = first % 65536, size % 65536
-    assert _derived.record_size(label_size, type_size, size, buffered) == \
-        offsets.record_size(label_size, type_size, size, buffered)
+def test_table_offsets_are_the_schemas_sizes():
+    from mmstats_format import schema
+    from mmstats_format.v1 import offsets, table
+    assert (table.FORMAT_VERSION, table.PAGE_SIZE, table.UNBUFFERED, table.BUFFER_COUNT) == (
+        schema.FORMAT_VERSION, schema.PAGE_SIZE, schema.UNBUFFERED, schema.BUFFER_COUNT)
+    assert offsets.FIRST_RECORD_OFFSET == schema.Version.sizeof()
+    assert offsets.LABEL_OFFSET == schema.LabelSize.sizeof()
+    assert (offsets.LABEL_SIZE_FORMAT, offsets.TYPE_SIZE_FORMAT) == (schema.LabelSize.fmtstr, schema.TypeSize.fmtstr)
+    assert offsets.type_offset(5) == schema.LabelSize.sizeof() + 5 + schema.TypeSize.sizeof()
+    assert offsets.value_offset(5, 1) == offsets.type_offset(5) + 1 + schema.WriteBuffer.sizeof()
 
 
-def test_derived_check_fails_on_a_stale_block(tmp_path, monkeypatch):
-    from mmstats_format import _derive
-    stale = tmp_path / "_derived.py"
-    original = open(_derive.PATH).read()
+def test_table_check_fails_on_a_stale_table(tmp_path, monkeypatch):
+    from mmstats_build import derive
+    stale = tmp_path / "table.py"
+    original = open(derive.PATH).read()
     stale.write_text(original.replace("PAGE_SIZE = 4096", "PAGE_SIZE = 4095"))
-    monkeypatch.setattr(_derive, "PATH", str(stale))
-    assert _derive.main(["--check"]) == 1
-    assert _derive.main(["--write"]) == 0 and _derive.main(["--check"]) == 0
+    monkeypatch.setattr(derive, "PATH", str(stale))
+    assert derive.main(["--check"]) == 1
+    assert derive.main(["--write"]) == 0 and derive.main(["--check"]) == 0
     assert stale.read_text() == original
 
 
@@ -400,3 +415,42 @@ def test_the_read_path_does_not_import_construct(tmp_path):
                           os.path.dirname(mmstats_format.__file__), str(p)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == repr(read(p))
+
+
+# -- cost per byte: a big file of small records ---------------------------------------------------
+
+BIG_FILE_PEAK = r"""
+import resource, sys
+size = int(sys.argv[2])
+records = b"".join(b"\x02\x00" + bytes((97 + i % 26, 97 + i // 26 % 26)) + b"\x01\x00B\xff\x07"
+                   for i in range((size - 3) // 9))
+data = b"\x01" + records
+data += bytes(-len(data) % 4096)
+del records
+with open(sys.argv[1], "wb") as f:
+    f.write(data)
+from mmstats_format import read
+from mmstats_format.cache import LAYOUTS
+peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
+fields = read(sys.argv[1])
+print(len(data), len(fields), peak() - before, LAYOUTS.lookup(data) is None)
+"""
+
+
+def test_a_big_file_of_small_records_costs_memory_in_proportion(tmp_path):
+    """512 KiB and a page of 9-byte records (58709 fields): compiling generated code for such a layout took
+    over 300 bytes of memory per byte of file (a 16 MiB file: 8.5 GB). Now a small constant, and
+    the layout is not kept in the shared cache afterwards."""
+    import subprocess
+    import sys
+    p = tmp_path / "big.mmstats"
+    want = LAYOUTS.max_file_size + 4096  # just over what the shared cache keeps
+    out = subprocess.run([sys.executable, "-c", BIG_FILE_PEAK, str(p), str(want)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    size, fields, grown, not_kept = out.stdout.split()
+    assert int(size) == want and int(fields) == (want - 3) // 9
+    assert int(grown) / int(size) < 200, f"{int(grown) / int(size):.0f} bytes of peak memory per byte of file"
+    assert not_kept == "True"
+    assert [f.label for f in read(p)[:3]] == ["aa", "ba", "ca"]  # and it reads right

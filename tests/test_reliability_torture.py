@@ -204,9 +204,9 @@ def test_read_makes_its_second_copy_before_decoding(tmp_path, monkeypatch):
     f = create_file(tmp_path / "w.mmstats", [("q", "Q", True)])
     f["q"].set(4)
     preads, at_decode = [], []
-    real_pread, real_decode = os.pread, read_module._layout_values
+    real_pread, real_decode = os.pread, read_module.LAYOUTS.find
     monkeypatch.setattr(os, "pread", lambda *a: preads.append(1) or real_pread(*a))
-    monkeypatch.setattr(read_module, "_layout_values", lambda *a: at_decode.append(len(preads)) or real_decode(*a))
+    monkeypatch.setattr(read_module.LAYOUTS, "find", lambda *a: at_decode.append(len(preads)) or real_decode(*a))
     assert [x.value for x in read_module.read(f.path)] == [4]
     assert at_decode == [1] and len(preads) == 1  # the re-check copy came first; nothing flipped
     f.remove()

@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from mmstats_format import spec_examples as se
+from mmstats_build import spec_examples as se
 
 GOOD = '''# Title
 

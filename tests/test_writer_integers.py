@@ -12,7 +12,7 @@ import mmstats
 from mmstats import _slots
 from mmstats.lowlevel import create_file, open_new
 from mmstats_format import read
-from mmstats_format.types import lookup
+from mmstats_format.v1.types import lookup
 
 IMPLS = _slots.implementations()
 INTEGER_CODES = "bBhHiIqQ"

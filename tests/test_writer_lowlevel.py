@@ -24,7 +24,7 @@ from mmstats.lowlevel import CreateError, StatsFile, create_file, open_new
 from mmstats_format import MmstatsError, read, validate
 from mmstats_format.build import build_file
 from mmstats_format.schema import File
-from mmstats_format.types import lookup
+from mmstats_format.v1.types import lookup
 
 IMPLS = _slots.implementations()
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
 
 import mmstats_format as fmt  # noqa: E402
-import mmstats_format.types  # noqa: E402,F401
+import mmstats_format.v1.types  # noqa: E402,F401
 from mmstats.lowlevel import create_file  # noqa: E402
 
 NUMERIC = list("bBhHiIqQfd?")
@@ -34,7 +34,7 @@ def type_codes():
 
 
 def value_for(type_code: str):
-    kind = fmt.types.lookup(type_code).kind
+    kind = fmt.v1.types.lookup(type_code).kind
     if kind == "int":
         return st.one_of(st.integers(-(2 ** 70), 2 ** 70),
                          st.sampled_from([0, -1, 2 ** 63 - 1, -(2 ** 63), 2 ** 64 - 1, 2 ** 64, 255, 256, -129]))
@@ -66,7 +66,7 @@ def scenarios(draw):
 
 def python_value(type_code: str, v):
     """What the JSON value stands for (the scenario encoding of common.md)."""
-    spec = fmt.types.lookup(type_code)
+    spec = fmt.v1.types.lookup(type_code)
     if spec.kind == "float":
         return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(v, v) if isinstance(v, str) else float(v)
     return v

@@ -1,25 +1,22 @@
-"""Byte offsets of version 1, derived from the schema (agrona style).
+"""Byte offsets of format version 1, construct-free.
 
 Every offset is "offset of the previous field + size of the previous field",
-with sizes read off the schema's constructs, so the hot paths cannot drift
-from it. tests/test_offsets.py proves them equal to construct's parse and build.
+with the sizes of table.py (generated from the schema's constructs), so the
+hot paths cannot drift from it. tests/test_format_offsets.py proves them equal
+to construct's parse and build.
 """
 from __future__ import annotations
 
-from .schema import BUFFER_COUNT, LabelSize, TypeSize, Version, WriteBuffer
+from .table import (BUFFER_COUNT, FIRST_RECORD_OFFSET, LABEL_OFFSET, LABEL_SIZE_FORMAT, LABEL_SIZE_OFFSET,
+                       LABEL_SIZE_SIZE, TYPE_SIZE_FORMAT, TYPE_SIZE_SIZE, VERSION_OFFSET, VERSION_SIZE,
+                       WRITE_BUFFER_SIZE)
 
-VERSION_OFFSET = 0
-VERSION_SIZE = Version.sizeof()
-FIRST_RECORD_OFFSET = VERSION_OFFSET + VERSION_SIZE
-
-# Within a record, relative to its first byte.
-LABEL_SIZE_OFFSET = 0
-LABEL_SIZE_SIZE = LabelSize.sizeof()
-LABEL_SIZE_FORMAT = LabelSize.fmtstr
-LABEL_OFFSET = LABEL_SIZE_OFFSET + LABEL_SIZE_SIZE
-TYPE_SIZE_SIZE = TypeSize.sizeof()
-TYPE_SIZE_FORMAT = TypeSize.fmtstr
-WRITE_BUFFER_SIZE = WriteBuffer.sizeof()
+__all__ = [
+    "VERSION_OFFSET", "VERSION_SIZE", "FIRST_RECORD_OFFSET", "LABEL_SIZE_OFFSET", "LABEL_SIZE_SIZE",
+    "LABEL_SIZE_FORMAT", "LABEL_OFFSET", "TYPE_SIZE_SIZE", "TYPE_SIZE_FORMAT", "WRITE_BUFFER_SIZE",
+    "type_size_offset", "type_offset", "write_buffer_offset", "value_offset", "value_area_size",
+    "record_size", "buffer_offset", "read_index",
+]
 
 
 def type_size_offset(label_size: int) -> int:
@@ -43,6 +40,7 @@ def value_area_size(value_size: int, buffered: bool) -> int:
 
 
 def record_size(label_size: int, type_size: int, value_size: int, buffered: bool) -> int:
+    """Bytes of a whole record, from its label size to the end of its value area."""
     return value_offset(label_size, type_size) + value_area_size(value_size, buffered)
 
 

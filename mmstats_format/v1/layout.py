@@ -3,7 +3,8 @@
 All values come out of one precompiled struct.unpack_from over the file's
 bytes, and one generated function picks each field's read buffer and turns
 raw values into Python values (the way namedtuple generates its code): no
-construct and no per-field interpretation on the hot path.
+construct and no per-field interpretation on the hot path. Huge layouts get
+a loop over arrays instead, so a file costs memory in proportion to its size.
 
 A layout compiled from a whole file (``CompiledLayout(fields, data)``) also
 knows every byte of that file that is not a value -- version byte, record
@@ -12,67 +13,113 @@ skeleton. ``checked_values`` takes the values of any buffer of the same size
 whose skeleton is the same, with one unpack. scan() reads nothing but those
 bytes and the buffered write-buffer bytes, so a match means scan() would find
 exactly this layout and no problem; anything else returns None and the caller
-scans. LayoutCache keeps such layouts so one-shot reads of many files skip
+scans. cache.LayoutCache keeps such layouts so one-shot reads of many files skip
 scanning (tests/test_perf_paths.py checks all of this against the slow path).
 """
 from __future__ import annotations
 
+import io
 import struct
-import threading
+from array import array
 from operator import itemgetter
 
-from . import _derived as o
-from .decode import decode_string
-from .errors import FormatError
-from .scan import FieldLayout
+from itertools import repeat
 
-__all__ = ["CompiledLayout", "LayoutCache"]
+from .decode import decode_string
+from ..errors import FormatError, excerpt
+from . import offsets as o
+from .records import Field, FieldLayout
+
+__all__ = ["CompiledLayout"]
 
 # Slot of value[wb ^ 1] counted from a buffered record's write-buffer slot, for wb 0 and 1.
 # Any other write-buffer byte indexes past this tuple: IndexError, turned into bad_write_buffer.
 _PICK = (2, 1)
+_new = tuple.__new__  # Field(...) without the Python-level __new__: a third of the cost per field
 assert all(_PICK[wb] == 1 + o.read_index(wb) for wb in (0, 1))
 
 
+# Layouts with more fields than this get a loop instead of generated code: compiling code for
+# a huge layout costs hundreds of bytes per field (a 16 MiB file of small records took 8.5 GB).
+_MAX_GENERATED = 512
+
+
 def _generate(fields, size):
-    """(struct format, generated values function, write-buffer slots, skeleton slots).
+    """(struct, values function, write-buffer slots, skeleton slots).
 
     size None: value bytes only (pad bytes skipped). size N: the whole file of
     N bytes, every stretch between values unpacked as one bytes object.
     """
-    fmt, exprs, wb_slots, skeleton = ["<"], [], [], []
+    fmt = io.StringIO()
+    fmt.write("<")
+    slots = array("q")      # per field: the slot of its value, or of its write buffer when buffered
+    wb_slots = array("q")
+    skeleton = array("q")
+    buffered, bools, strings = array("q"), array("q"), array("q")  # field indexes
     pos = slot = 0
-    for f in fields:
+    for i, f in enumerate(fields):
         start = f.write_buffer_offset if f.buffered else f.value_offset
         if start < pos:
             raise ValueError("fields overlap or are out of order")
         if size is not None:
-            fmt.append(f"{start - pos}s")
+            fmt.write(f"{start - pos}s")
             skeleton.append(slot)
             slot += 1
         elif start > pos:
-            fmt.append(f"{start - pos}x")
+            fmt.write(f"{start - pos}x")
         ch = f.spec.struct_char
+        slots.append(slot)
         if f.buffered:
-            fmt.append("B" + ch + ch)
+            fmt.write("B" + ch + ch)
             wb_slots.append(slot)
-            raw = f"t[{slot}+_P[t[{slot}]]]"
+            buffered.append(i)
             slot += 3
         else:
-            fmt.append(ch)
-            raw = f"t[{slot}]"
+            fmt.write(ch)
             slot += 1
-        exprs.append({"bool": f"({raw} != 0)", "string": f"_s({raw})"}.get(f.spec.kind, raw))
+        kind = f.spec.kind
+        if kind == "bool":
+            bools.append(i)
+        elif kind == "string":
+            strings.append(i)
         pos = f.end
     if size is not None:
         if size < pos:
             raise ValueError("fields end past the file")
-        fmt.append(f"{size - pos}s")
+        fmt.write(f"{size - pos}s")
         skeleton.append(slot)
+    make = _compiled if len(slots) <= _MAX_GENERATED else _looped
+    return struct.Struct(fmt.getvalue()), make(slots, buffered, bools, strings), wb_slots, skeleton
+
+
+def _compiled(slots, buffered, bools, strings):
+    """One generated function (the way namedtuple generates its code): the fastest for small layouts."""
+    exprs = [f"t[{s}]" for s in slots]
+    for i in buffered:
+        exprs[i] = f"t[{slots[i]}+_P[t[{slots[i]}]]]"
+    for i in bools:
+        exprs[i] = f"({exprs[i]} != 0)"
+    for i in strings:
+        exprs[i] = f"_s({exprs[i]})"
     src = "def values(t):\n    return [" + ", ".join(exprs) + "]\n"
     ns = {"_s": decode_string, "_P": _PICK}
     exec(compile(src, "<mmstats layout>", "exec"), ns)  # noqa: S102 - generated from offsets only
-    return struct.Struct("".join(fmt)), ns["values"], wb_slots, skeleton
+    return ns["values"]
+
+
+def _looped(slots, buffered, bools, strings):
+    """The same function as a loop over arrays: a few bytes per field, whatever the layout's size."""
+    def values(t):
+        out = list(map(t.__getitem__, slots))
+        for i in buffered:
+            s = slots[i]
+            out[i] = t[s + _PICK[t[s]]]
+        for i in bools:
+            out[i] = out[i] != 0
+        for i in strings:
+            out[i] = decode_string(out[i])
+        return out
+    return values
 
 
 class CompiledLayout:
@@ -81,7 +128,8 @@ class CompiledLayout:
         self._struct, self._values, self._wb_slots, _ = _generate(self.fields, None)
         self.size = self._struct.size
         # (labels, types, buffered flags): what a reader pairs with the values
-        self.columns = tuple(zip(*((f.label, f.type, f.buffered) for f in self.fields))) or ((), (), ())
+        self.columns = (tuple(f.label for f in fields), tuple(f.type for f in fields),
+                        tuple(f.buffered for f in fields))
         wb_offsets = [f.write_buffer_offset for f in self.fields if f.buffered]
         # The write-buffer bytes straight from a buffer: what the reader's re-check compares.
         self.write_buffers = itemgetter(*wb_offsets, *wb_offsets[:1]) if wb_offsets else None
@@ -116,6 +164,11 @@ class CompiledLayout:
         except IndexError:
             return None
 
+    def fields_of(self, values) -> list[Field]:
+        """The reader's Field tuples for ``values`` (one of this layout's values lists)."""
+        labels, types, buffereds = self.columns
+        return list(map(_new, repeat(Field), zip(labels, types, buffereds, values)))
+
     @property
     def labels(self) -> list[str]:
         return [f.label for f in self.fields]
@@ -125,70 +178,4 @@ class CompiledLayout:
         for f, s in zip(buffered, self._wb_slots):
             if t[s] > 1:
                 raise FormatError("bad_write_buffer", f.write_buffer_offset,
-                                  f"write buffer of {f.label!r} changed to 0x{t[s]:02x} after the layout was read")
-
-
-class LayoutCache:
-    """Compiled layouts of whole files, found again by file identity or by content.
-
-    ``lookup`` tries the layout last seen for the file's identity (device,
-    inode, size), then the few layouts most recently learnt for that size
-    (many processes of one program share a layout); every candidate is checked
-    against the bytes themselves (checked_values), so a stale or wrong guess
-    costs one unpack, never a wrong answer. Bounded; thread-safe.
-    """
-
-    def __init__(self, max_files: int = 16384, per_size: int = 8):
-        self.max_files = max_files
-        self.per_size = per_size
-        self._by_file: dict = {}
-        self._by_size: dict[int, tuple] = {}
-        self._lock = threading.Lock()
-
-    def lookup(self, data, ident=None):
-        """(layout, values) of ``data`` from a known layout, or None."""
-        known = self._by_file.get(ident) if ident is not None else None
-        if known is not None:
-            values = known.checked_values(data)
-            if values is not None:
-                return known, values
-        for layout in self._by_size.get(len(data), ()):
-            if layout is known:
-                continue
-            values = layout.checked_values(data)
-            if values is not None:
-                if ident is not None:
-                    self._remember(ident, layout)
-                return layout, values
-        return None
-
-    def learn(self, data, fields, ident=None) -> CompiledLayout:
-        """The layout of ``data``, whose scan found ``fields`` and no problem."""
-        layout = CompiledLayout(fields, data)
-        with self._lock:
-            same = self._by_size.get(len(data), ())
-            for old in same:  # one compiled layout per skeleton
-                if old.skeleton == layout.skeleton:
-                    layout = old
-                    break
-            else:
-                self._by_size[len(data)] = (layout, *same)[:self.per_size]
-                if len(self._by_size) > self.max_files:
-                    self._by_size.pop(next(iter(self._by_size)))
-        if ident is not None:
-            self._remember(ident, layout)
-        return layout
-
-    def _remember(self, ident, layout):
-        with self._lock:
-            self._by_file[ident] = layout
-            if len(self._by_file) > self.max_files:
-                self._by_file.pop(next(iter(self._by_file)))
-
-    def clear(self):
-        with self._lock:
-            self._by_file.clear()
-            self._by_size.clear()
-
-    def __len__(self):
-        return len(self._by_file)
+                                  f"write buffer of {excerpt(f.label)} changed to 0x{t[s]:02x} after the layout was read")

@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import offsets as o
-from .scan import scan
-from .schema import BUFFER_COUNT, PAGE_SIZE
+from mmstats_format.scan import scan
+from mmstats_format.schema import BUFFER_COUNT, PAGE_SIZE
+from mmstats_format.v1 import offsets as o
 
 __all__ = ["SPEC_PATH", "FIELD_NAMES", "DumpLine", "Example", "SpecExampleError",
            "load", "examples", "field_starts", "check_annotations", "slug", "section_anchors"]

@@ -7,8 +7,8 @@ sources: the construct schema (field names, doc strings, sizes), the
 type-signature table (types.NUMERIC_TYPES) and the error vocabulary
 (errors.CODES).
 
-    python -m mmstats_format.spec_tables --write   # rewrite the tables in spec/v1.md
-    python -m mmstats_format.spec_tables --check   # exit 1 when they drifted
+    python -m mmstats_build.spec_tables --write   # rewrite the tables in spec/v1.md
+    python -m mmstats_build.spec_tables --check   # exit 1 when they drifted
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import construct as c
 
-from . import errors, schema, types
-from .read import DEFAULT_MAX_SIZE
+from mmstats_format import DEFAULT_MAX_SIZE, errors, schema
+from mmstats_format.v1 import types
 
 __all__ = ["SPEC_PATH", "TABLES", "render", "splice", "drift", "main"]
 
@@ -44,10 +44,9 @@ def _unwrap(con):
 def _int_name(con) -> str | None:
     """``u16``, ``i8`` ... for a fixed integer construct, via the type table."""
     con = _unwrap(con)
-    for spec in types.NUMERIC_TYPES.values():
-        if spec.kind == "int" and getattr(spec.element, "fmtstr", None) == getattr(con, "fmtstr", ""):
-            lo, _ = spec.bounds
-            return f"{'i' if lo < 0 else 'u'}{spec.size * 8}"
+    for element, kind, *_ in schema.NUMERIC_TYPES.values():
+        if kind == "int" and element.fmtstr == getattr(con, "fmtstr", ""):
+            return f"{'i' if element.fmtstr[-1].islower() else 'u'}{element.sizeof() * 8}"
     return None
 
 
@@ -152,7 +151,7 @@ def render_types() -> str:
 
 
 def _max_string_size() -> int:
-    """Largest N the signature grammar accepts (probed, so it follows types.py)."""
+    """Largest N the signature grammar accepts (probed, so it follows the schema)."""
     digits = 1
     while types.string_size("9" * (digits + 1) + "s") is not None:
         digits += 1
@@ -219,7 +218,7 @@ def drift(path=SPEC_PATH) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m mmstats_format.spec_tables", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m mmstats_build.spec_tables", description=__doc__.splitlines()[0])
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true", help="rewrite the generated tables in place")
     mode.add_argument("--check", action="store_true", help="exit 1 when a generated table is out of date")
@@ -240,7 +239,7 @@ def main(argv=None) -> int:
         return 2
     if lines:
         print("\n".join(lines))
-        print(f"{path}: generated tables are out of date; run python -m mmstats_format.spec_tables --write",
+        print(f"{path}: generated tables are out of date; run python -m mmstats_build.spec_tables --write",
               file=sys.stderr)
         return 1
     return 0

@@ -5,7 +5,7 @@ import struct
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from . import _derived as o
+from . import offsets as o
 
 if TYPE_CHECKING:
     from .types import TypeSpec
