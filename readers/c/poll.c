@@ -88,7 +88,7 @@ static int parse_all(mmr_poller *p, const struct stat *st, mmr_problem *first, m
 static int reread_values(mmr_poller *p, mmr_problem *first, mmr_ioerr *io)
 {
     const mmr_format *fmt = mmr__format_for((unsigned)p->file.format_version);
-    size_t n = (size_t)p->file.records_end;
+    size_t n = p->file.records_end ? (size_t)p->file.records_end : 1; /* at least the version byte */
     long long got = mmr__pread_full(p->fd, p->img, n, 0);
     int rc;
     if (got < 0)
