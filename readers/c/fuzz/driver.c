@@ -4,7 +4,8 @@
  * the conformance corpus; a fixed --seed makes a run repeatable. Every 256th input
  * also goes through a file: the path reader and the poller.
  *
- *   fuzz --runs N --seed S --corpus CONFORMANCE_DIR [--seconds T] [--out DIR] */
+ *   fuzz --runs N --seed S --corpus CONFORMANCE_DIR [--seconds T] [--out DIR]
+ *   fuzz --dump N --seed S --corpus CONFORMANCE_DIR --out DIR   (N mutants as files, nothing run) */
 #define _POSIX_C_SOURCE 200809L
 #include "mmstats_read.h"
 
@@ -274,7 +275,7 @@ static void on_abort(int sig)
 
 int main(int argc, char **argv)
 {
-    unsigned long long runs = 100000, seed = 1, i, found = 0;
+    unsigned long long runs = 100000, seed = 1, i, found = 0, dump = 0;
     double seconds = 0;
     const char *corpus = NULL, *out = "build/fuzz";
     static unsigned char buf[MAX_INPUT];
@@ -293,6 +294,8 @@ int main(int argc, char **argv)
             seconds = atof(argv[a + 1]);
         else if (!strcmp(argv[a], "--out"))
             out = argv[a + 1];
+        else if (!strcmp(argv[a], "--dump"))
+            dump = strtoull(argv[a + 1], NULL, 10);
     }
     if (!corpus) {
         fprintf(stderr, "usage: fuzz --corpus CONFORMANCE_DIR [--runs N] [--seed S] [--seconds T] [--out DIR]\n");
@@ -311,6 +314,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "fuzz: no seeds under %s\n", corpus);
         return 2;
     }
+    for (i = 0; i < dump; i++) { /* mutants for a differential check against another implementation */
+        const input *base = &queue[below(queued)];
+        char name[1200];
+        FILE *fp;
+        size_t n;
+        memcpy(buf, base->d, base->n);
+        n = mutate(buf, base->n, sizeof buf);
+        snprintf(name, sizeof name, "%s/mutant-%06llu.mmstats", out, i);
+        fp = fopen(name, "wb");
+        if (!fp || fwrite(buf, 1, n, fp) != n) {
+            fprintf(stderr, "fuzz: cannot write %s\n", name);
+            return 2;
+        }
+        fclose(fp);
+    }
+    if (dump)
+        return 0;
     for (q = 0; q < seeds; q++) { /* the seeds' own coverage first */
         cur = queue[q].d;
         cur_n = queue[q].n;
