@@ -279,8 +279,35 @@ static void test_spec_canonical_values(void)
     }
 }
 
+static void count_problem(const mmr_problem *p, void *ctx)
+{
+    unsigned long long *last = ctx;
+    CHECK(p->offset >= last[0]);
+    last[0] = p->offset;
+    last[1]++;
+}
+
+/* The streaming validator gives the list's problems, in order, one call each. */
+static void test_streaming_validator(void)
+{
+    unsigned char *d = calloc(8000, 1);
+    unsigned long long state[2] = {0, 0};
+    size_t i, n = 1;
+    d[0] = 0x01;
+    for (i = 0; i < 300; i++) { /* 300 records, each with a bad label */
+        static const unsigned char rec[] = {0x01, 0x00, 0xff, 0x01, 0x00, 0x42, 0xff, 0x07};
+        memcpy(d + n, rec, sizeof rec);
+        n += sizeof rec;
+    }
+    d[7000] = 0x01;
+    CHECK(mmr_validate_buffer_each(d, 7001, count_problem, state) == 302);
+    CHECK(state[1] == 302 && state[0] == 7001);
+    free(d);
+}
+
 void run_error_tests(void)
 {
+    RUN(test_streaming_validator);
     RUN(test_spec_error_examples);
     RUN(test_type_signatures);
     RUN(test_largest_string_type);

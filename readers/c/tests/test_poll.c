@@ -197,8 +197,37 @@ static void test_settle_takes_flipped_records_again(void)
     close(fd);
 }
 
+/* A file without fields: the poller still sees its version byte change. */
+static void test_poller_on_a_file_without_fields(void)
+{
+    const char *path = tmp_path("poll-empty.mmstats");
+    unsigned char img[4096] = {0x01}, *map;
+    mmr_poller *p;
+    const mmr_file *f;
+    mmr_problem pr;
+    mmr_ioerr io;
+    int reparsed, fd;
+    CHECK(write_bytes(path, img, sizeof img) == 0);
+    p = mmr_poller_new(path, MMR_DEFAULT_MAX_SIZE);
+    CHECK(p && mmr_poller_poll(p, &f, &reparsed, &pr, &io) == MMR_OK && f->count == 0);
+    CHECK(p && mmr_poller_poll(p, &f, &reparsed, &pr, &io) == MMR_OK && f->count == 0);
+    fd = open(path, O_RDWR);
+    map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(map != MAP_FAILED);
+    if (p && map != MAP_FAILED) {
+        map[0] = 0x01; /* dirty the page first: its ctime change comes now */
+        CHECK(mmr_poller_poll(p, &f, &reparsed, &pr, &io) == MMR_OK);
+        map[0] = 0x02;
+        CHECK(mmr_poller_poll(p, &f, &reparsed, &pr, &io) == MMR_INVALID && pr.code == MMR_BAD_VERSION);
+        munmap(map, 4096);
+    }
+    close(fd);
+    mmr_poller_free(p);
+}
+
 void run_poll_tests(void)
 {
+    RUN(test_poller_on_a_file_without_fields);
     RUN(test_poller_follows_values);
     RUN(test_poller_sees_replaced_and_rewritten_files);
     RUN(test_fifo_and_directory_refused);
