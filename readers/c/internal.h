@@ -72,6 +72,9 @@ int mmr__decode_value(mmr_field *f, const unsigned char *bytes);
  * maximal subpart to replace (at least 1). *cp gets the code point when well-formed. */
 size_t mmr__utf8_seq(const unsigned char *s, size_t left, size_t *bad, uint32_t *cp);
 
+/* Bytes mmr_utf8_replace writes for in (without the NUL). */
+size_t mmr__utf8_replaced_len(const unsigned char *in, size_t n);
+
 /* Bytes shown safely inside a message: printable ASCII as is, others \xNN, cut at max. */
 void mmr__show_bytes(char *out, size_t outsz, const unsigned char *b, size_t n, size_t max);
 

@@ -65,6 +65,18 @@ size_t mmr_utf8_first_invalid(const unsigned char *in, size_t n)
     return n;
 }
 
+size_t mmr__utf8_replaced_len(const unsigned char *in, size_t n)
+{
+    size_t i = 0, o = 0, bad;
+    uint32_t cp;
+    while (i < n) {
+        size_t k = mmr__utf8_seq(in + i, n - i, &bad, &cp);
+        o += k ? k : 3;
+        i += k ? k : bad;
+    }
+    return o;
+}
+
 size_t mmr_utf8_replace(const unsigned char *in, size_t n, char *out)
 {
     size_t i = 0, o = 0, bad;

@@ -47,11 +47,15 @@ int mmr__decode_value(mmr_field *f, const unsigned char *b)
         const unsigned char *nul = memchr(b, 0, f->size);
         size_t n = nul ? (size_t)(nul - b) : f->size;
         if (3 * n + 1 > f->str_cap) {
-            char *p = realloc(f->str, 3 * n + 1);
+            /* short strings get room for the worst case; long ones exactly what they need,
+             * so a huge string costs its own size and not three times that */
+            size_t need = n <= 4096 ? 3 * n + 1 : mmr__utf8_replaced_len(b, n) + 1;
+            char *p = need > f->str_cap ? realloc(f->str, need) : f->str;
             if (!p)
                 return -1;
             f->str = p;
-            f->str_cap = 3 * n + 1;
+            if (need > f->str_cap)
+                f->str_cap = need;
         }
         f->str_len = mmr_utf8_replace(b, n, f->str);
         return 0;

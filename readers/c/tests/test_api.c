@@ -116,8 +116,35 @@ static void test_empty_and_exact_files(void)
     mmr_file_free(&f);
 }
 
+/* A long string of ill-formed and well-formed bytes: exact length, every byte decoded. */
+static void test_long_string(void)
+{
+    unsigned char *d = calloc(3 * 4096, 1);
+    static const char type[] = "10000s";
+    size_t n = 1, i;
+    mmr_file f;
+    mmr_problem p;
+    d[0] = 0x01;
+    d[n++] = 1, d[n++] = 0, d[n++] = 's';
+    d[n++] = 6, d[n++] = 0;
+    memcpy(d + n, type, 6);
+    n += 6;
+    d[n++] = 0xff;
+    for (i = 0; i < 10000; i++)
+        d[n + i] = i < 6000 ? 0xff : (i % 2 ? 0xa9 : 0xc3); /* 6000 bad bytes, then 2000 x "\u00e9" */
+    CHECK(mmr_read_buffer(d, 3 * 4096, &f, &p) == MMR_OK && f.count == 1);
+    if (f.count == 1) {
+        CHECK(f.fields[0].str_len == 6000 * 3 + 4000 && f.fields[0].str[f.fields[0].str_len] == '\0');
+        CHECK(!memcmp(f.fields[0].str, "\xef\xbf\xbd", 3) && !memcmp(f.fields[0].str + 18000, "\xc3\xa9", 2));
+        CHECK(!memcmp(f.fields[0].str + f.fields[0].str_len - 2, "\xc3\xa9", 2));
+    }
+    mmr_file_free(&f);
+    free(d);
+}
+
 void run_api_tests(void)
 {
+    RUN(test_long_string);
     RUN(test_decoded_form);
     RUN(test_escape_text);
     RUN(test_json_string_escaping);
