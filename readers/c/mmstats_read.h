@@ -63,7 +63,7 @@ typedef enum { MMR_INT, MMR_UINT, MMR_FLOAT32, MMR_FLOAT64, MMR_BOOL, MMR_STRING
 
 typedef struct {
     /* Layout: fixed for the life of the file. */
-    const char *label; /* UTF-8 (validated), NUL-terminated; label_len excludes the NUL */
+    const char *label; /* well-formed UTF-8, NUL-terminated; it may hold U+0000 itself, so use label_len */
     size_t label_len;
     const char *type; /* the signature as stored ("Q", "255s"), NUL-terminated */
     mmr_kind kind;
