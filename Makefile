@@ -28,6 +28,7 @@ browser:
 # What the Python suite drives as subprocesses: every codec's commands and the torture readers.
 build-native:
 	$(MAKE) -C writers/c
+	$(MAKE) -C readers/c
 	cd readers/go && go build -o bin/ ./cmd/...
 	cargo build --quiet --release --manifest-path readers/rust/Cargo.toml
 	cargo build --quiet --release --manifest-path writers/rust/Cargo.toml
@@ -41,6 +42,7 @@ test-python: setup build-native
 
 test-c:
 	$(MAKE) -C writers/c test
+	$(MAKE) -C readers/c test
 
 test-go: setup
 	cd readers/go && go vet ./... && go test ./...

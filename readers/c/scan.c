@@ -1,0 +1,79 @@
+/* scan.c -- the version dispatch and the rules around every version: not_ready,
+ * bad_version, the file size. The records are the format version's own business. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every version this reader knows, by version byte. A new version is one source
+ * file and one line here. */
+static const mmr_format *const formats[] = {&mmr__format_v1};
+
+static const char *const code_names[MMR_CODE_COUNT] = {
+    "not_ready",        "bad_version",    "truncated_record", "past_eof",      "bad_label_utf8",
+    "unknown_type",     "bad_write_buffer", "trailing_garbage", "bad_file_size", "file_too_large",
+};
+
+const char *mmr_code_name(mmr_code code)
+{
+    return (unsigned)code < MMR_CODE_COUNT ? code_names[code] : "unknown_code";
+}
+
+void mmr__emit(mmr_sink *s, mmr_code code, uint64_t offset, const char *fmt, ...)
+{
+    mmr_problem p;
+    va_list ap;
+    if (mmr__done(s))
+        return;
+    p.code = code;
+    p.offset = offset;
+    va_start(ap, fmt);
+    vsnprintf(p.message, sizeof p.message, fmt, ap);
+    va_end(ap);
+    s->count++;
+    s->emit(s, &p);
+}
+
+const mmr_format *mmr__format_for(unsigned version)
+{
+    size_t i;
+    for (i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if ((unsigned)formats[i]->version == version)
+            return formats[i];
+    return NULL;
+}
+
+const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout *lay)
+{
+    const mmr_format *fmt;
+    unsigned version;
+    if (size == 0) {
+        mmr__emit(s, MMR_NOT_READY, 0, "the file is empty: a writer is creating it");
+        return NULL;
+    }
+    /* Acquire: when d is a live mapping, every byte the writer stored before
+     * publishing the version byte is visible after this load. */
+    version = __atomic_load_n(&d[0], __ATOMIC_ACQUIRE);
+    if (version == 0) {
+        mmr__emit(s, MMR_NOT_READY, 0, "the version byte is 0x00: a writer is creating the file");
+        return NULL;
+    }
+    fmt = mmr__format_for(version);
+    if (!fmt)
+        mmr__emit(s, MMR_BAD_VERSION, 0, "version byte is 0x%02x; supported: 0x01", version);
+    else
+        fmt->walk(d, size, s, lay);
+    if (size % MMR_PAGE_SIZE)
+        mmr__emit(s, MMR_BAD_FILE_SIZE, size, "file size %zu is not a multiple of %u", size, MMR_PAGE_SIZE);
+    return fmt;
+}
+
+void mmr_print_problem(FILE *fp, const char *path, const mmr_problem *p)
+{
+    char *esc = mmr_escape_text(path);
+    fprintf(fp, "%s: offset %llu: %s: %s (at 0x%llx)\n", esc ? esc : "(out of memory)",
+            (unsigned long long)p->offset, mmr_code_name(p->code), p->message, (unsigned long long)p->offset);
+    free(esc);
+}

@@ -1,0 +1,129 @@
+/* value.c -- one stored value (little-endian bytes) to its decoded form, and the
+ * decoded file built from a layout. Version-independent. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t le(const unsigned char *b, uint32_t n)
+{
+    uint64_t v = 0;
+    while (n--)
+        v = (v << 8) | b[n];
+    return v;
+}
+
+int mmr__decode_value(mmr_field *f, const unsigned char *b)
+{
+    switch (f->kind) {
+    case MMR_INT: {
+        uint64_t u = le(b, f->size);
+        unsigned shift = 64 - 8 * f->size;
+        /* sign-extend without relying on implementation-defined conversions */
+        uint64_t sign = (uint64_t)1 << (8 * f->size - 1);
+        u = shift ? (u ^ sign) - sign : u;
+        f->v.i = u >= ((uint64_t)1 << 63) ? -(int64_t)(~u) - 1 : (int64_t)u;
+        return 0;
+    }
+    case MMR_UINT:
+        f->v.u = le(b, f->size);
+        return 0;
+    case MMR_FLOAT32: {
+        uint32_t bits = (uint32_t)le(b, 4);
+        float x;
+        memcpy(&x, &bits, 4);
+        f->v.d = (double)x; /* exact: every binary32 is a binary64 */
+        return 0;
+    }
+    case MMR_FLOAT64: {
+        uint64_t bits = le(b, 8);
+        memcpy(&f->v.d, &bits, 8);
+        return 0;
+    }
+    case MMR_BOOL:
+        f->v.b = b[0] != 0;
+        return 0;
+    case MMR_STRING: {
+        const unsigned char *nul = memchr(b, 0, f->size);
+        size_t n = nul ? (size_t)(nul - b) : f->size;
+        if (3 * n + 1 > f->str_cap) {
+            /* short strings get room for the worst case; long ones exactly what they need,
+             * so a huge string costs its own size and not three times that */
+            size_t need = n <= 4096 ? 3 * n + 1 : mmr__utf8_replaced_len(b, n) + 1;
+            char *p = need > f->str_cap ? realloc(f->str, need) : f->str;
+            if (!p)
+                return -1;
+            f->str = p;
+            if (need > f->str_cap)
+                f->str_cap = need;
+        }
+        f->str_len = mmr_utf8_replace(b, n, f->str);
+        return 0;
+    }
+    }
+    return 0;
+}
+
+int mmr__build_file(const unsigned char *d, const mmr_layout *lay, int version, mmr_file *f)
+{
+    size_t i, names = 0, at = 0;
+    memset(f, 0, sizeof *f);
+    f->format_version = version;
+    f->records_end = lay->records_end;
+    for (i = 0; i < lay->count; i++)
+        names += (size_t)lay->recs[i].label_len + lay->recs[i].type_len + 2;
+    f->fields = calloc(lay->count ? lay->count : 1, sizeof *f->fields);
+    f->names = malloc(names ? names : 1);
+    if (!f->fields || !f->names) {
+        mmr_file_free(f);
+        return -1;
+    }
+    f->count = lay->count;
+    for (i = 0; i < lay->count; i++) {
+        const mmr_rec *r = &lay->recs[i];
+        mmr_field *fd = &f->fields[i];
+        memcpy(f->names + at, d + r->label_off, r->label_len);
+        f->names[at + r->label_len] = '\0';
+        fd->label = f->names + at;
+        fd->label_len = r->label_len;
+        at += (size_t)r->label_len + 1;
+        memcpy(f->names + at, d + r->type_off, r->type_len);
+        f->names[at + r->type_len] = '\0';
+        fd->type = f->names + at;
+        at += (size_t)r->type_len + 1;
+        fd->kind = r->kind;
+        fd->size = r->size;
+        fd->buffered = r->buffered;
+        fd->wb_offset = r->wb_off;
+        fd->val_offset = r->val_off;
+    }
+    return 0;
+}
+
+void mmr_file_free(mmr_file *f)
+{
+    size_t i;
+    if (!f)
+        return;
+    for (i = 0; f->fields && i < f->count; i++)
+        free(f->fields[i].str);
+    free(f->fields);
+    free(f->names);
+    memset(f, 0, sizeof *f);
+}
+
+int mmr__layout_add(mmr_layout *l, const mmr_rec *r)
+{
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        mmr_rec *p = realloc(l->recs, cap * sizeof *p);
+        if (!p) {
+            l->oom = 1;
+            return -1;
+        }
+        l->recs = p;
+        l->cap = cap;
+    }
+    l->recs[l->count++] = *r;
+    return 0;
+}
