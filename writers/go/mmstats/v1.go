@@ -71,29 +71,36 @@ func v1RecordSize(label, sig string, t Type, buffered bool) int {
 	return 2 + len(label) + 2 + len(sig) + 1 + values*t.Size
 }
 
-func (c v1Codec) build(fields []decl) ([]byte, []cell, error) {
+// layout checks the fields and returns their signatures and the file size: the version byte
+// and the records rounded up to the next multiple of 4096, at most MaxFileSize.
+func (c v1Codec) layout(fields []decl) ([]string, int, error) {
 	sigs := make([]string, len(fields))
 	used := 1 // the version byte
 	for i, f := range fields {
 		if len(f.label) == 0 || len(f.label) > v1MaxLabel {
-			return nil, nil, fmt.Errorf("%w %q: %d bytes (1 to %d allowed)", ErrBadLabel, f.label, len(f.label), v1MaxLabel)
+			return nil, 0, fmt.Errorf("%w %q: %d bytes (1 to %d allowed)", ErrBadLabel, f.label, len(f.label), v1MaxLabel)
 		}
 		if !utf8.ValidString(f.label) {
-			return nil, nil, fmt.Errorf("%w %q: not well-formed UTF-8", ErrBadLabel, f.label)
+			return nil, 0, fmt.Errorf("%w %q: not well-formed UTF-8", ErrBadLabel, f.label)
 		}
 		sig, err := c.signature(f.typ)
 		if err != nil {
-			return nil, nil, fmt.Errorf("field %q: %w", f.label, err)
+			return nil, 0, fmt.Errorf("field %q: %w", f.label, err)
 		}
 		sigs[i] = sig
 		used += v1RecordSize(f.label, sig, f.typ, f.buffered)
 		if used > MaxFileSize { // checked per field, so the sum cannot overflow
-			break
+			return nil, 0, fmt.Errorf("%w: the fields up to %q need more than %d bytes", ErrFileTooLarge, f.label, MaxFileSize)
 		}
 	}
-	size := (used + v1PageSize - 1) / v1PageSize * v1PageSize
-	if used > MaxFileSize || size > MaxFileSize {
-		return nil, nil, fmt.Errorf("%w: %d fields need more than %d bytes", ErrFileTooLarge, len(fields), MaxFileSize)
+	// MaxFileSize is a multiple of the page size: rounding up cannot pass it.
+	return sigs, (used + v1PageSize - 1) / v1PageSize * v1PageSize, nil
+}
+
+func (c v1Codec) build(fields []decl) ([]byte, []cell, error) {
+	sigs, size, err := c.layout(fields)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	// Creating a file, step 2: version byte 00, records from offset 1, every buffered
