@@ -75,9 +75,9 @@ func (f *field) Label() string { return f.label }
 func (f *field) Type() Type { return f.typ }
 
 // Integer is the Go type of an integer field: its size and signedness choose the type code
-// (int16 is `h`, uint64 is `Q` in version 1).
+// (int16 is `h`, uint64 is `Q` in version 1; int is `q` or `i`, as wide as it is).
 type Integer interface {
-	~int8 | ~uint8 | ~int16 | ~uint16 | ~int32 | ~uint32 | ~int64 | ~uint64
+	~int | ~uint | ~int8 | ~uint8 | ~int16 | ~uint16 | ~int32 | ~uint32 | ~int64 | ~uint64
 }
 
 // Float is the Go type of a floating-point field: float32 (`f`) or float64 (`d`).
