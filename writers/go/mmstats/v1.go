@@ -183,8 +183,8 @@ func (s *v1UnbufferedSlot) setText(text []byte) { v1Encode(s.area, Type{Kind: Ki
 // v1BufferedSlot follows "Updating a buffered value".
 type v1BufferedSlot struct {
 	wb   byteCell // write_buffer in the mapping
-	area []byte // value[0] then value[1]
-	size int    // S, the size of one value
+	area []byte   // value[0] then value[1]
+	size int      // S, the size of one value
 }
 
 // target runs steps 1 and 2 and returns value[wb] and wb.
