@@ -64,3 +64,11 @@ func BenchmarkCounterIncParallel(b *testing.B) {
 }
 
 func perOp(d time.Duration, n int) float64 { return float64(d.Nanoseconds()) / float64(n) }
+
+// BenchmarkPlainIncrement is the floor alone, as a line of its own (bench/run.py reads it).
+func BenchmarkPlainIncrement(b *testing.B) {
+	p := plain
+	for i := 0; i < b.N; i++ {
+		*p++
+	}
+}
