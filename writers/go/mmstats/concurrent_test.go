@@ -2,6 +2,7 @@ package mmstats_test
 
 import (
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,9 @@ func TestCloseWhileUpdating(t *testing.T) {
 				text.Set("value " + strconv.Itoa(i))
 			}
 		}()
+	}
+	for c.Load() < 1000 { // close in the middle of the updates
+		runtime.Gosched()
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
