@@ -32,7 +32,6 @@ type field struct {
 	label    string
 	typ      Type
 	buffered bool
-	static   bool
 
 	mu    sync.Mutex
 	bits  uint64 // the current number, as stored (two's complement or IEEE bits)
@@ -229,7 +228,7 @@ type static struct{ field }
 func newStatic(label string, t Type, bits uint64, text []byte) Field {
 	f := &static{}
 	f.init(label, t, false, nil)
-	f.bits, f.text, f.static = bits, text, true
+	f.bits, f.text = bits, text
 	return f
 }
 
