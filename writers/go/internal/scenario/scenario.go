@@ -176,7 +176,7 @@ func float[T mmstats.Float](label string, buffering mmstats.FieldOption) (mmstat
 		case string:
 			switch v {
 			case "NaN":
-				x = math.NaN()
+				x = quietNaN
 			case "Infinity":
 				x = math.Inf(1)
 			case "-Infinity":
@@ -190,6 +190,10 @@ func float[T mmstats.Float](label string, buffering mmstats.FieldOption) (mmstat
 		return func() { h.Set(T(x)) }, nil
 	}, nil
 }
+
+// quietNaN is the NaN CPython and most C libraries produce (math.NaN() sets a payload bit), so
+// the files match the Python writer's byte for byte; a float32 field gets 7fc00000.
+var quietNaN = math.Float64frombits(0x7ff8000000000000)
 
 func isRange(err error) bool {
 	ne, ok := err.(*strconv.NumError)
