@@ -108,9 +108,10 @@ type codec interface {
 // cell says where a field's bytes are in the image: the control byte (v1: write buffer) and
 // the value area. What they mean is the codec's business.
 type cell struct {
-	control  int // offset of the control byte, -1 when there is none
-	value    int // offset of the value area
-	areaSize int // bytes of the value area (v1 buffered: 2 values)
+	control  int  // offset of the control byte
+	value    int  // offset of the value area
+	areaSize int  // bytes of the value area (v1 buffered: 2 values)
+	buffered bool // the field was declared buffered
 }
 
 var codecs = map[Version]codec{

@@ -116,7 +116,7 @@ func (c v1Codec) build(fields []decl) ([]byte, []cell, error) {
 		pos += 2 + copy(image[pos+2:], f.label)
 		le.PutUint16(image[pos:], uint16(len(sig)))
 		pos += 2 + copy(image[pos+2:], sig)
-		c := cell{control: pos, value: pos + 1, areaSize: f.typ.Size}
+		c := cell{control: pos, value: pos + 1, areaSize: f.typ.Size, buffered: f.buffered}
 		initial := c.value
 		if f.buffered {
 			image[pos] = 0
@@ -159,7 +159,7 @@ func v1Encode(dst []byte, t Type, bits uint64, text []byte) {
 
 func (v1Codec) bind(m []byte, c cell) slot {
 	area := m[c.value : c.value+c.areaSize : c.value+c.areaSize]
-	if m[c.control] == v1Unbuffered {
+	if !c.buffered {
 		return &v1UnbufferedSlot{area: area}
 	}
 	return &v1BufferedSlot{wb: newByteCell(m, c.control), area: area, size: c.areaSize / v1BufferCount}
@@ -194,7 +194,8 @@ type v1BufferedSlot struct {
 // previous update's atomic flip (step 4), and every later store is ordered after it (acquire).
 // Together these keep the previous flip before this update's value bytes, which is what the
 // fence is for. On amd64 the load is a plain MOV and costs nothing; on arm64 it is an LDAR
-// after the previous flip's atomic. `& 1` keeps a byte scribbled by another process from
+// after the previous flip's atomic. When another goroutine made the previous update, the
+// handle's mutex orders its flip before this load (unlock, then lock). `& 1` keeps a byte scribbled by another process from
 // sending the store outside the record.
 func (s *v1BufferedSlot) target() ([]byte, uint8) {
 	wb := s.wb.load() & 1
