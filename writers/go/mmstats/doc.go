@@ -44,5 +44,7 @@
 // # Format versions
 //
 // Everything that differs between format versions is in one file per version (v1.go) behind
-// the codecs table in format.go; Options.Version chooses, DefaultVersion is V1.
+// the codec and slot interfaces and the codecs table in format.go; Options.Version chooses,
+// DefaultVersion is V1. Handles only hold a slot and call it, so a version with another update
+// protocol changes the slot, not the handles.
 package mmstats
