@@ -5,6 +5,7 @@ package scenario
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -45,7 +46,16 @@ func Load(path string) (*Scenario, error) {
 	}
 	var sc Scenario
 	if err := json.Unmarshal(data, &sc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		// encoding/json counts the bytes read, the offending one included.
+		switch {
+		case errors.As(err, &syntax):
+			return nil, fmt.Errorf("offset %d: %w", syntax.Offset-1, err)
+		case errors.As(err, &typ):
+			return nil, fmt.Errorf("offset %d: %w", typ.Offset-1, err)
+		}
+		return nil, err
 	}
 	return &sc, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"mmstats.dev/writers/go/internal/scenario"
@@ -108,5 +109,23 @@ func TestExistingOutputIsKept(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, []byte("precious")) {
 		t.Fatalf("OUT changed: %q", got)
+	}
+}
+
+// A scenario that is not JSON, or not of the right shape, is refused with the byte offset.
+func TestMalformedScenarioNamesTheOffset(t *testing.T) {
+	for text, offset := range map[string]string{
+		`{"fields": [}`:               "offset 12",
+		`{"fields": {"a": 1}}`:        "offset 11",
+		`{"updates": [{"field": 3}]}`: "offset 23",
+	} {
+		in := filepath.Join(t.TempDir(), "s.json")
+		if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := scenario.Load(in)
+		if err == nil || !strings.Contains(err.Error(), offset) {
+			t.Errorf("%s: want %q in the error, got %v", text, offset, err)
+		}
 	}
 }
