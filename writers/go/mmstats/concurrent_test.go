@@ -118,3 +118,30 @@ func TestCloseWhileUpdating(t *testing.T) {
 		t.Fatalf("c in the file = %d (%v)", got, err)
 	}
 }
+
+// Two Creates racing for the same fields, given in opposite orders: one wins, the other gets
+// ErrFieldInUse, and neither waits for the other forever.
+func TestCreatesRacingForFields(t *testing.T) {
+	for round := 0; round < 50; round++ {
+		a, b := mmstats.NewCounter("a"), mmstats.NewCounter("b")
+		dir := t.TempDir()
+		results := make(chan error, 2)
+		var files [2]*mmstats.Stats
+		for i, order := range [][]mmstats.Field{{a, b}, {b, a}} {
+			go func(i int, order []mmstats.Field) {
+				s, err := mmstats.Create(mmstats.Options{Path: filepath.Join(dir, strconv.Itoa(i)), NoDefaults: true}, order...)
+				files[i] = s
+				results <- err
+			}(i, order)
+		}
+		errs := []error{<-results, <-results}
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: want one winner, got %v and %v", round, errs[0], errs[1])
+		}
+		for _, s := range files {
+			if s != nil {
+				s.Close()
+			}
+		}
+	}
+}

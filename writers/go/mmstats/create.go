@@ -59,6 +59,8 @@ func Create(opts Options, fields ...Field) (*Stats, error) {
 		mode = DefaultMode
 	}
 
+	creating.Lock() // two Creates sharing fields would otherwise lock them in different orders
+	defer creating.Unlock()
 	own, err := lockFields(fields)
 	if err != nil {
 		return nil, err
@@ -99,6 +101,9 @@ func Create(opts Options, fields ...Field) (*Stats, error) {
 	}
 	return s, nil
 }
+
+// creating serialises Create: it is rare, and it locks many fields at once.
+var creating sync.Mutex
 
 // lockFields takes each field's mutex (so no update races the snapshot of its initial value)
 // and refuses a field given twice or open in another file.
