@@ -30,6 +30,7 @@ build-native:
 	$(MAKE) -C writers/c
 	$(MAKE) -C readers/c
 	cd readers/go && go build -o bin/ ./cmd/...
+	cd writers/go && go build -o bin/ ./cmd/...
 	cargo build --quiet --release --manifest-path readers/rust/Cargo.toml
 	cargo build --quiet --release --manifest-path writers/rust/Cargo.toml
 	mvn -q -B -f pom.xml compile
@@ -46,6 +47,7 @@ test-c:
 
 test-go: setup
 	cd readers/go && go vet ./... && go test ./...
+	cd writers/go && go vet ./... && go test ./...
 
 test-java:
 	mvn -B --no-transfer-progress -f pom.xml test
@@ -76,4 +78,4 @@ bench: setup
 
 clean:
 	$(MAKE) -C writers/c clean
-	rm -rf $(VENV) readers/go/bin readers/rust/target writers/rust/target readers/java/target writers/java/target
+	rm -rf $(VENV) readers/go/bin writers/go/bin readers/rust/target writers/rust/target readers/java/target writers/java/target

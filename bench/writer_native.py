@@ -9,7 +9,7 @@ cannot be built here, gets a row that says so.
     C     make -C writers/c build/bench && writers/c/build/bench ITERATIONS
     Rust  cd writers/rust && cargo run --release --offline --example bench -- ITERATIONS
     Java  java -cp writers/java/target/classes dev.mmstats.writer.Bench ITERATIONS
-    Go    (readers/go is a reader; there is no Go writer)
+    Go    cd writers/go && go test -run '^$' -bench '^(BenchmarkPlainIncrement|BenchmarkCounterInc)$' ./mmstats
 """
 from __future__ import annotations
 
@@ -132,10 +132,26 @@ def java_rows(cfg: Config) -> list[Row]:
     ])
 
 
+_GO_LINE = re.compile(r"^Benchmark(?P<name>\S+?)(?:-\d+)?\s+\d+\s+(?P<ns>\d+(?:\.\d+)?) ns/op")
+
+
+def parse_go(text: str) -> dict[str, float]:
+    """name -> ns/op of every `go test -bench` line (``BenchmarkName-CPUS  N  12.3 ns/op ...``)."""
+    return {m.group("name"): float(m.group("ns")) for m in map(_GO_LINE.match, text.splitlines()) if m}
+
+
 def go_rows(cfg: Config) -> list[Row]:
-    if (REPO / "writers/go").exists():
-        return [Row(SECTION, "Go: counter incr", None, "ns/op", note="writers/go exists but has no benchmark wired here")]
-    return [Row(SECTION, "Go: counter incr", None, "ns/op", note="no Go writer (readers/go is a reader)")]
+    if not _committed("writers/go/mmstats/bench_internal_test.go"):
+        return [Row(SECTION, "Go: counter incr", None, "ns/op", note="not landed")]
+    if not shutil.which("go"):
+        return [Row(SECTION, "Go: counter incr", None, "ns/op", note="no go")]
+    n = "1000000x" if cfg.quick else "20000000x"
+    text = _run(["env", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "go", "test", "-run", "^$", "-count", "1",
+                 "-bench", "^(BenchmarkPlainIncrement|BenchmarkCounterInc)$", "-benchtime", n, "./mmstats"],
+                REPO / "writers/go", 600)
+    return _rows("Go", parse_go(text), ("PlainIncrement",), [
+        (("CounterInc",), "Counter.Inc, buffered Q (per-field lock + flip)", "<= 3x", None),
+    ])
 
 
 def run(cfg: Config) -> list[Row]:

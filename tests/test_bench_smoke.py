@@ -111,6 +111,13 @@ def test_native_output_parser_reads_each_languages_lines():
     assert parse(java) == {"plain field x += n": 0.61, "buffered counter incr(n)": 13.6}
 
 
+def test_go_benchmark_lines_are_parsed():
+    from writer_native import parse_go
+    go = ("goos: linux\nBenchmarkCounterInc-2   \t 1000000\t  59.36 ns/op\t  0.9321 plain-ns/op\t  63.68 x-plain\n"
+          "BenchmarkPlainIncrement-2   \t 1000000\t   0.8259 ns/op\nBenchmarkOne \t 10\t 5 ns/op\nPASS\n")
+    assert parse_go(go) == {"CounterInc": 59.36, "PlainIncrement": 0.8259, "One": 5.0}
+
+
 def test_targets_are_judged_by_ratio_or_by_value():
     from _harness import Row
     assert Row("s", "c", 3.0, "ns/op", "b", 2.0, "<= 2x").result == "PASS"

@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 FIELDS = [("hits", "Q", True), ("name", "8s", False)]
 SCENARIO = {"id": "reliability", "description": "one counter", "fields": [{"label": "hits", "type": "Q",
             "buffered": True}], "updates": [{"field": "hits", "value": 5}], "expect": {}}
-NATIVE = {"c": REPO / "writers/c/build/mmstats-c-write", "rust": REPO / "writers/rust/target/release/mmstats-rust-write"}
+NATIVE = {"c": REPO / "writers/c/build/mmstats-c-write", "rust": REPO / "writers/rust/target/release/mmstats-rust-write",
+          "go": REPO / "writers/go/bin/mmstats-go-write"}
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 NOBODY = 65534
 
@@ -90,7 +91,7 @@ def _snapshot(directory):
     return out
 
 
-@pytest.mark.parametrize("writer", ["python", "c", "rust"])
+@pytest.mark.parametrize("writer", ["python", "c", "rust", "go"])
 @pytest.mark.parametrize("kind", PLANTS)
 def test_planted_names_are_never_followed_or_reused(tmp_path, writer, kind):
     if kind == "someone-elses-file" and not IS_ROOT:
@@ -151,7 +152,7 @@ def test_files_are_not_writable_by_others_even_with_umask_0(tmp_path):
     private_model.remove()
 
 
-@pytest.mark.parametrize("writer", ["c", "rust"])
+@pytest.mark.parametrize("writer", ["c", "rust", "go"])
 def test_native_writers_default_to_0644_with_umask_0(tmp_path, writer):
     out = tmp_path / f"{writer}.mmstats"
     done = write_native(writer, tmp_path, out, umask=0)

@@ -1,0 +1,5 @@
+package mmstats_test
+
+import "syscall"
+
+func threadID() int { return syscall.Gettid() }

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package mmstats_test
+
+import "os"
+
+func threadID() int { return os.Getpid() }
