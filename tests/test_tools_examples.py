@@ -77,9 +77,10 @@ def test_the_documented_json_pipe_works(webapp, tmp_path):
     command = line.split("#")[0].strip()
     assert command == "slurpstats /tmp/webapp-*.mmstats --json | python -m json.tool --json-lines"
     # The same command, with this test's interpreter and stats directory in place of PATH's and /tmp.
-    command = (command.replace("| python ", f"| {sys.executable} ")
-               .replace("slurpstats ", f"{sys.executable} -m mmstats.tools.slurpstats ", 1)
-               .replace("/tmp/", f"{tmp_path}/"))
+    # The directory first: the interpreter's own path may lie under /tmp too.
+    command = (command.replace("/tmp/", f"{tmp_path}/")
+               .replace("| python ", f"| {sys.executable} ")
+               .replace("slurpstats ", f"{sys.executable} -m mmstats.tools.slurpstats ", 1))
     r = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60,
                        env=tool_env(), cwd=REPO)
     assert r.returncode == 0, r.stderr
