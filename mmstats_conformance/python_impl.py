@@ -1,7 +1,7 @@
 """The Python implementation behind the conformance command-line protocol.
 
-    python -m mmstats_conformance.python_impl read FILE
-    python -m mmstats_conformance.python_impl validate FILE
+    python -m mmstats_conformance.python_impl read [--max-size N] FILE
+    python -m mmstats_conformance.python_impl validate [--max-size N] FILE
     python -m mmstats_conformance.python_impl write SCENARIO.json OUT.mmstats
 
 read: canonical JSON on stdout, exit 0; an invalid file: exit 1 and one
@@ -17,17 +17,27 @@ import sys
 
 from mmstats_format import DEFAULT_MAX_SIZE
 
-USAGE = "usage: python -m mmstats_conformance.python_impl {read FILE | validate FILE | write SCENARIO OUT}"
+USAGE = ("usage: python -m mmstats_conformance.python_impl"
+         " {read [--max-size N] FILE | validate [--max-size N] FILE | write SCENARIO OUT}")
 
 
-def _read(path: str) -> int:
+def _read(path: str, max_size: int) -> int:
     from mmstats.tools.slurpstats import read_one
-    return read_one(path, DEFAULT_MAX_SIZE, as_json=True)
+    return read_one(path, max_size, as_json=True)
 
 
-def _validate(path: str) -> int:
+def _validate(path: str, max_size: int) -> int:
     from mmstats.cli.validate import validate_one
-    return validate_one(path, quiet=True)
+    return validate_one(path, max_size, quiet=True)
+
+
+def _size_limit(args: list[str]) -> int | None:
+    """The limit of `[--max-size N] FILE` (None for any other shape)."""
+    if len(args) == 1:
+        return DEFAULT_MAX_SIZE
+    if len(args) == 3 and args[0] == "--max-size" and args[1].isdigit():
+        return int(args[1])
+    return None
 
 
 def _write(scenario_path: str, out: str) -> int:
@@ -100,10 +110,8 @@ def _write_v2(scenario: dict, out: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) == 2 and argv[0] == "read":
-        return _read(argv[1])
-    if len(argv) == 2 and argv[0] == "validate":
-        return _validate(argv[1])
+    if argv and argv[0] in ("read", "validate") and _size_limit(argv[1:]) is not None:
+        return (_read if argv[0] == "read" else _validate)(argv[-1], _size_limit(argv[1:]))
     if len(argv) == 3 and argv[0] == "write":
         return _write(argv[1], argv[2])
     print(USAGE, file=sys.stderr)
