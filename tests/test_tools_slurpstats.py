@@ -96,7 +96,7 @@ def test_slurpstats_reports_each_bad_file_with_offset_and_code_and_goes_on(write
     assert f"==> {writer.path} <==" in r.stdout and "requests" in r.stdout
     err = r.stderr.splitlines()
     assert len(err) == 5, r.stderr
-    assert f"{tmp_path}/fifo.mmstats: unreadable: not a regular file" in err
+    assert f"{tmp_path}/fifo.mmstats: cannot read: not a regular file" in err
     assert f"{tmp_path}/gone.mmstats: missing: no such file or directory" in err
     assert any(ln.startswith(f"{tmp_path}/being-created.mmstats: offset 0: not_ready: ") for ln in err)
     assert any(ln.startswith(f"{tmp_path}/v2.mmstats: offset 0: bad_version: ") for ln in err)

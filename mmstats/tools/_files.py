@@ -152,13 +152,13 @@ def expand(args, default_dir: str | None = None) -> tuple[list[str], list[str]]:
             if _regular(arg):
                 files.append(arg)
             else:
-                problems.append(f"{show(arg)}: unreadable: not a regular file" if os.path.exists(arg)
+                problems.append(f"{show(arg)}: cannot read: not a regular file" if os.path.exists(arg)
                                 else f"{show(arg)}: missing: dangling symlink")
         elif has_magic(arg):
             found, cut = walk(arg)
             found = [p for p in found if _regular(p)]
             if cut:
-                problems.append(f"{show(arg)}: unreadable: more than {MAX_ENTRIES} directory entries, stopped")
+                problems.append(f"{show(arg)}: cannot read: more than {MAX_ENTRIES} directory entries, stopped")
             elif not found:
                 problems.append(f"{show(arg)}: missing: no file matches")
             files.extend(found)

@@ -84,7 +84,7 @@ def problem_line(path, exc: BaseException) -> str:
     """One stderr line saying which file could not be used and why.
 
     Format errors use the cross-language protocol ``FILE: offset N: CODE: message``;
-    I/O errors have no offset and say ``missing`` or ``unreadable``.
+    I/O errors have no offset and say ``missing`` or ``cannot read`` (the words the other languages use).
     """
     name = show(path)
     if isinstance(exc, FormatError):
@@ -92,7 +92,7 @@ def problem_line(path, exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"{name}: missing: no such file (removed while being read?)"
     if isinstance(exc, OSError):
-        return f"{name}: unreadable: {exc.strerror or exc}"
+        return f"{name}: cannot read: {exc.strerror or exc}"
     return f"{name}: error: {show(str(exc))}"
 
 
