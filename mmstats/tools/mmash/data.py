@@ -96,8 +96,9 @@ class StatsDir:
             out.append(path)
         return out
 
-    def snapshot(self, pattern: str | None = None) -> tuple[list[FileStats], list[str]]:
-        """(what every readable matching file holds now, one problem line per file that was skipped)."""
+    def snapshot(self, pattern: str | None = None, failed: list | None = None) -> tuple[list[FileStats], list[str]]:
+        """(what every readable matching file holds now, one problem line per file that was skipped);
+        ``failed`` gets the paths of files that are there but could not be read this time."""
         paths = self.files(pattern)
         real_dir = self._real_dir()
         stats, problems = [], []
@@ -116,8 +117,11 @@ class StatsDir:
                 except (FormatError, OSError) as e:
                     if isinstance(e, FileNotFoundError):
                         self._readers.pop(path).close()
-                    elif not (isinstance(e, FormatError) and e.code == "not_ready"):
-                        problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
+                    else:
+                        if failed is not None:
+                            failed.append(path)
+                        if not (isinstance(e, FormatError) and e.code == "not_ready"):
+                            problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
                     continue
                 if not _opened_inside(reader, real_dir):
                     self._readers.pop(path).close()
