@@ -91,9 +91,10 @@ class _Plan:
             if info.kind == "identity":
                 self.identity.setdefault(info.role, i)  # the first in file order (spec: sys.pid)
                 continue
-            if field.label in seen:
-                continue  # a label twice in one file: the first
-            seen.add(field.label)
+            key = (field.label, info.attributes)
+            if key in seen:
+                continue  # a series twice in one file: the first
+            seen.add(key)
             name, factor = family_name(field.label, info.kind, info.unit)
             self.metrics.append((i, field.label, info, name, factor))
 
@@ -239,6 +240,7 @@ class Exporter:
         directory = self.directory
         for (fs, plan), proc in zip(planned, of_file):
             values = fs.values
+            created = values[plan.identity["start_time"]] if "start_time" in plan.identity else None
             if aggregate == "file":
                 group = (("file", json_text(os.path.relpath(fs.path, directory))),
                          ("pid", str(proc.pid) if proc.pid is not None else ""))
@@ -284,7 +286,7 @@ class Exporter:
                 if aggregate == "sum" and rule == "pid":
                     g = (("pid", str(proc.pid)),) if proc.pid is not None else \
                         (("file", json_text(os.path.relpath(fs.path, directory))),)
-                _combine(bucket, g, value, rule, proc.start)
+                _combine(bucket, g, value, rule, created)
         for key, bucket in out.items():
             for g, v in bucket.items():
                 if type(v) is _Gauge:
