@@ -141,7 +141,9 @@ def test_prometheus_scrapes_values_and_rates_of_live_writers(prometheus_over_mma
         info = api(port, "mmstats_process_info")
         assert {int(x["metric"]["pid"]) for x in info if x["metric"]["job"] == "mmstats"} == set(pids)
         assert {x["metric"]["cmd"] for x in info} == {"worker"}
-        # rate() of each writer, and of the sum the second job scrapes
+        # rate() of each writer, and of the sum the second job scrapes, once 5 s of scrapes are in
+        until("5 s of scrapes", lambda: (lambda r: len(r) == 3 and all(float(x["value"][1]) >= 5 for x in r))(
+            api(port, "count_over_time(jobs_total[5s])")))
         rates = until("rate() of both writers", lambda: (lambda r: len(r) == 2 and r)(
             api(port, 'rate(jobs_total{job="mmstats"}[5s])')))
         for x in rates:
