@@ -26,7 +26,17 @@ from .._kinds import is_counter, numeric
 __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
 
 MAX_PATTERN = 256
-_MAX_READERS = 4096
+def _max_readers() -> int:
+    """Half the soft descriptor limit (files are kept open between scrapes), at least 256."""
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 4096
+    return 65536 if soft == resource.RLIM_INFINITY else max(soft // 2, 256)
+
+
+_MAX_READERS = _max_readers()
 
 
 class UnsafeGlob(ValueError):
@@ -84,6 +94,7 @@ class StatsDir:
         real_dir = self._real_dir()
         out = _Listing()
         paths, out.cut = walk(pattern, root=self.directory)
+        inside: dict[str, bool] = {}  # per parent directory: the file itself is no symlink (lstat)
         for path in paths:
             try:
                 st = os.lstat(path)
@@ -91,7 +102,11 @@ class StatsDir:
                 continue
             if not stat.S_ISREG(st.st_mode):
                 continue  # symlinks (in or out), directories, devices, fifos
-            if os.path.commonpath([real_dir, os.path.realpath(path)]) != real_dir:
+            parent = os.path.dirname(path)
+            ok = inside.get(parent)
+            if ok is None:
+                ok = inside[parent] = os.path.commonpath([real_dir, os.path.realpath(parent)]) == real_dir
+            if not ok:
                 continue  # a symlinked directory on the way leads out
             out.append(path)
         return out

@@ -105,13 +105,12 @@ def _version(text) -> str:
     return text.split(" ", 1)[0][:MAX_INFO_TEXT]
 
 
+_SPECIAL = {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}
+
+
 def _fmt(value) -> str:
-    v = float(value)
-    if v != v:
-        return "NaN"
-    if v in (math.inf, -math.inf):
-        return "+Inf" if v > 0 else "-Inf"
-    return repr(v)
+    text = repr(float(value))
+    return _SPECIAL.get(text, text) if text[-1] in "nf" else text
 
 
 def _escape(text: str) -> str:
@@ -234,64 +233,81 @@ class Exporter:
         return families
 
     def _series(self, planned, families, procs, of_file, aggregate, gauge):
-        """(family, extra labels) -> {group labels: accumulated value}."""
+        """(family, extra labels) -> {group labels: accumulated value}.
+
+        Files of one layout are taken together: their counters column by column
+        (sum() over a column runs in C), everything else file by file."""
         out: dict = {}
-        alive = _alive
         directory = self.directory
+        by_plan: dict = {}
         for (fs, plan), proc in zip(planned, of_file):
-            values = fs.values
-            created = values[plan.identity["start_time"]] if "start_time" in plan.identity else None
-            if aggregate == "file":
-                group = (("file", json_text(os.path.relpath(fs.path, directory))),
-                         ("pid", str(proc.pid) if proc.pid is not None else ""))
-            elif aggregate == "process":
-                group = (("pid", str(proc.pid)),) if proc.pid is not None else \
-                    (("file", json_text(os.path.relpath(fs.path, directory))),)
-            else:
-                group = ()
+            by_plan.setdefault(id(plan), (plan, []))[1].append((fs, proc))
+        for plan, members in by_plan.values():
+            counters, others = [], []
             for i, label, info, name, factor in plan.metrics:
                 fam = families.get(name)
-                if fam is None:
-                    continue
-                value = values[i]
-                kind = info.kind
-                extra = _extra(fam, label, info)
-                if kind == "string":
-                    if not isinstance(value, str) or not value or len(value) > MAX_INFO_TEXT:
-                        continue
+                if fam is not None:
+                    key = (name, _extra(fam, label, info))
+                    (counters if info.kind == "counter" else others).append((i, info.kind, key, factor))
+            groups = [_group(aggregate, fs, proc, directory) for fs, proc in members]
+            rows = [fs.values for fs, _ in members]
+            if counters:
+                columns = list(zip(*rows))
+                unique = len(set(groups)) == len(groups)
+                for i, _, key, factor in counters:
+                    col = columns[i]
+                    if factor != 1.0:
+                        col = [v * factor for v in col]
+                    bucket = out.setdefault(key, {})
                     if aggregate == "sum":
-                        g = (("value", json_text(value)),)
+                        bucket[()] = bucket.get((), 0) + sum(col)  # a counter's value type is numeric
+                    elif unique and not bucket:
+                        bucket.update(zip(groups, col))
                     else:
-                        g = group + (("value", json_text(value)),)
-                    out.setdefault((name, extra), {})[g] = 1
-                    continue
-                if kind == "histogram":
-                    _add_histogram(out.setdefault((name, extra), {}), group, value, factor)
-                    continue
-                if not isinstance(value, (int, float)):
-                    continue
-                if factor != 1.0:
-                    value = value * factor
-                bucket = out.setdefault((name, extra), {})
-                if kind == "counter" or aggregate == "file":
-                    bucket[group] = bucket.get(group, 0) + value if kind == "counter" else value
-                    continue
-                if proc.pid is not None and not alive(proc):
-                    continue  # a gauge of a process that is gone is no state of anything
-                if kind == "updown":
-                    bucket[group] = bucket.get(group, 0) + value
-                    continue
-                rule = gauge
-                g = group
-                if aggregate == "sum" and rule == "pid":
-                    g = (("pid", str(proc.pid)),) if proc.pid is not None else \
-                        (("file", json_text(os.path.relpath(fs.path, directory))),)
-                _combine(bucket, g, value, rule, created)
-        for key, bucket in out.items():
+                        for g, v in zip(groups, columns[i]):
+                            if isinstance(v, (int, float)):
+                                bucket[g] = bucket.get(g, 0) + v * factor
+            if others:
+                for (fs, proc), group in zip(members, groups):
+                    self._others(out, others, fs, plan, proc, group, aggregate, gauge)
+        for bucket in out.values():
             for g, v in bucket.items():
                 if type(v) is _Gauge:
                     bucket[g] = v.value
         return out
+
+    def _others(self, out, others, fs, plan, proc, group, aggregate, gauge):
+        """Every field but counters, of one file."""
+        values = fs.values
+        created = values[plan.identity["start_time"]] if "start_time" in plan.identity else None
+        for i, kind, key, factor in others:
+            value = values[i]
+            if kind == "string":
+                if not isinstance(value, str) or not value or len(value) > MAX_INFO_TEXT:
+                    continue
+                g = (("value", json_text(value)),)
+                out.setdefault(key, {})[g if aggregate == "sum" else group + g] = 1
+                continue
+            if kind == "histogram":
+                _add_histogram(out.setdefault(key, {}), group, value, factor)
+                continue
+            if not isinstance(value, (int, float)):
+                continue
+            if factor != 1.0:
+                value = value * factor
+            bucket = out.setdefault(key, {})
+            if aggregate == "file":
+                bucket[group] = value
+                continue
+            if not _alive(proc):
+                continue  # a gauge of a process that is gone is no state of anything
+            if kind == "updown":
+                bucket[group] = bucket.get(group, 0) + value
+                continue
+            g = group
+            if aggregate == "sum" and gauge == "pid":
+                g = _group("process", fs, proc, self.directory)
+            _combine(bucket, g, value, gauge, created)
 
     # -- what exited files leave behind (sum mode) ------------------------------------------------
 
@@ -352,6 +368,7 @@ class Exporter:
         out = []
         add = out.append
         extras: dict = {}
+        shown: dict = {}  # group labels -> their text, made once per exposition
         for name, extra in series:
             extras.setdefault(name, []).append(extra)
         for name in sorted(families):
@@ -372,13 +389,18 @@ class Exporter:
             sample = name + ("_total" if ftype == "counter" else "_info" if ftype == "info" else "")
             for extra in sorted(extras.get(name, ())):
                 bucket = series[(name, extra)]
-                for group in sorted(bucket):
-                    value = bucket[group]
-                    pairs = group + extra
-                    if ftype == "histogram":
-                        _histogram_lines(add, name, pairs, value)
-                    else:
-                        add(f"{sample}{_labels(pairs)} {_fmt(value)}\n")
+                if ftype == "histogram":
+                    for group, value in bucket.items():
+                        _histogram_lines(add, name, group + extra, value)
+                    continue
+                tail = _labels(extra)[1:] if extra else ""
+                for group, value in bucket.items():
+                    labels = shown.get(group)
+                    if labels is None:
+                        labels = shown[group] = _labels(group)
+                    if tail:
+                        labels = labels[:-1] + "," + tail if labels else "{" + tail
+                    add(f"{sample}{labels} {_fmt(value)}\n")
         self._process_lines(add, procs, openmetrics)
         if openmetrics:
             add("# EOF\n")
@@ -424,6 +446,18 @@ def _alive(proc) -> bool:
     if proc.alive is None:
         proc.alive = proc.pid is None or not process_gone(proc.pid)
     return proc.alive
+
+
+def _group(aggregate, fs, proc, directory) -> tuple:
+    """The labels that tell one file's series from another's under ``aggregate``."""
+    if aggregate == "sum":
+        return ()
+    if aggregate == "process" and proc.pid is not None:
+        return (("pid", str(proc.pid)),)
+    rel = ("file", json_text(os.path.relpath(fs.path, directory)))
+    if aggregate == "process":
+        return (rel,)
+    return (rel, ("pid", str(proc.pid) if proc.pid is not None else ""))
 
 
 def _extra(fam, label: str, info) -> tuple:

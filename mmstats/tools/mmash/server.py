@@ -87,6 +87,7 @@ class Handler(BaseHTTPRequestHandler):
     check_host = True
     verbose = False
     timeout = IDLE_SECONDS   # socket timeout: an idle keep-alive or a slow client is dropped
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
     # -- plumbing --------------------------------------------------------------------------------
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
