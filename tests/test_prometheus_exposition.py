@@ -180,6 +180,8 @@ def test_sum_mode_one_series_per_metric(fleet):
     got = samples(text)
     assert got["app_requests_total", ()] == sum(fleet["values"].values())
     assert got["app_mode_info", (("value", "blue"),)] == 1
+    assert got["mmstats_processes", (("state", "live"),)] == 2 and not [k for k in got if "pid" in dict(k[1])
+                                                                          and k[0].startswith("mmstats")]
     # gauges stay per process by default ...
     assert {k[1] for k in got if k[0] == "app_queue"} == {(("pid", str(w.pid)),) for w in fleet["writers"].values()}
     promtool_check(text)
@@ -204,7 +206,9 @@ def test_openmetrics_when_the_scraper_asks(fleet):
     assert status == 200 and ctype.startswith("application/openmetrics-text; version=1.0.0")
     assert text.endswith("# EOF\n")
     t = types(text, openmetrics=True)  # the strict parser: it raises on anything OpenMetrics forbids
-    assert t["app_requests"] == "counter" and t["app_mode"] == "info" and t["mmstats_process"] == "info"
+    assert t["app_requests"] == "counter" and t["app_mode"] == "info"
+    process = get(fleet["port"], "/metrics", accept="application/openmetrics-text")[2]
+    assert types(process, openmetrics=True)["mmstats_process"] == "info"
     assert samples(text, True)["app_requests_total", ()] == sum(fleet["values"].values())
 
 
@@ -221,7 +225,8 @@ def test_a_total_never_goes_backwards_when_a_worker_exits_or_restarts(tmp_path):
         got = now()
         assert got["jobs_total", ()] == 15
         assert got["busy", ()] == 1.0              # ... its gauges do not
-        assert got["mmstats_process_alive", (("pid", str(b.pid)),)] == 0
+        assert got["mmstats_processes", (("state", "exited"),)] == 1
+        assert got["mmstats_processes", (("state", "live"),)] == 1
         (tmp_path / "w-b.mmstats").unlink()        # cleaned up: the total keeps what it counted
         assert now()["jobs_total", ()] == 15
         a.remove()                                 # a worker removing its own file at exit

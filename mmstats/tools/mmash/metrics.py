@@ -11,7 +11,8 @@ for version 1), and that record alone decides what the field becomes:
   the runtime version, and the command from the default file name
   ``{CMD}-{PID}-{TID}.mmstats``) is one ``mmstats_process_info`` series per process,
   with ``mmstats_process_start_time_seconds`` and ``mmstats_process_alive``, never
-  gauges of pids; thread ids are left out.
+  gauges of pids (``sum`` mode counts processes instead: ``mmstats_processes``);
+  thread ids are left out.
 
 Aggregation (``--aggregate``, or ``?aggregate=`` per request):
 
@@ -181,7 +182,7 @@ class Exporter:
             series = self._series(planned, families, procs, of_file, aggregate, gauge)
             if aggregate == "sum":
                 self._retire(planned, failed, scope, series, families, procs, of_file)
-            return self._text(families, series, procs, openmetrics)
+            return self._text(families, series, procs, openmetrics, aggregate == "sum")
 
     def _processes(self, planned):
         procs: dict = {}
@@ -365,7 +366,7 @@ class Exporter:
 
     # -- text --------------------------------------------------------------------------------------
 
-    def _text(self, families, series, procs, openmetrics: bool) -> bytes:
+    def _text(self, families, series, procs, openmetrics: bool, summed: bool) -> bytes:
         out = []
         add = out.append
         extras: dict = {}
@@ -402,10 +403,25 @@ class Exporter:
                     if tail:
                         labels = labels[:-1] + "," + tail if labels else "{" + tail
                     add(f"{sample}{labels} {_fmt(value)}\n")
-        self._process_lines(add, procs, openmetrics)
+        if summed:
+            self._process_counts(add, procs)
+        else:
+            self._process_lines(add, procs, openmetrics)
         if openmetrics:
             add("# EOF\n")
         return "".join(out).encode("utf-8")
+
+    @staticmethod
+    def _process_counts(add, procs):
+        """``sum`` mode: no pid labels, so the processes are counted, not listed."""
+        known = [p for p in procs.values() if p.pid is not None]
+        if not known:
+            return
+        live = sum(1 for p in known if _alive(p))
+        add("# HELP mmstats_processes Processes with stats files here, by whether they still exist.\n")
+        add("# TYPE mmstats_processes gauge\n")
+        add(f'mmstats_processes{{state="live"}} {live}\n')
+        add(f'mmstats_processes{{state="exited"}} {len(known) - live}\n')
 
     @staticmethod
     def _process_lines(add, procs, openmetrics):
