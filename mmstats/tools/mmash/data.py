@@ -162,7 +162,8 @@ def _opened_inside(reader, real_dir: str) -> bool:
         where = os.readlink(f"/proc/self/fd/{reader.fileno()}")
     except OSError:
         return True  # no /proc here: the listing's checks are all there is
-    return os.path.commonpath([real_dir, where.removesuffix(" (deleted)")]) == real_dir
+    where = where.removesuffix(" (deleted)")  # both sides are absolute and normalised (realpath, the kernel)
+    return real_dir == os.sep or where.startswith(real_dir) and where[len(real_dir):len(real_dir) + 1] in ("", os.sep)
 
 
 def _avg(values):
