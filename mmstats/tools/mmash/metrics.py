@@ -235,7 +235,7 @@ class Exporter:
         return families
 
     def _series(self, planned, families, procs, of_file, aggregate, gauge):
-        """(family, extra labels) -> {group labels: accumulated value}.
+        """(family, extra labels) -> {group label text: accumulated value}.
 
         Files of one layout are taken together: their counters column by column
         (sum() over a column runs in C), everything else file by file."""
@@ -262,7 +262,7 @@ class Exporter:
                         col = [v * factor for v in col]
                     bucket = out.setdefault(key, {})
                     if aggregate == "sum":
-                        bucket[()] = bucket.get((), 0) + sum(col)  # a counter's value type is numeric
+                        bucket[""] = bucket.get("", 0) + sum(col)  # a counter's value type is numeric
                     elif unique and not bucket:
                         bucket.update(zip(groups, col))
                     else:
@@ -287,8 +287,8 @@ class Exporter:
             if kind == "string":
                 if not isinstance(value, str) or not value or len(value) > MAX_INFO_TEXT:
                     continue
-                g = (("value", json_text(value)),)
-                out.setdefault(key, {})[g if aggregate == "sum" else group + g] = 1
+                g = f'value="{_escape(json_text(value))}"'
+                out.setdefault(key, {})[group + "," + g if group else g] = 1
                 continue
             if kind == "histogram":
                 _add_histogram(out.setdefault(key, {}), group, value, factor)
@@ -339,7 +339,7 @@ class Exporter:
                     retired[key] = retired.get(key, 0) + value * factor
                 elif info.kind == "histogram":
                     acc = retired.setdefault(key, {})
-                    _add_histogram(acc, (), value, factor)
+                    _add_histogram(acc, "", value, factor)
         # what stands in for unreadable files, then what has gone, joins this exposition
         read_now = {fs.path for fs, _ in planned}
         for path in failed:
@@ -350,15 +350,15 @@ class Exporter:
                     if info.kind == "counter" and name in families and isinstance(fs.values[i], (int, float)):
                         key = (name, _extra(families[name], label, info))
                         bucket = series.setdefault(key, {})
-                        bucket[()] = bucket.get((), 0) + fs.values[i] * factor
+                        bucket[""] = bucket.get("", 0) + fs.values[i] * factor
         for key, value in retired.items():
             if key[0] not in families:
                 continue
             bucket = series.setdefault(key, {})
             if isinstance(value, dict):
-                _add_histogram(bucket, (), value.get((), {}), 1.0)
+                _add_histogram(bucket, "", value.get("", {}), 1.0)
             else:
-                bucket[()] = bucket.get((), 0) + value
+                bucket[""] = bucket.get("", 0) + value
         self._last[scope] = now
         if len(self._last) > 16:  # a bounded number of globs remembered
             self._last.pop(next(iter(self._last)))
@@ -370,7 +370,6 @@ class Exporter:
         out = []
         add = out.append
         extras: dict = {}
-        shown: dict = {}  # group labels -> their text, made once per exposition
         for name, extra in series:
             extras.setdefault(name, []).append(extra)
         for name in sorted(families):
@@ -391,18 +390,15 @@ class Exporter:
             sample = name + ("_total" if ftype == "counter" else "_info" if ftype == "info" else "")
             for extra in sorted(extras.get(name, ())):
                 bucket = series[(name, extra)]
+                tail = _labels(extra)[1:-1]
                 if ftype == "histogram":
                     for group, value in bucket.items():
-                        _histogram_lines(add, name, group + extra, value)
-                    continue
-                tail = _labels(extra)[1:] if extra else ""
-                for group, value in bucket.items():
-                    labels = shown.get(group)
-                    if labels is None:
-                        labels = shown[group] = _labels(group)
-                    if tail:
-                        labels = labels[:-1] + "," + tail if labels else "{" + tail
-                    add(f"{sample}{labels} {_fmt(value)}\n")
+                        _histogram_lines(add, name, _join(group, tail), value)
+                elif tail:
+                    out.extend([f"{sample}{{{_join(g, tail)}}} {_fmt(v)}\n" for g, v in bucket.items()])
+                else:
+                    out.extend([f"{sample}{{{g}}} {_fmt(v)}\n" if g else f"{sample} {_fmt(v)}\n"
+                                for g, v in bucket.items()])
         if summed:
             self._process_counts(add, procs)
         else:
@@ -465,16 +461,21 @@ def _alive(proc) -> bool:
     return proc.alive
 
 
-def _group(aggregate, fs, proc, directory) -> tuple:
-    """The labels that tell one file's series from another's under ``aggregate``."""
+def _group(aggregate, fs, proc, directory) -> str:
+    """The labels (as text, without braces: a str hashes once) that tell one file's series from
+    another's under ``aggregate``."""
     if aggregate == "sum":
-        return ()
+        return ""
     if aggregate == "process" and proc.pid is not None:
-        return (("pid", str(proc.pid)),)
-    rel = ("file", json_text(os.path.relpath(fs.path, directory)))
+        return f'pid="{proc.pid}"'
+    rel = f'file="{_escape(json_text(os.path.relpath(fs.path, directory)))}"'
     if aggregate == "process":
-        return (rel,)
-    return (rel, ("pid", str(proc.pid) if proc.pid is not None else ""))
+        return rel
+    return f'{rel},pid="{proc.pid if proc.pid is not None else ""}"'
+
+
+def _join(group: str, tail: str) -> str:
+    return f"{group},{tail}" if group and tail else group or tail
 
 
 def _extra(fam, label: str, info) -> tuple:
@@ -537,14 +538,15 @@ def _add_histogram(bucket, group, value, factor):
         old["buckets"] = [(le, a + b) for (le, a), (_, b) in zip(old["buckets"], scaled)]
 
 
-def _histogram_lines(add, name, pairs, value):
+def _histogram_lines(add, name, labels: str, value):
     buckets = list(value["buckets"])
     if not buckets or buckets[-1][0] != math.inf:
         buckets.append((math.inf, value["count"]))
     for le, c in buckets:
-        add(f"{name}_bucket{_labels(pairs + (('le', _fmt(le)),))} {_fmt(c)}\n")
-    add(f"{name}_sum{_labels(pairs)} {_fmt(value['sum'])}\n")
-    add(f"{name}_count{_labels(pairs)} {_fmt(value['count'])}\n")
+        add(f'{name}_bucket{{{_join(labels, f"le={chr(34)}{_fmt(le)}{chr(34)}")}}} {_fmt(c)}\n')
+    braced = "{" + labels + "}" if labels else ""
+    add(f"{name}_sum{braced} {_fmt(value['sum'])}\n")
+    add(f"{name}_count{braced} {_fmt(value['count'])}\n")
 
 
 def render(files, directory: str, aggregate: str = "file", gauge: str = "pid", openmetrics: bool = False) -> bytes:
