@@ -131,14 +131,28 @@ def _labels(pairs) -> str:
 
 
 class _Process:
-    __slots__ = ("key", "pid", "labels", "start", "alive", "threads")
+    __slots__ = ("key", "pid", "first", "ident", "start", "alive", "threads")
 
-    def __init__(self, key, pid):
+    def __init__(self, key, pid, first, ident):
         self.key, self.pid = key, pid
-        self.labels = {}
+        self.first, self.ident = first, ident  # its first file, and where the identity is in it
         self.start = None
         self.alive = None
         self.threads = 0
+
+    def labels(self) -> dict:
+        """The labels of its info series (made only when it is listed: not in ``sum`` mode)."""
+        ident, values = self.ident, self.first.values
+        out = {"pid": str(self.pid)}
+        m = _CMD_NAME.match(os.path.basename(self.first.path))
+        if m and m.group(2) == str(self.pid):
+            out["cmd"] = json_text(m.group(1))
+        for role in ("uid", "gid"):
+            if role in ident:
+                out[role] = str(values[ident[role]])
+        if "runtime" in ident:
+            out["runtime"] = _version(values[ident["runtime"]])
+        return out
 
 
 class Exporter:
@@ -195,17 +209,7 @@ class Exporter:
             key = pid if pid is not None else fs.path
             p = procs.get(key)
             if p is None:
-                p = procs[key] = _Process(key, pid)
-                if pid is not None:
-                    p.labels["pid"] = str(pid)
-                    m = _CMD_NAME.match(os.path.basename(fs.path))
-                    if m and m.group(2) == str(pid):
-                        p.labels["cmd"] = json_text(m.group(1))
-                    for role in ("uid", "gid"):
-                        if role in ident:
-                            p.labels[role] = str(values[ident[role]])
-                    if "runtime" in ident:
-                        p.labels["runtime"] = _version(values[ident["runtime"]])
+                p = procs[key] = _Process(key, pid, fs, ident)
             p.threads += 1
             if "start_time" in ident:
                 start = values[ident["start_time"]]
@@ -429,7 +433,8 @@ class Exporter:
         add(f"# HELP {info} The process that writes mmstats files, one series per process.\n")
         add(f"# TYPE {info} {'info' if openmetrics else 'gauge'}\n")
         for p in known:
-            add(f"mmstats_process_info{_labels([(k, p.labels[k]) for k in _PROCESS_LABELS if k in p.labels])} 1\n")
+            labels = p.labels()
+            add(f"mmstats_process_info{_labels([(k, labels[k]) for k in _PROCESS_LABELS if k in labels])} 1\n")
         started = [p for p in known if p.start is not None]
         if started:
             add("# HELP mmstats_process_start_time_seconds When the process created its first stats file, "
