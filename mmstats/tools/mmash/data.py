@@ -83,6 +83,7 @@ class StatsDir:
         self.default_glob = check_pattern(default_glob)
         self._lock = threading.Lock()
         self._readers: dict[str, StatsReader] = {}
+        self._checked: dict = {}  # path -> the reader's layout when its descriptor was found inside
 
     def _real_dir(self) -> str:
         return os.path.realpath(self.directory)
@@ -132,16 +133,22 @@ class StatsDir:
                 except (FormatError, OSError) as e:
                     if isinstance(e, FileNotFoundError):
                         self._readers.pop(path).close()
+                        self._checked.pop(path, None)
                     else:
                         if failed is not None:
                             failed.append(path)
                         if not (isinstance(e, FormatError) and e.code == "not_ready"):
                             problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
                     continue
-                if not _opened_inside(reader, real_dir):
-                    self._readers.pop(path).close()
-                    problems.append(f"{os.path.basename(path)}: outside the directory")
-                    continue
+                if self._checked.get(path) is not reader.layout:
+                    # (re)opened since the last look: ask where the new descriptor leads. A file read
+                    # again through a descriptor already checked is the same file (same inode).
+                    if not _opened_inside(reader, real_dir):
+                        self._readers.pop(path).close()
+                        self._checked.pop(path, None)
+                        problems.append(f"{os.path.basename(path)}: outside the directory")
+                        continue
+                    self._checked[path] = reader.layout
                 stats.append(FileStats(path, reader.layout.fields, values))
         return stats, problems
 
@@ -149,6 +156,7 @@ class StatsDir:
         for r in self._readers.values():
             r.close()
         self._readers.clear()
+        self._checked.clear()
 
     def close(self):
         with self._lock:
