@@ -280,7 +280,7 @@ def test_v2_metadata_gives_units_help_attributes_and_histograms(tmp_path):
         V2("http.requests", "Q", True, "counter", "{request}", "Requests served.", (("route", "/b"),)),
         V2("http.latency", "H", True, "histogram", "ms", "Time to answer."),
         V2("mem.rss", "Q", True, "gauge", "KiBy", "Resident memory."),
-        V2("inflight", "q", True, "updown", "", "Requests in progress."),
+        V2("inflight", "q", True, "updown_counter", "", "Requests in progress."),
     ]
     hist = {"sum": 1500.0, "count": 3, "buckets": [{"le": 100, "count": 1}, {"le": 1000, "count": 2}]}
     files = [FakeFile(str(tmp_path / f"p{i}.mmstats"), fields, [7 * i, 1, hist, 2, 3]) for i in (1, 2)]
@@ -302,3 +302,20 @@ def test_v2_metadata_gives_units_help_attributes_and_histograms(tmp_path):
             assert "# UNIT http_latency_seconds seconds\n" in text
         else:
             promtool_check(text)
+
+
+class FakeFile2(NamedTuple):
+    path: str
+    fields: list
+    values: list
+    header: dict
+
+
+def test_v2_producer_identity_comes_from_the_header(tmp_path):
+    fields = [V2("jobs", "Q", True, "counter", "", "Jobs done.")]
+    header = {"pid": 5_000_001, "created_unix_ns": 1_700_000_000_500_000_000}
+    files = [FakeFile2(str(tmp_path / "p.mmstats"), fields, [3], header)]
+    got = samples(Exporter(str(tmp_path)).render(files, "process").decode())
+    assert got["jobs_total", (("pid", "5000001"),)] == 3
+    assert got["mmstats_process_start_time_seconds", (("pid", "5000001"),)] == 1_700_000_000.5
+    assert got["mmstats_process_alive", (("pid", "5000001"),)] == 0   # past the largest pid_max: gone

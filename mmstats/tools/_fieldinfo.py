@@ -24,7 +24,7 @@ from ._kinds import is_counter
 
 __all__ = ["FieldInfo", "KINDS", "IDENTITY_ROLES", "describe"]
 
-KINDS = ("counter", "gauge", "updown", "constant", "string", "histogram", "identity")
+KINDS = ("counter", "gauge", "updown_counter", "constant", "string", "histogram", "identity")  # spec/v2.md's, and identity
 
 # default field name -> the part of the process identity it gives
 IDENTITY_ROLES = {"sys.pid": "pid", "sys.tid": "tid", "sys.uid": "uid", "sys.gid": "gid", "sys.created": "start_time"}

@@ -203,7 +203,8 @@ class Exporter:
         of_file = []
         for fs, plan in planned:
             ident, values = plan.identity, fs.values
-            pid = values[ident["pid"]] if "pid" in ident else None
+            header = getattr(fs, "header", None) or {}  # format version 2: the producer, in the header
+            pid = header.get("pid") or (values[ident["pid"]] if "pid" in ident else None)
             if not (isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 1 << 31):
                 pid = None
             key = pid if pid is not None else fs.path
@@ -211,8 +212,12 @@ class Exporter:
             if p is None:
                 p = procs[key] = _Process(key, pid, fs, ident)
             p.threads += 1
-            if "start_time" in ident:
+            start = header.get("created_unix_ns")
+            if isinstance(start, int) and start > 0:
+                start = start / 1e9
+            elif "start_time" in ident:
                 start = values[ident["start_time"]]
+            if start is not None:
                 if isinstance(start, float) and math.isfinite(start) and (p.start is None or start < p.start):
                     p.start = start
             of_file.append(p)
@@ -307,7 +312,7 @@ class Exporter:
                 continue
             if not _alive(proc):
                 continue  # a gauge of a process that is gone is no state of anything
-            if kind == "updown":
+            if kind == "updown_counter":
                 bucket[group] = bucket.get(group, 0) + value
                 continue
             g = group
@@ -455,7 +460,7 @@ class Exporter:
             add(f'mmstats_process_files{{pid="{p.pid}"}} {p.threads}\n')
 
 
-_TYPES = {"counter": "counter", "gauge": "gauge", "constant": "gauge", "updown": "gauge",
+_TYPES = {"counter": "counter", "gauge": "gauge", "constant": "gauge", "updown_counter": "gauge",
           "histogram": "histogram", "string": "info"}
 
 
