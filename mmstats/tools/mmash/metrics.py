@@ -224,7 +224,7 @@ class Exporter:
         return procs, of_file
 
     def _families(self, planned):
-        """family name -> [type, help, unit suffix, {label: None}] over every distinct layout."""
+        """family name -> [type, help, UCUM unit, {label: FieldInfo}] over every distinct layout."""
         families: dict = {}
         done = set()
         for _, plan in planned:
