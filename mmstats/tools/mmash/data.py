@@ -26,17 +26,27 @@ from .._kinds import is_counter, numeric
 __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
 
 MAX_PATTERN = 256
-def _max_readers() -> int:
-    """Half the soft descriptor limit (files are kept open between scrapes), at least 256."""
+def raise_fd_limit() -> None:
+    """Raise the soft descriptor limit to the hard one (as Go programs such as Prometheus do):
+    mmash keeps every file open between scrapes."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = min(hard, 1 << 20) if hard != resource.RLIM_INFINITY else 1 << 20
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def max_readers() -> int:
+    """Files kept open between scrapes: half the soft descriptor limit, at least 256."""
     try:
         import resource
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     except (ImportError, OSError, ValueError):
         return 4096
     return 65536 if soft == resource.RLIM_INFINITY else max(soft // 2, 256)
-
-
-_MAX_READERS = _max_readers()
 
 
 class UnsafeGlob(ValueError):
@@ -83,6 +93,7 @@ class StatsDir:
         self.default_glob = check_pattern(default_glob)
         self._lock = threading.Lock()
         self._readers: dict[str, StatsReader] = {}
+        self._max_readers = max_readers()
         self._checked: dict = {}  # path -> the reader's layout when its descriptor was found inside
 
     def _real_dir(self) -> str:
@@ -121,7 +132,7 @@ class StatsDir:
         if getattr(paths, "cut", False):
             problems.append(f"{pattern or self.default_glob}: too many directory entries, stopped")
         with self._lock:
-            if len(self._readers) > _MAX_READERS:
+            if len(self._readers) > self._max_readers:
                 self._close_all()
             for path in paths:
                 reader = self._readers.get(path)

@@ -37,7 +37,7 @@ from .._files import DEFAULT_PATTERN, no_stats_dir, stats_dir
 from .._kinds import is_counter, numeric
 from .._output import json_text, show
 from . import metrics, pages
-from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate
+from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate, raise_fd_limit
 
 __all__ = ["main", "make_server", "Handler"]
 
@@ -315,6 +315,7 @@ def main(argv=None, prog: str = "mmash") -> int:
     if not os.path.isdir(directory):
         print(f"mmash: {no_stats_dir(directory)}", file=sys.stderr)
         return 2
+    raise_fd_limit()
     try:
         server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
                                     args.idle_seconds, args.max_connections, args.aggregate, args.gauge)
