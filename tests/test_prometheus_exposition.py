@@ -319,3 +319,22 @@ def test_v2_producer_identity_comes_from_the_header(tmp_path):
     assert got["jobs_total", (("pid", "5000001"),)] == 3
     assert got["mmstats_process_start_time_seconds", (("pid", "5000001"),)] == 1_700_000_000.5
     assert got["mmstats_process_alive", (("pid", "5000001"),)] == 0   # past the largest pid_max: gone
+
+
+def test_a_gauge_rule_per_field_by_label_glob(tmp_path):
+    import os
+    from mmstats.tools.mmash.server import _parser
+    for tid, (q, t) in enumerate(((2.0, 20.0), (3.0, 30.0))):
+        (tmp_path / f"svc-{os.getpid()}-{tid}.mmstats").write_bytes(build_file([
+            {"label": "a.queue", "type": "d", "buffered": True, "value": q},
+            {"label": "b.temp", "type": "d", "buffered": True, "value": t},
+            {"label": "sys.pid", "type": "I", "buffered": False, "value": os.getpid()}]))
+    files, _ = StatsDir(str(tmp_path), "*.mmstats").snapshot()
+    args = _parser().parse_args(["--gauge", "max", "--gauge-rule", "a.*=sum", "--gauge-rule", "*=min"])
+    text = Exporter(str(tmp_path)).render(files, "sum", args.gauge, gauge_rules=args.gauge_rule).decode()
+    got = samples(text)
+    assert got["a_queue", ()] == 5.0 and got["b_temp", ()] == 20.0   # the first matching glob wins
+    text = Exporter(str(tmp_path)).render(files, "sum", "max").decode()
+    assert samples(text)["b_temp", ()] == 30.0
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--gauge-rule", "a.*=median"])

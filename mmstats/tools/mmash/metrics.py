@@ -25,7 +25,8 @@ Aggregation (``--aggregate``, or ``?aggregate=`` per request):
   exits or restarts. Up-down counters add up live processes only;
 - ``file``: one series per file (``file`` and ``pid`` labels), as v1 writes them: per thread.
 
-Gauges and constants follow the gauge rule (``--gauge``, ``?gauge=``): ``pid``
+Gauges and constants follow the gauge rule (``--gauge``, ``?gauge=``; per field
+``--gauge-rule 'GLOB=RULE'``, the first matching label glob winning): ``pid``
 (default; one series per live process, in ``sum`` mode too: a version 1 gauge
 may be an average or a time, which no sum, minimum or maximum suits), ``max``,
 ``min``, ``sum`` or ``last`` (the newest process's value). Gauges of processes
@@ -39,6 +40,7 @@ metrics`` checks it.
 """
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 import re
@@ -182,18 +184,22 @@ class Exporter:
     # -- the whole exposition --------------------------------------------------------------------
 
     def render(self, files, aggregate: str = "process", gauge: str = "pid", openmetrics: bool = False,
-               failed=(), scope: str = "") -> bytes:
+               failed=(), scope: str = "", gauge_rules=()) -> bytes:
         """The exposition of ``files`` (FileStats of one snapshot). ``failed``: paths that could not be
-        read this time (their last values stand in, in ``sum`` mode); ``scope``: the glob they came from."""
+        read this time (their last values stand in, in ``sum`` mode); ``scope``: the glob they came from;
+        ``gauge_rules``: (label glob, rule) pairs, the first match overriding ``gauge`` for a field."""
         if aggregate not in AGGREGATIONS:
             raise ValueError(f"aggregate must be one of {', '.join(AGGREGATIONS)}")
         if gauge not in GAUGE_RULES:
             raise ValueError(f"gauge must be one of {', '.join(GAUGE_RULES)}")
+        for _, rule in gauge_rules:
+            if rule not in GAUGE_RULES:
+                raise ValueError(f"gauge rule must be one of {', '.join(GAUGE_RULES)}")
         with self._lock:
             planned = [(fs, self._plan(fs.fields)) for fs in files]
             procs, of_file = self._processes(planned)
             families = self._families(planned)
-            series = self._series(planned, families, procs, of_file, aggregate, gauge)
+            series = self._series(planned, families, procs, of_file, aggregate, (gauge, tuple(gauge_rules)))
             if aggregate == "sum":
                 self._retire(planned, failed, scope, series, families, procs, of_file)
             return self._text(families, series, procs, openmetrics, aggregate == "sum")
@@ -259,7 +265,10 @@ class Exporter:
                 fam = families.get(name)
                 if fam is not None:
                     key = (name, _extra(fam, label, info))
-                    (counters if info.kind == "counter" else others).append((i, info.kind, key, factor))
+                    if info.kind == "counter":
+                        counters.append((i, info.kind, key, factor))
+                    else:
+                        others.append((i, info.kind, key, factor, _rule_for(label, gauge)))
             groups = [_group(aggregate, fs, proc, directory) for fs, proc in members]
             rows = [fs.values for fs, _ in members]
             if counters:
@@ -291,7 +300,7 @@ class Exporter:
         """Every field but counters, of one file."""
         values = fs.values
         created = values[plan.identity["start_time"]] if "start_time" in plan.identity else None
-        for i, kind, key, factor in others:
+        for i, kind, key, factor, rule in others:
             value = values[i]
             if kind == "string":
                 if not isinstance(value, str) or not value or len(value) > MAX_INFO_TEXT:
@@ -316,9 +325,9 @@ class Exporter:
                 bucket[group] = bucket.get(group, 0) + value
                 continue
             g = group
-            if aggregate == "sum" and gauge == "pid":
+            if aggregate == "sum" and rule == "pid":
                 g = _group("process", fs, proc, self.directory)
-            _combine(bucket, g, value, gauge, created)
+            _combine(bucket, g, value, rule, created)
 
     # -- what exited files leave behind (sum mode) ------------------------------------------------
 
@@ -469,6 +478,15 @@ def _alive(proc) -> bool:
     if proc.alive is None:
         proc.alive = proc.pid is None or not process_gone(proc.pid)
     return proc.alive
+
+
+def _rule_for(label: str, gauge) -> str:
+    """The gauge rule of a field: the first (glob, rule) that matches its label, else the default."""
+    default, rules = gauge
+    for pattern, rule in rules:
+        if fnmatch.fnmatchcase(label, pattern):
+            return rule
+    return default
 
 
 def _group(aggregate, fs, proc, directory) -> str:

@@ -1,7 +1,8 @@
 """mmash's HTTP server: routes, headers, and the command line.
 
     mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [--idle-seconds S]
-          [--max-connections N] [--aggregate process|sum|file] [--gauge pid|max|min|sum|last] [-v]
+          [--max-connections N] [--aggregate process|sum|file] [--gauge pid|max|min|sum|last]
+          [--gauge-rule GLOB=RULE]... [-v]
 
 Routes (GET and HEAD):
   /                    every label of every file, with links to live graphs
@@ -84,6 +85,7 @@ class Handler(BaseHTTPRequestHandler):
     exporter: metrics.Exporter
     aggregate = "process"
     gauge = "pid"
+    gauge_rules: tuple = ()
     check_host = True
     verbose = False
     timeout = IDLE_SECONDS   # socket timeout: an idle keep-alive or a slow client is dropped
@@ -162,7 +164,7 @@ class Handler(BaseHTTPRequestHandler):
         except UnsafeGlob as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
         openmetrics = metrics.wants_openmetrics(self.headers.get("Accept", ""))
-        body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query))
+        body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query), self.gauge_rules)
         ctype = metrics.CONTENT_TYPE_OPENMETRICS if openmetrics else metrics.CONTENT_TYPE_TEXT
         return HTTPStatus.OK, ctype, body
 
@@ -261,11 +263,12 @@ class _Server6(_Server):
 
 def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False,
                 idle_seconds: float = IDLE_SECONDS, max_connections: int = MAX_CONNECTIONS,
-                aggregate: str = "process", gauge: str = "pid"):
+                aggregate: str = "process", gauge: str = "pid", gauge_rules=()):
     stats = StatsDir(directory, pattern)
     handler = type("BoundHandler", (Handler,), {
         "stats": stats, "verbose": verbose, "timeout": idle_seconds,
         "exporter": metrics.Exporter(stats.directory), "aggregate": aggregate, "gauge": gauge,
+        "gauge_rules": tuple(gauge_rules),
         # Behind a loopback address, refuse other Host names (DNS rebinding); elsewhere the user opted in.
         "check_host": host in LOOPBACK_NAMES,
     })
@@ -289,8 +292,18 @@ def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
     p.add_argument("--gauge", choices=metrics.GAUGE_RULES, default="pid",
                    help="how gauges combine across processes: pid (one series per live process; default), "
                         "max, min, sum or last (the newest process)")
+    p.add_argument("--gauge-rule", type=_gauge_rule, action="append", default=[], metavar="GLOB=RULE",
+                   help="the rule for gauges whose label matches GLOB (repeatable; the first match wins), "
+                        "e.g. 'web.*.queue=sum'")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
+
+
+def _gauge_rule(text):
+    pattern, sep, rule = text.rpartition("=")
+    if not sep or not pattern or rule not in metrics.GAUGE_RULES:
+        raise argparse.ArgumentTypeError(f"{text!r}: want GLOB=RULE, RULE one of {', '.join(metrics.GAUGE_RULES)}")
+    return pattern, rule
 
 
 def _positive(kind):
@@ -318,7 +331,8 @@ def main(argv=None, prog: str = "mmash") -> int:
     raise_fd_limit()
     try:
         server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
-                                    args.idle_seconds, args.max_connections, args.aggregate, args.gauge)
+                                    args.idle_seconds, args.max_connections, args.aggregate, args.gauge,
+                                    args.gauge_rule)
     except UnsafeGlob as e:
         print(f"mmash: --glob {show(args.glob)}: {e}", file=sys.stderr)
         return 2
