@@ -6,7 +6,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo bench test browser build-native test-python test-c test-go test-rust test-java test-ts test-conformance check-generated clean
+.PHONY: setup demo bench test browser prometheus build-native test-python test-c test-go test-rust test-java test-ts test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,16 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/mmstats demo --seconds 5
 
-test: browser test-c test-go test-rust test-java test-ts test-python check-generated test-conformance
+test: browser prometheus test-c test-go test-rust test-java test-ts test-python check-generated test-conformance
 	@echo "make test: all suites passed"
 
 # Debian's chromium for the mmash browser test; without it that one test skips and says why.
 browser:
 	-sh examples/install-browser.sh
+
+# Debian's prometheus and promtool: the tests run the real server and promtool (missing: those tests fail).
+prometheus:
+	sh examples/install-prometheus.sh
 
 # What the Python suite drives as subprocesses: every codec's commands and the torture readers.
 build-native:

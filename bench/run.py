@@ -5,7 +5,8 @@
     make bench                     # the same as the first line, with the repository's venv
 
 Sections: writer (Python), writer (native), reader (N files x F fields,
-default 1000 x 50), scale (10 to 10,000 files), memory (peak RSS), startup
+default 1000 x 50), scale (10 to 10,000 files), metrics (a Prometheus scrape
+of mmash over HTTP against prometheus_client), memory (peak RSS), startup
 (import time of a fresh process). Prints one
 table of ratios with a PASS/MISS column against the targets of issue 5, then
 the scale grid, and writes both into bench/README.md between the markers
@@ -45,7 +46,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.g
 
 BEGIN = "<!-- bench:begin (written by bench/run.py; do not edit by hand) -->"
 END = "<!-- bench:end -->"
-SECTIONS = ("writer-python", "writer-native", "reader", "scale", "memory", "startup")
+SECTIONS = ("writer-python", "writer-native", "reader", "scale", "metrics", "memory", "startup")
 
 
 def main(argv=None) -> int:
@@ -70,6 +71,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
 
     import memory
+    import metrics
     import readers
     import startup
     import writer_native
@@ -87,6 +89,8 @@ def main(argv=None) -> int:
         if "scale" in wanted:
             scale_rows, grid = readers.scale(cfg, fx)
             rows += scale_rows
+        if "metrics" in wanted:
+            rows += metrics.run(cfg, fx)
         if "memory" in wanted:
             rows += memory.run(cfg, fx)
     finally:

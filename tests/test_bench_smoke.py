@@ -33,6 +33,10 @@ EXPECTED = {
     ],
     "scale": [f"{n} files x 10: {r}" for n in (10, 30)
               for r in ("read()", "StatsReader", "StatsDirectory", "mmash /metrics", "MultiProcessCollector")],
+    "metrics": ["MultiProcessCollector (counters) + generate_latest",
+                "MultiProcessCollector (gauges 'all') + generate_latest",
+                "mmash /metrics?aggregate=sum over HTTP", "mmash /metrics?aggregate=process over HTTP",
+                "first scrape (opens every file)"],
     "memory": ["bare python process", "python + import mmstats", "writer process: model of 100 CounterFields",
                "prometheus_client process", "files held open in StatsReaders", "polled by one StatsDirectory"],
     "startup": ["python -c pass", "import mmstats_format", "read path only", "import construct",

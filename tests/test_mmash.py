@@ -88,7 +88,7 @@ def test_files_glob_stays_inside_the_stats_directory(site):
 
 
 def test_metrics_are_prometheus_counters_and_gauges_per_file(site):
-    status, headers, body = http_get(site["port"], "/metrics")
+    status, headers, body = http_get(site["port"], "/metrics?aggregate=file")
     assert status == 200 and headers["content-type"].startswith("text/plain; version=")
     families = {f.name: f for f in text_string_to_metric_families(body.decode())}
     pids = {w.path.name: str(w.pid) for w in site["writers"]}

@@ -167,11 +167,11 @@ def test_mmash_answers_valid_utf8_for_a_file_name_that_is_not(tmp_path):
     with Writer(tmp_path / NOT_UTF8, [("hits", "Q", True)], [("hits", 3)]):
         proc, port = start_mmash(tmp_path)
         try:
-            answers = {page: http_get(port, page) for page in ("/files/", "/metrics", "/")}
+            answers = {page: http_get(port, page) for page in ("/files/", "/metrics?aggregate=file", "/")}
         finally:
             stop(proc)
     for page, (status, _, body) in answers.items():
         assert status == 200, (page, body)
         body.decode("utf-8")  # strict
     assert json.loads(answers["/files/"][2]) == {"files": [f"{tmp_path}/caf\ufffd-\ufffd.mmstats"]}
-    assert 'file="caf\ufffd-\ufffd.mmstats"' in answers["/metrics"][2].decode()
+    assert 'file="caf\ufffd-\ufffd.mmstats"' in answers["/metrics?aggregate=file"][2].decode()

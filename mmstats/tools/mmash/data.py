@@ -26,7 +26,27 @@ from .._kinds import is_counter, numeric
 __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
 
 MAX_PATTERN = 256
-_MAX_READERS = 4096
+def raise_fd_limit() -> None:
+    """Raise the soft descriptor limit to the hard one (as Go programs such as Prometheus do):
+    mmash keeps every file open between scrapes."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = min(hard, 1 << 20) if hard != resource.RLIM_INFINITY else 1 << 20
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def max_readers() -> int:
+    """Files kept open between scrapes: half the soft descriptor limit, at least 256."""
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 4096
+    return 65536 if soft == resource.RLIM_INFINITY else max(soft // 2, 256)
 
 
 class UnsafeGlob(ValueError):
@@ -73,6 +93,8 @@ class StatsDir:
         self.default_glob = check_pattern(default_glob)
         self._lock = threading.Lock()
         self._readers: dict[str, StatsReader] = {}
+        self._max_readers = max_readers()
+        self._checked: dict = {}  # path -> the reader's layout when its descriptor was found inside
 
     def _real_dir(self) -> str:
         return os.path.realpath(self.directory)
@@ -84,6 +106,7 @@ class StatsDir:
         real_dir = self._real_dir()
         out = _Listing()
         paths, out.cut = walk(pattern, root=self.directory)
+        inside: dict[str, bool] = {}  # per parent directory: the file itself is no symlink (lstat)
         for path in paths:
             try:
                 st = os.lstat(path)
@@ -91,20 +114,25 @@ class StatsDir:
                 continue
             if not stat.S_ISREG(st.st_mode):
                 continue  # symlinks (in or out), directories, devices, fifos
-            if os.path.commonpath([real_dir, os.path.realpath(path)]) != real_dir:
+            parent = os.path.dirname(path)
+            ok = inside.get(parent)
+            if ok is None:
+                ok = inside[parent] = os.path.commonpath([real_dir, os.path.realpath(parent)]) == real_dir
+            if not ok:
                 continue  # a symlinked directory on the way leads out
             out.append(path)
         return out
 
-    def snapshot(self, pattern: str | None = None) -> tuple[list[FileStats], list[str]]:
-        """(what every readable matching file holds now, one problem line per file that was skipped)."""
+    def snapshot(self, pattern: str | None = None, failed: list | None = None) -> tuple[list[FileStats], list[str]]:
+        """(what every readable matching file holds now, one problem line per file that was skipped);
+        ``failed`` gets the paths of files that are there but could not be read this time."""
         paths = self.files(pattern)
         real_dir = self._real_dir()
         stats, problems = [], []
         if getattr(paths, "cut", False):
             problems.append(f"{pattern or self.default_glob}: too many directory entries, stopped")
         with self._lock:
-            if len(self._readers) > _MAX_READERS:
+            if len(self._readers) > self._max_readers:
                 self._close_all()
             for path in paths:
                 reader = self._readers.get(path)
@@ -116,13 +144,22 @@ class StatsDir:
                 except (FormatError, OSError) as e:
                     if isinstance(e, FileNotFoundError):
                         self._readers.pop(path).close()
-                    elif not (isinstance(e, FormatError) and e.code == "not_ready"):
-                        problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
+                        self._checked.pop(path, None)
+                    else:
+                        if failed is not None:
+                            failed.append(path)
+                        if not (isinstance(e, FormatError) and e.code == "not_ready"):
+                            problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
                     continue
-                if not _opened_inside(reader, real_dir):
-                    self._readers.pop(path).close()
-                    problems.append(f"{os.path.basename(path)}: outside the directory")
-                    continue
+                if self._checked.get(path) is not reader.layout:
+                    # (re)opened since the last look: ask where the new descriptor leads. A file read
+                    # again through a descriptor already checked is the same file (same inode).
+                    if not _opened_inside(reader, real_dir):
+                        self._readers.pop(path).close()
+                        self._checked.pop(path, None)
+                        problems.append(f"{os.path.basename(path)}: outside the directory")
+                        continue
+                    self._checked[path] = reader.layout
                 stats.append(FileStats(path, reader.layout.fields, values))
         return stats, problems
 
@@ -130,6 +167,7 @@ class StatsDir:
         for r in self._readers.values():
             r.close()
         self._readers.clear()
+        self._checked.clear()
 
     def close(self):
         with self._lock:
@@ -143,7 +181,8 @@ def _opened_inside(reader, real_dir: str) -> bool:
         where = os.readlink(f"/proc/self/fd/{reader.fileno()}")
     except OSError:
         return True  # no /proc here: the listing's checks are all there is
-    return os.path.commonpath([real_dir, where.removesuffix(" (deleted)")]) == real_dir
+    where = where.removesuffix(" (deleted)")  # both sides are absolute and normalised (realpath, the kernel)
+    return real_dir == os.sep or where.startswith(real_dir) and where[len(real_dir):len(real_dir) + 1] in ("", os.sep)
 
 
 def _avg(values):

@@ -1,7 +1,8 @@
 """mmash's HTTP server: routes, headers, and the command line.
 
     mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [--idle-seconds S]
-          [--max-connections N] [-v]
+          [--max-connections N] [--aggregate process|sum|file] [--gauge pid|max|min|sum|last]
+          [--gauge-rule GLOB=RULE]... [-v]
 
 Routes (GET and HEAD):
   /                    every label of every file, with links to live graphs
@@ -12,7 +13,8 @@ Routes (GET and HEAD):
                        ?exact=1 only the label itself, ?glob=PATTERN other files,
                        ?aggr=avg|one|max|min|sum|nonzero-min|nonzero-avg one value per label
   /files/<glob>        JSON {"files": [paths]} of the readable stats files matching <glob>
-  /metrics             Prometheus text exposition (see metrics.py)
+  /metrics             Prometheus exposition (see metrics.py); OpenMetrics when the Accept header asks;
+                       ?aggregate=process|sum|file and ?gauge=pid|max|min|sum|last override the options
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from .._files import DEFAULT_PATTERN, no_stats_dir, stats_dir
 from .._kinds import is_counter, numeric
 from .._output import json_text, show
 from . import metrics, pages
-from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate
+from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate, raise_fd_limit
 
 __all__ = ["main", "make_server", "Handler"]
 
@@ -80,9 +82,14 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "mmash"
     protocol_version = "HTTP/1.1"
     stats: StatsDir          # set on the subclass by make_server
+    exporter: metrics.Exporter
+    aggregate = "process"
+    gauge = "pid"
+    gauge_rules: tuple = ()
     check_host = True
     verbose = False
     timeout = IDLE_SECONDS   # socket timeout: an idle keep-alive or a slow client is dropped
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
     # -- plumbing --------------------------------------------------------------------------------
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
@@ -137,12 +144,29 @@ class Handler(BaseHTTPRequestHandler):
             files, _ = self._snapshot({"glob": pattern})
             return self._json({"files": [fs.path for fs in files]})
         if path == "/metrics":
-            files, _ = self._snapshot(query)
-            return HTTPStatus.OK, metrics.CONTENT_TYPE_LATEST, metrics.render(files, self.stats.directory)
+            return self._metrics(query)
         if path in pages.ASSETS:
             ctype, payload = pages.ASSETS[path]
             return HTTPStatus.OK, ctype, payload
         raise HttpError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
+
+    def _metrics(self, query):
+        aggregate = query.get("aggregate", self.aggregate)
+        gauge = query.get("gauge", self.gauge)
+        if aggregate not in metrics.AGGREGATIONS:
+            raise HttpError(HTTPStatus.BAD_REQUEST,
+                            f"unknown aggregate {aggregate!r}; one of: {', '.join(metrics.AGGREGATIONS)}")
+        if gauge not in metrics.GAUGE_RULES:
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown gauge {gauge!r}; one of: {', '.join(metrics.GAUGE_RULES)}")
+        failed: list = []
+        try:
+            files, _ = self.stats.snapshot(self._glob(query), failed)
+        except UnsafeGlob as e:
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
+        openmetrics = metrics.wants_openmetrics(self.headers.get("Accept", ""))
+        body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query), self.gauge_rules)
+        ctype = metrics.CONTENT_TYPE_OPENMETRICS if openmetrics else metrics.CONTENT_TYPE_TEXT
+        return HTTPStatus.OK, ctype, body
 
     def _json(self, obj):
         return HTTPStatus.OK, "application/json; charset=utf-8", json_bytes(obj)
@@ -238,10 +262,13 @@ class _Server6(_Server):
 
 
 def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False,
-                idle_seconds: float = IDLE_SECONDS, max_connections: int = MAX_CONNECTIONS):
+                idle_seconds: float = IDLE_SECONDS, max_connections: int = MAX_CONNECTIONS,
+                aggregate: str = "process", gauge: str = "pid", gauge_rules=()):
     stats = StatsDir(directory, pattern)
     handler = type("BoundHandler", (Handler,), {
         "stats": stats, "verbose": verbose, "timeout": idle_seconds,
+        "exporter": metrics.Exporter(stats.directory), "aggregate": aggregate, "gauge": gauge,
+        "gauge_rules": tuple(gauge_rules),
         # Behind a loopback address, refuse other Host names (DNS rebinding); elsewhere the user opted in.
         "check_host": host in LOOPBACK_NAMES,
     })
@@ -259,8 +286,24 @@ def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
                    help=f"close a connection that sends nothing for this long (default {IDLE_SECONDS})")
     p.add_argument("--max-connections", type=_positive(int), default=MAX_CONNECTIONS,
                    help=f"connections served at once; more are closed (default {MAX_CONNECTIONS})")
+    p.add_argument("--aggregate", choices=metrics.AGGREGATIONS, default="process",
+                   help="/metrics series: one per process (pid label; default), one per metric summed over "
+                        "processes (exited ones' counters included), or one per file")
+    p.add_argument("--gauge", choices=metrics.GAUGE_RULES, default="pid",
+                   help="how gauges combine across processes: pid (one series per live process; default), "
+                        "max, min, sum or last (the newest process)")
+    p.add_argument("--gauge-rule", type=_gauge_rule, action="append", default=[], metavar="GLOB=RULE",
+                   help="the rule for gauges whose label matches GLOB (repeatable; the first match wins), "
+                        "e.g. 'web.*.queue=sum'")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
+
+
+def _gauge_rule(text):
+    pattern, sep, rule = text.rpartition("=")
+    if not sep or not pattern or rule not in metrics.GAUGE_RULES:
+        raise argparse.ArgumentTypeError(f"{text!r}: want GLOB=RULE, RULE one of {', '.join(metrics.GAUGE_RULES)}")
+    return pattern, rule
 
 
 def _positive(kind):
@@ -285,9 +328,11 @@ def main(argv=None, prog: str = "mmash") -> int:
     if not os.path.isdir(directory):
         print(f"mmash: {no_stats_dir(directory)}", file=sys.stderr)
         return 2
+    raise_fd_limit()
     try:
         server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
-                                    args.idle_seconds, args.max_connections)
+                                    args.idle_seconds, args.max_connections, args.aggregate, args.gauge,
+                                    args.gauge_rule)
     except UnsafeGlob as e:
         print(f"mmash: --glob {show(args.glob)}: {e}", file=sys.stderr)
         return 2
