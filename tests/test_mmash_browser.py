@@ -1,7 +1,8 @@
 """mmash's live page in a real headless Chromium: a value a writer changes shows up without a reload.
 
 Needs Debian's chromium and chromium-driver (examples/install-browser.sh) and the
-selenium package; skipped with the reason otherwise. All traffic stays on 127.0.0.1.
+selenium package (the test extras); without them the tests fail and say what to install.
+All traffic stays on 127.0.0.1.
 """
 import os
 
@@ -12,9 +13,7 @@ from test_tools_support import Writer, start_mmash, stop
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
-pytestmark = pytest.mark.skipif(
-    not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-    reason=f"{CHROMIUM} or {CHROMEDRIVER} missing: run examples/install-browser.sh (Debian chromium, chromium-driver)")
+MISSING = f"{CHROMIUM} or {CHROMEDRIVER} missing: run examples/install-browser.sh (Debian chromium, chromium-driver)"
 
 EVIL = 'demo.<img src=x onerror="window.pwned=1">'
 CARDS_JS = """
@@ -32,7 +31,8 @@ return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v
 
 @pytest.fixture
 def browser(tmp_path, monkeypatch):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="the selenium package is not installed")
+    assert os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK), MISSING
+    from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
