@@ -116,7 +116,7 @@ func TestSameVerdictsAsThePythonReference(t *testing.T) {
 	repo := repoRoot(t)
 	python := filepath.Join(repo, ".venv", "bin", "python")
 	if _, err := os.Stat(python); err != nil {
-		t.Skipf("no Python reference at %s: run `make setup` in the repository root first (%v)", python, err)
+		t.Fatalf("no Python reference at %s: run `make setup` in the repository root first (%v)", python, err)
 	}
 	cases := mutants(t, rand.New(rand.NewSource(2011)))
 	var in bytes.Buffer
