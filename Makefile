@@ -6,14 +6,21 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo bench test browser prometheus build-native test-python test-c test-go test-rust test-java test-ts test-conformance check-generated clean
+.PHONY: setup setup-test demo bench test browser prometheus build-native test-python test-c test-go test-rust test-java test-ts test-conformance check-generated clean
 
+# setup: what the tools need; setup-test: also the test extras (pytest, hypothesis, selenium).
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
 	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
 setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.test-installed
 
 demo: setup
 	$(VENV)/bin/mmstats demo --seconds 5
@@ -41,7 +48,7 @@ build-native:
 	cd readers/ts && npm ci --no-audit --no-fund --silent && npm run --silent build
 	$(MAKE) -C torture
 
-test-python: setup build-native
+test-python: setup-test build-native
 	$(VPY) -m pytest -q
 	MMSTATS_PURE_PYTHON=1 $(VPY) -m pytest -q tests/test_writer_*.py
 
@@ -82,4 +89,5 @@ bench: setup
 
 clean:
 	$(MAKE) -C writers/c clean
-	rm -rf $(VENV) readers/go/bin writers/go/bin readers/rust/target writers/rust/target readers/java/target writers/java/target
+	$(MAKE) -C readers/c clean
+	rm -rf $(VENV) readers/go/bin writers/go/bin readers/rust/target writers/rust/target readers/java/target writers/java/target readers/ts/dist readers/ts/node_modules

@@ -73,14 +73,14 @@ def test_the_tools_see_the_example_app_count_its_requests(webapp, tmp_path):
 def test_the_documented_json_pipe_works(webapp, tmp_path):
     """examples/README.md pipes slurpstats --json into json.tool: the line as printed there, run on this app."""
     (line,) = [ln for ln in (REPO / "examples" / "README.md").read_text().splitlines()
-               if ln.startswith("slurpstats ") and "json.tool" in ln]
+               if ln.startswith(".venv/bin/slurpstats ") and "json.tool" in ln]
     command = line.split("#")[0].strip()
-    assert command == "slurpstats /tmp/webapp-*.mmstats --json | python -m json.tool --json-lines"
+    assert command == ".venv/bin/slurpstats /tmp/webapp-*.mmstats --json | .venv/bin/python -m json.tool --json-lines"
     # The same command, with this test's interpreter and stats directory in place of PATH's and /tmp.
     # The directory first: the interpreter's own path may lie under /tmp too.
     command = (command.replace("/tmp/", f"{tmp_path}/")
-               .replace("| python ", f"| {sys.executable} ")
-               .replace("slurpstats ", f"{sys.executable} -m mmstats.tools.slurpstats ", 1))
+               .replace("| .venv/bin/python ", f"| {sys.executable} ")
+               .replace(".venv/bin/slurpstats ", f"{sys.executable} -m mmstats.tools.slurpstats ", 1))
     r = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60,
                        env=tool_env(), cwd=REPO)
     assert r.returncode == 0, r.stderr
