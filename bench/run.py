@@ -8,7 +8,7 @@ Sections: writer (Python), writer (native), reader (N files x F fields,
 default 1000 x 50), scale (10 to 10,000 files), metrics (a Prometheus scrape
 of mmash over HTTP against prometheus_client), memory (peak RSS), startup
 (import time of a fresh process). Prints one
-table of ratios with a PASS/MISS column against the targets of issue 5, then
+table of ratios with a PASS/MISS column against the targets in bench/README.md, then
 the scale grid, and writes both into bench/README.md between the markers
 (--no-readme leaves it alone; --quick never writes it). Nothing here asserts a
 timing: the machine is shared and noisy, so read the ratios, and the load

@@ -62,7 +62,7 @@ def read_known_failures(path: Path) -> dict[str, str]:
     """{case id: reason} from a known-failures file: `ID REASON...` per line, # comments.
 
     A missing file means no known failures. A line without a reason is an error:
-    every skip says why (STYLE point 11).
+    every skip says why.
     """
     out: dict[str, str] = {}
     if not path.is_file():

@@ -2,7 +2,7 @@
 
 A command is split with shlex and the harness appends its arguments last.
 Invalid files are reported on stderr as `FILE: offset N: CODE: message`, with
-an optional ` (0xHEX)` after N (spec/v1.md section 13.4).
+an optional ` (0xHEX)` after N (spec/v1.md, "Error messages").
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Outcomes of one check, known failures applied, and how they are printed.
 
-Outcomes stay distinct (STYLE point 9): passed; failed (wrong answer);
+Outcomes stay distinct: passed; failed (wrong answer);
 crashed (killed by a signal, or could not start); timeout; bug (the harness
 or the corpus is at fault, not the implementation); skipped (the case needs
 something the protocol cannot pass); known (listed in known-failures and still

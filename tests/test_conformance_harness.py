@@ -328,7 +328,7 @@ def test_known_failures_excuse_listed_cases_and_fail_when_they_pass(capsys, tmp_
             "--run", "valid/floats/infinities"]
     known = tmp_path / "known.txt"
     known.write_text("# NaN support is on its way\n"
-                     "valid/floats/nan-sign-bits  NaN is printed as null (issue 7)\n")
+                     "valid/floats/nan-sign-bits  NaN is printed as null\n")
     rc, lines = run_cli(capsys, *args, "--known-failures", str(known))
     assert (rc, lines[-2:]) == (0, ["reader: 1 known failures", "reader: 1 passed, 0 failed"])
 

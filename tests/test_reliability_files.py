@@ -1,4 +1,4 @@
-"""Issue 6, part 3: a reader survives a file that is truncated, replaced or deleted while it reads.
+"""A reader survives a file that is truncated, replaced or deleted while it reads.
 
 Readers copy bytes (read/pread) and never map a file, so a shrinking file gives
 an error, never SIGBUS. StatsReader parses a layout once per file identity

@@ -1,4 +1,4 @@
-"""Issue 6, part 1: fuzzing the Python reader, validator and StatsReader (the CI-sized run).
+"""Fuzzing the Python reader, validator and StatsReader (the CI-sized run).
 
 Inputs are corpus files (conformance/) with 1 to 8 structure-aware mutations
 (fuzz/mutate.py), random bytes, and random record areas behind a valid version

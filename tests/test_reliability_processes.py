@@ -1,4 +1,4 @@
-"""Issue 6, part 5: processes and threads each write their own files; remove() removes only its own.
+"""Processes and threads each write their own files; remove() removes only its own.
 
 What tests/test_writer_models.py does not cover already: a multiprocessing
 pool with the fork start method (workers that keep running, several at once,

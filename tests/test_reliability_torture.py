@@ -1,4 +1,4 @@
-"""Issue 6, part 2: the torn-read torture, CI-sized (torture/README.md has the long run).
+"""The torn-read torture, CI-sized (torture/README.md has the long run).
 
 The checks of torn values must catch every mix of two of the writer's values
 (tested here on hand-made files, for the Python, Go and Rust checkers alike).
