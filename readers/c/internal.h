@@ -30,6 +30,11 @@ typedef struct {
     mmr_kind kind;
     uint32_t size;
     int buffered;
+    /* Version 2: the type's name is not in the file; the entry's other parts are. */
+    const char *type_name, *kind_name;
+    uint64_t unit_off, help_off, attr_off, bounds_off;
+    uint32_t unit_len, help_len, attr_len, attr_count, bound_count;
+    int slotted;
 } mmr_rec;
 
 typedef struct {
@@ -37,6 +42,7 @@ typedef struct {
     size_t count, cap;
     uint64_t records_end;
     int oom;
+    mmr_v2_header v2; /* version 2: the header the walk checked */
 } mmr_layout;
 
 int mmr__layout_add(mmr_layout *l, const mmr_rec *r);
@@ -55,6 +61,7 @@ typedef struct {
 } mmr_format;
 
 extern const mmr_format mmr__format_v1;
+extern const mmr_format mmr__format_v2;
 
 /* The format of a version byte, or NULL (bad_version; 0 is not_ready). */
 const mmr_format *mmr__format_for(unsigned version);
@@ -64,6 +71,11 @@ const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mm
 
 /* Build f's fields (labels and types copied) from a layout. -1: out of memory. */
 int mmr__build_file(const unsigned char *d, const mmr_layout *lay, int version, mmr_file *f);
+
+/* Little-endian words of a file at any address (plain loads: private copies and headers). */
+uint16_t mmr__le16(const unsigned char *p);
+uint32_t mmr__le32(const unsigned char *p);
+uint64_t mmr__le64(const unsigned char *p);
 
 /* Decode one value from a private copy of its bytes (f->size of them). -1: out of memory. */
 int mmr__decode_value(mmr_field *f, const unsigned char *bytes);
