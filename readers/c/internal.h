@@ -56,7 +56,8 @@ typedef struct {
     /* Take the current sample of every value from d (possibly a live mapping). */
     int (*load_values)(const unsigned char *d, size_t size, mmr_file *f, mmr_problem *first);
     /* Re-read the records of img from fd until their samples are stable, as the
-     * version's retry rule says; img then holds a consistent copy of each one. */
+     * version's retry rule says; img then holds a consistent copy of each one.
+     * 1: img (a new copy) has more fields than f was parsed with: parse it again. */
     int (*settle_fd)(int fd, unsigned char *img, size_t size, const mmr_file *f, mmr_problem *first);
 } mmr_format;
 

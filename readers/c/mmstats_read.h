@@ -126,6 +126,7 @@ typedef struct {
     uint64_t pid, start_ticks, created_unix_ns, heartbeat_unix_ns;
     uint32_t heartbeat_interval_ms, overflow_count;
     uint32_t slot_size, slot_count, slots_used;
+    uint32_t field_count; /* published entries when the layout was parsed */
 } mmr_v2_header;
 
 typedef struct {

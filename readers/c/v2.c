@@ -190,51 +190,104 @@ static int bad_utf8(const unsigned char *d, uint64_t at, uint64_t n, const char 
     return 1;
 }
 
+/* The keys of one entry's attributes seen so far, so that the repeated-key rule
+ * costs time linear in the attributes' bytes: open addressing on a hash of the
+ * key, each slot the key's offset + 1 (0: empty). */
+typedef struct {
+    uint32_t *slot;
+    size_t mask;
+} key_set;
+
+static uint64_t key_hash(const unsigned char *k, size_t n)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    while (n--)
+        h = (h ^ *k++) * 1099511628211u;
+    return h;
+}
+
+/* 1 when the key of klen bytes at d + key equals one already in the set, else added. */
+static int key_repeats(key_set *ks, const unsigned char *d, uint64_t key, unsigned klen, uint64_t *earlier)
+{
+    size_t i = (size_t)key_hash(d + key, klen) & ks->mask;
+    for (; ks->slot[i]; i = (i + 1) & ks->mask) {
+        uint64_t other = ks->slot[i] - 1u;
+        if (mmr__le16(d + other - ATTR_SIZE_BYTES) == klen && !memcmp(d + other, d + key, klen)) {
+            *earlier = other - ATTR_SIZE_BYTES;
+            return 1;
+        }
+    }
+    ks->slot[i] = (uint32_t)(key + 1);
+    return 0;
+}
+
+/* The same without a table (out of memory): compare with every earlier pair. */
+static int key_repeats_slowly(const unsigned char *d, uint64_t at, uint64_t key, unsigned klen, uint64_t *earlier)
+{
+    uint64_t prev = at;
+    while (prev + ATTR_SIZE_BYTES < key) {
+        unsigned pk = mmr__le16(d + prev), pv = mmr__le16(d + prev + ATTR_SIZE_BYTES + pk);
+        if (pk == klen && !memcmp(d + prev + ATTR_SIZE_BYTES, d + key, klen)) {
+            *earlier = prev;
+            return 1;
+        }
+        prev += 2 * ATTR_SIZE_BYTES + pk + pv;
+    }
+    return 0;
+}
+
 /* The attribute pairs at d[at, at + n): the number of pairs, or -1 after a problem. */
 static long attributes(const unsigned char *d, uint64_t at, uint64_t n, mmr_sink *s)
 {
     uint64_t pos = 0;
     long count = 0;
+    key_set ks = {NULL, 0};
+    size_t cap = 1;
+    /* a pair takes at least 5 bytes (two sizes, a key of 1); keep the table half empty */
+    while (cap < 2 * (n / 5 + 1))
+        cap *= 2;
+    if (n)
+        ks.slot = calloc(cap, sizeof *ks.slot);
+    ks.mask = cap - 1;
     while (pos < n) {
-        uint64_t start = at + pos, key, val, prev;
+        uint64_t start = at + pos, key, val, earlier = 0;
         unsigned klen, vlen;
+        int repeats;
         if (n - pos < ATTR_SIZE_BYTES) {
             mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "one byte left: too short for a key_size");
-            return -1;
+            break;
         }
         klen = mmr__le16(d + start);
         if (klen == 0) {
             mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "an attribute key is empty");
-            return -1;
+            break;
         }
         key = pos + ATTR_SIZE_BYTES;
         if (key + klen + ATTR_SIZE_BYTES > n) {
             mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "the key (%u bytes) or the value size runs past attributes_size",
                       klen);
-            return -1;
+            break;
         }
         vlen = mmr__le16(d + at + key + klen);
         val = key + klen + ATTR_SIZE_BYTES;
         if (val + vlen > n) {
             mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "the value (%u bytes) runs past attributes_size", vlen);
-            return -1;
+            break;
         }
         if (bad_utf8(d, at + key, klen, "an attribute key", s) || bad_utf8(d, at + val, vlen, "an attribute value", s))
-            return -1;
-        /* a repeated key: compare with every earlier pair */
-        for (prev = 0; prev < pos;) {
-            unsigned pk = mmr__le16(d + at + prev), pv = mmr__le16(d + at + prev + ATTR_SIZE_BYTES + pk);
-            if (pk == klen && !memcmp(d + at + prev + ATTR_SIZE_BYTES, d + at + key, klen)) {
-                mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "the attribute key repeats the one at offset %llu",
-                          (unsigned long long)(at + prev));
-                return -1;
-            }
-            prev += 2 * ATTR_SIZE_BYTES + pk + pv;
+            break;
+        repeats = ks.slot ? key_repeats(&ks, d, at + key, klen, &earlier)
+                          : key_repeats_slowly(d, at, at + key, klen, &earlier);
+        if (repeats) {
+            mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "the attribute key repeats the one at offset %llu",
+                      (unsigned long long)earlier);
+            break;
         }
         pos = val + vlen;
         count++;
     }
-    return count;
+    free(ks.slot);
+    return pos < n ? -1 : count;
 }
 
 /* Histogram bounds: finite and strictly increasing. 0 when good, else reported. */
@@ -273,6 +326,8 @@ static void v2_walk(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout
         lay->records_end = slots_off + (uint64_t)h.slot_count * h.slot_size;
     }
     field_count = load32(d, H_FIELD_COUNT, __ATOMIC_ACQUIRE);
+    if (lay)
+        lay->v2.field_count = field_count;
     for (i = 0; i < field_count && !mmr__done(s); i++) {
         uint64_t esz, name, unit, help, attrs, extra, extra_size, value_size, value_offset, area, base;
         unsigned name_size, unit_size, help_size, attrs_size, kind, vt, k;
@@ -544,6 +599,10 @@ static int v2_settle_fd(int fd, unsigned char *img, size_t size, const mmr_file 
     uint32_t used = mmr__le32(img + H_SLOTS_USED);
     (void)size;
     (void)first;
+    /* Fields appended since the parse (a poller's new copy): published entries never
+     * change, but the decoded file must grow, so the caller parses again. */
+    if (mmr__le32(img + H_FIELD_COUNT) != f->v2.field_count)
+        return 1;
     for (i = 0; i < f->count; i++) {
         const mmr_field *fd_ = &f->fields[i];
         uint32_t k, copies;

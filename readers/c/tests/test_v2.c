@@ -228,6 +228,121 @@ static void test_poller_on_v2(void)
     free(d);
 }
 
+/* A field appended at run time as a writer does it, through a shared mapping: the
+ * entry and its value first, then field_count (release). The next poll has it. */
+static void test_poller_sees_appended_field(void)
+{
+    static const unsigned char entry[40] = {40, 0, 0, 0, 2, 1, 0, 0, 40, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0,
+                                            0,  0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 'g'};
+    enum { FIELD_COUNT = 88, FREE_META = 0x150, G_VALUE = 0x180 + 40 };
+    size_t n;
+    unsigned char *d = basic(&n), *map;
+    const char *path = tmp_path("v2-append.mmstats");
+    mmr_poller *pl = NULL;
+    const mmr_file *f;
+    mmr_problem p;
+    mmr_ioerr io;
+    int reparsed, fd = -1;
+    if (!d)
+        return;
+    CHECK(write_bytes(path, d, n) == 0);
+    fd = open(path, O_RDWR);
+    map = fd >= 0 ? mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    CHECK(map != MAP_FAILED);
+    if (map != MAP_FAILED)
+        pl = mmr_poller_new(path, MMR_DEFAULT_MAX_SIZE);
+    if (pl) {
+        CHECK(mmr_poller_poll(pl, &f, &reparsed, &p, &io) == MMR_OK && f->count == 3);
+        CHECK(mmr_poller_poll(pl, &f, &reparsed, &p, &io) == MMR_OK && f->count == 3 && !reparsed);
+        memcpy(map + FREE_META, entry, sizeof entry);
+        map[G_VALUE] = 9;
+        __atomic_store_n((uint32_t *)(void *)(map + FIELD_COUNT), 4u, __ATOMIC_RELEASE);
+        CHECK(mmr_poller_poll(pl, &f, &reparsed, &p, &io) == MMR_OK && f->count == 4 && reparsed);
+        CHECK(f->count == 4 && field(f, "g") && field(f, "g")->v.u == 9 && field(f, "http.requests")->v.u == 17);
+        mmr_poller_free(pl);
+    }
+    if (map != MAP_FAILED)
+        munmap(map, n);
+    if (fd >= 0)
+        close(fd);
+    free(d);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* One gauge with many attributes (keys of two printable bytes, all different),
+ * then, when dup, a last pair repeating the first key. */
+static unsigned char *many_attributes(size_t pairs, int dup, size_t *size, uint64_t *last_pair)
+{
+    enum { ATTRS_AT = 128 + 32 + 1 };
+    size_t attrs = 6 * (pairs + (dup ? 1 : 0)), entry = (32 + 1 + attrs + 7) / 8 * 8, i;
+    uint32_t meta = (uint32_t)entry, process = 128 + meta, slots = process + 8;
+    unsigned char *d;
+    *size = (slots + 8 + 4095) / 4096 * 4096;
+    d = calloc(*size, 1);
+    if (!d)
+        return NULL;
+    memcpy(d, "\002MMSTATS", 8);
+    d[10] = 128;                  /* header_size */
+    d[12] = 1;                    /* state: ready */
+    d[52] = 32;                   /* entry_fixed_size */
+    put32(d + 56, 128);           /* meta_offset */
+    put32(d + 60, meta);          /* meta_capacity */
+    put32(d + 64, process);       /* process_offset */
+    put32(d + 68, 8);             /* process_capacity */
+    put32(d + 72, slots);         /* slots_offset */
+    put32(d + 76, 8);             /* slot_size */
+    put32(d + 80, 1);             /* slot_count */
+    put32(d + 84, 1);             /* slots_used */
+    put32(d + 88, 1);             /* field_count */
+    put32(d + 128, (uint32_t)entry);
+    d[128 + 4] = 2;               /* gauge */
+    d[128 + 5] = 1;               /* u64 */
+    d[128 + 12] = 8;              /* value_size */
+    d[128 + 16] = 1;              /* name_size */
+    d[128 + 22] = (unsigned char)attrs;
+    d[128 + 23] = (unsigned char)(attrs >> 8);
+    d[128 + 32] = 'g';
+    for (i = 0; i < pairs + (dup ? 1 : 0); i++) {
+        unsigned char *pair = d + ATTRS_AT + 6 * i;
+        size_t k = i < pairs ? i : 0;
+        pair[0] = 2;
+        pair[2] = (unsigned char)(0x21 + k % 94);
+        pair[3] = (unsigned char)(0x21 + k / 94);
+    }
+    *last_pair = ATTRS_AT + 6 * (uint64_t)pairs;
+    return d;
+}
+
+static void test_many_attributes(void)
+{
+    size_t size;
+    uint64_t last;
+    unsigned char *d = many_attributes(8000, 0, &size, &last);
+    mmr_file f;
+    mmr_problem p;
+    CHECK(d != NULL);
+    if (d) {
+        CHECK(mmr_read_buffer(d, size, &f, &p) == MMR_OK);
+        CHECK(f.count == 1 && f.fields[0].attr_count == 8000 && !strcmp(f.fields[0].attrs[7999].key, "*v"));
+        mmr_file_free(&f);
+        free(d);
+    }
+    d = many_attributes(8000, 1, &size, &last);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK(mmr_read_buffer(d, size, &f, &p) == MMR_INVALID);
+        CHECK_MSG(p.code == MMR_BAD_ATTRIBUTES && p.offset == last, "%s at %llu, want bad_attributes at %llu",
+                  mmr_code_name(p.code), (unsigned long long)p.offset, (unsigned long long)last);
+        free(d);
+    }
+}
+
 void run_v2_tests(void)
 {
     RUN(test_basic_decoded);
@@ -236,4 +351,6 @@ void run_v2_tests(void)
     RUN(test_misaligned_buffer);
     RUN(test_live_mapping);
     RUN(test_poller_on_v2);
+    RUN(test_poller_sees_appended_field);
+    RUN(test_many_attributes);
 }
