@@ -6,9 +6,9 @@
 
 #define MMR_PAGE_SIZE 4096u /* the file size is a positive multiple of this */
 
-/* Where the walk sends problems. They arrive sorted by offset (the walk only moves
- * forward and bad_file_size, at the file size, comes last); first_only lets a
- * reader stop the walk at the first one. */
+/* Where the walk sends problems, in the order the version's walk finds them (in
+ * version 1 by offset: the walk only moves forward and bad_file_size, at the file
+ * size, comes last); first_only lets a reader stop the walk at the first one. */
 typedef struct mmr_sink {
     void (*emit)(struct mmr_sink *s, const mmr_problem *p);
     int first_only;

@@ -65,7 +65,7 @@ typedef struct {
 
 typedef struct {
     size_t count;
-    mmr_problem *items; /* sorted by offset as the spec's "Finding problems" orders them */
+    mmr_problem *items; /* in the order of the spec's "Finding problems" (version 1: by offset) */
 } mmr_problems;
 
 void mmr_problems_free(mmr_problems *p);
@@ -151,7 +151,7 @@ int mmr_read_buffer(const unsigned char *data, size_t size, mmr_file *out, mmr_p
 /* One-shot read of a path, refusing files over max_size bytes (file_too_large). */
 int mmr_read_path(const char *path, uint64_t max_size, mmr_file *out, mmr_problem *first, mmr_ioerr *io);
 
-/* Every problem of the bytes or path, sorted by offset (empty list: valid). The
+/* Every problem of the bytes or path, in the walk's order (empty list: valid). The
  * list is malloc'd; free it with mmr_problems_free. mmr_validate_buffer returns
  * -1 when out of memory. */
 int mmr_validate_buffer(const unsigned char *data, size_t size, mmr_problems *out);
