@@ -603,6 +603,8 @@ static int v2_settle_fd(int fd, unsigned char *img, size_t size, const mmr_file 
      * change, but the decoded file must grow, so the caller parses again. */
     if (mmr__le32(img + H_FIELD_COUNT) != f->v2.field_count)
         return 1;
+    if (used < 1 || used > f->v2.slot_count) /* a new copy is not checked again: stay inside the slots */
+        used = f->v2.slots_used;
     for (i = 0; i < f->count; i++) {
         const mmr_field *fd_ = &f->fields[i];
         uint32_t k, copies;
