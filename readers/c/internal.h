@@ -6,9 +6,9 @@
 
 #define MMR_PAGE_SIZE 4096u /* the file size is a positive multiple of this */
 
-/* Where the walk sends problems. They arrive sorted by offset (the walk only moves
- * forward and bad_file_size, at the file size, comes last); first_only lets a
- * reader stop the walk at the first one. */
+/* Where the walk sends problems, in the order the version's walk finds them (in
+ * version 1 by offset: the walk only moves forward and bad_file_size, at the file
+ * size, comes last); first_only lets a reader stop the walk at the first one. */
 typedef struct mmr_sink {
     void (*emit)(struct mmr_sink *s, const mmr_problem *p);
     int first_only;
@@ -30,6 +30,11 @@ typedef struct {
     mmr_kind kind;
     uint32_t size;
     int buffered;
+    /* Version 2: the type's name is not in the file; the entry's other parts are. */
+    const char *type_name, *kind_name;
+    uint64_t unit_off, help_off, attr_off, bounds_off;
+    uint32_t unit_len, help_len, attr_len, attr_count, bound_count;
+    int slotted;
 } mmr_rec;
 
 typedef struct {
@@ -37,6 +42,7 @@ typedef struct {
     size_t count, cap;
     uint64_t records_end;
     int oom;
+    mmr_v2_header v2; /* version 2: the header the walk checked */
 } mmr_layout;
 
 int mmr__layout_add(mmr_layout *l, const mmr_rec *r);
@@ -50,11 +56,13 @@ typedef struct {
     /* Take the current sample of every value from d (possibly a live mapping). */
     int (*load_values)(const unsigned char *d, size_t size, mmr_file *f, mmr_problem *first);
     /* Re-read the records of img from fd until their samples are stable, as the
-     * version's retry rule says; img then holds a consistent copy of each one. */
+     * version's retry rule says; img then holds a consistent copy of each one.
+     * 1: img (a new copy) has more fields than f was parsed with: parse it again. */
     int (*settle_fd)(int fd, unsigned char *img, size_t size, const mmr_file *f, mmr_problem *first);
 } mmr_format;
 
 extern const mmr_format mmr__format_v1;
+extern const mmr_format mmr__format_v2;
 
 /* The format of a version byte, or NULL (bad_version; 0 is not_ready). */
 const mmr_format *mmr__format_for(unsigned version);
@@ -64,6 +72,11 @@ const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mm
 
 /* Build f's fields (labels and types copied) from a layout. -1: out of memory. */
 int mmr__build_file(const unsigned char *d, const mmr_layout *lay, int version, mmr_file *f);
+
+/* Little-endian words of a file at any address (plain loads: private copies and headers). */
+uint16_t mmr__le16(const unsigned char *p);
+uint32_t mmr__le32(const unsigned char *p);
+uint64_t mmr__le64(const unsigned char *p);
 
 /* Decode one value from a private copy of its bytes (f->size of them). -1: out of memory. */
 int mmr__decode_value(mmr_field *f, const unsigned char *bytes);

@@ -88,7 +88,90 @@ static void put_value(mmr_text *t, const mmr_field *f)
     case MMR_STRING:
         mmr__text_json_string(t, f->str ? f->str : "", f->str ? f->str_len : 0);
         break;
+    case MMR_HISTOGRAM: {
+        /* cumulative counts; the last bucket (+Inf) is the count */
+        uint64_t running = 0;
+        size_t b;
+        for (b = 0; b <= f->bound_count; b++)
+            running += f->buckets[b];
+        snprintf(buf, sizeof buf, "%" PRIu64, running);
+        mmr__text_puts(t, "{\"count\": ");
+        mmr__text_puts(t, buf);
+        mmr__text_puts(t, ", \"sum\": ");
+        put_float(t, f->hist_sum);
+        mmr__text_puts(t, ", \"buckets\": [");
+        running = 0;
+        for (b = 0; b <= f->bound_count; b++) {
+            running += f->buckets[b];
+            mmr__text_puts(t, b ? ", {\"le\": " : "{\"le\": ");
+            if (b < f->bound_count)
+                put_float(t, f->bounds[b]);
+            else
+                mmr__text_puts(t, "\"Infinity\"");
+            snprintf(buf, sizeof buf, "%" PRIu64, running);
+            mmr__text_puts(t, ", \"count\": ");
+            mmr__text_puts(t, buf);
+            mmr__text_puts(t, "}");
+        }
+        mmr__text_puts(t, "]}");
+        break;
     }
+    }
+}
+
+static void put_uint(mmr_text *t, const char *key, uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    mmr__text_puts(t, key);
+    mmr__text_puts(t, buf);
+}
+
+static const char *const v2_state_names[] = {"creating", "ready", "closed"};
+
+/* Version 2: the header values and each field's kind, unit, help and attributes. */
+static void put_v2(mmr_text *t, const mmr_file *f)
+{
+    size_t i, k;
+    put_uint(t, ", \"minor\": ", f->v2.minor);
+    mmr__text_puts(t, ", \"state\": ");
+    mmr__text_json_string(t, v2_state_names[f->v2.state < 3 ? f->v2.state : 0],
+                          strlen(v2_state_names[f->v2.state < 3 ? f->v2.state : 0]));
+    put_uint(t, ", \"pid\": ", f->v2.pid);
+    put_uint(t, ", \"start_ticks\": ", f->v2.start_ticks);
+    put_uint(t, ", \"created_unix_ns\": ", f->v2.created_unix_ns);
+    put_uint(t, ", \"heartbeat_unix_ns\": ", f->v2.heartbeat_unix_ns);
+    put_uint(t, ", \"heartbeat_interval_ms\": ", f->v2.heartbeat_interval_ms);
+    put_uint(t, ", \"overflow_count\": ", f->v2.overflow_count);
+    mmr__text_puts(t, ", \"fields\": [");
+    for (i = 0; i < f->count; i++) {
+        const mmr_field *fd = &f->fields[i];
+        mmr__text_puts(t, i ? ", {\"label\": " : "{\"label\": ");
+        mmr__text_json_string(t, fd->label, fd->label_len);
+        mmr__text_puts(t, ", \"kind\": ");
+        mmr__text_json_string(t, fd->kind_name, strlen(fd->kind_name));
+        mmr__text_puts(t, ", \"type\": ");
+        mmr__text_json_string(t, fd->type, strlen(fd->type));
+        mmr__text_puts(t, ", \"unit\": ");
+        mmr__text_json_string(t, fd->unit, fd->unit_len);
+        mmr__text_puts(t, ", \"help\": ");
+        mmr__text_json_string(t, fd->help, fd->help_len);
+        mmr__text_puts(t, ", \"attributes\": {");
+        for (k = 0; k < fd->attr_count; k++) {
+            if (k)
+                mmr__text_puts(t, ", ");
+            mmr__text_json_string(t, fd->attrs[k].key, fd->attrs[k].key_len);
+            mmr__text_puts(t, ": ");
+            mmr__text_json_string(t, fd->attrs[k].value, fd->attrs[k].value_len);
+        }
+        mmr__text_puts(t, "}, \"value\": ");
+        if (fd->is_null)
+            mmr__text_puts(t, "null");
+        else
+            put_value(t, fd);
+        mmr__text_puts(t, "}");
+    }
+    mmr__text_puts(t, "]");
 }
 
 char *mmr_canonical_json(const char *path, const mmr_file *f, size_t *len)
@@ -105,6 +188,11 @@ char *mmr_canonical_json(const char *path, const mmr_file *f, size_t *len)
     snprintf(num, sizeof num, "%d", f->format_version);
     mmr__text_puts(&t, ", \"format_version\": ");
     mmr__text_puts(&t, num);
+    if (f->format_version == 2) {
+        put_v2(&t, f);
+        mmr__text_puts(&t, "}");
+        goto done;
+    }
     mmr__text_puts(&t, ", \"fields\": [");
     for (i = 0; i < f->count; i++) {
         const mmr_field *fd = &f->fields[i];
@@ -117,6 +205,7 @@ char *mmr_canonical_json(const char *path, const mmr_file *f, size_t *len)
         mmr__text_puts(&t, "}");
     }
     mmr__text_puts(&t, "]}");
+done:
     if (t.oom) {
         free(t.p);
         return NULL;

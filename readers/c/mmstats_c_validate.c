@@ -1,5 +1,6 @@
 /* mmstats-c-validate [--max-size BYTES] FILE... -- every problem of each file, one
- * line each on stderr ("FILE: offset N: CODE: message"), sorted by offset.
+ * line each on stderr ("FILE: offset N: CODE: message"), in the order the spec's
+ * walk finds them.
  * Exit 0: all valid; 1: a file has a problem; 2: usage or I/O error. */
 #include "cli.h"
 #include "mmstats_read.h"

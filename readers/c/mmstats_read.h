@@ -1,4 +1,4 @@
-/* mmstats_read.h -- read, re-read and validate mmstats files (spec/v1.md).
+/* mmstats_read.h -- read, re-read and validate mmstats files (spec/v1.md, spec/v2.md).
  *
  * C11, libc only. Files are read with pread() into memory, never mapped. Every
  * function that reads a path refuses anything but a regular file and files over
@@ -18,6 +18,8 @@
 
 #define MMR_DEFAULT_MAX_SIZE 268435456u /* the spec's recommended size limit (256 MiB) */
 #define MMR_MAX_RETRIES 3               /* re-reads of a buffered value whose write buffer flipped */
+#define MMR_V2_MAX_TRIES 100            /* v2: tries per sequence-locked copy before it reads as null */
+#define MMR_V2_YIELD_EVERY 10           /* v2: yield the processor after this many tries */
 
 enum mmr_status { MMR_OK = 0, MMR_INVALID = 1, MMR_IOERR = 2 };
 
@@ -33,6 +35,22 @@ typedef enum {
     MMR_TRAILING_GARBAGE,
     MMR_BAD_FILE_SIZE,
     MMR_FILE_TOO_LARGE,
+    /* version 2 only */
+    MMR_BAD_HEADER_SIZE,
+    MMR_BAD_STATE,
+    MMR_BAD_REGION,
+    MMR_BAD_COUNT,
+    MMR_BAD_ENTRY_SIZE,
+    MMR_BAD_LENGTHS,
+    MMR_BAD_NAME,
+    MMR_BAD_UTF8,
+    MMR_BAD_UNIT,
+    MMR_BAD_ATTRIBUTES,
+    MMR_BAD_VALUE_TYPE,
+    MMR_BAD_VALUE_OFFSET,
+    MMR_BAD_VALUE_SIZE,
+    MMR_BAD_HISTOGRAM,
+    MMR_BAD_STRING_LENGTH,
     MMR_CODE_COUNT
 } mmr_code;
 
@@ -47,7 +65,7 @@ typedef struct {
 
 typedef struct {
     size_t count;
-    mmr_problem *items; /* sorted by offset as the spec's "Finding problems" orders them */
+    mmr_problem *items; /* in the order of the spec's "Finding problems" (version 1: by offset) */
 } mmr_problems;
 
 void mmr_problems_free(mmr_problems *p);
@@ -59,7 +77,13 @@ typedef struct {
 } mmr_ioerr;
 
 /* How a value is stored. */
-typedef enum { MMR_INT, MMR_UINT, MMR_FLOAT32, MMR_FLOAT64, MMR_BOOL, MMR_STRING } mmr_kind;
+typedef enum { MMR_INT, MMR_UINT, MMR_FLOAT32, MMR_FLOAT64, MMR_BOOL, MMR_STRING, MMR_HISTOGRAM } mmr_kind;
+
+/* A version 2 attribute: key and value are well-formed UTF-8, not NUL-terminated. */
+typedef struct {
+    const char *key, *value;
+    size_t key_len, value_len;
+} mmr_attr;
 
 typedef struct {
     /* Layout: fixed for the life of the file. */
@@ -81,7 +105,29 @@ typedef struct {
     char *str;      /* MMR_STRING: UTF-8 with each maximal ill-formed subpart as U+FFFD, NUL-terminated */
     size_t str_len; /* bytes of str without the NUL */
     size_t str_cap; /* internal */
+    /* Version 2 only (NULL / 0 in version 1). */
+    const char *kind_name; /* "counter", "gauge", "updown_counter", "constant", "string", "histogram" */
+    const char *unit, *help; /* unit: printable ASCII; help: UTF-8; NUL-terminated */
+    size_t unit_len, help_len;
+    const mmr_attr *attrs;
+    size_t attr_count;
+    int slotted;       /* a copy in each slot (val_offset: the copy in slot 0) */
+    int is_null;       /* a sequence-locked value without a consistent copy */
+    size_t bound_count; /* MMR_HISTOGRAM: bounds[bound_count], buckets[bound_count + 1] (not cumulative) */
+    const double *bounds;
+    uint64_t *buckets;
+    double hist_sum;
 } mmr_field;
+
+/* The version 2 header (spec/v2.md "Header"). */
+typedef struct {
+    unsigned minor;
+    unsigned state; /* 1 ready, 2 closed */
+    uint64_t pid, start_ticks, created_unix_ns, heartbeat_unix_ns;
+    uint32_t heartbeat_interval_ms, overflow_count;
+    uint32_t slot_size, slot_count, slots_used;
+    uint32_t field_count; /* published entries when the layout was parsed */
+} mmr_v2_header;
 
 typedef struct {
     int format_version;
@@ -89,6 +135,8 @@ typedef struct {
     mmr_field *fields; /* in file order */
     uint64_t records_end; /* offset one past the last record */
     char *names;          /* internal: storage of labels and types */
+    mmr_v2_header v2;     /* format_version 2 only */
+    void *extra;          /* internal: storage of attributes, bounds and buckets */
 } mmr_file;
 
 void mmr_file_free(mmr_file *f);
@@ -103,7 +151,7 @@ int mmr_read_buffer(const unsigned char *data, size_t size, mmr_file *out, mmr_p
 /* One-shot read of a path, refusing files over max_size bytes (file_too_large). */
 int mmr_read_path(const char *path, uint64_t max_size, mmr_file *out, mmr_problem *first, mmr_ioerr *io);
 
-/* Every problem of the bytes or path, sorted by offset (empty list: valid). The
+/* Every problem of the bytes or path, in the walk's order (empty list: valid). The
  * list is malloc'd; free it with mmr_problems_free. mmr_validate_buffer returns
  * -1 when out of memory. */
 int mmr_validate_buffer(const unsigned char *data, size_t size, mmr_problems *out);

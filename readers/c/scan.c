@@ -8,12 +8,20 @@
 #include <string.h>
 
 /* Every version this reader knows, by version byte. A new version is one source
- * file and one line here. */
-static const mmr_format *const formats[] = {&mmr__format_v1};
+ * file and one line here. size_first: a file size that is not a multiple of the
+ * page size stops the walk before the version's own checks (version 2); else it
+ * is reported after them, at the file size (version 1). */
+static const struct {
+    const mmr_format *fmt;
+    int size_first;
+} formats[] = {{&mmr__format_v1, 0}, {&mmr__format_v2, 1}};
 
 static const char *const code_names[MMR_CODE_COUNT] = {
     "not_ready",        "bad_version",    "truncated_record", "past_eof",      "bad_label_utf8",
     "unknown_type",     "bad_write_buffer", "trailing_garbage", "bad_file_size", "file_too_large",
+    "bad_header_size",  "bad_state",        "bad_region",       "bad_count",     "bad_entry_size",
+    "bad_lengths",      "bad_name",         "bad_utf8",         "bad_unit",      "bad_attributes",
+    "bad_value_type",   "bad_value_offset", "bad_value_size",   "bad_histogram", "bad_string_length",
 };
 
 const char *mmr_code_name(mmr_code code)
@@ -36,19 +44,26 @@ void mmr__emit(mmr_sink *s, mmr_code code, uint64_t offset, const char *fmt, ...
     s->emit(s, &p);
 }
 
-const mmr_format *mmr__format_for(unsigned version)
+static size_t format_index(unsigned version)
 {
     size_t i;
     for (i = 0; i < sizeof formats / sizeof formats[0]; i++)
-        if ((unsigned)formats[i]->version == version)
-            return formats[i];
-    return NULL;
+        if ((unsigned)formats[i].fmt->version == version)
+            break;
+    return i;
+}
+
+const mmr_format *mmr__format_for(unsigned version)
+{
+    size_t i = format_index(version);
+    return i < sizeof formats / sizeof formats[0] ? formats[i].fmt : NULL;
 }
 
 const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout *lay)
 {
     const mmr_format *fmt;
     unsigned version;
+    size_t i;
     if (size == 0) {
         mmr__emit(s, MMR_NOT_READY, 0, "the file is empty: a writer is creating it");
         return NULL;
@@ -60,11 +75,16 @@ const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mm
         mmr__emit(s, MMR_NOT_READY, 0, "the version byte is 0x00: a writer is creating the file");
         return NULL;
     }
+    i = format_index(version);
     fmt = mmr__format_for(version);
-    if (!fmt)
-        mmr__emit(s, MMR_BAD_VERSION, 0, "version byte is 0x%02x; supported: 0x01", version);
-    else
+    if (!fmt) {
+        mmr__emit(s, MMR_BAD_VERSION, 0, "version byte is 0x%02x; supported: 0x01, 0x02", version);
+    } else if (formats[i].size_first && size % MMR_PAGE_SIZE) {
+        mmr__emit(s, MMR_BAD_FILE_SIZE, size, "file size %zu is not a multiple of %u", size, MMR_PAGE_SIZE);
+        return fmt;
+    } else {
         fmt->walk(d, size, s, lay);
+    }
     if (size % MMR_PAGE_SIZE)
         mmr__emit(s, MMR_BAD_FILE_SIZE, size, "file size %zu is not a multiple of %u", size, MMR_PAGE_SIZE);
     return fmt;

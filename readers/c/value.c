@@ -13,6 +13,10 @@ static uint64_t le(const unsigned char *b, uint32_t n)
     return v;
 }
 
+uint16_t mmr__le16(const unsigned char *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+uint32_t mmr__le32(const unsigned char *p) { return (uint32_t)le(p, 4); }
+uint64_t mmr__le64(const unsigned char *p) { return le(p, 8); }
+
 int mmr__decode_value(mmr_field *f, const unsigned char *b)
 {
     switch (f->kind) {
@@ -60,24 +64,92 @@ int mmr__decode_value(mmr_field *f, const unsigned char *b)
         f->str_len = mmr_utf8_replace(b, n, f->str);
         return 0;
     }
+    case MMR_HISTOGRAM: /* version 2 only: read by v2.c */
+        return 0;
     }
     return 0;
 }
 
+/* Copy n bytes of d at off into the names storage, NUL-terminated. */
+static const char *keep(char *names, size_t *at, const unsigned char *d, uint64_t off, size_t n)
+{
+    char *p = names + *at;
+    memcpy(p, d + off, n);
+    p[n] = '\0';
+    *at += n + 1;
+    return p;
+}
+
+/* Version 2: the attribute pairs (checked by the walk), bounds and buckets. */
+static void build_v2_parts(const unsigned char *d, const mmr_rec *r, mmr_field *fd, char *names, size_t *at,
+                           mmr_attr **attrs, double **bounds, uint64_t **buckets)
+{
+    uint32_t k;
+    uint64_t pos = r->attr_off;
+    fd->kind_name = r->kind_name;
+    fd->slotted = r->slotted;
+    fd->unit = keep(names, at, d, r->unit_off, r->unit_len);
+    fd->unit_len = r->unit_len;
+    fd->help = keep(names, at, d, r->help_off, r->help_len);
+    fd->help_len = r->help_len;
+    fd->attrs = *attrs;
+    fd->attr_count = r->attr_count;
+    for (k = 0; k < r->attr_count; k++) {
+        mmr_attr *a = (*attrs)++;
+        a->key_len = mmr__le16(d + pos);
+        a->key = keep(names, at, d, pos + 2, a->key_len);
+        pos += 2 + a->key_len;
+        a->value_len = mmr__le16(d + pos);
+        a->value = keep(names, at, d, pos + 2, a->value_len);
+        pos += 2 + a->value_len;
+    }
+    if (r->kind == MMR_HISTOGRAM) {
+        fd->bound_count = r->bound_count;
+        fd->bounds = *bounds;
+        for (k = 0; k < r->bound_count; k++) {
+            uint64_t bits = mmr__le64(d + r->bounds_off + 8 * (uint64_t)k);
+            memcpy(*bounds + k, &bits, sizeof bits);
+        }
+        *bounds += r->bound_count;
+        fd->buckets = *buckets;
+        *buckets += r->bound_count + 1;
+    }
+}
+
 int mmr__build_file(const unsigned char *d, const mmr_layout *lay, int version, mmr_file *f)
 {
-    size_t i, names = 0, at = 0;
+    size_t i, names = 0, at = 0, nattrs = 0, nbounds = 0, nbuckets = 0;
+    mmr_attr *attrs;
+    double *bounds;
+    uint64_t *buckets;
     memset(f, 0, sizeof *f);
     f->format_version = version;
     f->records_end = lay->records_end;
-    for (i = 0; i < lay->count; i++)
-        names += (size_t)lay->recs[i].label_len + lay->recs[i].type_len + 2;
+    f->v2 = lay->v2;
+    for (i = 0; i < lay->count; i++) {
+        const mmr_rec *r = &lay->recs[i];
+        if (version != 2) { /* a version 1 walk sets only the fields of version 1 */
+            names += (size_t)r->label_len + r->type_len + 2;
+            continue;
+        }
+        /* label, unit, help, and each attribute's key and value (4 bytes of sizes become 2 NULs) */
+        names += (size_t)r->label_len + r->unit_len + r->help_len + r->attr_len + 3;
+        nattrs += r->attr_count;
+        if (r->kind == MMR_HISTOGRAM) {
+            nbounds += r->bound_count;
+            nbuckets += (size_t)r->bound_count + 1;
+        }
+    }
     f->fields = calloc(lay->count ? lay->count : 1, sizeof *f->fields);
     f->names = malloc(names ? names : 1);
-    if (!f->fields || !f->names) {
+    f->extra = malloc(nattrs * sizeof(mmr_attr) + (nbounds + nbuckets) * 8 + 1);
+    if (!f->fields || !f->names || !f->extra) {
         mmr_file_free(f);
         return -1;
     }
+    attrs = f->extra;
+    bounds = (double *)(void *)(attrs + nattrs);
+    buckets = (uint64_t *)(void *)(bounds + nbounds);
     f->count = lay->count;
     for (i = 0; i < lay->count; i++) {
         const mmr_rec *r = &lay->recs[i];
@@ -87,15 +159,21 @@ int mmr__build_file(const unsigned char *d, const mmr_layout *lay, int version, 
         fd->label = f->names + at;
         fd->label_len = r->label_len;
         at += (size_t)r->label_len + 1;
-        memcpy(f->names + at, d + r->type_off, r->type_len);
-        f->names[at + r->type_len] = '\0';
-        fd->type = f->names + at;
-        at += (size_t)r->type_len + 1;
+        if (version == 2) {
+            fd->type = r->type_name;
+        } else {
+            memcpy(f->names + at, d + r->type_off, r->type_len);
+            f->names[at + r->type_len] = '\0';
+            fd->type = f->names + at;
+            at += (size_t)r->type_len + 1;
+        }
         fd->kind = r->kind;
         fd->size = r->size;
         fd->buffered = r->buffered;
         fd->wb_offset = r->wb_off;
         fd->val_offset = r->val_off;
+        if (version == 2)
+            build_v2_parts(d, r, fd, f->names, &at, &attrs, &bounds, &buckets);
     }
     return 0;
 }
@@ -109,6 +187,7 @@ void mmr_file_free(mmr_file *f)
         free(f->fields[i].str);
     free(f->fields);
     free(f->names);
+    free(f->extra);
     memset(f, 0, sizeof *f);
 }
 

@@ -20,14 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                            \
     } while (0)
 
-/* Every problem: a known code, an offset inside the file (or at its end), in order. */
-static void check_problems(const mmr_problems *all, size_t size)
+/* Every problem: a known code, an offset inside the file (or at its end), in order (version 1). */
+static void check_problems(const mmr_problems *all, size_t size, int v1)
 {
     size_t i;
     for (i = 0; i < all->count; i++) {
-        MUST((unsigned)all->items[i].code < MMR_FILE_TOO_LARGE);
+        MUST((unsigned)all->items[i].code < MMR_CODE_COUNT && all->items[i].code != MMR_FILE_TOO_LARGE);
         MUST(all->items[i].offset <= size);
-        MUST(i == 0 || all->items[i].offset >= all->items[i - 1].offset);
+        /* version 1's walk finds problems by offset; version 2's entry by entry, each entry's fields in order */
+        MUST(!v1 || i == 0 || all->items[i].offset >= all->items[i - 1].offset);
         MUST(memchr(all->items[i].message, '\0', sizeof all->items[i].message) != NULL);
     }
 }
@@ -41,8 +42,11 @@ static void check_decoded(const mmr_file *f, size_t size)
         MUST(fd->val_offset + (fd->buffered ? 2u : 1u) * (uint64_t)fd->size <= size);
         MUST(fd->label[fd->label_len] == '\0' && fd->label_len > 0); /* a label may hold U+0000 */
         MUST(mmr_utf8_first_invalid((const unsigned char *)fd->label, fd->label_len) == fd->label_len);
-        if (fd->kind == MMR_STRING)
+        if (fd->kind == MMR_STRING && !fd->is_null)
             MUST(mmr_utf8_first_invalid((const unsigned char *)fd->str, fd->str_len) == fd->str_len);
+        if (f->format_version == 2) /* the decoded parts of an entry are well-formed */
+            MUST(fd->kind_name && fd->unit_len <= 63 &&
+                 mmr_utf8_first_invalid((const unsigned char *)fd->help, fd->help_len) == fd->help_len);
     }
     json = mmr_canonical_json("fuzz\xff.mmstats", f, &len);
     MUST(json != NULL);
@@ -79,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = mmr_read_buffer(copy, size, &f, &first);
     MUST(rc == MMR_OK || rc == MMR_INVALID);
     MUST(mmr_validate_buffer(copy, size, &all) >= 0);
-    check_problems(&all, size);
+    check_problems(&all, size, size > 0 && data[0] == 1);
     if (rc == MMR_OK) {
         MUST(all.count == 0);
         MUST(size % 4096 == 0 && size > 0);

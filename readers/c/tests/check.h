@@ -37,5 +37,6 @@ void run_truncate_tests(void);
 void run_poll_tests(void);
 void run_cli_tests(void);
 void run_api_tests(void);
+void run_v2_tests(void);
 
 #endif

@@ -96,9 +96,15 @@ static void test_code_names(void)
 {
     static const char *names[] = {"not_ready",      "bad_version",  "truncated_record", "past_eof",
                                   "bad_label_utf8", "unknown_type", "bad_write_buffer", "trailing_garbage",
-                                  "bad_file_size",  "file_too_large"};
+                                  "bad_file_size",  "file_too_large",
+                                  /* version 2 */
+                                  "bad_header_size", "bad_state", "bad_region", "bad_count", "bad_entry_size",
+                                  "bad_lengths", "bad_name", "bad_utf8", "bad_unit", "bad_attributes",
+                                  "bad_value_type", "bad_value_offset", "bad_value_size", "bad_histogram",
+                                  "bad_string_length"};
     int i;
-    for (i = 0; i < MMR_CODE_COUNT; i++)
+    CHECK(sizeof names / sizeof names[0] == MMR_CODE_COUNT);
+    for (i = 0; i < MMR_CODE_COUNT && i < (int)(sizeof names / sizeof names[0]); i++)
         CHECK(!strcmp(mmr_code_name((mmr_code)i), names[i]));
 }
 

@@ -179,9 +179,16 @@ static void test_every_problem_in_order(void)
         expect_all(b, sizeof b, 10, w, 2, "past_eof and size at 10");
     }
     {
-        static const unsigned char b[] = {0x02, 0x01};
+        /* 0x03: a version byte no format has (0x02 is version 2 now) */
+        static const unsigned char b[] = {0x03, 0x01};
         static const struct want w[] = {{MMR_BAD_VERSION, 0}, {MMR_BAD_FILE_SIZE, 100}};
         expect_all(b, sizeof b, 100, w, 2, "version and size");
+    }
+    {
+        /* version 2 checks the size before the magic, and a wrong size stops the walk */
+        static const unsigned char b[] = {0x02, 0x01};
+        static const struct want w[] = {{MMR_BAD_FILE_SIZE, 100}};
+        expect_all(b, sizeof b, 100, w, 1, "version 2 size first");
     }
     {
         static const unsigned char b[] = {0x00, 0x07};

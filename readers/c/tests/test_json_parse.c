@@ -426,6 +426,113 @@ static int same_string(const jv *a, const jv *b)
     return a && b && a->type == JV_STR && b->type == JV_STR && a->len == b->len && !memcmp(a->text, b->text, a->len);
 }
 
+static int same_integer(const jv *a, const jv *b)
+{
+    return a && b && a->type == JV_NUM && b->type == JV_NUM && is_integer_text(a->text) && is_integer_text(b->text) &&
+           integers_equal(a->text, b->text);
+}
+
+/* Version 2 attributes: the same keys with the same values, in any order. */
+static int same_attributes(const jv *a, const jv *b)
+{
+    size_t i;
+    if (!a || !b || a->type != JV_OBJ || b->type != JV_OBJ || a->n != b->n)
+        return 0;
+    for (i = 0; i < a->n; i++)
+        if (!same_string(&a->items[i], jv_get(b, a->keys[i])))
+            return 0;
+    return 1;
+}
+
+/* A version 2 histogram value: count, sum (a float) and cumulative buckets. */
+static int same_histogram(const jv *a, const jv *b)
+{
+    const jv *ab = jv_get(a, "buckets"), *bb = jv_get(b, "buckets");
+    size_t i;
+    if (!a || !b || a->type != JV_OBJ || b->type != JV_OBJ || a->n != 3 || b->n != 3)
+        return 0;
+    if (!same_integer(jv_get(a, "count"), jv_get(b, "count")) || !jv_get(a, "sum") || !jv_get(b, "sum") ||
+        !canonical_value_equal("d", jv_get(a, "sum"), jv_get(b, "sum")))
+        return 0;
+    if (!ab || !bb || ab->type != JV_ARR || bb->type != JV_ARR || ab->n != bb->n)
+        return 0;
+    for (i = 0; i < ab->n; i++) {
+        const jv *x = &ab->items[i], *y = &bb->items[i];
+        if (y->type != JV_OBJ || y->n != 2 || !jv_get(x, "le") || !jv_get(y, "le") ||
+            !canonical_value_equal("d", jv_get(x, "le"), jv_get(y, "le")) ||
+            !same_integer(jv_get(x, "count"), jv_get(y, "count")))
+            return 0;
+    }
+    return 1;
+}
+
+/* A version 2 value of a kind and value type; null only equals null. */
+static int same_v2_value(const char *kind, const char *type, const jv *a, const jv *b)
+{
+    if (!a || !b)
+        return 0;
+    if (a->type == JV_NULL || b->type == JV_NULL)
+        return a->type == b->type;
+    if (!strcmp(kind, "histogram"))
+        return same_histogram(a, b);
+    if (!strcmp(type, "f64"))
+        return canonical_value_equal("d", a, b);
+    if (!strcmp(type, "utf8"))
+        return same_string(a, b);
+    return same_integer(a, b);
+}
+
+static const char *const v2_header_integers[] = {"minor", "pid", "start_ticks", "created_unix_ns",
+                                                 "heartbeat_unix_ns", "heartbeat_interval_ms", "overflow_count"};
+static const char *const v2_field_strings[] = {"label", "kind", "type", "unit", "help"};
+
+static int canonical_equal_v2(const jv *want, const jv *got, char *why, size_t whysz)
+{
+    const jv *wf = jv_get(want, "fields"), *gf = jv_get(got, "fields");
+    size_t i, k;
+    if (got->n != 11) {
+        snprintf(why, whysz, "%zu members, want 11", got->n);
+        return 0;
+    }
+    for (k = 0; k < sizeof v2_header_integers / sizeof v2_header_integers[0]; k++) {
+        if (!same_integer(jv_get(want, v2_header_integers[k]), jv_get(got, v2_header_integers[k]))) {
+            snprintf(why, whysz, "%s differs", v2_header_integers[k]);
+            return 0;
+        }
+    }
+    if (!same_string(jv_get(want, "state"), jv_get(got, "state"))) {
+        snprintf(why, whysz, "state differs");
+        return 0;
+    }
+    if (!wf || !gf || wf->type != JV_ARR || gf->type != JV_ARR || wf->n != gf->n) {
+        snprintf(why, whysz, "fields: want %zu, got %zu", wf ? wf->n : 0, gf ? gf->n : 0);
+        return 0;
+    }
+    for (i = 0; i < wf->n; i++) {
+        const jv *a = &wf->items[i], *b = &gf->items[i];
+        if (b->type != JV_OBJ || b->n != 7) {
+            snprintf(why, whysz, "fields[%zu]: not an object of 7 members", i);
+            return 0;
+        }
+        for (k = 0; k < sizeof v2_field_strings / sizeof v2_field_strings[0]; k++) {
+            if (!same_string(jv_get(a, v2_field_strings[k]), jv_get(b, v2_field_strings[k]))) {
+                snprintf(why, whysz, "fields[%zu].%s differs", i, v2_field_strings[k]);
+                return 0;
+            }
+        }
+        if (!same_attributes(jv_get(a, "attributes"), jv_get(b, "attributes"))) {
+            snprintf(why, whysz, "fields[%zu].attributes differ", i);
+            return 0;
+        }
+        if (!same_v2_value(jv_get(a, "kind")->text, jv_get(a, "type")->text, jv_get(a, "value"),
+                           jv_get(b, "value"))) {
+            snprintf(why, whysz, "fields[%zu].value differs", i);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int canonical_equal(const jv *want, const jv *got, char *why, size_t whysz)
 {
     const jv *wv = jv_get(want, "format_version"), *gv = jv_get(got, "format_version");
@@ -434,6 +541,13 @@ int canonical_equal(const jv *want, const jv *got, char *why, size_t whysz)
     if (!wv || !gv || wv->type != JV_NUM || gv->type != JV_NUM || strcmp(wv->text, gv->text)) {
         snprintf(why, whysz, "format_version differs");
         return 0;
+    }
+    if (!strcmp(wv->text, "2")) {
+        if (!jv_get(got, "path") || jv_get(got, "path")->type != JV_STR) {
+            snprintf(why, whysz, "no path string");
+            return 0;
+        }
+        return canonical_equal_v2(want, got, why, whysz);
     }
     if (!jv_get(got, "path") || jv_get(got, "path")->type != JV_STR) {
         snprintf(why, whysz, "no path string");
@@ -552,10 +666,67 @@ static void test_objects_compare(void)
     jv_free(jc);
 }
 
+/* Version 2 objects: attributes in any order; floats by bits; null only equals null. */
+static void test_v2_objects_compare(void)
+{
+    const char *head = "{\"path\": \"x\", \"format_version\": 2, \"minor\": 0, \"state\": \"ready\", \"pid\": 1, "
+                       "\"start_ticks\": 2, \"created_unix_ns\": 18446744073709551615, \"heartbeat_unix_ns\": 0, "
+                       "\"heartbeat_interval_ms\": 0, \"overflow_count\": 0, \"fields\": [";
+    const char *fields[] = {
+        /* 0: the reference */
+        "{\"label\": \"h\", \"kind\": \"histogram\", \"type\": \"f64\", \"unit\": \"ms\", \"help\": \"\", "
+        "\"attributes\": {\"a\": \"1\", \"b\": \"2\"}, \"value\": {\"count\": 3, \"sum\": 1.5, \"buckets\": "
+        "[{\"le\": 1.0, \"count\": 1}, {\"le\": \"Infinity\", \"count\": 3}]}}",
+        /* 1: equal: other key order, 1.50 for 1.5 */
+        "{\"attributes\": {\"b\": \"2\", \"a\": \"1\"}, \"label\": \"h\", \"kind\": \"histogram\", \"type\": "
+        "\"f64\", \"unit\": \"ms\", \"help\": \"\", \"value\": {\"sum\": 1.50, \"count\": 3, \"buckets\": "
+        "[{\"count\": 1, \"le\": 1}, {\"le\": \"Infinity\", \"count\": 3}]}}",
+        /* 2: a bucket count differs */
+        "{\"label\": \"h\", \"kind\": \"histogram\", \"type\": \"f64\", \"unit\": \"ms\", \"help\": \"\", "
+        "\"attributes\": {\"a\": \"1\", \"b\": \"2\"}, \"value\": {\"count\": 3, \"sum\": 1.5, \"buckets\": "
+        "[{\"le\": 1.0, \"count\": 2}, {\"le\": \"Infinity\", \"count\": 3}]}}",
+        /* 3: an attribute value differs */
+        "{\"label\": \"h\", \"kind\": \"histogram\", \"type\": \"f64\", \"unit\": \"ms\", \"help\": \"\", "
+        "\"attributes\": {\"a\": \"1\", \"b\": \"3\"}, \"value\": {\"count\": 3, \"sum\": 1.5, \"buckets\": "
+        "[{\"le\": 1.0, \"count\": 1}, {\"le\": \"Infinity\", \"count\": 3}]}}",
+        /* 4: null for the value */
+        "{\"label\": \"h\", \"kind\": \"histogram\", \"type\": \"f64\", \"unit\": \"ms\", \"help\": \"\", "
+        "\"attributes\": {\"a\": \"1\", \"b\": \"2\"}, \"value\": null}",
+    };
+    static const int equal[] = {1, 1, 0, 0, 0};
+    char text[2048], why[100];
+    jv *ref;
+    size_t i;
+    snprintf(text, sizeof text, "%s%s]}", head, fields[0]);
+    ref = parse_text(text);
+    CHECK(ref != NULL);
+    for (i = 0; ref && i < sizeof fields / sizeof fields[0]; i++) {
+        jv *other;
+        snprintf(text, sizeof text, "%s%s]}", head, fields[i]);
+        other = parse_text(text);
+        CHECK_MSG(other != NULL, "object %zu does not parse", i);
+        if (other)
+            CHECK_MSG(canonical_equal(ref, other, why, sizeof why) == equal[i], "object %zu: %s", i, why);
+        jv_free(other);
+    }
+    /* the header's 64-bit integers are exact */
+    snprintf(text, sizeof text, "%s%s]}", head, fields[0]);
+    {
+        char *at = strstr(text, "18446744073709551615");
+        jv *other;
+        memcpy(at, "18446744073709551614", 20);
+        other = parse_text(text);
+        CHECK(other && ref && !canonical_equal(ref, other, why, sizeof why));
+        jv_free(other);
+    }
+    jv_free(ref);
+}
+
 void run_json_parse_tests(void)
 {
     RUN(test_parser_accepts_and_rejects);
     RUN(test_parser_decodes_strings);
     RUN(test_spec_comparison_table);
     RUN(test_objects_compare);
+    RUN(test_v2_objects_compare);
 }

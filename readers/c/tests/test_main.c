@@ -135,6 +135,7 @@ int main(void)
     run_poll_tests();
     run_cli_tests();
     run_api_tests();
+    run_v2_tests();
     remove_tree(tmp_dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -10,7 +10,9 @@
 
 static int is_truncation_code(mmr_code c)
 {
-    return c == MMR_NOT_READY || c == MMR_TRUNCATED_RECORD || c == MMR_PAST_EOF || c == MMR_BAD_FILE_SIZE;
+    /* version 2: a cut at a page boundary leaves regions that run past the end */
+    return c == MMR_NOT_READY || c == MMR_TRUNCATED_RECORD || c == MMR_PAST_EOF || c == MMR_BAD_FILE_SIZE ||
+           c == MMR_BAD_REGION;
 }
 
 static void cut_everywhere(const char *id, const char *path, size_t *cuts)

@@ -1,0 +1,649 @@
+/* v2.c -- everything that is version 2 (spec/v2.md): the header and region rules,
+ * the entry walk of "Finding problems", the kind and value type tables, slots
+ * added up, and the sequence-lock read with its bounded retry. */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define V2_ALIGN 8u
+#define V2_HEADER_SIZE 128u
+#define V2_ENTRY_FIXED_SIZE 32u
+#define V2_UNIT_MAX 63u
+#define V2_STATE_CREATING 0u
+#define V2_STATE_CLOSED 2u
+
+static const unsigned char v2_magic[7] = {'M', 'M', 'S', 'T', 'A', 'T', 'S'};
+
+/* Header fields (offsets from the start of the file). */
+enum {
+    H_MINOR = 8, H_HEADER_SIZE = 10, H_STATE = 12, H_PID = 16, H_START_TICKS = 24, H_CREATED = 32,
+    H_HEARTBEAT = 40, H_HEARTBEAT_INTERVAL = 48, H_ENTRY_FIXED_SIZE = 52, H_META_OFFSET = 56,
+    H_META_CAPACITY = 60, H_PROCESS_OFFSET = 64, H_PROCESS_CAPACITY = 68, H_SLOTS_OFFSET = 72,
+    H_SLOT_SIZE = 76, H_SLOT_COUNT = 80, H_SLOTS_USED = 84, H_FIELD_COUNT = 88, H_OVERFLOW_COUNT = 92
+};
+/* Entry fields (offsets from the entry's start). */
+enum {
+    E_ENTRY_SIZE = 0, E_KIND = 4, E_VALUE_TYPE = 5, E_VALUE_OFFSET = 8, E_VALUE_SIZE = 12, E_NAME_SIZE = 16,
+    E_UNIT_SIZE = 18, E_HELP_SIZE = 20, E_ATTRIBUTES_SIZE = 22, E_EXTRA_SIZE = 24
+};
+/* Multi-word values (offsets from the value's start). */
+enum { SEQ = 0, STR_LENGTH = 8, STR_TEXT = 16, HIST_SUM = 8, HIST_BUCKETS = 16 };
+enum { ATTR_SIZE_BYTES = 2 };
+
+enum { VT_U64 = 1, VT_I64 = 2, VT_F64 = 3, VT_UTF8 = 4 };
+#define VT_BIT(t) (1u << (t))
+
+static const struct {
+    const char *name;
+    mmr_kind kind;
+} v2_types[] = {{NULL, MMR_UINT}, {"u64", MMR_UINT}, {"i64", MMR_INT}, {"f64", MMR_FLOAT64}, {"utf8", MMR_STRING}};
+#define V2_TYPE_COUNT (sizeof v2_types / sizeof v2_types[0])
+
+#define KIND_HISTOGRAM 6
+static const struct {
+    const char *name;
+    int slotted;
+    unsigned allowed; /* VT_BIT of each allowed value type */
+} v2_kinds[] = {
+    {NULL, 0, 0},
+    {"counter", 1, VT_BIT(VT_U64) | VT_BIT(VT_F64)},
+    {"gauge", 0, VT_BIT(VT_U64) | VT_BIT(VT_I64) | VT_BIT(VT_F64)},
+    {"updown_counter", 1, VT_BIT(VT_I64) | VT_BIT(VT_F64)},
+    {"constant", 0, VT_BIT(VT_U64) | VT_BIT(VT_I64) | VT_BIT(VT_F64) | VT_BIT(VT_UTF8)},
+    {"string", 0, VT_BIT(VT_UTF8)},
+    {"histogram", 1, VT_BIT(VT_F64)},
+};
+#define V2_KIND_COUNT (sizeof v2_kinds / sizeof v2_kinds[0])
+
+/* Loads of words a writer may store while we read (a live mapping): one atomic
+ * load of the aligned word; a misaligned buffer (never a mapping) is read plainly. */
+static uint32_t load32(const unsigned char *d, uint64_t off, int order)
+{
+    const unsigned char *p = d + off;
+    uint32_t v;
+    if ((uintptr_t)p % sizeof v)
+        return mmr__le32(p);
+    v = __atomic_load_n((const uint32_t *)(const void *)p, order);
+    return mmr__le32((const unsigned char *)&v);
+}
+
+static uint64_t load64(const unsigned char *d, uint64_t off, int order)
+{
+    const unsigned char *p = d + off;
+    uint64_t v;
+    if ((uintptr_t)p % sizeof v)
+        return mmr__le64(p);
+    v = __atomic_load_n((const uint64_t *)(const void *)p, order);
+    return mmr__le64((const unsigned char *)&v);
+}
+
+static uint64_t pad8(uint64_t n) { return (n + V2_ALIGN - 1) / V2_ALIGN * V2_ALIGN; }
+
+/* The header up to the entries: every check stops the walk. 1: go on. */
+static int v2_header(const unsigned char *d, size_t size, mmr_sink *s, mmr_v2_header *h, uint64_t *meta_off,
+                     uint64_t *meta_end, uint64_t *entry_fixed, uint32_t *process_cap, uint64_t *process_off,
+                     uint64_t *slots_off)
+{
+    unsigned header_size;
+    uint64_t meta_cap, process_end, slots_end;
+    char shown[64];
+    if (memcmp(d + 1, v2_magic, sizeof v2_magic)) {
+        mmr__show_bytes(shown, sizeof shown, d + 1, sizeof v2_magic, 7);
+        mmr__emit(s, MMR_BAD_VERSION, 0, "version byte 0x02, but bytes 1 to 7 are '%s', not 'MMSTATS'", shown);
+        return 0;
+    }
+    /* Acquire: a reader that sees ready sees everything the writer stored before. */
+    h->state = load32(d, H_STATE, __ATOMIC_ACQUIRE);
+    if (h->state == V2_STATE_CREATING) {
+        mmr__emit(s, MMR_NOT_READY, H_STATE, "state is 0 (creating): the writer has not published the file");
+        return 0;
+    }
+    if (h->state > V2_STATE_CLOSED) {
+        mmr__emit(s, MMR_BAD_STATE, H_STATE, "state is %u; allowed: 0, 1, 2", h->state);
+        return 0;
+    }
+    header_size = mmr__le16(d + H_HEADER_SIZE);
+    if (header_size < V2_HEADER_SIZE || header_size % V2_ALIGN) {
+        mmr__emit(s, MMR_BAD_HEADER_SIZE, H_HEADER_SIZE, "header_size is %u; want at least %u, a multiple of %u",
+                  header_size, V2_HEADER_SIZE, V2_ALIGN);
+        return 0;
+    }
+    *entry_fixed = mmr__le16(d + H_ENTRY_FIXED_SIZE);
+    if (*entry_fixed < V2_ENTRY_FIXED_SIZE || *entry_fixed % V2_ALIGN) {
+        mmr__emit(s, MMR_BAD_COUNT, H_ENTRY_FIXED_SIZE, "entry_fixed_size is %llu; want at least %u, a multiple of %u",
+                  (unsigned long long)*entry_fixed, V2_ENTRY_FIXED_SIZE, V2_ALIGN);
+        return 0;
+    }
+    *meta_off = mmr__le32(d + H_META_OFFSET);
+    meta_cap = mmr__le32(d + H_META_CAPACITY);
+    *meta_end = *meta_off + meta_cap;
+    *process_off = mmr__le32(d + H_PROCESS_OFFSET);
+    *process_cap = mmr__le32(d + H_PROCESS_CAPACITY);
+    process_end = *process_off + *process_cap;
+    *slots_off = mmr__le32(d + H_SLOTS_OFFSET);
+    h->slot_size = mmr__le32(d + H_SLOT_SIZE);
+    h->slot_count = mmr__le32(d + H_SLOT_COUNT);
+    slots_end = *slots_off + (uint64_t)h->slot_count * h->slot_size;
+    if (*meta_off % V2_ALIGN || *meta_off < header_size) {
+        mmr__emit(s, MMR_BAD_REGION, H_META_OFFSET, "meta_offset %llu is not a multiple of 8 at or after the header (%u)",
+                  (unsigned long long)*meta_off, header_size);
+        return 0;
+    }
+    if (meta_cap % V2_ALIGN) {
+        mmr__emit(s, MMR_BAD_REGION, H_META_CAPACITY, "meta_capacity %llu is not a multiple of 8",
+                  (unsigned long long)meta_cap);
+        return 0;
+    }
+    if (*process_off % V2_ALIGN || *process_off < *meta_end) {
+        mmr__emit(s, MMR_BAD_REGION, H_PROCESS_OFFSET,
+                  "process_offset %llu is not a multiple of 8 at or after the metadata end (%llu)",
+                  (unsigned long long)*process_off, (unsigned long long)*meta_end);
+        return 0;
+    }
+    if (*process_cap % V2_ALIGN) {
+        mmr__emit(s, MMR_BAD_REGION, H_PROCESS_CAPACITY, "process_capacity %u is not a multiple of 8", *process_cap);
+        return 0;
+    }
+    if (*slots_off % V2_ALIGN || *slots_off < process_end) {
+        mmr__emit(s, MMR_BAD_REGION, H_SLOTS_OFFSET,
+                  "slots_offset %llu is not a multiple of 8 at or after the process area end (%llu)",
+                  (unsigned long long)*slots_off, (unsigned long long)process_end);
+        return 0;
+    }
+    if (h->slot_size % V2_ALIGN) {
+        mmr__emit(s, MMR_BAD_REGION, H_SLOT_SIZE, "slot_size %u is not a multiple of 8", h->slot_size);
+        return 0;
+    }
+    if (h->slot_count < 1 || slots_end > size) {
+        mmr__emit(s, MMR_BAD_REGION, H_SLOT_COUNT,
+                  "%u slots of %u bytes from %llu end at %llu; want at least 1 slot, ending by the file size %zu",
+                  h->slot_count, h->slot_size, (unsigned long long)*slots_off, (unsigned long long)slots_end, size);
+        return 0;
+    }
+    h->slots_used = load32(d, H_SLOTS_USED, __ATOMIC_ACQUIRE);
+    if (h->slots_used < 1 || h->slots_used > h->slot_count) {
+        mmr__emit(s, MMR_BAD_COUNT, H_SLOTS_USED, "slots_used is %u; want 1 to %u", h->slots_used, h->slot_count);
+        return 0;
+    }
+    h->minor = mmr__le16(d + H_MINOR);
+    h->pid = mmr__le64(d + H_PID);
+    h->start_ticks = mmr__le64(d + H_START_TICKS);
+    h->created_unix_ns = mmr__le64(d + H_CREATED);
+    h->heartbeat_unix_ns = load64(d, H_HEARTBEAT, __ATOMIC_ACQUIRE);
+    h->heartbeat_interval_ms = mmr__le32(d + H_HEARTBEAT_INTERVAL);
+    h->overflow_count = load32(d, H_OVERFLOW_COUNT, __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* UTF-8 of one part of an entry: 0 when well-formed, else reported. */
+static int bad_utf8(const unsigned char *d, uint64_t at, uint64_t n, const char *what, mmr_sink *s)
+{
+    size_t bad = mmr_utf8_first_invalid(d + at, (size_t)n);
+    if (bad == n)
+        return 0;
+    mmr__emit(s, MMR_BAD_UTF8, at + bad, "%s is not well-formed UTF-8 at byte %zu", what, bad);
+    return 1;
+}
+
+/* The keys of one entry's attributes seen so far, so that the repeated-key rule
+ * costs time linear in the attributes' bytes: open addressing on a hash of the
+ * key, each slot the key's offset + 1 (0: empty). */
+typedef struct {
+    uint32_t *slot;
+    size_t mask;
+} key_set;
+
+static uint64_t key_hash(const unsigned char *k, size_t n)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    while (n--)
+        h = (h ^ *k++) * 1099511628211u;
+    return h;
+}
+
+/* 1 when the key of klen bytes at d + key equals one already in the set, else added. */
+static int key_repeats(key_set *ks, const unsigned char *d, uint64_t key, unsigned klen, uint64_t *earlier)
+{
+    size_t i = (size_t)key_hash(d + key, klen) & ks->mask;
+    for (; ks->slot[i]; i = (i + 1) & ks->mask) {
+        uint64_t other = ks->slot[i] - 1u;
+        if (mmr__le16(d + other - ATTR_SIZE_BYTES) == klen && !memcmp(d + other, d + key, klen)) {
+            *earlier = other - ATTR_SIZE_BYTES;
+            return 1;
+        }
+    }
+    ks->slot[i] = (uint32_t)(key + 1);
+    return 0;
+}
+
+/* The same without a table (out of memory): compare with every earlier pair. */
+static int key_repeats_slowly(const unsigned char *d, uint64_t at, uint64_t key, unsigned klen, uint64_t *earlier)
+{
+    uint64_t prev = at;
+    while (prev + ATTR_SIZE_BYTES < key) {
+        unsigned pk = mmr__le16(d + prev), pv = mmr__le16(d + prev + ATTR_SIZE_BYTES + pk);
+        if (pk == klen && !memcmp(d + prev + ATTR_SIZE_BYTES, d + key, klen)) {
+            *earlier = prev;
+            return 1;
+        }
+        prev += 2 * ATTR_SIZE_BYTES + pk + pv;
+    }
+    return 0;
+}
+
+/* The attribute pairs at d[at, at + n): the number of pairs, or -1 after a problem. */
+static long attributes(const unsigned char *d, uint64_t at, uint64_t n, mmr_sink *s)
+{
+    uint64_t pos = 0;
+    long count = 0;
+    key_set ks = {NULL, 0};
+    size_t cap = 1;
+    /* a pair takes at least 5 bytes (two sizes, a key of 1); keep the table half empty */
+    while (cap < 2 * (n / 5 + 1))
+        cap *= 2;
+    if (n)
+        ks.slot = calloc(cap, sizeof *ks.slot);
+    ks.mask = cap - 1;
+    while (pos < n) {
+        uint64_t start = at + pos, key, val, earlier = 0;
+        unsigned klen, vlen;
+        int repeats;
+        if (n - pos < ATTR_SIZE_BYTES) {
+            mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "one byte left: too short for a key_size");
+            break;
+        }
+        klen = mmr__le16(d + start);
+        if (klen == 0) {
+            mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "an attribute key is empty");
+            break;
+        }
+        key = pos + ATTR_SIZE_BYTES;
+        if (key + klen + ATTR_SIZE_BYTES > n) {
+            mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "the key (%u bytes) or the value size runs past attributes_size",
+                      klen);
+            break;
+        }
+        vlen = mmr__le16(d + at + key + klen);
+        val = key + klen + ATTR_SIZE_BYTES;
+        if (val + vlen > n) {
+            mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "the value (%u bytes) runs past attributes_size", vlen);
+            break;
+        }
+        if (bad_utf8(d, at + key, klen, "an attribute key", s) || bad_utf8(d, at + val, vlen, "an attribute value", s))
+            break;
+        repeats = ks.slot ? key_repeats(&ks, d, at + key, klen, &earlier)
+                          : key_repeats_slowly(d, at, at + key, klen, &earlier);
+        if (repeats) {
+            mmr__emit(s, MMR_BAD_ATTRIBUTES, start, "the attribute key repeats the one at offset %llu",
+                      (unsigned long long)earlier);
+            break;
+        }
+        pos = val + vlen;
+        count++;
+    }
+    free(ks.slot);
+    return pos < n ? -1 : count;
+}
+
+/* Histogram bounds: finite and strictly increasing. 0 when good, else reported. */
+static int bad_bounds(const unsigned char *d, uint64_t e, uint64_t at, uint32_t extra_size, mmr_sink *s)
+{
+    uint32_t i;
+    double prev = 0;
+    if (extra_size % V2_ALIGN) {
+        mmr__emit(s, MMR_BAD_HISTOGRAM, e + E_EXTRA_SIZE, "extra_size %u is not a multiple of 8", extra_size);
+        return 1;
+    }
+    for (i = 0; i < extra_size / 8; i++) {
+        uint64_t bits = mmr__le64(d + at + 8 * (uint64_t)i);
+        double b;
+        memcpy(&b, &bits, sizeof b);
+        if (!isfinite(b) || (i && !(b > prev))) {
+            mmr__emit(s, MMR_BAD_HISTOGRAM, at + 8 * (uint64_t)i,
+                      "bound %u is not finite or not above the bound before it", i);
+            return 1;
+        }
+        prev = b;
+    }
+    return 0;
+}
+
+static void v2_walk(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout *lay)
+{
+    mmr_v2_header h;
+    uint64_t e, meta_end, fixed, process_off, slots_off;
+    uint32_t i, field_count, process_cap;
+    memset(&h, 0, sizeof h);
+    if (!v2_header(d, size, s, &h, &e, &meta_end, &fixed, &process_cap, &process_off, &slots_off))
+        return;
+    if (lay) {
+        lay->v2 = h;
+        lay->records_end = slots_off + (uint64_t)h.slot_count * h.slot_size;
+    }
+    field_count = load32(d, H_FIELD_COUNT, __ATOMIC_ACQUIRE);
+    if (lay)
+        lay->v2.field_count = field_count;
+    for (i = 0; i < field_count && !mmr__done(s); i++) {
+        uint64_t esz, name, unit, help, attrs, extra, extra_size, value_size, value_offset, area, base;
+        unsigned name_size, unit_size, help_size, attrs_size, kind, vt, k;
+        size_t before = s->count;
+        long pairs;
+        mmr_rec r;
+        if (meta_end - e < fixed) {
+            mmr__emit(s, MMR_BAD_ENTRY_SIZE, e, "entry %u: only %llu bytes left in the metadata region, the fixed part needs %llu",
+                      i, (unsigned long long)(meta_end - e), (unsigned long long)fixed);
+            return;
+        }
+        esz = mmr__le32(d + e + E_ENTRY_SIZE);
+        if (esz < fixed || esz % V2_ALIGN || esz > meta_end - e) {
+            mmr__emit(s, MMR_BAD_ENTRY_SIZE, e, "entry_size is %llu; want at least %llu, a multiple of 8, ending by %llu",
+                      (unsigned long long)esz, (unsigned long long)fixed, (unsigned long long)meta_end);
+            return;
+        }
+        kind = d[e + E_KIND];
+        vt = d[e + E_VALUE_TYPE];
+        value_offset = mmr__le32(d + e + E_VALUE_OFFSET);
+        value_size = mmr__le32(d + e + E_VALUE_SIZE);
+        name_size = mmr__le16(d + e + E_NAME_SIZE);
+        unit_size = mmr__le16(d + e + E_UNIT_SIZE);
+        help_size = mmr__le16(d + e + E_HELP_SIZE);
+        attrs_size = mmr__le16(d + e + E_ATTRIBUTES_SIZE);
+        extra_size = mmr__le32(d + e + E_EXTRA_SIZE);
+        extra = pad8(fixed + name_size + unit_size + help_size + attrs_size);
+        if (extra + extra_size > esz) {
+            mmr__emit(s, MMR_BAD_LENGTHS, e + E_NAME_SIZE,
+                      "name, unit, help, attributes and extra need %llu bytes; entry_size is %llu",
+                      (unsigned long long)(extra + extra_size), (unsigned long long)esz);
+            return;
+        }
+        name = e + fixed;
+        unit = name + name_size;
+        help = unit + unit_size;
+        attrs = help + help_size;
+        extra += e;
+        if (name_size == 0)
+            mmr__emit(s, MMR_BAD_NAME, e + E_NAME_SIZE, "name_size is 0: a field needs a name");
+        bad_utf8(d, name, name_size, "the name", s);
+        if (unit_size > V2_UNIT_MAX) {
+            mmr__emit(s, MMR_BAD_UNIT, e + E_UNIT_SIZE, "unit_size is %u; at most %u", unit_size, V2_UNIT_MAX);
+        } else {
+            for (k = 0; k < unit_size; k++) {
+                if (d[unit + k] < 0x21 || d[unit + k] > 0x7e) {
+                    mmr__emit(s, MMR_BAD_UNIT, unit + k, "unit byte 0x%02x; allowed 0x21 to 0x7e", d[unit + k]);
+                    break;
+                }
+            }
+        }
+        bad_utf8(d, help, help_size, "the help text", s);
+        pairs = attributes(d, attrs, attrs_size, s);
+        if (mmr__done(s))
+            return;
+        if (kind >= V2_KIND_COUNT || !v2_kinds[kind].name || vt >= V2_TYPE_COUNT || !v2_types[vt].name) {
+            e += esz; /* a later minor's kind or value type: skipped, never a problem */
+            continue;
+        }
+        if (!(v2_kinds[kind].allowed & VT_BIT(vt))) {
+            mmr__emit(s, MMR_BAD_VALUE_TYPE, e + E_VALUE_TYPE, "a %s of %s is not allowed", v2_kinds[kind].name,
+                      v2_types[vt].name);
+            e += esz;
+            continue;
+        }
+        if (kind == KIND_HISTOGRAM ? value_size != 16 + 8 * (extra_size / 8 + 1)
+            : vt == VT_UTF8        ? value_size < 16 || value_size % V2_ALIGN
+                                   : value_size != 8) {
+            mmr__emit(s, MMR_BAD_VALUE_SIZE, e + E_VALUE_SIZE, "value_size %llu is not the size a %s of %s needs",
+                      (unsigned long long)value_size, v2_kinds[kind].name, v2_types[vt].name);
+            e += esz;
+            continue;
+        }
+        area = v2_kinds[kind].slotted ? h.slot_size : process_cap;
+        if (value_offset % V2_ALIGN || value_offset + value_size > area)
+            mmr__emit(s, MMR_BAD_VALUE_OFFSET, e + E_VALUE_OFFSET,
+                      "value_offset %llu + value_size %llu in an area of %llu bytes; the offset must be a multiple of 8",
+                      (unsigned long long)value_offset, (unsigned long long)value_size, (unsigned long long)area);
+        if (kind == KIND_HISTOGRAM)
+            bad_bounds(d, e, extra, (uint32_t)extra_size, s);
+        if (s->count != before) {
+            e += esz;
+            continue;
+        }
+        base = (v2_kinds[kind].slotted ? slots_off : process_off) + value_offset;
+        if (vt == VT_UTF8 && load64(d, base + SEQ, __ATOMIC_ACQUIRE) % 2 == 0) {
+            uint32_t length = load32(d, base + STR_LENGTH, __ATOMIC_RELAXED);
+            if (length > value_size - 16) {
+                mmr__emit(s, MMR_BAD_STRING_LENGTH, base + STR_LENGTH, "length %u exceeds the capacity %llu", length,
+                          (unsigned long long)(value_size - 16));
+                e += esz;
+                continue;
+            }
+        }
+        if (lay) {
+            memset(&r, 0, sizeof r);
+            r.label_off = name;
+            r.label_len = name_size;
+            r.type_name = v2_types[vt].name;
+            r.kind_name = v2_kinds[kind].name;
+            r.kind = kind == KIND_HISTOGRAM ? MMR_HISTOGRAM : v2_types[vt].kind;
+            r.size = (uint32_t)value_size;
+            r.val_off = base;
+            r.wb_off = base;
+            r.unit_off = unit;
+            r.unit_len = unit_size;
+            r.help_off = help;
+            r.help_len = help_size;
+            r.attr_off = attrs;
+            r.attr_len = attrs_size;
+            r.attr_count = (uint32_t)pairs;
+            r.bounds_off = extra;
+            r.bound_count = kind == KIND_HISTOGRAM ? (uint32_t)(extra_size / 8) : 0;
+            r.slotted = v2_kinds[kind].slotted;
+            if (mmr__layout_add(lay, &r))
+                return;
+        }
+        e += esz;
+    }
+}
+
+/* One consistent copy of a sequence-locked value at d + at (n bytes) into out, by
+ * the spec's reader protocol. 0: none within the retry bound (or at once when the
+ * writer closed the file: an odd sequence then stays odd). */
+static int seq_copy(const unsigned char *d, uint64_t at, size_t n, unsigned char *out, int closed)
+{
+    int attempt;
+    for (attempt = 1; attempt <= MMR_V2_MAX_TRIES; attempt++) {
+        uint64_t s1 = load64(d, at + SEQ, __ATOMIC_ACQUIRE), s2;
+        size_t i;
+        if (s1 % 2 == 0) {
+            for (i = 0; i < n; i++)
+                out[i] = __atomic_load_n(&d[at + i], __ATOMIC_RELAXED);
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            s2 = load64(d, at + SEQ, __ATOMIC_RELAXED);
+            if (s1 == s2)
+                return 1;
+        } else if (closed) {
+            return 0;
+        }
+        if (attempt % MMR_V2_YIELD_EVERY == 0)
+            sched_yield();
+    }
+    return 0;
+}
+
+static int load_string(const unsigned char *d, mmr_field *f, unsigned char *scratch, int closed, mmr_problem *first)
+{
+    uint32_t length;
+    if (!seq_copy(d, f->val_offset, f->size, scratch, closed)) {
+        f->is_null = 1;
+        return MMR_OK;
+    }
+    length = mmr__le32(scratch + STR_LENGTH);
+    if (length > f->size - 16) {
+        first->code = MMR_BAD_STRING_LENGTH;
+        first->offset = f->val_offset + STR_LENGTH;
+        snprintf(first->message, sizeof first->message, "length %u exceeds the capacity %u", length, f->size - 16);
+        return MMR_INVALID;
+    }
+    if (3 * (size_t)length + 1 > f->str_cap) {
+        char *p = realloc(f->str, 3 * (size_t)length + 1);
+        if (!p)
+            return -1;
+        f->str = p;
+        f->str_cap = 3 * (size_t)length + 1;
+    }
+    f->str_len = mmr_utf8_replace(scratch + STR_TEXT, length, f->str);
+    return MMR_OK;
+}
+
+static void load_histogram(const unsigned char *d, mmr_field *f, const mmr_v2_header *h, unsigned char *scratch,
+                           int closed)
+{
+    uint32_t k;
+    size_t b;
+    for (b = 0; b <= f->bound_count; b++)
+        f->buckets[b] = 0;
+    for (k = 0; k < h->slots_used; k++) {
+        uint64_t bits;
+        double sum;
+        if (!seq_copy(d, f->val_offset + (uint64_t)k * h->slot_size, f->size, scratch, closed)) {
+            f->is_null = 1;
+            return;
+        }
+        bits = mmr__le64(scratch + HIST_SUM);
+        memcpy(&sum, &bits, sizeof sum);
+        f->hist_sum = k ? f->hist_sum + sum : sum; /* in slot order, from slot 0's copy */
+        for (b = 0; b <= f->bound_count; b++)
+            f->buckets[b] += mmr__le64(scratch + HIST_BUCKETS + 8 * b);
+    }
+}
+
+static void load_number(const unsigned char *d, mmr_field *f, const mmr_v2_header *h)
+{
+    uint32_t k, copies = f->slotted ? h->slots_used : 1;
+    uint64_t total = 0;
+    double sum = 0;
+    for (k = 0; k < copies; k++) {
+        uint64_t w = load64(d, f->val_offset + (uint64_t)k * h->slot_size, __ATOMIC_ACQUIRE);
+        double x;
+        memcpy(&x, &w, sizeof x);
+        total += w; /* modulo 2^64, for u64 and (two's complement) i64 */
+        sum = k ? sum + x : x;
+    }
+    if (f->kind == MMR_FLOAT64)
+        f->v.d = sum;
+    else if (f->kind == MMR_UINT)
+        f->v.u = total;
+    else
+        f->v.i = total >= ((uint64_t)1 << 63) ? -(int64_t)(~total) - 1 : (int64_t)total;
+}
+
+static int v2_load_values(const unsigned char *d, size_t size, mmr_file *f, mmr_problem *first)
+{
+    size_t i, scratch_size = 16;
+    unsigned char *scratch;
+    int rc = MMR_OK, closed;
+    uint32_t used;
+    (void)size;
+    /* The words that change while readers read (the state, heartbeat and counts). */
+    f->v2.state = load32(d, H_STATE, __ATOMIC_ACQUIRE);
+    f->v2.heartbeat_unix_ns = load64(d, H_HEARTBEAT, __ATOMIC_ACQUIRE);
+    f->v2.overflow_count = load32(d, H_OVERFLOW_COUNT, __ATOMIC_RELAXED);
+    used = load32(d, H_SLOTS_USED, __ATOMIC_ACQUIRE);
+    if (used >= 1 && used <= f->v2.slot_count)
+        f->v2.slots_used = used;
+    closed = f->v2.state == V2_STATE_CLOSED;
+    for (i = 0; i < f->count; i++)
+        if (f->fields[i].size > scratch_size)
+            scratch_size = f->fields[i].size;
+    scratch = malloc(scratch_size);
+    if (!scratch)
+        return -1;
+    for (i = 0; i < f->count && rc == MMR_OK; i++) {
+        mmr_field *fd = &f->fields[i];
+        fd->is_null = 0;
+        if (fd->kind == MMR_HISTOGRAM)
+            load_histogram(d, fd, &f->v2, scratch, closed);
+        else if (fd->kind == MMR_STRING)
+            rc = load_string(d, fd, scratch, closed, first);
+        else
+            load_number(d, fd, &f->v2);
+    }
+    free(scratch);
+    return rc;
+}
+
+/* pread a sequence word. */
+static int pread_seq(int fd, uint64_t at, uint64_t *seq)
+{
+    unsigned char b[8];
+    if (mmr__pread_full(fd, b, sizeof b, at) != (long long)sizeof b)
+        return -1;
+    *seq = mmr__le64(b);
+    return 0;
+}
+
+/* The reader protocol on copies: each sequence-locked copy is read again on its
+ * own, sequence, value, sequence (three reads, ordered by the system calls), until
+ * the two sequences are equal and even; then img holds that copy. A copy without
+ * one within the retry bound is left with an odd sequence in img: it reads as null. */
+static int v2_settle_fd(int fd, unsigned char *img, size_t size, const mmr_file *f, mmr_problem *first)
+{
+    size_t i;
+    unsigned char *tmp = NULL;
+    size_t tmp_cap = 0;
+    int closed = mmr__le32(img + H_STATE) == V2_STATE_CLOSED;
+    uint32_t used = mmr__le32(img + H_SLOTS_USED);
+    (void)size;
+    (void)first;
+    /* Fields appended since the parse (a poller's new copy): published entries never
+     * change, but the decoded file must grow, so the caller parses again. */
+    if (mmr__le32(img + H_FIELD_COUNT) != f->v2.field_count)
+        return 1;
+    if (used < 1 || used > f->v2.slot_count) /* a new copy is not checked again: stay inside the slots */
+        used = f->v2.slots_used;
+    for (i = 0; i < f->count; i++) {
+        const mmr_field *fd_ = &f->fields[i];
+        uint32_t k, copies;
+        if (fd_->kind != MMR_STRING && fd_->kind != MMR_HISTOGRAM)
+            continue;
+        copies = fd_->slotted ? used : 1;
+        if (fd_->size > tmp_cap) {
+            unsigned char *p = realloc(tmp, fd_->size);
+            if (!p) {
+                free(tmp);
+                return -1;
+            }
+            tmp = p;
+            tmp_cap = fd_->size;
+        }
+        for (k = 0; k < copies; k++) {
+            uint64_t at = fd_->val_offset + (uint64_t)k * f->v2.slot_size, s1, s2;
+            int attempt, got = 0;
+            for (attempt = 1; attempt <= MMR_V2_MAX_TRIES && !got; attempt++) {
+                if (pread_seq(fd, at, &s1))
+                    break;
+                if (s1 % 2 == 0) {
+                    if (mmr__pread_full(fd, tmp, fd_->size, at) != (long long)fd_->size || pread_seq(fd, at, &s2))
+                        break;
+                    got = s1 == s2;
+                } else if (closed) {
+                    break;
+                }
+                if (!got && attempt % MMR_V2_YIELD_EVERY == 0)
+                    sched_yield();
+            }
+            if (got)
+                memcpy(img + at, tmp, fd_->size);
+            else
+                img[at + SEQ] |= 1; /* no consistent copy: odd, so it reads as null */
+        }
+    }
+    free(tmp);
+    return MMR_OK;
+}
+
+const mmr_format mmr__format_v2 = {2, v2_walk, v2_load_values, v2_settle_fd};
