@@ -26,7 +26,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	fields, err := mmstats.Read(path, maxSize)
+	file, err := mmstats.ReadFile(path, maxSize)
 	var fe *mmstats.FormatError
 	if errors.As(err, &fe) {
 		fmt.Fprintln(stderr, fe.Error())
@@ -36,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mmstats-go-read: %v\n", err)
 		return 2
 	}
-	out := append(mmstats.AppendCanonical(nil, path, fields), '\n')
+	out := append(mmstats.AppendCanonicalFile(nil, path, file), '\n')
 	if _, err := stdout.Write(out); err != nil {
 		fmt.Fprintf(stderr, "mmstats-go-read: %v\n", err)
 		return 2
