@@ -187,6 +187,8 @@ type v2Scan struct {
 	state     uint32
 	slotsUsed int
 	fields    []v2Layout
+	parsed    int // entries walked (field_count when the walk was made)
+	next      int // offset of the entry after them: a polling reader's cursor
 }
 
 var le = binary.LittleEndian
@@ -244,7 +246,8 @@ func walkV2(data []byte, sc *scanState) {
 		},
 		state: state, slotsUsed: slotsUsed,
 	}
-	sc.v2.fields = v2Entries(data, sc)
+	sc.v2.parsed = get32(data, h2FieldCount)
+	sc.v2.fields, sc.v2.next = v2Entries(data, sc, get32(data, h2MetaOffset), sc.v2.parsed)
 }
 
 // v2Regions checks the region rules in the spec's order; false after the first problem.
@@ -283,24 +286,25 @@ func v2Regions(data []byte, sc *scanState) bool {
 	return true
 }
 
-// v2Entries walks field_count entries from meta_offset. A structural problem
-// (bad_entry_size, bad_lengths) ends the walk; others skip the entry.
-func v2Entries(data []byte, sc *scanState) []v2Layout {
+// v2Entries checks n entries from offset e (meta_offset, or a polling
+// reader's cursor) and returns the fields it can decode and the offset after
+// the last entry it got through. A structural problem (bad_entry_size,
+// bad_lengths) ends the walk; others skip the entry.
+func v2Entries(data []byte, sc *scanState, e, n int) ([]v2Layout, int) {
 	fixed := get16(data, h2EntryFixedSize)
 	metaEnd := get32(data, h2MetaOffset) + get32(data, h2MetaCapacity)
 	var out []v2Layout
-	e := get32(data, h2MetaOffset)
-	for n := get32(data, h2FieldCount); n > 0; n-- {
+	for ; n > 0; n-- {
 		if metaEnd-e < fixed {
 			sc.add(CodeBadEntrySize, e, "entry at %d: only %d bytes left in the metadata region, the fixed part needs %d",
 				e, metaEnd-e, fixed)
-			return out
+			return out, e
 		}
 		size := get32(data, e+e2EntrySize)
 		if size < fixed || size%v2Align != 0 || e+size > metaEnd {
 			sc.add(CodeBadEntrySize, e, "entry_size is %d; want at least %d, a multiple of %d, ending by %d",
 				size, fixed, v2Align, metaEnd)
-			return out
+			return out, e
 		}
 		texts := get16(data, e+e2NameSize) + get16(data, e+e2UnitSize) + get16(data, e+e2HelpSize) + get16(data, e+e2AttributesSize)
 		extraAt := alignUp(fixed+texts, v2Align)
@@ -308,14 +312,14 @@ func v2Entries(data []byte, sc *scanState) []v2Layout {
 		if extraAt+extraSize > size {
 			sc.add(CodeBadLengths, e+e2NameSize, "name, unit, help, attributes and extra need %d bytes; entry_size is %d",
 				extraAt+extraSize, size)
-			return out
+			return out, e
 		}
 		if l, ok := v2Entry(data, sc, e, fixed, e+extraAt); ok {
 			out = append(out, l)
 		}
 		e += size
 	}
-	return out
+	return out, e
 }
 
 func alignUp(n, a int) int { return (n + a - 1) / a * a }

@@ -112,7 +112,14 @@ func readV2(r io.ReaderAt, first []byte, s *v2Scan, path string) (*FileV2, error
 	if len(sc.errs) > 0 {
 		return nil, sc.errs[0].WithPath(path)
 	}
-	s, before := sc.v2, first
+	settleV2(r, sc.v2, first, data, after)
+	return v2Fields(sc.v2, first, data, after), nil
+}
+
+// settleV2 reads again, each on its own, the multi-word values whose
+// sequences in before and after show a change or an update in progress, until
+// they agree or v2Retries attempts are made.
+func settleV2(r io.ReaderAt, s *v2Scan, before, data, after []byte) {
 	type region struct{ at, size int }
 	var regions []region
 	for i := range s.fields {
@@ -147,5 +154,4 @@ func readV2(r io.ReaderAt, first []byte, s *v2Scan, path string) (*FileV2, error
 			r.ReadAt(after[g.at:g.at+v2Word], int64(g.at))
 		}
 	}
-	return v2Fields(s, before, data, after), nil
 }
