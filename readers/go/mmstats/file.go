@@ -9,9 +9,10 @@ type File struct {
 	V2      *FileV2
 }
 
-// ErrVersion2 is what the version 1 entry points (Read, Decode) return for a
-// version 2 file, whose fields only ReadFile and DecodeFile can hold.
-var ErrVersion2 = errors.New("a format version 2 file: use ReadFile or DecodeFile")
+// ErrVersion2 is what the version 1 entry points (Read, Decode, StatsReader)
+// return for a version 2 file, whose fields only ReadFile, DecodeFile and
+// PollerV2 can hold.
+var ErrVersion2 = errors.New("a format version 2 file: use ReadFile, DecodeFile or PollerV2")
 
 // DecodeFile decodes a file held in memory (a copy at rest: an odd sequence
 // has no value), or returns the first problem of the spec's walk.
