@@ -11,7 +11,7 @@ import (
 
 // specTable returns the rows of the generated table NAME of spec/v2.md (the
 // schema's own rendering), each as its trimmed cells with backquotes removed.
-func specTable(t *testing.T, name string) [][]string {
+func specTable(t testing.TB, name string) [][]string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "spec", "v2.md"))
 	if err != nil {
