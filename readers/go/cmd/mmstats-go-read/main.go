@@ -3,8 +3,9 @@
 //	mmstats-go-read [-max-size BYTES] FILE
 //
 // Exit 0 with the JSON on stdout; exit 1 when FILE breaks the format, with
-// "FILE: offset N: CODE: message" on stderr for the first problem (lowest
-// offset); exit 2 on a usage or I/O error.
+// "FILE: offset N: CODE: message" on stderr for the first problem (version 1:
+// the lowest offset; version 2: the first the spec's walk finds); exit 2 on a
+// usage or I/O error.
 package main
 
 import (
