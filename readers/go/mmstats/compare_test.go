@@ -21,6 +21,9 @@ func canonicalDiff(want, got []byte) []string {
 	if err := decodeJSON(got, &g); err != nil {
 		return []string{"got: " + err.Error()}
 	}
+	if fmt.Sprint(w["format_version"]) == "2" {
+		return canonicalDiffV2(w, g)
+	}
 	var out []string
 	if fmt.Sprint(w["format_version"]) != fmt.Sprint(g["format_version"]) {
 		out = append(out, fmt.Sprintf("format_version: want %v, got %v", w["format_version"], g["format_version"]))

@@ -47,7 +47,7 @@ func TestConformanceCorpus(t *testing.T) {
 				maxSize = c.Options.MaxSize
 			}
 			path := filepath.Join(root, c.Path)
-			fields, err := Read(path, maxSize)
+			file, err := ReadFile(path, maxSize)
 			if c.Kind == "valid" {
 				var expectPath string
 				if err := json.Unmarshal(c.Expect, &expectPath); err != nil {
@@ -60,7 +60,7 @@ func TestConformanceCorpus(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := canonicalDiff(want, AppendCanonical(nil, path, fields)); len(d) > 0 {
+				if d := canonicalDiff(want, AppendCanonicalFile(nil, path, file)); len(d) > 0 {
 					t.Fatalf("%s", strings.Join(d, "\n"))
 				}
 				return

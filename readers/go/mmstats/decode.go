@@ -65,14 +65,18 @@ func FieldValue(data []byte, f FieldLayout) Value {
 	return ValueAt(data, f.Spec, off)
 }
 
-// Decode returns every field of a file held in memory, in file order, or the
-// first problem (lowest offset) Scan finds.
+// Decode returns every field of a version 1 file held in memory, in file
+// order, or the first problem (lowest offset) Scan finds; ErrVersion2 for a
+// version 2 file (see DecodeFile).
 func Decode(data []byte) ([]Field, error) {
-	layouts, errs := Scan(data)
-	if len(errs) > 0 {
-		return nil, &errs[0]
+	f, err := DecodeFile(data)
+	if err != nil {
+		return nil, err
 	}
-	return fieldsOf(data, layouts), nil
+	if f.V2 != nil {
+		return nil, ErrVersion2
+	}
+	return f.Fields, nil
 }
 
 func fieldsOf(data []byte, layouts []FieldLayout) []Field {

@@ -91,28 +91,24 @@ func readAll(f *os.File, size int64, path string, maxSize int64) ([]byte, error)
 	return data, nil
 }
 
-// Read returns every field of the file at path, in file order. A file that
-// breaks the format gives a *FormatError naming path (the lowest-offset
-// problem); a file that cannot be read gives an *IOError. Buffered values
-// flipped by a writer during the read are read again (settleWriteBuffers).
+// Read returns every field of a version 1 file at path, in file order (a
+// version 2 file gives ErrVersion2: see ReadFile). A file that breaks the
+// format gives a *FormatError naming path (the lowest-offset problem); a file
+// that cannot be read gives an *IOError. Buffered values flipped by a writer
+// during the read are read again (settleWriteBuffers).
 func Read(path string, maxSize int64) ([]Field, error) {
-	f, data, err := openAndRead(path, maxSize)
+	f, err := ReadFile(path, maxSize)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	layouts, errs := Scan(data)
-	if len(errs) > 0 {
-		return nil, errs[0].WithPath(path)
+	if f.V2 != nil {
+		return nil, &IOError{Path: path, Err: ErrVersion2}
 	}
-	if _, err := settleWriteBuffers(f, data, layouts, nil); err != nil {
-		return nil, err.(*FormatError).WithPath(path)
-	}
-	return fieldsOf(data, layouts), nil
+	return f.Fields, nil
 }
 
-// Validate returns every problem of the file at path, sorted by offset
-// (none when it is valid). The error is non-nil only when the file cannot be read.
+// Validate returns every problem of the file at path (none when it is
+// valid): sorted by offset for version 1, in the order of the spec's walk for version 2. The error is non-nil only when the file cannot be read.
 func Validate(path string, maxSize int64) ([]FormatError, error) {
 	data, err := ReadBytes(path, maxSize)
 	if fe, ok := err.(*FormatError); ok {

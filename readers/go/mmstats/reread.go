@@ -190,6 +190,10 @@ func (r *StatsReader) load() error {
 		f.Close()
 		return errs[0].WithPath(r.Path)
 	}
+	if buf[0] == v2Version {
+		f.Close()
+		return &IOError{Path: r.Path, Err: ErrVersion2}
+	}
 	r.file, r.info, r.buf, r.layout = f, st, buf, Compile(buf[0], fields)
 	r.skel, r.seen = skeletonOf(fields, len(buf)), r.seen[:0]
 	for _, s := range r.skel {

@@ -41,11 +41,16 @@ type walker func(data []byte, sc *scanState)
 
 var walkers = map[byte]walker{
 	v1Version: walkV1,
+	v2Version: walkV2,
 }
 
 type scanState struct {
-	fields []FieldLayout
+	fields []FieldLayout // version 1
+	v2     *v2Scan       // version 2, when its header is sound
 	errs   []FormatError
+	// walkOrdered: the walker judged the file size itself and its problems
+	// stay in the order found (version 2's rule), not sorted by offset.
+	walkOrdered bool
 }
 
 func (sc *scanState) add(code string, offset int, format string, args ...any) {
@@ -57,27 +62,35 @@ func (sc *scanState) add(code string, offset int, format string, args ...any) {
 // after which the record list cannot be followed) ends the walk; a bad label
 // does not. Scan never reads outside data and never panics on any input.
 func Scan(data []byte) ([]FieldLayout, []FormatError) {
+	sc := scan(data)
+	return sc.fields, sc.errs
+}
+
+func scan(data []byte) *scanState {
 	sc := &scanState{}
 	size := len(data)
 	if size == 0 {
 		sc.add(CodeNotReady, 0, "the file is empty")
-		return nil, sc.errs
+		return sc
 	}
 	version := data[0]
 	if version == 0 {
 		// A writer stores the version byte last: this file is still being created.
 		sc.add(CodeNotReady, 0, "version byte is 0x00: the file is still being created")
-		return nil, sc.errs
+		return sc
 	}
 	if walk, ok := walkers[version]; ok {
 		walk(data, sc)
 	} else {
-		sc.add(CodeBadVersion, 0, "version byte is 0x%02x, expected 0x%02x", version, v1Version)
+		sc.add(CodeBadVersion, 0, "version byte is 0x%02x; this reader knows 0x%02x and 0x%02x", version, v1Version, v2Version)
+	}
+	if sc.walkOrdered {
+		return sc
 	}
 	if size%PageSize != 0 {
 		sc.add(CodeBadFileSize, size, "file size %d is not a multiple of %d (next multiple %d)",
 			size, PageSize, size+(PageSize-size%PageSize))
 	}
 	sortByOffset(sc.errs)
-	return sc.fields, sc.errs
+	return sc
 }

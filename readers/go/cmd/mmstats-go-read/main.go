@@ -3,8 +3,9 @@
 //	mmstats-go-read [-max-size BYTES] FILE
 //
 // Exit 0 with the JSON on stdout; exit 1 when FILE breaks the format, with
-// "FILE: offset N: CODE: message" on stderr for the first problem (lowest
-// offset); exit 2 on a usage or I/O error.
+// "FILE: offset N: CODE: message" on stderr for the first problem (version 1:
+// the lowest offset; version 2: the first the spec's walk finds); exit 2 on a
+// usage or I/O error.
 package main
 
 import (
@@ -26,7 +27,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	fields, err := mmstats.Read(path, maxSize)
+	file, err := mmstats.ReadFile(path, maxSize)
 	var fe *mmstats.FormatError
 	if errors.As(err, &fe) {
 		fmt.Fprintln(stderr, fe.Error())
@@ -36,7 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mmstats-go-read: %v\n", err)
 		return 2
 	}
-	out := append(mmstats.AppendCanonical(nil, path, fields), '\n')
+	out := append(mmstats.AppendCanonicalFile(nil, path, file), '\n')
 	if _, err := stdout.Write(out); err != nil {
 		fmt.Fprintf(stderr, "mmstats-go-read: %v\n", err)
 		return 2

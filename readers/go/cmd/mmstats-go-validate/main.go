@@ -3,8 +3,9 @@
 //	mmstats-go-validate [-max-size BYTES] FILE
 //
 // Exit 0 when FILE is valid; exit 1 when it is not, with one
-// "FILE: offset N: CODE: message" line per problem on stderr, sorted by
-// offset; exit 2 on a usage or I/O error.
+// "FILE: offset N: CODE: message" line per problem on stderr (version 1:
+// sorted by offset; version 2: in the order of the spec's walk); exit 2 on a
+// usage or I/O error.
 package main
 
 import (

@@ -1,0 +1,168 @@
+package mmstats
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+)
+
+// v2FixedHeader are the header bytes a writer never changes after it
+// publishes the file: everything but state, heartbeat_unix_ns, slots_used,
+// field_count and overflow_count. When they change, the path names another file.
+var v2FixedHeader = [][2]int{{0, h2State}, {h2Pid, h2HeartbeatUnixNs}, {h2HeartbeatInterval, h2SlotsUsed}}
+
+// PollerV2 polls one version 2 file. Entries are parsed once: each poll walks
+// only the entries published since the last one (field_count grew), from a
+// cursor, and reads the values with the copy protocol. The file is parsed
+// afresh only when the path names another file (device, inode, size), the
+// header's fixed part changed or field_count went down (a rewrite in place).
+type PollerV2 struct {
+	Path    string
+	MaxSize int64
+	file    *os.File
+	info    os.FileInfo
+	header  []byte // the fixed header bytes of the loaded file, one range after the other
+	scan    *v2Scan
+	a, b, c []byte // the three copies of one poll
+}
+
+// NewPollerV2 returns a poller of path; nothing is opened until Read.
+func NewPollerV2(path string, maxSize int64) *PollerV2 {
+	return &PollerV2{Path: path, MaxSize: maxSize}
+}
+
+// Read returns the file's current header and fields. The result is the
+// caller's; the poller keeps only the parsed entries.
+func (p *PollerV2) Read() (*FileV2, error) {
+	st, err := os.Stat(p.Path)
+	if err != nil {
+		p.Close()
+		return nil, ioError(p.Path, "stat", err)
+	}
+	if p.info == nil || !os.SameFile(p.info, st) || st.Size() != int64(len(p.a)) {
+		if err := p.load(); err != nil {
+			return nil, err
+		}
+	} else if err := p.copyInto(p.a); err != nil {
+		return nil, err
+	}
+	if !p.sameFixedHeader() || get32(p.a, h2FieldCount) < p.scan.parsed {
+		if err := p.load(); err != nil { // rewritten in place: the walk names any problem
+			return nil, err
+		}
+	}
+	if err := p.update(); err != nil {
+		p.info = nil
+		return nil, err
+	}
+	if err := p.copyInto(p.b); err != nil {
+		return nil, err
+	}
+	if err := p.copyInto(p.c); err != nil {
+		return nil, err
+	}
+	if used := get32(p.b, h2SlotsUsed); used >= 1 && used <= get32(p.b, h2SlotCount) {
+		p.scan.slotsUsed = used // only grows; copy B holds every slot it names
+	}
+	settleV2(p.file, p.scan, p.a, p.b, p.c)
+	return v2Fields(p.scan, p.a, p.b, p.c), nil
+}
+
+// update takes the header words that change from copy A and walks the
+// entries published since the last poll.
+func (p *PollerV2) update() error {
+	s, a := p.scan, p.a
+	state := uint32(get32(a, h2State))
+	name, ok := v2StateNames[state]
+	if state == v2StateCreating {
+		return &FormatError{Code: CodeNotReady, Offset: h2State, Path: p.Path,
+			Message: "state went back to 0 (creating)"}
+	}
+	if !ok {
+		return &FormatError{Code: CodeBadState, Offset: h2State, Path: p.Path,
+			Message: fmt.Sprintf("state changed to %d after the file was published", state)}
+	}
+	s.state, s.header.State = state, name
+	s.header.HeartbeatUnixNs = get64(a, h2HeartbeatUnixNs)
+	s.header.OverflowCount = uint32(get32(a, h2OverflowCount))
+	count := get32(a, h2FieldCount) // never below s.parsed: Read parses a file whose count went down afresh
+	if count == s.parsed {
+		return nil
+	}
+	sc := &scanState{walkOrdered: true}
+	fields, next := v2Entries(a, sc, s.next, count-s.parsed)
+	if len(sc.errs) > 0 {
+		return sc.errs[0].WithPath(p.Path)
+	}
+	s.fields = append(s.fields, fields...)
+	s.parsed, s.next = count, next
+	return nil
+}
+
+// load opens the path and walks the whole file (copy A of this poll).
+func (p *PollerV2) load() error {
+	p.Close()
+	f, st, err := openRegular(p.Path)
+	if err != nil {
+		return err
+	}
+	data, err := readAll(f, st.Size(), p.Path, p.MaxSize)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	sc := scan(data)
+	if len(sc.errs) > 0 {
+		f.Close()
+		return sc.errs[0].WithPath(p.Path)
+	}
+	if sc.v2 == nil {
+		f.Close()
+		return &IOError{Path: p.Path, Err: fmt.Errorf("format version %d: PollerV2 reads version 2 only", data[0])}
+	}
+	p.file, p.info, p.scan, p.a = f, st, sc.v2, data
+	p.b, p.c = make([]byte, len(data)), make([]byte, len(data))
+	p.header = p.header[:0]
+	for _, r := range v2FixedHeader {
+		p.header = append(p.header, data[r[0]:r[1]]...)
+	}
+	return nil
+}
+
+func (p *PollerV2) sameFixedHeader() bool {
+	at := 0
+	for _, r := range v2FixedHeader {
+		n := r[1] - r[0]
+		if !bytes.Equal(p.a[r[0]:r[1]], p.header[at:at+n]) {
+			return false
+		}
+		at += n
+	}
+	return true
+}
+
+// copyInto reads the whole file into buf, one copy of the protocol.
+func (p *PollerV2) copyInto(buf []byte) error {
+	n, err := p.file.ReadAt(buf, 0)
+	if n == len(buf) {
+		return nil
+	}
+	p.info = nil // shrank under us: parse afresh next time
+	if err != nil && err != io.EOF {
+		return ioError(p.Path, "read", err)
+	}
+	return &FormatError{Code: CodeBadFileSize, Offset: int64(n), Path: p.Path,
+		Message: fmt.Sprintf("file shrank to %d bytes while being read", n)}
+}
+
+// Close releases the open file; the next Read opens the path again.
+func (p *PollerV2) Close() error {
+	p.info = nil
+	if p.file == nil {
+		return nil
+	}
+	err := p.file.Close()
+	p.file = nil
+	return err
+}
