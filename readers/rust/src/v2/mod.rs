@@ -1,8 +1,9 @@
 //! Everything specific to format version 2 (spec/v2.md): the layout and code tables ([`layout`]), the
-//! problem-finding walk ([`walk`]), the values read from copies ([`values`]) and the canonical JSON
-//! ([`canonical`]). `scan::scan` dispatches here on the version byte 0x02.
+//! problem-finding walk ([`walk`]), the values read from copies ([`values`]), the canonical JSON
+//! ([`canonical`]) and its comparison by value ([`compare`]). `scan::scan` dispatches here on the version byte 0x02.
 
 pub mod canonical;
+pub mod compare;
 pub mod layout;
 pub mod values;
 pub mod walk;

@@ -41,7 +41,7 @@ pub struct Walk {
     pub problems: Vec<FormatError>,
 }
 
-/// Walks `data` (a whole file whose byte 0 is 2). With `first_only` it stops at the first problem (a
+/// Walks `data` (a whole file; byte 0 other than 2 is its only problem). With `first_only` it stops at the first problem (a
 /// reader); otherwise it finds every problem (a validator).
 pub fn walk(data: &[u8], first_only: bool) -> Walk {
     let mut w = Walker { data, first_only, out: Walk::default() };
@@ -74,7 +74,19 @@ impl Walker<'_> {
     fn header(&mut self) -> Option<Header> {
         let data = self.data;
         let size = data.len() as u64;
-        if size == 0 || !size.is_multiple_of(l::PAGE_SIZE) {
+        // Steps 1 and 2 are the dispatcher's; repeated here so that a walk of any bytes is safe.
+        match data.first() {
+            None | Some(0) => {
+                self.problem(ErrorCode::NotReady, h::VERSION, "the file is empty or its version byte is 0x00".into());
+                return None;
+            }
+            Some(&l::FORMAT_VERSION) => {}
+            Some(other) => {
+                self.problem(ErrorCode::BadVersion, h::VERSION, format!("version byte is 0x{other:02x}, not 0x02"));
+                return None;
+            }
+        }
+        if !size.is_multiple_of(l::PAGE_SIZE) {
             let why = format!("file size {size} is not a positive multiple of {}", l::PAGE_SIZE);
             self.problem(ErrorCode::BadFileSize, size as usize, why);
             return None;
