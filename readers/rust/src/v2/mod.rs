@@ -5,12 +5,14 @@
 pub mod canonical;
 pub mod compare;
 pub mod layout;
+pub mod poll;
 pub mod values;
 pub mod walk;
 
 use crate::error::FormatError;
 use crate::reread::ReadAt;
 pub use layout::{Header, Kind, ValueType, FORMAT_VERSION};
+pub use poll::Poller;
 pub use values::{Histogram, Value};
 pub use walk::{walk, EntryLayout};
 

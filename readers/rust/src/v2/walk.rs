@@ -46,10 +46,32 @@ pub struct Walk {
 pub fn walk(data: &[u8], first_only: bool) -> Walk {
     let mut w = Walker { data, first_only, out: Walk::default() };
     if let Some(header) = w.header() {
-        w.entries(&header);
+        w.entries(&header, header.meta_offset.into(), header.field_count);
         w.out.header = Some(header);
     }
     w.out
+}
+
+/// The header of `data` when its checks pass (steps 1 to 6), or its problem.
+pub fn header(data: &[u8]) -> Result<Header, FormatError> {
+    let mut w = Walker { data, first_only: true, out: Walk::default() };
+    w.header().ok_or_else(|| w.out.problems.swap_remove(0))
+}
+
+/// A reader's walk of `count` more entries from offset `from` (the entry after the last one walked), for
+/// a poller that parses each entry once: the new layouts and the offset after them, or the first problem.
+pub fn more_entries(
+    data: &[u8],
+    hd: &Header,
+    from: usize,
+    count: u32,
+) -> Result<(Vec<EntryLayout>, usize), FormatError> {
+    let mut w = Walker { data, first_only: true, out: Walk::default() };
+    let end = w.entries(hd, from as u64, count);
+    match w.out.problems.is_empty() {
+        true => Ok((w.out.entries, end as usize)),
+        false => Err(w.out.problems.swap_remove(0)),
+    }
 }
 
 struct Walker<'a> {
@@ -144,17 +166,16 @@ impl Walker<'_> {
         }
     }
 
-    /// Step 7: the published entries, from `meta_offset`.
-    fn entries(&mut self, hd: &Header) {
+    /// Step 7: `count` published entries from offset `e`; the offset after the last one walked.
+    fn entries(&mut self, hd: &Header, mut e: u64, count: u32) -> u64 {
         let fixed = u64::from(hd.entry_fixed_size);
         let meta_end = hd.meta_end();
-        let mut e = u64::from(hd.meta_offset);
-        for _ in 0..hd.field_count {
+        for _ in 0..count {
             if meta_end - e < fixed {
                 let why =
                     format!("only {} bytes left in the metadata region; the fixed part needs {fixed}", meta_end - e);
                 self.problem(ErrorCode::BadEntrySize, e as usize, why);
-                return;
+                return e;
             }
             let at = e as usize;
             let entry_size = u64::from(u32_at(self.data, at + en::ENTRY_SIZE));
@@ -164,7 +185,7 @@ impl Walker<'_> {
                     l::ALIGN
                 );
                 self.problem(ErrorCode::BadEntrySize, at, why);
-                return;
+                return e;
             }
             let parts = Parts::read(self.data, at, fixed as usize);
             if parts.extra_at - at + parts.extra_size > entry_size as usize {
@@ -173,16 +194,17 @@ impl Walker<'_> {
                     parts.extra_at - at + parts.extra_size
                 );
                 self.problem(ErrorCode::BadLengths, at + en::NAME_SIZE, why);
-                return;
+                return e;
             }
             let before = self.out.problems.len();
             let layout = self.entry(hd, at, &parts);
             if self.first_only && self.out.problems.len() > before {
-                return;
+                return e;
             }
             self.out.entries.extend(layout);
             e += entry_size;
         }
+        e
     }
 
     /// The checks of one entry whose parts fit in it; its layout when it is valid and of a known kind and
