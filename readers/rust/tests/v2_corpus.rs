@@ -156,3 +156,40 @@ fn version_1_functions_refuse_a_version_2_file() {
     assert_eq!(mmstats_reader::decode_bytes(&data).map_err(|e| e.code), Err(ErrorCode::BadVersion));
     assert!(mmstats_reader::CompiledLayout::parse(&data).is_err());
 }
+
+#[test]
+fn every_byte_of_every_valid_v2_file_changed_is_read_or_refused_cleanly() {
+    let files = files_below(&v2_dir("valid"));
+    assert!(files.len() >= 50, "only {} valid v2 files", files.len());
+    let mut changed = 0;
+    for path in &files {
+        let data = std::fs::read(path).unwrap();
+        // Bytes after the last non-zero one are zero fill; changing one of the first few is enough there.
+        let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1).min(data.len() - 8) + 8;
+        // From byte 1: another version byte makes it a version 1 file, or not one at all.
+        for at in 1..end {
+            for byte in [0x00, 0x02, 0x80, 0xff] {
+                if data[at] == byte {
+                    continue;
+                }
+                let mut bad = data.clone();
+                bad[at] = byte;
+                changed += 1;
+                let (_, problems) = scan(&bad);
+                let what = format!("{} with 0x{byte:02x} at {at}", path.display());
+                match v2::decode(&bad) {
+                    Ok(file) => {
+                        assert!(problems.is_empty(), "{what}: decoded, but the validator found {problems:?}");
+                        let text = v2::canonical::to_json("x", &file);
+                        assert!(json::parse(&text).is_ok(), "{what}: our JSON does not parse");
+                    }
+                    Err(e) => assert!(
+                        problems.iter().any(|p| (p.code, p.offset) == (e.code, e.offset)),
+                        "{what}: the reader's {e} is not among {problems:?}"
+                    ),
+                }
+            }
+        }
+    }
+    assert!(changed > 10_000, "only {changed} files changed");
+}
