@@ -15,7 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::error::{FormatError, ReadError};
-use crate::read::DEFAULT_MAX_SIZE;
+use crate::read::{Document, DEFAULT_MAX_SIZE};
 use crate::show::escape_path;
 use crate::value::replace_ill_formed;
 
@@ -104,9 +104,13 @@ pub fn read_main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Ok(args) => args,
         Err(code) => return code,
     };
-    match crate::read::read(Path::new(&args.file), args.max_size) {
-        Ok(fields) => {
-            let json = crate::canonical::to_json(&replace_ill_formed(args.file.as_bytes()), &fields);
+    match crate::read::read_document(Path::new(&args.file), args.max_size) {
+        Ok(document) => {
+            let path = replace_ill_formed(args.file.as_bytes());
+            let json = match &document {
+                Document::V1(fields) => crate::canonical::to_json(&path, fields),
+                Document::V2(file) => crate::v2::canonical::to_json(&path, file),
+            };
             let mut out = std::io::stdout().lock();
             match out.write_all(json.as_bytes()).and_then(|_| out.flush()) {
                 Ok(()) => OK,

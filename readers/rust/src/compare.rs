@@ -11,6 +11,9 @@ pub fn diff(want: &Json, got: &Json) -> Vec<String> {
     if !matches!(got, Json::Object(_)) {
         return vec![format!("top level: want an object, got {}", got.type_name())];
     }
+    if want.get("format_version").and_then(Json::as_integer_text) == Some("2") {
+        return crate::v2::compare::diff(want, got);
+    }
     let (wv, gv) = (want.get("format_version"), got.get("format_version"));
     if !same_integer(wv, gv) {
         out.push(format!("format_version: want {}, got {}", show(wv), show(gv)));
@@ -62,7 +65,7 @@ pub fn same_value(signature: &str, want: Option<&Json>, got: Option<&Json>) -> b
 }
 
 /// Both are JSON integers (no fraction, no exponent) with the same value.
-fn same_integer(want: Option<&Json>, got: Option<&Json>) -> bool {
+pub(crate) fn same_integer(want: Option<&Json>, got: Option<&Json>) -> bool {
     match (want.and_then(Json::as_integer_text), got.and_then(Json::as_integer_text)) {
         // JSON integers have no leading zeros, so equal values have equal text, except -0 and 0.
         (Some(w), Some(g)) => zero_unsigned(w) == zero_unsigned(g),
@@ -92,7 +95,7 @@ pub fn float_value(v: &Json) -> Option<f64> {
     }
 }
 
-fn show(v: Option<&Json>) -> String {
+pub(crate) fn show(v: Option<&Json>) -> String {
     match v {
         None => "<missing>".to_string(),
         Some(Json::Number(text)) => text.clone(),

@@ -1,4 +1,4 @@
-//! The error vocabulary of the format (spec/v1.md, "Error codes") and the reader's error types.
+//! The error vocabulary of the format (spec/v1.md and spec/v2.md, "Error codes") and the reader's error types.
 
 use std::fmt;
 use std::io;
@@ -26,11 +26,41 @@ pub enum ErrorCode {
     BadFileSize,
     /// The file is larger than the reader's size limit: the offset is the limit.
     FileTooLarge,
+    /// v2: header_size is below 128 or not a multiple of 8: offset 10.
+    BadHeaderSize,
+    /// v2: the state word is not 0, 1 or 2: offset 12.
+    BadState,
+    /// v2: a region is misaligned, out of order or past the end: the header field that breaks the rule.
+    BadRegion,
+    /// v2: slots_used or entry_fixed_size out of range: that header field.
+    BadCount,
+    /// v2: an entry is too short, not a multiple of 8 or past the metadata region: its first byte.
+    BadEntrySize,
+    /// v2: an entry's parts do not fit in its entry_size: its name_size field.
+    BadLengths,
+    /// v2: a name is empty: the entry's name_size field.
+    BadName,
+    /// v2: a name, help, attribute key or value is not well-formed UTF-8: the first bad byte.
+    BadUtf8,
+    /// v2: a unit is too long (unit_size) or holds a byte outside 0x21..0x7e (that byte).
+    BadUnit,
+    /// v2: the attributes do not parse as pairs: the first byte of the bad pair.
+    BadAttributes,
+    /// v2: a known kind with a known value type it does not allow: the entry's value_type.
+    BadValueType,
+    /// v2: a value is misaligned or runs past its area: the entry's value_offset field.
+    BadValueOffset,
+    /// v2: value_size is not what the kind and value type require: the entry's value_size field.
+    BadValueSize,
+    /// v2: bounds not a whole number of f64 (extra_size), not finite or not increasing (that bound).
+    BadHistogram,
+    /// v2: a string's length exceeds its capacity: the length word.
+    BadStringLength,
 }
 
 impl ErrorCode {
-    /// Every code, in the order of the spec's table.
-    pub const ALL: [ErrorCode; 10] = [
+    /// Every code: version 1's in the order of its table, then version 2's additions in the order of theirs.
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::NotReady,
         ErrorCode::BadVersion,
         ErrorCode::TruncatedRecord,
@@ -41,6 +71,21 @@ impl ErrorCode {
         ErrorCode::TrailingGarbage,
         ErrorCode::BadFileSize,
         ErrorCode::FileTooLarge,
+        ErrorCode::BadHeaderSize,
+        ErrorCode::BadState,
+        ErrorCode::BadRegion,
+        ErrorCode::BadCount,
+        ErrorCode::BadEntrySize,
+        ErrorCode::BadLengths,
+        ErrorCode::BadName,
+        ErrorCode::BadUtf8,
+        ErrorCode::BadUnit,
+        ErrorCode::BadAttributes,
+        ErrorCode::BadValueType,
+        ErrorCode::BadValueOffset,
+        ErrorCode::BadValueSize,
+        ErrorCode::BadHistogram,
+        ErrorCode::BadStringLength,
     ];
 
     /// The code as the spec and the command-line protocol spell it (`bad_write_buffer`).
@@ -56,6 +101,21 @@ impl ErrorCode {
             ErrorCode::TrailingGarbage => "trailing_garbage",
             ErrorCode::BadFileSize => "bad_file_size",
             ErrorCode::FileTooLarge => "file_too_large",
+            ErrorCode::BadHeaderSize => "bad_header_size",
+            ErrorCode::BadState => "bad_state",
+            ErrorCode::BadRegion => "bad_region",
+            ErrorCode::BadCount => "bad_count",
+            ErrorCode::BadEntrySize => "bad_entry_size",
+            ErrorCode::BadLengths => "bad_lengths",
+            ErrorCode::BadName => "bad_name",
+            ErrorCode::BadUtf8 => "bad_utf8",
+            ErrorCode::BadUnit => "bad_unit",
+            ErrorCode::BadAttributes => "bad_attributes",
+            ErrorCode::BadValueType => "bad_value_type",
+            ErrorCode::BadValueOffset => "bad_value_offset",
+            ErrorCode::BadValueSize => "bad_value_size",
+            ErrorCode::BadHistogram => "bad_histogram",
+            ErrorCode::BadStringLength => "bad_string_length",
         }
     }
 

@@ -12,6 +12,7 @@ use crate::error::{ErrorCode, FormatError, ReadError};
 use crate::open::open_regular;
 use crate::reread::settle;
 use crate::scan::scan;
+use crate::v2;
 use crate::value::{field_value, Value};
 
 /// The recommended size limit: no honest stats file comes near 256 MiB.
@@ -56,12 +57,43 @@ fn too_large(max_size: u64, message: String) -> FormatError {
     FormatError::new(ErrorCode::FileTooLarge, max_size, message)
 }
 
-/// The fields of a file held in memory, or its first problem. Values are taken as they are in `data`.
+/// A decoded file of either version.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Document {
+    V1(Vec<Field>),
+    V2(v2::File),
+}
+
+/// The file at `path`, decoded as its version byte says, or its first problem. Version 1 gets the
+/// write-buffer re-check, version 2 the reader protocol for copies (spec/v2.md, "Readers that copy the file").
+pub fn read_document(path: &Path, max_size: u64) -> Result<Document, ReadError> {
+    let (file, data) = open_and_read(path, max_size)?;
+    match data.first() {
+        Some(&v2::FORMAT_VERSION) => Ok(Document::V2(v2::read_from(&file, &data)?)),
+        _ => Ok(Document::V1(read_v1(&file, data)?)),
+    }
+}
+
+/// `Err(bad_version)` for a version 2 file given to a function that returns version 1 fields.
+pub(crate) fn version_1_only(data: &[u8]) -> Result<(), FormatError> {
+    match data.first() {
+        Some(&v2::FORMAT_VERSION) => Err(FormatError::new(
+            ErrorCode::BadVersion,
+            0,
+            "a version 2 file: read it with read_document or v2::decode, which return version 2 fields",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The version 1 fields of a file held in memory, or its first problem. Values are taken as they are in
+/// `data`. A version 2 file is `bad_version` here: use [`v2::decode`].
 pub fn decode_bytes(data: &[u8]) -> Result<Vec<Field>, FormatError> {
     let (layouts, mut errors) = scan(data);
     if !errors.is_empty() {
         return Err(errors.swap_remove(0));
     }
+    version_1_only(data)?;
     Ok(layouts
         .iter()
         .map(|f| Field {
@@ -73,18 +105,24 @@ pub fn decode_bytes(data: &[u8]) -> Result<Vec<Field>, FormatError> {
         .collect())
 }
 
-/// Every field of the file at `path`, in file order, or the file's first problem.
+/// Every field of the version 1 file at `path`, in file order, or the file's first problem. A version 2
+/// file is `bad_version` here: use [`read_document`].
 ///
 /// Buffered values follow the spec's reader re-check: after the copy, the write-buffer bytes are read
 /// again, and a record whose byte flipped during the copy is copied again (at most 3 retries).
 pub fn read(path: &Path, max_size: u64) -> Result<Vec<Field>, ReadError> {
-    let (file, mut data) = open_and_read(path, max_size)?;
+    let (file, data) = open_and_read(path, max_size)?;
+    read_v1(&file, data)
+}
+
+fn read_v1(file: &File, mut data: Vec<u8>) -> Result<Vec<Field>, ReadError> {
     let (layouts, mut errors) = scan(&data);
     if !errors.is_empty() {
         return Err(errors.swap_remove(0).into());
     }
+    version_1_only(&data)?;
     // The re-check reads the same open file again, never whatever the path names by then.
-    settle(&file, &mut data, &mut Vec::new(), &layouts)?;
+    settle(file, &mut data, &mut Vec::new(), &layouts)?;
     Ok(layouts
         .into_iter()
         .map(|f| {

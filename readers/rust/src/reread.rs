@@ -109,12 +109,13 @@ pub struct CompiledLayout {
 }
 
 impl CompiledLayout {
-    /// The layout of a valid file, or its first problem.
+    /// The layout of a valid version 1 file, or its first problem (`bad_version` for a version 2 file).
     pub fn parse(data: &[u8]) -> Result<CompiledLayout, FormatError> {
         let (fields, mut errors) = scan(data);
         if !errors.is_empty() {
             return Err(errors.swap_remove(0));
         }
+        crate::read::version_1_only(data)?;
         Ok(CompiledLayout { fields, size: data.len() })
     }
 

@@ -3,7 +3,7 @@
 
 use crate::error::{ErrorCode, FormatError};
 use crate::types::TypeSpec;
-use crate::v1;
+use crate::{v1, v2};
 
 /// Where one field lives in its file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +43,8 @@ impl FieldLayout {
     }
 }
 
-/// The layouts of all fields that could be found and every problem, sorted by offset (spec "Finding
-/// problems"). A file is valid when the problem list is empty.
+/// The layouts of all version 1 fields that could be found and every problem, sorted by offset (spec
+/// "Finding problems"). A file is valid when the problem list is empty.
 pub fn scan(data: &[u8]) -> (Vec<FieldLayout>, Vec<FormatError>) {
     let mut fields = Vec::new();
     let mut errors = Vec::new();
@@ -57,11 +57,17 @@ pub fn scan(data: &[u8]) -> (Vec<FieldLayout>, Vec<FormatError>) {
             "version byte is 0x00: the file is still being created",
         )),
         Some(&v1::FORMAT_VERSION) => v1::scan(data, &mut fields, &mut errors),
+        // Version 2 fields are described by `v2::EntryLayout`; `fields` stays empty.
+        Some(&v2::FORMAT_VERSION) => v2::scan(data, &mut errors),
         Some(&version) => {
             errors.push(FormatError::new(
                 ErrorCode::BadVersion,
                 0,
-                format!("version byte is 0x{version:02x}; this reader knows 0x{:02x}", v1::FORMAT_VERSION),
+                format!(
+                    "version byte is 0x{version:02x}; this reader knows 0x{:02x} and 0x{:02x}",
+                    v1::FORMAT_VERSION,
+                    v2::FORMAT_VERSION
+                ),
             ));
             v1::check_file_size(data.len() as u64, &mut errors);
         }

@@ -6,15 +6,15 @@ use std::path::Path;
 
 use mmstats_reader::compare::diff;
 use mmstats_reader::json::{self, Json};
-use mmstats_reader::{canonical, read, validate, ErrorCode, ReadError, DEFAULT_MAX_SIZE};
+use mmstats_reader::{canonical, read, read_document, v2, validate, Document, ErrorCode, ReadError, DEFAULT_MAX_SIZE};
 
 /// Reads `path`, prints it as canonical JSON, parses that back and compares it with `expect`.
 fn check_valid(path: &Path, expect: &Json, max_size: u64) -> Vec<String> {
-    let fields = match read(path, max_size) {
-        Ok(fields) => fields,
+    let text = match read_document(path, max_size) {
+        Ok(Document::V1(fields)) => canonical::to_json(&path.to_string_lossy(), &fields),
+        Ok(Document::V2(file)) => v2::canonical::to_json(&path.to_string_lossy(), &file),
         Err(e) => return vec![format!("read failed: {e}")],
     };
-    let text = canonical::to_json(&path.to_string_lossy(), &fields);
     let got = json::parse(&text).unwrap_or_else(|e| panic!("{}: our own JSON does not parse: {e}", path.display()));
     let mut out = diff(expect, &got);
     match validate(path, max_size) {
@@ -87,7 +87,7 @@ fn conformance_manifest_cases() {
                 if !problems.windows(2).all(|w| w[0].offset <= w[1].offset) {
                     failures.push(format!("{id}: problems not sorted: {problems:?}"));
                 }
-                match read(&path, max_size) {
+                match read_document(&path, max_size) {
                     Err(ReadError::Format(e)) if (e.code, e.offset) == (code, offset) => {}
                     other => failures.push(format!("{id}: read: want {code} at {offset}, got {other:?}")),
                 }
