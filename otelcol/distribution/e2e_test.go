@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// repo is the repository root, seen from this package's directory.
+const repo = "../.."
+
+// The example configuration, run by the built collector against a directory
+// where a live Python writer and the C writer put their files, served on a
+// free loopback port and scraped like Prometheus would.
+func TestCollectorServesLiveFilesToPrometheus(t *testing.T) {
+	binary := mustExist(t, "build/otelcol-mmstats", "make otelcol")
+	python := mustExist(t, ".venv/bin/python", "make setup")
+	cWriter := mustExist(t, "writers/c/build/mmstats-c-write", "make -C writers/c build/mmstats-c-write")
+	config := mustExist(t, "examples/otelcol/mmstats-to-prometheus.yaml", "")
+	dir := t.TempDir()
+
+	// the C writer: a finished file (600 is the scenario's expected count)
+	run(t, exec.Command(cWriter, mustExist(t, "conformance/writer-scenarios/many-updates.json", ""),
+		filepath.Join(dir, "c-writer.mmstats")))
+
+	// the Python writer, alive: counts one hit per line it reads
+	writer := exec.Command(python, "-c", pythonWriter)
+	writer.Env = append(os.Environ(), "MMSTATS_PATH="+dir, "MMSTATS_FILES=py-writer-{PID}-{TID}.mmstats")
+	writer.Stderr = os.Stderr
+	hits, err := writer.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, err := writer.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hits.Close(); writer.Wait() })
+	readyLine := bufio.NewScanner(ready)
+	if !readyLine.Scan() || readyLine.Text() != "ready" {
+		t.Fatalf("the Python writer did not start: %q", readyLine.Text())
+	}
+	pid := strconv.Itoa(writer.Process.Pid)
+
+	port := freePort(t)
+	collector := exec.Command(binary, "--config", config)
+	collector.Env = append(os.Environ(), "MMSTATS_PATH="+dir, "MMSTATS_COLLECTION_INTERVAL=200ms",
+		"MMSTATS_PROMETHEUS_ENDPOINT=127.0.0.1:"+port)
+	var logs bytes.Buffer
+	collector.Stdout, collector.Stderr = &logs, &logs
+	if err := collector.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		collector.Process.Signal(os.Interrupt)
+		collector.Wait()
+		if t.Failed() {
+			t.Logf("collector output:\n%s", logs.String())
+		}
+	})
+	url := "http://127.0.0.1:" + port + "/metrics"
+
+	// 3 hits so far; process identity as labels, not as gauges
+	hitsSeries := `web_stats_hits_total{` // a monotonic sum gets _total
+	body := scrapeUntil(t, url, func(b string) bool { return sampleOf(b, hitsSeries, `process_pid="`+pid+`"`) == "3" })
+	for _, want := range []string{`mmstats_file="py-writer-` + pid + `-`, `process_executable_name="python`} {
+		if !strings.Contains(lineOf(body, hitsSeries), want) {
+			t.Errorf("series %s lacks %s:\n%s", hitsSeries, want, lineOf(body, hitsSeries))
+		}
+	}
+	if v := sampleOf(body, "web_stats_load{", `process_pid="`+pid+`"`); v != "2.5" {
+		t.Errorf("gauge web_stats_load = %q, want 2.5", v)
+	}
+	if v := sampleOf(body, "count_total{", `mmstats_file="c-writer.mmstats"`); v != "600" {
+		t.Errorf("C-written counter count = %q, want 600", v)
+	}
+	if strings.Contains(body, "sys_pid") || strings.Contains(body, "sys_created") {
+		t.Errorf("default fields exported as metrics:\n%s", body)
+	}
+	if !strings.Contains(body, "# TYPE web_stats_hits_total counter") {
+		t.Errorf("web_stats_hits_total is not a counter:\n%s", body)
+	}
+
+	// the writer counts on; the next collection shows it
+	fmt.Fprintln(hits, "hit")
+	fmt.Fprintln(hits, "hit")
+	scrapeUntil(t, url, func(b string) bool { return sampleOf(b, hitsSeries, `process_pid="`+pid+`"`) == "5" })
+}
+
+// pythonWriter publishes a counter and a gauge, says "ready", then counts one
+// hit per line of standard input until it ends.
+const pythonWriter = `
+import sys, mmstats
+class WebStats(mmstats.MmStats):
+    hits = mmstats.CounterField(label="hits")
+    load = mmstats.DoubleField(label="load")
+stats = WebStats(label_prefix="web.stats.")
+stats.hits.incr(3)
+stats.load = 2.5
+print("ready", flush=True)
+for _ in sys.stdin:
+    stats.hits.incr()
+`
+
+func mustExist(t *testing.T, rel, makeIt string) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join(repo, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s is missing (%s): %v", rel, makeIt, err)
+	}
+	return path
+}
+
+func run(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// scrapeUntil GETs url until ok accepts the body, for at most 30 s.
+func scrapeUntil(t *testing.T, url string, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	last := ""
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if last = string(b); ok(last) {
+				return last
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed the expected samples; last body:\n%s", url, last)
+	return ""
+}
+
+// lineOf is the first sample line that begins with prefix.
+func lineOf(body, prefix string) string {
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
+
+var sampleValue = regexp.MustCompile(`} (\S+)$`)
+
+// sampleOf is the value of the first sample of prefix whose labels hold label.
+func sampleOf(body, prefix, label string) string {
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, label) {
+			if m := sampleValue.FindStringSubmatch(l); m != nil {
+				return m[1]
+			}
+		}
+	}
+	return ""
+}
