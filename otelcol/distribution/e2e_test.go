@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,59 +26,16 @@ const repo = "../.."
 // where a live Python writer and the C writer put their files, served on a
 // free loopback port and scraped like Prometheus would.
 func TestCollectorServesLiveFilesToPrometheus(t *testing.T) {
-	binary := mustExist(t, "build/otelcol-mmstats", "make otelcol")
-	python := mustExist(t, ".venv/bin/python", "make setup")
-	cWriter := mustExist(t, "writers/c/build/mmstats-c-write", "make -C writers/c build/mmstats-c-write")
-	config := mustExist(t, "examples/otelcol/mmstats-to-prometheus.yaml", "")
 	dir := t.TempDir()
-
-	// the C writer: a finished file (600 is the scenario's expected count)
-	run(t, exec.Command(cWriter, mustExist(t, "conformance/writer-scenarios/many-updates.json", ""),
-		filepath.Join(dir, "c-writer.mmstats")))
-
-	// the Python writer, alive: counts one hit per line it reads
-	writer := exec.Command(python, "-c", pythonWriter)
-	writer.Env = append(os.Environ(), "MMSTATS_PATH="+dir, "MMSTATS_FILES=py-writer-{PID}-{TID}.mmstats")
-	writer.Stderr = os.Stderr
-	hits, err := writer.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready, err := writer.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writer.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hits.Close(); writer.Wait() })
-	readyLine := bufio.NewScanner(ready)
-	if !readyLine.Scan() || readyLine.Text() != "ready" {
-		t.Fatalf("the Python writer did not start: %q", readyLine.Text())
-	}
-	pid := strconv.Itoa(writer.Process.Pid)
-
+	pid, hits := startWriters(t, dir)
 	port := freePort(t)
-	collector := exec.Command(binary, "--config", config)
-	collector.Env = append(os.Environ(), "MMSTATS_PATH="+dir, "MMSTATS_COLLECTION_INTERVAL=200ms",
+	startCollector(t, "examples/otelcol/mmstats-to-prometheus.yaml", "MMSTATS_PATH="+dir,
 		"MMSTATS_PROMETHEUS_ENDPOINT=127.0.0.1:"+port)
-	var logs bytes.Buffer
-	collector.Stdout, collector.Stderr = &logs, &logs
-	if err := collector.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		collector.Process.Signal(os.Interrupt)
-		collector.Wait()
-		if t.Failed() {
-			t.Logf("collector output:\n%s", logs.String())
-		}
-	})
-	url := "http://127.0.0.1:" + port + "/metrics"
+	metrics := "http://127.0.0.1:" + port + "/metrics"
 
 	// 3 hits so far; process identity as labels, not as gauges
 	hitsSeries := `web_stats_hits_total{` // a monotonic sum gets _total
-	body := scrapeUntil(t, url, func(b string) bool { return sampleOf(b, hitsSeries, `process_pid="`+pid+`"`) == "3" })
+	body := scrapeUntil(t, metrics, func(b string) bool { return sampleOf(b, hitsSeries, `process_pid="`+pid+`"`) == "3" })
 	for _, want := range []string{`mmstats_file="py-writer-` + pid + `-`, `process_executable_name="python`} {
 		if !strings.Contains(lineOf(body, hitsSeries), want) {
 			t.Errorf("series %s lacks %s:\n%s", hitsSeries, want, lineOf(body, hitsSeries))
@@ -98,7 +57,91 @@ func TestCollectorServesLiveFilesToPrometheus(t *testing.T) {
 	// the writer counts on; the next collection shows it
 	fmt.Fprintln(hits, "hit")
 	fmt.Fprintln(hits, "hit")
-	scrapeUntil(t, url, func(b string) bool { return sampleOf(b, hitsSeries, `process_pid="`+pid+`"`) == "5" })
+	scrapeUntil(t, metrics, func(b string) bool { return sampleOf(b, hitsSeries, `process_pid="`+pid+`"`) == "5" })
+}
+
+// The remote-write example pushes the same files into a real Prometheus
+// server (Debian's prometheus, started on a free loopback port), whose query
+// API then returns the writers' values.
+func TestCollectorRemoteWritesToPrometheus(t *testing.T) {
+	prometheus, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Fatalf("the prometheus server is missing (apt-get install prometheus): %v", err)
+	}
+	dir := t.TempDir()
+	pid, _ := startWriters(t, dir)
+	promConfig := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(promConfig, []byte("global:\n  scrape_interval: 1s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	start(t, exec.Command(prometheus, "--config.file="+promConfig, "--web.enable-remote-write-receiver",
+		"--storage.tsdb.path="+t.TempDir(), "--web.listen-address=127.0.0.1:"+port))
+	startCollector(t, "examples/otelcol/mmstats-remote-write.yaml", "MMSTATS_PATH="+dir,
+		"REMOTE_WRITE_URL=http://127.0.0.1:"+port+"/api/v1/write")
+
+	query := "http://127.0.0.1:" + port + "/api/v1/query?query=" +
+		url.QueryEscape(`web_stats_hits_total{process_pid="`+pid+`"}`)
+	scrapeUntil(t, query, func(b string) bool { return queryValue(b) == "3" })
+	query = "http://127.0.0.1:" + port + "/api/v1/query?query=" + url.QueryEscape(`count_total{mmstats_file="c-writer.mmstats"}`)
+	scrapeUntil(t, query, func(b string) bool { return queryValue(b) == "600" })
+}
+
+// startWriters puts two files into dir: one the C writer wrote and left (its
+// counter "count" at 600, the scenario's expected value), and one of a live
+// Python writer, whose pid is returned with the pipe that makes it count.
+func startWriters(t *testing.T, dir string) (pid string, hits io.WriteCloser) {
+	t.Helper()
+	python := mustExist(t, ".venv/bin/python", "make setup")
+	cWriter := mustExist(t, "writers/c/build/mmstats-c-write", "make -C writers/c build/mmstats-c-write")
+	run(t, exec.Command(cWriter, mustExist(t, "conformance/writer-scenarios/many-updates.json", ""),
+		filepath.Join(dir, "c-writer.mmstats")))
+
+	writer := exec.Command(python, "-c", pythonWriter)
+	writer.Env = append(os.Environ(), "MMSTATS_PATH="+dir, "MMSTATS_FILES=py-writer-{PID}-{TID}.mmstats")
+	writer.Stderr = os.Stderr
+	hits, err := writer.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, err := writer.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hits.Close(); writer.Wait() })
+	readyLine := bufio.NewScanner(ready)
+	if !readyLine.Scan() || readyLine.Text() != "ready" {
+		t.Fatalf("the Python writer did not start: %q", readyLine.Text())
+	}
+	return strconv.Itoa(writer.Process.Pid), hits
+}
+
+// startCollector runs the built collector with an example configuration.
+func startCollector(t *testing.T, config string, env ...string) {
+	t.Helper()
+	cmd := exec.Command(mustExist(t, "build/otelcol-mmstats", "make otelcol"), "--config", mustExist(t, config, ""))
+	cmd.Env = append(append(os.Environ(), "MMSTATS_COLLECTION_INTERVAL=200ms"), env...)
+	start(t, cmd)
+}
+
+// start runs cmd until the test ends, and shows its output if the test failed.
+func start(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(cmd.Path), logs.String())
+		}
+	})
 }
 
 // pythonWriter publishes a counter and a gauge, says "ready", then counts one
@@ -145,13 +188,13 @@ func freePort(t *testing.T) string {
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
-// scrapeUntil GETs url until ok accepts the body, for at most 30 s.
-func scrapeUntil(t *testing.T, url string, ok func(string) bool) string {
+// scrapeUntil GETs addr until ok accepts the body, for at most 30 s.
+func scrapeUntil(t *testing.T, addr string, ok func(string) bool) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	last := ""
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
+		if resp, err := http.Get(addr); err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if last = string(b); ok(last) {
@@ -160,7 +203,7 @@ func scrapeUntil(t *testing.T, url string, ok func(string) bool) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s never showed the expected samples; last body:\n%s", url, last)
+	t.Fatalf("%s never showed the expected samples; last body:\n%s", addr, last)
 	return ""
 }
 
@@ -186,4 +229,21 @@ func sampleOf(body, prefix, label string) string {
 		}
 	}
 	return ""
+}
+
+// queryValue is the value of the one sample a Prometheus instant query
+// returned, or "" when it returned none or several.
+func queryValue(body string) string {
+	var r struct {
+		Data struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if json.Unmarshal([]byte(body), &r) != nil || len(r.Data.Result) != 1 {
+		return ""
+	}
+	v, _ := r.Data.Result[0].Value[1].(string)
+	return v
 }
