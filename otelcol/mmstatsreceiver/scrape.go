@@ -236,7 +236,9 @@ func (fs *fileState) identify(attrs pcommon.Map, rel string, fields []mmstats.Fi
 		case roleGID:
 			attrs.PutInt("process.group.id", integer(f.Value))
 		case roleCreated:
-			created = f.Value.Float()
+			if c := f.Value.Float(); c > 0 && !math.IsInf(c, 0) { // NaN fails c > 0
+				created = c
+			}
 		case roleRuntime:
 			attrs.PutStr("process.runtime.description", f.Value.Str())
 		}
@@ -245,7 +247,7 @@ func (fs *fileState) identify(attrs pcommon.Map, rel string, fields []mmstats.Fi
 		fs.created, fs.counters = created, nil // another writer now has this path
 	}
 	start := fs.firstSeen
-	if created > 0 && !math.IsInf(created, 0) {
+	if created > 0 {
 		start = time.Unix(0, int64(created*1e9))
 	}
 	if pid > 0 {

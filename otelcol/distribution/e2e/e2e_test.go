@@ -1,4 +1,5 @@
-package main
+// Package e2e runs the built collector (build/otelcol-mmstats) against live mmstats files.
+package e2e
 
 import (
 	"bufio"
@@ -20,7 +21,7 @@ import (
 )
 
 // repo is the repository root, seen from this package's directory.
-const repo = "../.."
+const repo = "../../.."
 
 // The example configuration, run by the built collector against a directory
 // where a live Python writer and the C writer put their files, served on a
