@@ -6,7 +6,7 @@ export GOTOOLCHAIN := local
 export GOFLAGS := -mod=mod
 
 
-.PHONY: setup demo bench test browser build-native test-python test-c test-go test-rust test-java test-conformance check-generated clean otelcol test-otelcol
+.PHONY: setup demo bench test browser build-native test-python test-c test-go test-rust test-java test-conformance check-generated clean
 
 $(VENV)/.installed: pyproject.toml setup.py mmstats/_speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/mmstats demo --seconds 5
 
-test: browser test-c test-go test-rust test-java test-python check-generated test-conformance test-otelcol
+test: browser test-c test-go test-rust test-java test-python check-generated test-conformance
 	@echo "make test: all suites passed"
 
 # Debian's chromium for the mmash browser test; without it that one test skips and says why.
@@ -45,15 +45,6 @@ test-c:
 test-go: setup
 	cd readers/go && go vet ./... && go test ./...
 
-# The OpenTelemetry Collector with the mmstats receiver (otelcol/); its modules come from the Go module proxy.
-otelcol:
-	cd otelcol/distribution && go build -trimpath -o ../../build/otelcol-mmstats .
-
-test-otelcol: setup otelcol
-	$(MAKE) -C writers/c build/mmstats-c-write
-	cd otelcol/mmstatsreceiver && go vet ./... && go test ./...
-	cd otelcol/distribution && go vet ./... && go test ./...
-
 test-java:
 	mvn -B --no-transfer-progress -f readers/java/pom.xml test
 	mvn -B --no-transfer-progress -f writers/java/pom.xml test
@@ -72,6 +63,17 @@ check-generated: setup
 test-conformance: setup
 	$(VPY) -m mmstats_conformance matrix
 
+# The OpenTelemetry Collector with the mmstats receiver (otelcol/); its modules come from the Go module proxy.
+.PHONY: otelcol test-otelcol
+test: test-otelcol
+otelcol:
+	cd otelcol/distribution && go build -trimpath -o ../../build/otelcol-mmstats .
+
+test-otelcol: setup otelcol
+	$(MAKE) -C writers/c build/mmstats-c-write
+	cd otelcol/mmstatsreceiver && go vet ./... && go test ./...
+	cd otelcol/distribution && go vet ./... && go test ./...
+
 # Speed and memory against baselines measured in the same run; writes the table into bench/README.md.
 bench: setup
 	$(MAKE) -C writers/c build/mmstats-c-write
@@ -79,4 +81,4 @@ bench: setup
 
 clean:
 	$(MAKE) -C writers/c clean
-	rm -rf $(VENV) build/otelcol-mmstats readers/go/bin readers/rust/target writers/rust/target readers/java/target writers/java/target
+	rm -rf $(VENV) readers/go/bin readers/rust/target writers/rust/target readers/java/target writers/java/target
