@@ -21,7 +21,8 @@ type Config struct {
 // defaultGlob matches the writers' default file names, {CMD}-{PID}-{TID}.mmstats.
 const defaultGlob = "*.mmstats"
 
-// Validate reports a configuration that cannot select any file.
+// Validate reports a configuration that cannot select any file (the embedded
+// ControllerConfig checks the interval).
 func (c *Config) Validate() error {
 	var errs []error
 	if c.Directory == "" {
@@ -31,9 +32,6 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("glob must not be empty"))
 	} else if _, err := filepath.Match(c.Glob, ""); err != nil {
 		errs = append(errs, fmt.Errorf("glob %q: %w", c.Glob, err))
-	}
-	if c.CollectionInterval <= 0 {
-		errs = append(errs, errors.New("collection_interval must be positive"))
 	}
 	return errors.Join(errs...)
 }

@@ -41,6 +41,11 @@ func TestConfig(t *testing.T) {
 	if err := confmap.Validate(cfg); err != nil {
 		t.Fatal(err)
 	}
+	cfg.CollectionInterval = 0
+	if err := confmap.Validate(cfg); err == nil || !strings.Contains(err.Error(), "collection_interval") {
+		t.Fatalf("zero collection_interval: got %v", err)
+	}
+	cfg.CollectionInterval = time.Second
 	cfg.Glob = "[" // filepath.ErrBadPattern
 	if err := confmap.Validate(cfg); err == nil || !strings.Contains(err.Error(), `glob "["`) {
 		t.Fatalf("bad glob: got %v", err)
