@@ -82,6 +82,17 @@ check-generated: setup
 test-conformance: setup
 	$(VPY) -m mmstats_conformance matrix
 
+# The OpenTelemetry Collector with the mmstats receiver (otelcol/); its modules come from the Go module proxy.
+.PHONY: otelcol test-otelcol
+test: test-otelcol
+otelcol:
+	cd otelcol/distribution && go build -trimpath -o ../../build/otelcol-mmstats .
+
+test-otelcol: setup otelcol
+	$(MAKE) -C writers/c build/mmstats-c-write
+	cd otelcol/mmstatsreceiver && go vet ./... && go test ./...
+	cd otelcol/distribution && go vet ./... && go test ./...
+
 # Speed and memory against baselines measured in the same run; writes the table into bench/README.md.
 bench: setup
 	$(MAKE) -C writers/c build/mmstats-c-write
