@@ -11,7 +11,7 @@ import os
 import struct
 import time
 
-from . import _derived_v2 as d
+from . import derived as d
 
 __all__ = ["liveness", "LIVE", "EXITED", "DIED", "CREATING", "STALE", "UNKNOWN"]
 
