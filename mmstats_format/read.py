@@ -2,8 +2,8 @@
 
 A file with the same non-value bytes as one read before (any file of the same
 program: see cache.LayoutCache) is decoded with one precompiled unpack;
-others are scanned. decode_scanned() is the reference path the fast
-one is tested against (tests/test_perf_paths.py).
+others are scanned. decode_scanned() is version 1's reference path the fast
+one is tested against (tests/test_perf_paths.py); version 2's is v2.decode().
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ __all__ = ["Field", "DEFAULT_MAX_SIZE", "read", "read_bytes", "decode_bytes", "d
 
 
 def decode_scanned(data, path=None) -> list[Field]:
-    """Fields of a file held in memory, through scan() and one value at a time (the reference path)."""
+    """Fields of a version 1 file held in memory, through scan() and one value at a time (the reference path)."""
     layouts, errors = scan(data)
     if errors:
         raise errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")

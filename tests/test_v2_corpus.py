@@ -310,4 +310,5 @@ def test_random_files_decode_as_their_description_says(spec):
     want = expected_json("", spec)
     assert _v2.problems(data) == []
     assert mf.diff(want, mf.to_canonical("", _v2.decode(data)), limit=100) == []
+    assert mf.diff(want, mf.to_canonical("", mf.decode_bytes(data)), limit=100) == []  # the compiled layout
     assert mf.diff(want, construct_decode(data), limit=100) == []
