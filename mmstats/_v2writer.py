@@ -8,7 +8,7 @@
     w.close()                       # state closed; the file is removed unless keep=True
 
 Every number is an aligned 8-byte word stored with one memoryview item store
-(a single machine store in CPython). Offsets come from mmstats_format._derived_v2.
+(a single machine store in CPython). Offsets come from mmstats_format.v2.derived.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 
-from mmstats_format import _derived_v2 as d
+from mmstats_format.v2 import derived as d
 
 __all__ = ["V2Writer", "FileFull"]
 

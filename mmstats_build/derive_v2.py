@@ -1,4 +1,4 @@
-"""Write mmstats_format/_derived_v2.py, the construct-free constants of format version 2, from the schema.
+"""Write mmstats_format/v2/derived.py, the construct-free constants of format version 2, from the schema.
 
     python -m mmstats_build.derive_v2 --check    # exit 1 if the module is stale
     python -m mmstats_build.derive_v2 --write    # regenerate it
@@ -16,7 +16,7 @@ import construct as c
 
 from mmstats_format import schema_v2 as s
 
-PATH = Path(s.__file__).resolve().parent / "_derived_v2.py"
+PATH = Path(s.__file__).resolve().parent / "v2" / "derived.py"
 
 HEAD = '''"""Format version 2 as plain constants, for the read and write paths: no construct import.
 

@@ -1,4 +1,5 @@
-"""mmstats file format version 1: schema, reader, re-reader, validator, builder.
+"""mmstats file formats, versions 1 and 2 behind one dispatch (scan.py): schemas, reader, re-reader,
+validator, version 1 builder.
 
 The reading side never imports construct (it costs most of the start-up of every
 command); the builder, which needs it, is loaded on first use.

@@ -10,7 +10,6 @@ import math
 import os
 import struct
 
-from . import _v2
 from .v1.table import FORMAT_VERSION
 from .v1.types import lookup
 from .jsonvalue import INF, NAN, NINF, json_value
@@ -22,13 +21,12 @@ _SPECIAL = {NAN: math.nan, INF: math.inf, NINF: -math.inf}
 
 
 def to_canonical(path, fields, version: int = FORMAT_VERSION) -> dict:
-    if getattr(fields, "format_version", 1) == 2:  # a version 2 file (mmstats_format._v2)
-        return _v2.canonical(path, fields)
-    return {
-        "path": os.fspath(path),
-        "format_version": version,
-        "fields": list(map(VERSIONS[version].canonical_field, fields)),
-    }
+    """``fields`` as a reader returns them; their own ``format_version`` and ``header`` (version 2) win."""
+    version = getattr(fields, "format_version", version)
+    out = {"path": os.fspath(path), "format_version": version}
+    out.update(getattr(fields, "header", {}))
+    out["fields"] = list(map(VERSIONS[version].canonical_field, fields))
+    return out
 
 
 def dumps(obj) -> str:
@@ -64,8 +62,9 @@ def _same_value(type_code: str, want, got) -> bool:
 
 def diff(want: dict, got, limit: int = 10) -> list[str]:
     """Path-level differences between two canonical objects ([] when equal). ``path`` is ignored."""
-    if want.get("format_version") == 2:
-        return _v2.diff(want, got, limit)
+    own = getattr(VERSIONS.get(want.get("format_version")), "diff", None)
+    if own is not None:
+        return own(want, got, limit)
     out: list[str] = []
     if not isinstance(got, dict):
         return [f"top level: want an object, got {type(got).__name__}"]

@@ -45,7 +45,8 @@ def _default_max_open() -> int:
 
 
 class FileValues(NamedTuple):
-    """One file of a poll: its path, its fields (scan.FieldLayout, file order) and their current values."""
+    """One file of a poll: its path, its fields (the version's scan records, file order: v1.FieldLayout,
+    v2.Entry) and their current values."""
 
     path: str
     fields: list
@@ -149,14 +150,34 @@ class StatsDirectory(Closeable):
             return self._load(f, ino)  # grew (the buffer holds one byte more) or shrank
         if copy.startswith(f.last):
             return f.values.copy()  # not one byte changed since the last poll
-        if self.recheck and f.layout.write_buffers is not None:
-            copy = settle(copy, alternating(copy, spare, lambda buf: os.preadv(fd, [buf], 0) == n),
-                          f.layout.write_buffers)
-        values = f.layout.checked_values(copy, n)
-        if values is None:
-            return self._load(f, ino)  # rewritten in place (or being replaced)
+        got = self._settled(f.layout, fd, copy, spare, n)
+        if got is None:
+            extended = getattr(f.layout, "extended", None)
+            grown = extended(copy, n) if extended is not None else None  # fields appended: parse only those
+            if grown is None:
+                return self._load(f, ino)  # rewritten in place (or being replaced)
+            f.layout = grown
+            got = self._settled(grown, fd, copy, spare, n)
+            if got is None:
+                return self._load(f, ino)
+        values, copy = got
         f.last, f.values = copy[:n], values
         return values.copy()
+
+    def _settled(self, layout, fd, copy, spare, n):
+        """(values, the copy they came from) by the version's reader rule, or None when ``copy``
+        does not have the layout's skeleton."""
+        if not self.recheck:
+            values = layout.checked_values(copy, n)
+            return None if values is None else (values, copy)
+        more = alternating(copy, spare, lambda buf: os.preadv(fd, [buf], 0) == n)
+        sequenced = getattr(layout, "sequenced", None)
+        if sequenced is not None:
+            return sequenced(fd, copy, more, n)
+        if layout.write_buffers is not None:
+            copy = settle(copy, more, layout.write_buffers)
+        values = layout.checked_values(copy, n)
+        return None if values is None else (values, copy)
 
     def _load(self, f: _File, ino):
         """(Re)open the file, read all of it, find its layout; the values of that copy."""

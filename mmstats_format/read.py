@@ -2,14 +2,13 @@
 
 A file with the same non-value bytes as one read before (any file of the same
 program: see cache.LayoutCache) is decoded with one precompiled unpack;
-others are scanned. decode_scanned() is the reference path the fast
-one is tested against (tests/test_perf_paths.py).
+others are scanned. decode_scanned() is version 1's reference path the fast
+one is tested against (tests/test_perf_paths.py); version 2's is v2.decode().
 """
 from __future__ import annotations
 
 import os
 
-from . import _v2
 from ._fileio import DEFAULT_MAX_SIZE, open_regular, read_bytes, read_capped
 from .cache import LAYOUTS
 from .v1.decode import field_value
@@ -21,7 +20,7 @@ __all__ = ["Field", "DEFAULT_MAX_SIZE", "read", "read_bytes", "decode_bytes", "d
 
 
 def decode_scanned(data, path=None) -> list[Field]:
-    """Fields of a file held in memory, through scan() and one value at a time (the reference path)."""
+    """Fields of a version 1 file held in memory, through scan() and one value at a time (the reference path)."""
     layouts, errors = scan(data)
     if errors:
         raise errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")
@@ -30,8 +29,6 @@ def decode_scanned(data, path=None) -> list[Field]:
 
 def decode_bytes(data, path=None) -> list[Field]:
     """Fields of a file held in memory; raises FormatError for the first problem."""
-    if data[:1] == b"\x02":  # format version 2
-        return _v2.decode(data, path)
     if not isinstance(data, (bytes, bytearray)):
         data = memoryview(data).cast("B")
     layout, values = LAYOUTS.find(data, path)
@@ -49,20 +46,23 @@ def _preads(fd, size, first):
 def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> list[Field]:
     """Every field of the file at ``path``, in file order.
 
-    Buffered values get the spec's re-check (``recheck``): the file is read a
-    second time, and a value whose write buffer flipped during the first copy
-    is taken from a newer copy. Raises FormatError (code, offset, path) for a
+    ``recheck``: the version's reader protocol on copies -- version 1: the file is
+    read a second time, and a value whose write buffer flipped during the first
+    copy is taken from a newer copy; version 2: sequence-locked values are checked
+    across three copies and retried alone (spec/v2.md). Raises FormatError (code, offset, path) for a
     file that breaks the format, OSError when it cannot be read.
     """
     fd, _ = open_regular(path)
     try:
         data = read_capped(fd, path, max_size)
-        if data[:1] == b"\x02":  # format version 2
-            return _v2.read_fd(fd, data, path)
         if recheck:  # the second copy at once, before anything is decoded
             copies = _preads(fd, len(data), os.pread(fd, len(data), 0))
         layout, values = LAYOUTS.find(data, path)
-        if recheck and layout.write_buffers is not None:
+        if recheck and getattr(layout, "sequenced", None) is not None:
+            settled = layout.sequenced(fd, data, copies)
+            if settled is not None:
+                values = settled[0]
+        elif recheck and layout.write_buffers is not None:
             kept = settle(data, copies, layout.write_buffers)
             if kept is not data:
                 newer = layout.checked_values(kept)

@@ -20,6 +20,10 @@ class StatsReader(Closeable):
     pread into a reused buffer, never through a map, so a writer truncating
     its file cannot crash the reader.
 
+    A version 2 file whose writer appended fields gets a longer layout that parsed
+    only the new entries (``layout.extended``); its sequence-locked values follow
+    the version's reader protocol (``layout.sequenced``).
+
     Every copy goes through the layout's checked_values: one unpack gives the
     values and the file's skeleton (version byte, record headers, the 0xff of
     unbuffered records, terminator, zero fill), which must be the one parsed.
@@ -57,6 +61,8 @@ class StatsReader(Closeable):
             values = None
             if ident == self._ident and self._copy(self._buf):
                 values = self._settled_values()
+                if values is None:
+                    values = self._grown()
             if values is None:
                 # new, shrunk or rewritten: parse it (scan names the problem, e.g. not_ready for
                 # a version byte back at 0x00); values come from the very bytes just parsed
@@ -73,9 +79,28 @@ class StatsReader(Closeable):
         """Copy the file into ``buf``; False when it came back short (the file shrank)."""
         return os.preadv(self._fd, [buf], 0) == len(buf)
 
+    def _grown(self):
+        """Values of self._buf when it is the same file with fields appended since the layout was
+        made (only the new entries are parsed), else None."""
+        extended = getattr(self.layout, "extended", None)
+        grown = extended(self._buf) if extended is not None else None
+        if grown is None:
+            return None
+        self.layout = grown
+        return self._settled_values()
+
     def _settled_values(self):
         """Values of self._buf after the spec's reader rule, or None if its skeleton is not the
         layout's (see settle.settle())."""
+        sequenced = getattr(self.layout, "sequenced", None)
+        if self.recheck and sequenced is not None:
+            got = sequenced(self._fd, self._buf, alternating(self._buf, self._spare, self._copy))
+            if got is None:
+                return None
+            values, kept = got
+            if kept is self._spare:
+                self._buf, self._spare = self._spare, self._buf
+            return values
         key = self.layout.write_buffers
         if self.recheck and key is not None:
             kept = settle(self._buf, alternating(self._buf, self._spare, self._copy), key)

@@ -1,11 +1,11 @@
 """Dispatch on the version byte: every reader finds a file's fields through ``scan`` here.
 
-A format version is one module (``mmstats_format.v1``, later ``mmstats_format.v2``)
+A format version is one module (``mmstats_format.v1``, ``mmstats_format.v2``)
 and one entry in VERSIONS. ``scan`` handles what holds for every version (an empty
 file or a version byte of 0x00 is ``not_ready``; an unknown version byte is
 ``bad_version``; the file size is a positive multiple of PAGE_SIZE -- a version
-whose files are not whole pages would move that check into its module) and hands
-the rest to the version's module.
+whose walk checks the size itself sets SELF_CHECKED) and hands the rest to the
+version's module.
 
 The interface a version module provides (``mmstats_format/v1/__init__.py`` is the
 reference):
@@ -22,6 +22,9 @@ reference):
     offset, unsorted (``scan`` sorts). A file with no error must be readable.
     A file a writer is still creating (a lifecycle state of "being created") is
     reported as ``not_ready``.
+``SELF_CHECKED: bool`` (optional, default False)
+    True: ``scan`` checks the file size itself and returns its problems in the
+    order its spec's walk finds them (``scan`` here neither adds nor sorts).
 ``compile_layout(fields, data) -> layout``
     Called once per distinct file skeleton with ``scan``'s fields of an error-free
     ``data``; the result is cached and shared across files and threads
@@ -36,7 +39,17 @@ reference):
     while a value is in flux (v1: the write-buffer bytes; a sequence-lock counter
     in a version that has one): settle.settle() re-copies the file while the key
     changes between copies; ``fields_of(values) -> list``: the reader's records
-    (``Field`` tuples) for ``values``.
+    (``Field`` tuples) for ``values``; a list with a ``header`` dict (version 2)
+    adds those keys to the canonical form's top level.
+    Optional, for a version with sequence-locked values and fields added at run time
+    (version 2; absent or None otherwise):
+    ``sequenced(fd, first, copies, size=None) -> (values, copy) | None``: the
+    values by the version's reader protocol on copies -- ``first`` is a copy
+    just made, ``copies`` yields the next whole copies (None: another size),
+    ``fd`` serves reads of one value alone; None when ``first`` does not have
+    this layout's skeleton. ``extended(buf, size=None) -> layout | None``: the
+    layout of ``buf`` when it is this layout's file with entries appended since
+    (only those are parsed), else None.
 ``Field``
     The record type ``fields_of`` returns (``label``, ``type``, ``buffered``,
     ``value``; a version may add keys such as ``kind``, ``unit``, ``help``,
@@ -44,17 +57,19 @@ reference):
 ``canonical_field(field) -> dict``
     One field of the canonical JSON form (canonical.to_canonical), at least
     ``label`` and ``value``.
+``diff(want, got, limit) -> list[str]`` (optional)
+    A version whose canonical form compares differently from version 1's.
 """
 from __future__ import annotations
 
-from . import v1
+from . import v1, v2
 from .errors import FormatError
 from .v1 import FieldLayout
 
 __all__ = ["VERSIONS", "PAGE_SIZE", "FieldLayout", "scan"]
 
 # version byte -> the module that reads that version
-VERSIONS = {v1.VERSION: v1}
+VERSIONS = {v1.VERSION: v1, v2.VERSION: v2}
 
 # Every version's files are whole pages.
 PAGE_SIZE = v1.PAGE_SIZE
@@ -73,6 +88,8 @@ def scan(data) -> tuple[list, list[FormatError]]:
     if module is None:
         fields, errors = [], [FormatError("bad_version", 0, f"version byte is 0x{version:02x}, "
                                           f"expected {' or '.join(f'0x{v:02x}' for v in VERSIONS)}")]
+    elif getattr(module, "SELF_CHECKED", False):
+        return module.scan(data)
     else:
         fields, errors = module.scan(data)
     if size % PAGE_SIZE:

@@ -1,7 +1,7 @@
 """The construct schema of mmstats format version 2: the single source of truth.
 
 One field per line, named as in spec/v2.md, each with its doc string. The
-generated constants (mmstats_format/_derived_v2.py), the spec's tables and
+generated constants (mmstats_format/v2/derived.py), the spec's tables and
 the v2 conformance corpus are derived from here.
 """
 from __future__ import annotations

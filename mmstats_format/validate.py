@@ -1,10 +1,9 @@
-"""Check a file against the version 1 spec and report every problem found."""
+"""Check a file against its version's spec and report every problem found."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-from . import _v2
 from .errors import FormatError
 from ._fileio import DEFAULT_MAX_SIZE, read_bytes
 from .scan import scan
@@ -26,8 +25,6 @@ class Report:
 
 
 def validate_bytes(data, path: str = "<bytes>") -> Report:
-    if data[:1] == b"\x02":  # format version 2
-        return Report(path, [e.with_path(path) for e in _v2.problems(data)])
     _, errors = scan(data)
     return Report(path, [e.with_path(path) for e in errors])
 

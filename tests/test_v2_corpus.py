@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import struct
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 import mmstats_format as mf
 from mmstats_build import spec_v2
-from mmstats_format import _v2
+from mmstats_format import v2 as _v2
 from mmstats_format import schema_v2 as s
 
 REPO = Path(__file__).resolve().parents[1]
@@ -188,7 +189,7 @@ def _read_copies(monkeypatch, tmp_path, copies):
     path = tmp_path / "x.mmstats"
     path.write_bytes(copies[0])
     later = iter(copies[1:])
-    monkeypatch.setattr(_v2.os, "pread", lambda fd, n, off: next(later)[off:off + n])
+    monkeypatch.setattr(os, "pread", lambda fd, n, off: next(later)[off:off + n])
     return mf.read(path)[0].value
 
 
@@ -309,4 +310,5 @@ def test_random_files_decode_as_their_description_says(spec):
     want = expected_json("", spec)
     assert _v2.problems(data) == []
     assert mf.diff(want, mf.to_canonical("", _v2.decode(data)), limit=100) == []
+    assert mf.diff(want, mf.to_canonical("", mf.decode_bytes(data)), limit=100) == []  # the compiled layout
     assert mf.diff(want, construct_decode(data), limit=100) == []

@@ -1,6 +1,6 @@
 """Format version 2: the generated constants equal what construct builds and parses (differential tests).
 
-mmstats_format/_derived_v2.py is what the hot paths use; mmstats_format/schema_v2.py
+mmstats_format/v2/derived.py is what the hot paths use; mmstats_format/schema_v2.py
 is the single source of truth. Hypothesis builds random headers, entries and
 values with construct and reads them back with the plain constants, and the
 other way round.
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmstats_build import derive_v2
-from mmstats_format import _derived_v2 as d
+from mmstats_format.v2 import derived as d
 from mmstats_format import schema_v2 as s
 
 U16, U32, U64 = (st.integers(0, (1 << n) - 1) for n in (16, 32, 64))

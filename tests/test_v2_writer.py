@@ -13,8 +13,8 @@ import pytest
 
 import mmstats_format as mf
 from mmstats._v2writer import FileFull, V2Writer
-from mmstats_format import _derived_v2 as d
-from mmstats_format._v2liveness import DIED, EXITED, LIVE, STALE, liveness
+from mmstats_format.v2 import derived as d
+from mmstats_format.v2.liveness import DIED, EXITED, LIVE, STALE, liveness
 
 ROOT = Path(__file__).resolve().parents[1] / "conformance"
 PINNED = {"pid": 4242, "start_ticks": 987654, "created_unix_ns": 1764672000000000000}  # model_v2.File2 defaults

@@ -4,10 +4,12 @@
 
 PATH is a file, a directory (its *.mmstats files) or a glob; with none, every
 *.mmstats file of the stats directory ($MMSTATS_PATH, else the temp
-directory). A file is removed only when its writer is proven gone (spec/v1.md,
-"Removing stale files"; the rule is mmstats._liveness): its ``sys.pid``
-process does not exist (kill(pid, 0) fails with ESRCH). Everything else is
-kept: a file that is not a valid mmstats file (one still being created reads
+directory). A file is removed only when its writer is proven gone (the rule is
+mmstats._liveness). Version 2 (spec/v2.md, "Liveness"): the file is closed, or
+no process holds the lock its writer keeps for life -- pid reuse cannot fool
+this; the cleaner takes that lock and unlinks while holding it. Version 1
+(spec/v1.md, "Removing stale files"): its ``sys.pid`` process does not exist
+(kill(pid, 0) fails with ESRCH). Everything else is kept: a file that is not a valid mmstats file (one still being created reads
 as not_ready), a file without sys.pid, a live pid (even if it might have been
 reused: version 1 cannot prove that without trusting clocks), anything that is
 not a regular file.
@@ -28,7 +30,7 @@ import sys
 
 from mmstats_format import DEFAULT_MAX_SIZE, FormatError, decode_bytes
 
-from .._liveness import judge
+from .._liveness import hold_for_removal, judge
 from ._args import parser
 from ._files import expand
 from ._output import exit_status, problem_line, run_cli, show, warn
@@ -69,7 +71,8 @@ def open_parent(path: str) -> tuple[int, str]:
 
 
 def _read(dir_fd: int, name: str):
-    """(identity, fields) of the regular file ``name`` in ``dir_fd``; _Keep for anything else."""
+    """(identity, fields, descriptor) of the regular file ``name`` in ``dir_fd``; _Keep for anything else.
+    The caller closes the descriptor (kept open for the version 2 lock probe)."""
     st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     if not stat.S_ISREG(st.st_mode):
         raise _Keep("not a regular file")
@@ -84,16 +87,17 @@ def _read(dir_fd: int, name: str):
         if (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
             raise _Keep("replaced by another file while checking")
         data = os.read(fd, DEFAULT_MAX_SIZE + 1)
-    finally:
+        if len(data) > DEFAULT_MAX_SIZE:
+            raise _Keep(f"not a valid mmstats file: offset {DEFAULT_MAX_SIZE}: file_too_large")
+        try:
+            fields = decode_bytes(data, name)
+        except FormatError as e:
+            raise _Keep("being created (not_ready)" if e.code == "not_ready"
+                        else f"not a valid mmstats file: offset {e.offset}: {e.code}") from None
+    except BaseException:
         os.close(fd)
-    if len(data) > DEFAULT_MAX_SIZE:
-        raise _Keep(f"not a valid mmstats file: offset {DEFAULT_MAX_SIZE}: file_too_large")
-    try:
-        fields = decode_bytes(data, name)
-    except FormatError as e:
-        raise _Keep("being created (not_ready)" if e.code == "not_ready"
-                    else f"not a valid mmstats file: offset {e.offset}: {e.code}") from None
-    return (st.st_dev, st.st_ino), fields
+        raise
+    return (st.st_dev, st.st_ino), fields, fd
 
 
 def _remove(dir_fd: int, name: str, ident) -> None:
@@ -131,12 +135,18 @@ def _body(prog, argv) -> int:
         try:
             dir_fd, name = open_parent(path)
             try:
-                ident, fields = _read(dir_fd, name)
-                verdict = judge(fields)
-                if not verdict.stale:
-                    raise _Keep(verdict.reason)
-                if not args.dry_run:
-                    _remove(dir_fd, name, ident)
+                ident, fields, fd = _read(dir_fd, name)
+                try:
+                    verdict = judge(fields, fd)
+                    if not verdict.stale:
+                        raise _Keep(verdict.reason)
+                    if not args.dry_run:
+                        busy = hold_for_removal(fields, fd)
+                        if busy is not None:
+                            raise _Keep(busy)
+                        _remove(dir_fd, name, ident)  # under the writer's lock (version 2)
+                finally:
+                    os.close(fd)
             finally:
                 os.close(dir_fd)
         except _Keep as why:

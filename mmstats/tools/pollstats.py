@@ -4,10 +4,13 @@
 
 FIELDS is a comma-separated list of labels; with -p PREFIX each is looked up
 as PREFIX.FIELD (no dot is added when PREFIX already ends with one; PREFIXFIELD
-is tried too). Every row sums each field over all matching files. Counters
-(buffered ``Q`` fields) are shown as the change since the previous row; a file
-seen for the first time contributes its whole value, so the first row shows
-totals. PATH may be a file, a directory or a (quoted) glob, and defaults to
+is tried too). Every row adds each field up over all matching files by its
+kind: counters (version 2 kind ``counter``; version 1 buffered ``Q`` fields) and
+histograms (their count) are shown as the change since the previous row, summed;
+a file seen for the first time contributes its whole value, so the first row
+shows totals. Version 2 up-down counters are summed; its gauges, constants and
+strings never are: the row shows their value when every file agrees, else
+``(mixed)``. Version 1 numbers that are not counters are summed. PATH may be a file, a directory or a (quoted) glob, and defaults to
 the stats directory: directories and globs are expanded again for every row,
 so files that appear are picked up and files that disappear are dropped. A
 FIELD that no file has is said once on stderr.
@@ -27,7 +30,7 @@ from mmstats_format.canonical import json_value
 
 from ._args import parser
 from ._files import expand
-from ._kinds import is_counter
+from ._kinds import CHANGE, SAME, aggregation
 from ._output import json_line, json_text, problem_line, run_cli, show, use_colour
 from ._output import warn as _stderr
 
@@ -54,7 +57,7 @@ class _FileState:
     def __init__(self, path):
         self.reader = StatsReader(path)
         self.layout = None
-        self.columns = []       # per column: (index, is_counter) or None
+        self.columns = []       # per column: (index, aggregation) or None
         self.filters = []       # per filter: (index or None, wanted text)
         self.previous = None    # counter values of the last row, by field index
         self.complained = None  # the last problem reported, so it is reported once
@@ -88,7 +91,7 @@ class Poller:
         state.columns = []
         for name in self.names:
             i = self._find(index, name)
-            state.columns.append(None if i is None else (i, is_counter(fields[i])))
+            state.columns.append(None if i is None else (i, aggregation(fields[i])))
         state.filters = [(self._find(index, label), wanted) for label, wanted in self.filters]
         state.layout = state.reader.layout
         state.previous = None
@@ -137,14 +140,19 @@ class Poller:
             for col, where in enumerate(state.columns):
                 if where is None:
                     continue
-                i, is_counter = where
+                i, how = where
                 v = values[i]
-                if is_counter:
+                if v is None:
+                    continue  # no consistent value in this copy (a writer inside an update)
+                if how == CHANGE:
+                    if isinstance(v, dict):
+                        v = v["count"]  # a histogram
                     state.previous[i] = v
-                    if previous is not None:
-                        v = (v - previous[i]) % _Q_MODULUS
+                    if previous is not None and i in previous:
+                        v = v - previous[i]
+                        v = v % _Q_MODULUS if isinstance(v, int) else v
                 if wanted:
-                    sums[col] = _add(sums[col], v)
+                    sums[col] = _same(sums[col], v) if how == SAME else _add(sums[col], v)
         if self.files and self._unmatched:
             for col in sorted(self._unmatched):
                 tried = " or ".join(show(label) for label in label_candidates(self.prefix, self.names[col]))
@@ -158,11 +166,16 @@ class Poller:
         self.files.clear()
 
 
+def _same(total, v):
+    """One value while every file agrees, then _MIXED."""
+    if total is None:
+        return v
+    return total if total == v and type(total) is type(v) else _MIXED
+
+
 def _add(total, v):
     if isinstance(v, str):
-        if total is None:
-            return v
-        return total if total == v else _MIXED
+        return _same(total, v)
     if total is _MIXED or isinstance(total, str):
         return _MIXED
     v = int(v) if isinstance(v, bool) else v
@@ -189,8 +202,8 @@ def _parse_filter(text: str):
 
 def _parser(prog: str = "pollstats") -> argparse.ArgumentParser:
     p = parser(prog, "Poll fields of mmstats files, one row per DELAY seconds.",
-               "Counters (buffered Q fields) show the change since the previous row; other fields the sum "
-               "over all files. Quote a glob so it is expanded again for every row. With no PATH: every "
+               "Counters show the change since the previous row, summed over files; version 2 gauges, "
+               "constants and strings are never summed (one value, or (mixed)); other numbers are summed. Quote a glob so it is expanded again for every row. With no PATH: every "
                "*.mmstats file in $MMSTATS_PATH (default: the temp directory).")
     p.add_argument("-p", "--prefix", default="", help="prefix joined to every FIELD (with a dot unless it ends in one)")
     p.add_argument("-c", "--count", type=int, default=0, help="stop after COUNT rows (default: run until interrupted)")

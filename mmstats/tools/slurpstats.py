@@ -5,7 +5,10 @@
 PATH is a file, a directory (its *.mmstats files) or a glob; with none, every
 *.mmstats file of the stats directory ($MMSTATS_PATH, else the temp
 directory). Text output gives each file a ``==> path <==`` header and aligned
-``label  value`` lines; --json prints one canonical JSON object per file per
+``label  value`` lines (a version 2 field adds its kind, its unit in brackets
+and ``# help``; attributes follow the label as ``{key="value",...}``; a
+histogram reads ``count=N sum=S le=B:N...``; a value a writer is updating
+reads ``null``); --json prints one canonical JSON object per file per
 line (JSON Lines: ``python -m json.tool --json-lines`` pretty-prints it). A
 file that cannot be read or is not a valid mmstats file is reported on stderr
 (``path: offset N: code: message``) and the others are still printed. Exit
@@ -34,12 +37,43 @@ def _parser(prog: str = "slurpstats"):
     return p
 
 
+def _label(f) -> str:
+    attributes = getattr(f, "attributes", None)
+    if not attributes:
+        return show(f.label)
+    return show(f.label + "{" + ",".join(f'{k}="{v}"' for k, v in attributes.items()) + "}")
+
+
+def _value(v) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, dict):  # a histogram: cumulative buckets
+        return " ".join([f"count={v['count']}", f"sum={show(v['sum'])}"] +
+                        [f"le={show(b['le'])}:{b['count']}" for b in v["buckets"]])
+    return show(v)
+
+
+def _about(f) -> str:
+    """`` kind [unit]  # help`` of a version 2 field; nothing for version 1."""
+    kind = getattr(f, "kind", None)
+    if kind is None:
+        return ""
+    return "  " + kind + (f" [{show(f.unit)}]" if f.unit else "") + (f"  # {show(f.help)}" if f.help else "")
+
+
 def format_text(path: str, fields) -> str:
-    """The text block of one file: header, then ``label  value`` lines with labels padded to one width."""
-    labels = [show(f.label) for f in fields]
+    """The text block of one file: header, then ``label  value`` lines with labels padded to one width
+    (version 2: values padded too, then kind, unit and help)."""
+    labels = [_label(f) for f in fields]
     width = max(map(len, labels), default=0)
     lines = [f"==> {show(path)} <=="]
-    lines.extend(f"{label:<{width}}  {show(f.value)}" for label, f in zip(labels, fields))
+    if getattr(fields, "format_version", 1) == 1:
+        lines.extend(f"{label:<{width}}  {show(f.value)}" for label, f in zip(labels, fields))
+    else:
+        values = [_value(f.value) for f in fields]
+        vwidth = max((len(v) for v, f in zip(values, fields) if f.kind != "histogram"), default=0)
+        lines.extend(f"{label:<{width}}  {value:<{vwidth}}{_about(f)}".rstrip()
+                     for label, value, f in zip(labels, values, fields))
     return "\n".join(lines) + "\n"
 
 

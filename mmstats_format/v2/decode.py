@@ -1,8 +1,9 @@
-"""Format version 2: decode and validate, construct-free (constants from _derived_v2).
+"""Format version 2: the walk, the values of a copy, the canonical form; construct-free (constants from derived).
 
-    decode(data, path)  -> File2: the fields of a copy of a file (an odd sequence reads as None)
-    read(path)          -> File2: the spec's reader protocol on three consecutive copies
-    problems(data)      -> [FormatError]: every problem the spec's walk finds, in walk order
+    walk(data)          -> (header, [Entry], errors): the spec's walk, every problem in walk order
+    decode(data, path)  -> File2: the fields of one copy at rest (an odd sequence reads as None);
+                           the reference path the compiled layout (layout.py) is tested against
+    problems(data)      -> [V2Error]: every problem the spec's walk finds, in walk order
 
 The walk is spec/v2.md, "Finding problems"; each check names its code and the
 byte its offset points at.
@@ -14,11 +15,11 @@ import os
 import struct
 from typing import NamedTuple
 
-from . import _derived_v2 as d
-from .errors import FormatError
+from . import derived as d
+from ..errors import FormatError
 
-__all__ = ["Field2", "File2", "V2Error", "decode", "read", "read_fd", "problems", "canonical", "diff",
-           "RETRIES"]
+__all__ = ["Entry", "Field", "File2", "V2Error", "walk", "walk_entries", "decode", "problems", "value_of",
+           "header_values", "canonical_field", "diff", "RETRIES"]
 
 RETRIES = 100  # copies tried per multi-word value before it counts as having no value
 
@@ -27,8 +28,7 @@ _ENTRY = struct.Struct(d.ENTRY_FORMAT)
 _U16 = struct.Struct(d.ATTR_SIZE_FORMAT)
 _STRING = struct.Struct(d.STRING_HEADER_FORMAT)
 _HIST = struct.Struct(d.HISTOGRAM_HEADER_FORMAT)
-_NUM = {d.VALUETYPE_U64: struct.Struct("<Q"), d.VALUETYPE_I64: struct.Struct("<q"),
-        d.VALUETYPE_F64: struct.Struct("<d")}
+_NUM = {"u64": struct.Struct("<Q"), "i64": struct.Struct("<q"), "f64": struct.Struct("<d")}
 _SEQ = struct.Struct("<Q")
 _F64 = struct.Struct("<d")
 _MASK = (1 << 64) - 1
@@ -47,20 +47,23 @@ class V2Error(FormatError):
         return V2Error(self.code, self.offset, self.message, path)
 
 
-class Field2(NamedTuple):
-    """One field as a version 2 reader returns it (value None: no consistent value)."""
+class Field(NamedTuple):
+    """One field as a version 2 reader returns it: version 1's four keys first (value None: no
+    consistent value; buffered always False), then what version 2 adds."""
 
     label: str
-    kind: str
     type: str
+    buffered: bool
+    value: object
+    kind: str
     unit: str
     help: str
     attributes: dict
-    value: object
 
 
 class File2(list):
-    """The fields of a version 2 file, with its header values."""
+    """The fields of a version 2 file, with its header values (``header``: the canonical form's
+    top-level keys beside ``fields``)."""
 
     format_version = 2
 
@@ -69,12 +72,13 @@ class File2(list):
         self.header = header
 
 
-class _Layout(NamedTuple):
-    """What the walk learned about one decodable entry."""
+class Entry(NamedTuple):
+    """What the walk learned about one decodable entry: scan()'s field description."""
 
     label: str
-    kind: int
-    type: int
+    type: str         # value type name: u64, i64, f64, utf8
+    buffered: bool    # False: version 2 has no write buffers
+    kind: str
     unit: str
     help: str
     attributes: dict
@@ -82,6 +86,11 @@ class _Layout(NamedTuple):
     stride: int       # slot_size for slotted values, 0 for process values
     size: int
     bounds: tuple
+
+    @property
+    def sequenced(self) -> bool:
+        """Behind a sequence lock (a multi-word value)."""
+        return self.kind == "histogram" or self.type == "utf8"
 
 
 # ---------------------------------------------------------------- the walk
@@ -105,7 +114,7 @@ class _Walk:
         return self.first_only
 
     def run(self, max_size: int | None = None):
-        """(header dict, [_Layout]) or (None, []) after a structural problem; problems in self.errors."""
+        """(header dict, [Entry]) or (None, []) after a structural problem; problems in self.errors."""
         data, size = self.data, len(self.data)
         if size == 0 or data[0] == 0:
             self.problem("not_ready", 0, "the file is empty or its version byte is 0x00: a writer is creating it")
@@ -140,7 +149,7 @@ class _Walk:
         if not 1 <= h["slots_used"] <= h["slot_count"]:
             self.problem("bad_count", d.H_SLOTS_USED, f"slots_used is {h['slots_used']}; want 1 to {h['slot_count']}")
             return None, []
-        return h, self._entries(h)
+        return h, self.entries(h)
 
     def _regions(self, h, size) -> bool:
         a = d.ALIGN
@@ -167,11 +176,13 @@ class _Walk:
                 return False
         return True
 
-    def _entries(self, h) -> list[_Layout]:
+    def entries(self, h, start: int | None = None, known: int = 0) -> list[Entry]:
+        """Entries ``known`` to ``field_count - 1``, the first at ``start`` (default: meta_offset); self.end: past the last."""
         data, fixed = self.data, h["entry_fixed_size"]
         meta_end = h["meta_offset"] + h["meta_capacity"]
-        e, out = h["meta_offset"], []
-        for _ in range(h["field_count"]):
+        e, out = h["meta_offset"] if start is None else start, []
+        self.end = e
+        for _ in range(known, h["field_count"]):
             if meta_end - e < fixed:
                 self.problem("bad_entry_size", e, f"entry at {e}: only {meta_end - e} bytes left in the metadata "
                                                   f"region, the fixed part needs {fixed}")
@@ -195,6 +206,7 @@ class _Walk:
             if layout is not None:
                 out.append(layout)
             e += size
+            self.end = e
         return out
 
     def _entry(self, h, e, kind, vt, value_offset, value_size, name_size, unit_size, help_size, attrs_size,
@@ -276,8 +288,9 @@ class _Walk:
                 self.problem("bad_string_length", base + d.S_LENGTH,
                              f"length {length} exceeds the capacity {value_size - d.STRING_HEADER_SIZE}")
                 return None
-        return _Layout(name.decode("utf-8"), kind, vt, unit.decode("ascii"), help.decode("utf-8"), attributes,
-                       base, h["slot_size"] if storage == "slots" else 0, value_size, bounds)
+        return Entry(name.decode("utf-8"), d.VALUE_TYPES[vt][0], False, name_text, unit.decode("ascii"),
+                     help.decode("utf-8"), attributes, base, h["slot_size"] if storage == "slots" else 0,
+                     value_size, bounds)
 
     def _attributes(self, raw: bytes, at: int) -> dict | None:
         out, pos = {}, 0
@@ -330,41 +343,49 @@ class _Walk:
         return tuple(bounds)
 
 
+def walk(data, first_only: bool = False):
+    """(header dict or None, [Entry], [V2Error]): the spec's walk over a whole file."""
+    w = _Walk(data, first_only)
+    h, entries = w.run()
+    return h, entries, w.errors
+
+
+def walk_entries(data, h: dict, start: int, known: int):
+    """(new entries, end offset, [V2Error]): only the entries published after the first ``known``
+    (``h``: the header of ``data``; ``start``: where entry ``known`` begins). The first problem stops it."""
+    w = _Walk(data, first_only=True)
+    entries = w.entries(h, start, known)
+    return entries, w.end, w.errors
+
+
 def problems(data) -> list[V2Error]:
     """Every problem of a version 2 file's bytes, in the order the spec's walk finds them."""
-    w = _Walk(data, first_only=False)
-    w.run()
-    return w.errors
+    return walk(data)[2]
 
 
 # ---------------------------------------------------------------- values
 
 def _add(vt, values):
-    if vt == d.VALUETYPE_F64:
+    if vt == "f64":
         total = values[0]
         for v in values[1:]:
             total += v
         return total
     total = sum(values) & _MASK
-    return total - (1 << 64) if vt == d.VALUETYPE_I64 and total >> 63 else total
+    return total - (1 << 64) if vt == "i64" and total >> 63 else total
 
 
-def _seq_ok(before, after, at) -> bool:
-    s1 = _SEQ.unpack_from(before, at)[0]
-    return s1 % 2 == 0 and s1 == _SEQ.unpack_from(after, at)[0]
-
-
-def _value(f: _Layout, slots: int, before, data, after):
-    """The field's value from copy ``data``; the sequences of multi-word values come from ``before`` and
-    ``after`` (the copies made just before and just after it). None: no consistent value."""
-    if f.kind == d.KIND_HISTOGRAM:
+def value_of(f: Entry, slots: int, data):
+    """The field's value in ``data``, a copy at rest: a multi-word copy with an odd sequence has no
+    value (None), and neither has a histogram one of whose copies has none. Slots 0 to ``slots - 1`` summed."""
+    if f.kind == "histogram":
         n = len(f.bounds) + 1
         counts, total = [0] * n, None
         for k in range(slots):
             at = f.at + k * f.stride
-            if not _seq_ok(before, after, at):
+            seq, s = _HIST.unpack_from(data, at)
+            if seq % 2:
                 return None
-            _, s = _HIST.unpack_from(data, at)
             total = s if total is None else total + s
             buckets = struct.unpack_from(f"<{n}Q", data, at + d.HG_BUCKETS)
             counts = [(a + b) & _MASK for a, b in zip(counts, buckets)]
@@ -373,12 +394,10 @@ def _value(f: _Layout, slots: int, before, data, after):
             running = (running + c) & _MASK
             out.append({"le": bound, "count": running})
         return {"count": running, "sum": total, "buckets": out}
-    if f.type == d.VALUETYPE_UTF8:
-        if not _seq_ok(before, after, f.at):
-            return None
-        _, length, _ = _STRING.unpack_from(data, f.at)
-        if length > f.size - d.STRING_HEADER_SIZE:
-            return None  # torn meanwhile in a way the sequences missed: cannot be, but never read past the value
+    if f.type == "utf8":
+        seq, length, _ = _STRING.unpack_from(data, f.at)
+        if seq % 2 or length > f.size - d.STRING_HEADER_SIZE:
+            return None  # inside an update (or torn past what the sequence shows): never read past the value
         start = f.at + d.STRING_HEADER_SIZE
         return bytes(data[start:start + length]).decode("utf-8", "replace")
     num = _NUM[f.type]
@@ -387,69 +406,25 @@ def _value(f: _Layout, slots: int, before, data, after):
     return num.unpack_from(data, f.at)[0]
 
 
-def _header_values(h) -> dict:
-    keep = ("minor", "pid", "start_ticks", "created_unix_ns", "heartbeat_unix_ns", "heartbeat_interval_ms",
-            "overflow_count")
-    out = {k: h[k] for k in keep}
+_KEEP = ("minor", "pid", "start_ticks", "created_unix_ns", "heartbeat_unix_ns", "heartbeat_interval_ms",
+         "overflow_count")
+
+
+def header_values(h) -> dict:
+    """The header values of the canonical form (top-level keys beside ``fields``)."""
+    out = {k: h[k] for k in _KEEP}
     out["state"] = d.STATES[h["state"]][0]
     return out
 
 
-def _walk_or_raise(data, path):
-    w = _Walk(data, first_only=True)
-    h, layouts = w.run()
-    if w.errors:
-        raise w.errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")
-    return h, layouts
-
-
-def _fields(h, layouts, before, data, after) -> File2:
-    slots = h["slots_used"]
-    fields = [Field2(f.label, d.KINDS[f.kind][0], d.VALUE_TYPES[f.type][0], f.unit, f.help, f.attributes,
-                     _value(f, slots, before, data, after)) for f in layouts]
-    return File2(fields, _header_values(h))
-
-
 def decode(data, path=None) -> File2:
-    """Fields of one copy of a file (at rest: an odd sequence means no value). Raises V2Error."""
-    h, layouts = _walk_or_raise(data, path)
-    return _fields(h, layouts, data, data, data)
-
-
-def read_fd(fd, first: bytes, path) -> File2:
-    """The reader protocol on copies (spec/v2.md, "Readers that copy the file"): ``first`` (already read) is
-    copy A; B and C are read now. A multi-word value whose sequences in A and C differ (or are odd) is read
-    again on its own, with three small reads (sequence, value, sequence), at most RETRIES times."""
-    size = len(first)
-    h, layouts = _walk_or_raise(first, path)
-    data, after = os.pread(fd, size, 0), os.pread(fd, size, 0)
-    if len(data) != size or len(after) != size:
-        return _fields(h, layouts, first, first, first)  # changed size: not a v2 writer; the copy at rest
-    h, layouts = _walk_or_raise(data, path)
-    before, data, after = bytearray(first), bytearray(data), bytearray(after)
-    regions = [(f.at + k * f.stride, f.size) for f in layouts
-               if f.kind == d.KIND_HISTOGRAM or f.type == d.VALUETYPE_UTF8
-               for k in (range(h["slots_used"]) if f.stride else (0,))]
-    for attempt in range(RETRIES):
-        pending = [(at, n) for at, n in regions if not _seq_ok(before, after, at)]
-        if not pending or h["state"] == d.STATE_CLOSED:
-            break  # a closed file's odd sequence stays odd: no retries
-        if attempt % 10 == 9:
-            os.sched_yield()
-        for at, n in pending:
-            before[at:at + 8] = os.pread(fd, 8, at)
-            data[at:at + n] = os.pread(fd, n, at)
-            after[at:at + 8] = os.pread(fd, 8, at)
-    return _fields(h, layouts, before, data, after)
-
-
-def read(path, max_size: int) -> File2:
-    from .read import _read_fd
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        return read_fd(fd, _read_fd(fd, path, max_size), path)
-    finally:
-        os.close(fd)
+    """Fields of one copy of a file, at rest (an odd sequence means no value). Raises V2Error."""
+    h, entries, errors = walk(data, first_only=True)
+    if errors:
+        raise errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")
+    slots = h["slots_used"]
+    return File2([Field(f.label, f.type, False, value_of(f, slots, data), f.kind, f.unit, f.help, f.attributes)
+                  for f in entries], header_values(h))
 
 
 # ---------------------------------------------------------------- canonical form
@@ -470,12 +445,9 @@ def _json_value(v):
     return _json(v)
 
 
-def canonical(path, f: File2) -> dict:
-    out = {"path": os.fspath(path), "format_version": d.FORMAT_VERSION}
-    out.update(f.header)
-    out["fields"] = [{"label": x.label, "kind": x.kind, "type": x.type, "unit": x.unit, "help": x.help,
-                      "attributes": dict(x.attributes), "value": _json_value(x.value)} for x in f]
-    return out
+def canonical_field(x: Field) -> dict:
+    return {"label": x.label, "kind": x.kind, "type": x.type, "unit": x.unit, "help": x.help,
+            "attributes": dict(x.attributes), "value": _json_value(x.value)}
 
 
 def _float_bits(v):

@@ -11,9 +11,9 @@ import os
 import struct
 import time
 
-from . import _derived_v2 as d
+from . import derived as d
 
-__all__ = ["liveness", "LIVE", "EXITED", "DIED", "CREATING", "STALE", "UNKNOWN"]
+__all__ = ["liveness", "liveness_fd", "take_for_removal", "state_under_lock", "LIVE", "EXITED", "DIED", "CREATING", "STALE", "UNKNOWN"]
 
 LIVE, EXITED, DIED, CREATING, STALE, UNKNOWN = "live", "exited", "died", "creating", "stale", "unknown"
 
@@ -45,17 +45,23 @@ def liveness(path, now_ns: int | None = None) -> str:
     """Classify the version 2 file at ``path`` as the spec's Liveness section says (read-only)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        head = os.pread(fd, d.HEADER_SIZE, 0)
-        if len(head) < d.HEADER_SIZE or head[0] != d.FORMAT_VERSION or head[1:8] != d.MAGIC:
-            return UNKNOWN
-        h = dict(zip(d.HEADER_FIELDS, struct.unpack_from(d.HEADER_FORMAT, head)))
-        if h["state"] == d.STATE_CLOSED:
-            return EXITED
-        held = _lock_held(fd)
+        return liveness_fd(fd, now_ns)
     finally:
         os.close(fd)
+
+
+def liveness_fd(fd, now_ns: int | None = None, *, by_pid: bool = True) -> str:
+    """``liveness`` of the file open at ``fd``. ``by_pid=False``: where the lock cannot be probed the
+    answer is UNKNOWN, never a verdict from pid and start time (a cleaner removes only by the lock)."""
+    head = os.pread(fd, d.HEADER_SIZE, 0)
+    if len(head) < d.HEADER_SIZE or head[0] != d.FORMAT_VERSION or head[1:8] != d.MAGIC:
+        return UNKNOWN
+    h = dict(zip(d.HEADER_FIELDS, struct.unpack_from(d.HEADER_FORMAT, head)))
+    if h["state"] == d.STATE_CLOSED:
+        return EXITED
+    held = _lock_held(fd)
     if held is None:
-        alive = _pid_matches(h["pid"], h["start_ticks"])
+        alive = _pid_matches(h["pid"], h["start_ticks"]) if by_pid else None
         if alive is None:
             return UNKNOWN
         held = alive
@@ -68,3 +74,23 @@ def liveness(path, now_ns: int | None = None) -> str:
     if interval and now - h["heartbeat_unix_ns"] > 3 * interval * 1_000_000:
         return STALE
     return LIVE
+
+
+def take_for_removal(fd) -> bool:
+    """The cleaner's lock: flock(LOCK_EX | LOCK_NB) on ``fd``, kept until ``fd`` is closed. False when a
+    process holds the writer's lock (the writer, or one closing its file) or flock is not available."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def state_under_lock(fd) -> str | None:
+    """The state name of the file at ``fd`` (re-read once the cleaner holds the lock), None if it is not a
+    version 2 file any more."""
+    head = os.pread(fd, d.HEADER_SIZE, 0)
+    if len(head) < d.HEADER_SIZE or head[0] != d.FORMAT_VERSION or head[1:8] != d.MAGIC:
+        return None
+    state = struct.unpack_from("<I", head, d.H_STATE)[0]
+    return d.STATES[state][0] if state in d.STATES else None
