@@ -26,7 +26,7 @@ for name in names:
         importlib.import_module(name)
     except ImportError as e:
         failed.append(f"{name}: {e}")
-assert "mmstats.tools.mmash" in names and "mmstats.tools.cleanstats" in names and "mmstats.cli.read" in names, names
+assert "mmstats.tools.mmash" in names and "mmstats.tools.cleanstats" in names and "mmstats.cli.validate" in names, names
 assert not any(m == "construct" or m.startswith("construct.") for m in sys.modules)
 for line in failed:
     print(line)
