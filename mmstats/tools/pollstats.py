@@ -10,7 +10,10 @@ seen for the first time contributes its whole value, so the first row shows
 totals. PATH may be a file, a directory or a (quoted) glob, and defaults to
 the stats directory: directories and globs are expanded again for every row,
 so files that appear are picked up and files that disappear are dropped. A
-FIELD that no file has is said once on stderr.
+FIELD that no file has is said once on stderr. A file that is there but that the
+system refuses to read (no descriptor left, no permission) is named on stderr
+and its row ends in "(incomplete)" (JSON: an "unreadable" list): such a sum
+leaves it out.
 
 -f LABEL=VALUE keeps only files whose field LABEL shows VALUE in this row
 (repeatable, all must hold; LABEL is looked up like a FIELD), e.g.
