@@ -121,6 +121,7 @@ class Poller:
         except FileNotFoundError:
             return None  # the writer is gone: drop the file quietly
         except (FormatError, OSError) as e:
+            state.reader.close()  # a failed read keeps no descriptor
             self._open.forget(path)
             if not isinstance(e, FormatError):
                 self.unreadable.append(path)

@@ -142,7 +142,8 @@ class StatsDir:
                     if isinstance(e, FileNotFoundError):
                         self._drop(path)
                     else:
-                        self._open.forget(path)  # a failed read leaves no descriptor open
+                        reader.close()  # a failed read keeps no descriptor
+                        self._open.forget(path)
                         if failed is not None:
                             failed.append(path)
                         if unreadable is not None and not isinstance(e, FormatError):
