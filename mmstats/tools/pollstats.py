@@ -59,11 +59,11 @@ class _FileState:
     def __init__(self, path):
         self.reader = StatsReader(path)
         self.layout = None
-        self.ident = None       # (st_dev, st_ino) of the file the layout was compiled for
         self.columns = []       # per column: (index, is_counter) or None
         self.filters = []       # per filter: (index or None, wanted text)
         self.previous = None    # counter values of the last row, by field index
         self.complained = None  # the last problem reported, so it is reported once
+        self.ident = None       # (st_dev, st_ino) of the file the layout was compiled for
 
 
 class Poller:
