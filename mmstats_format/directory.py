@@ -24,6 +24,7 @@ import threading
 from typing import NamedTuple
 
 from ._closeable import Closeable
+from .fdbudget import descriptor_budget
 from ._fileio import DEFAULT_MAX_SIZE, NotRegularFile, open_regular, read_capped
 from .cache import LAYOUTS
 from .errors import FormatError
@@ -32,16 +33,6 @@ from .settle import alternating, settle
 __all__ = ["FileValues", "StatsDirectory"]
 
 _MAX_NAMES = 65536  # names remembered as not matching the pattern
-
-
-def _default_max_open() -> int:
-    """Half the soft descriptor limit: the rest stays for the program that polls."""
-    try:
-        import resource
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    except (ImportError, OSError, ValueError):
-        return 256
-    return 65536 if soft == resource.RLIM_INFINITY else max(soft // 2, 1)
 
 
 class FileValues(NamedTuple):
@@ -87,7 +78,7 @@ class StatsDirectory(Closeable):
         self.pattern = pattern
         self.max_size = max_size
         self.recheck = recheck
-        self.max_open = _default_max_open() if max_open is None else max_open
+        self.max_open = descriptor_budget() if max_open is None else max_open
         self._match = re.compile(fnmatch.translate(pattern)).match
         self._files: dict[str, _File] = {}
         self._skip: set[str] = set()

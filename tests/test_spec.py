@@ -311,3 +311,15 @@ def test_unicode_maximal_subpart_example_is_stated_exactly():
     assert '`"a\\uFFFD\\uFFFD\\uFFFDb\\uFFFDc\\uFFFD\\uFFFDd"`' in TEXT
     raw = bytes.fromhex("61 F1 80 80 E1 80 C2 62 80 63 80 BF 64")
     assert raw.decode("utf-8", "replace") == "a\ufffd\ufffd\ufffdb\ufffdc\ufffd\ufffdd"
+
+
+def test_security_section_states_every_rule_with_a_requirement_keyword():
+    section = re.search(r"^## Security considerations\n(.*?)^## ", TEXT, re.S | re.M).group(1)
+    rules = re.findall(r"^\d+\. \*\*(.*?)\*\*(.*?)(?=^\d+\. \*\*|\Z)", section, re.S | re.M)
+    assert [title for title, _ in rules] == [
+        "Cleaning.", "Liveness.", "Cost.", "Regular files only.", "Names another user can take.", "Terminal output.",
+        "JSON output.", "Descriptors.", "Writers and readers' limits.", "Removing one's own file.", "File modes."]
+    assert all(re.search(r"\b(MUST|SHOULD)\b", text) for _, text in rules)
+    for needle in ("directory handle", "wall-clock step", "proportional to its size", "O_NONBLOCK", "unpredictable",
+                   "C1 controls", "U+FFFD", "RLIMIT_NOFILE", "size limit", "device and inode", "setuid"):
+        assert needle in section, needle

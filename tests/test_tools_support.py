@@ -176,10 +176,10 @@ def stop(proc: subprocess.Popen) -> str:
     return err or ""
 
 
-def start_mmash(stats_dir, *args):
-    """(process, port) of an mmash serving ``stats_dir`` on a free port of 127.0.0.1."""
+def start_mmash(stats_dir, *args, **kw):
+    """(process, port) of an mmash serving ``stats_dir`` on a free port of 127.0.0.1 (``kw``: Popen's)."""
     import re
-    proc = start_tool("mmash", "--port", 0, "--path", stats_dir, *args)
+    proc = start_tool("mmash", "--port", 0, "--path", stats_dir, *args, **kw)
     line = proc.stdout.readline()
     m = re.match(r"mmash: serving http://127\.0\.0\.1:(\d+)/ ", line)
     if not m:

@@ -13,7 +13,10 @@ strings never are: the row shows their value when every file agrees, else
 ``(mixed)``. Version 1 numbers that are not counters are summed. PATH may be a file, a directory or a (quoted) glob, and defaults to
 the stats directory: directories and globs are expanded again for every row,
 so files that appear are picked up and files that disappear are dropped. A
-FIELD that no file has is said once on stderr.
+FIELD that no file has is said once on stderr. A file that is there but that the
+system refuses to read (no descriptor left, no permission) is named on stderr
+and its row ends in "(incomplete)" (JSON: an "unreadable" list): such a sum
+leaves it out.
 
 -f LABEL=VALUE keeps only files whose field LABEL shows VALUE in this row
 (repeatable, all must hold; LABEL is looked up like a FIELD), e.g.
@@ -22,11 +25,13 @@ FIELD that no file has is said once on stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 from mmstats_format import FormatError, StatsReader
 from mmstats_format.canonical import json_value
+from mmstats_format.fdbudget import OpenFiles
 
 from ._args import parser
 from ._files import expand
@@ -52,7 +57,7 @@ def label_candidates(prefix: str, name: str) -> list[str]:
 class _FileState:
     """What pollstats remembers about one path between rows."""
 
-    __slots__ = ("reader", "layout", "columns", "filters", "previous", "complained")
+    __slots__ = ("reader", "layout", "ident", "columns", "filters", "previous", "complained")
 
     def __init__(self, path):
         self.reader = StatsReader(path)
@@ -61,6 +66,7 @@ class _FileState:
         self.filters = []       # per filter: (index or None, wanted text)
         self.previous = None    # counter values of the last row, by field index
         self.complained = None  # the last problem reported, so it is reported once
+        self.ident = None       # (st_dev, st_ino) of the file the layout was compiled for
 
 
 class Poller:
@@ -73,6 +79,8 @@ class Poller:
         self.filters = list(filters)   # (label, wanted text)
         self.warn = warn or _stderr
         self.files: dict[str, _FileState] = {}
+        self._open = OpenFiles()  # readers holding a descriptor: at most a share of the limit
+        self.unreadable: list[str] = []  # files of the last row the system refused to read
         self._told: set[str] = set()  # argument problems already reported
         self._unmatched = set(range(len(self.names)))  # columns no file has had yet
 
@@ -96,23 +104,45 @@ class Poller:
         state.layout = state.reader.layout
         state.previous = None
 
+    @staticmethod
+    def _reopened(state: _FileState) -> bool:
+        """Is the reader's new layout that of the file already compiled, opened again after the
+        descriptor budget closed it? Then its counters go on from the previous row."""
+        try:
+            st = os.fstat(state.reader.fileno())
+        except OSError:
+            return False
+        ident, state.ident = state.ident, (st.st_dev, st.st_ino)
+        if state.layout is None or ident != state.ident or state.layout.fields is not state.reader.layout.fields:
+            return False
+        state.layout = state.reader.layout
+        return True
+
     def _read(self, path, state):
         try:
             values = state.reader.read()
         except FileNotFoundError:
             return None  # the writer is gone: drop the file quietly
         except (FormatError, OSError) as e:
+            state.reader.close()  # a failed read keeps no descriptor
+            self._open.forget(path)
+            if not isinstance(e, FormatError):
+                self.unreadable.append(path)
             code = getattr(e, "code", None) or type(e).__name__
             if code != "not_ready" and state.complained != code:
                 self.warn(problem_line(path, e))
             state.complained = code
             return None
         state.complained = None
+        self._open.used(path, state.reader)  # may close the least recently read others
         return values
 
     def row(self) -> tuple[list, int]:
-        """(one value per column, number of files that contributed). A column no file has is None."""
+        """(one value per column, number of files that contributed). A column no file has is None.
+        ``unreadable`` then lists the files left out because the system refused to read them: the
+        sums of such a row are incomplete."""
         paths, problems = expand(self.paths)
+        self.unreadable = []
         for line in problems:
             if line not in self._told:
                 self._told.add(line)
@@ -120,6 +150,7 @@ class Poller:
         present = dict.fromkeys(paths)
         for gone in [p for p in self.files if p not in present]:
             self.files.pop(gone).reader.close()
+            self._open.forget(gone)
         sums = [None] * len(self.names)
         counted = 0
         for path in present:
@@ -129,7 +160,7 @@ class Poller:
             values = self._read(path, state)
             if values is None:
                 continue
-            if state.layout is not state.reader.layout:
+            if state.layout is not state.reader.layout and not self._reopened(state):
                 self._compile(state)
                 self._unmatched.difference_update(c for c, where in enumerate(state.columns) if where is not None)
             # Counters are followed even in rows a filter leaves the file out, so a file that comes
@@ -164,6 +195,17 @@ class Poller:
         for state in self.files.values():
             state.reader.close()
         self.files.clear()
+        self._open = OpenFiles(self._open.limit)
+
+
+INCOMPLETE = "(incomplete)"  # ends a text row whose sums leave out unreadable files
+
+
+def unreadable_warning(paths) -> str:
+    """The stderr line for a row that left out ``paths``."""
+    names = ", ".join(show(p) for p in paths[:5])
+    more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+    return f"pollstats: incomplete row: {len(paths)} files unreadable ({names}{more}); their values are missing"
 
 
 def _same(total, v):
@@ -234,19 +276,28 @@ def _body(prog, argv) -> int:
     poller = Poller(args.paths, names, args.prefix, args.filter)
     rows = 0
     start = time.monotonic()
+    told = []  # the unreadable files last warned about
     try:
         while True:
             sums, counted = poller.row()
+            if poller.unreadable != told:
+                if poller.unreadable:
+                    _stderr(unreadable_warning(poller.unreadable))
+                told = poller.unreadable
             if args.json:
-                json_line({"time": time.time(), "files": counted,
-                           "values": {json_text(n): (None if v is _MIXED else json_value(v)) for n, v in zip(names, sums)}})
+                row = {"time": time.time(), "files": counted,
+                       "values": {json_text(n): (None if v is _MIXED else json_value(v)) for n, v in zip(names, sums)}}
+                if poller.unreadable:
+                    row["unreadable"] = [json_text(p) for p in poller.unreadable]
+                json_line(row)
             else:
                 cells = [cell(v) for v in sums]
                 wider = [max(w, len(c)) for w, c in zip(widths, cells)]
                 if rows == 0 or wider != widths or (args.headers and rows % args.headers == 0):
                     widths = wider  # a value outgrew its column: widen it, and say so with a header
                     out.write(bold + "  ".join(f"{show(n):>{w}}" for n, w in zip(names, widths)) + plain + "\n")
-                out.write("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) + "\n")
+                mark = "  " + INCOMPLETE if poller.unreadable else ""
+                out.write("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) + mark + "\n")
             out.flush()
             rows += 1
             if args.count and rows >= args.count:

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 
 from mmstats_format import FormatError, StatsReader
+from mmstats_format.fdbudget import OpenFiles
 
 from ..._liveness import default_field
 from .._files import walk
@@ -26,9 +27,12 @@ from .._kinds import is_counter, numeric
 __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
 
 MAX_PATTERN = 256
+MAX_KNOWN = 65536  # readers remembered (open or not) before all are dropped
+
+
 def raise_fd_limit() -> None:
     """Raise the soft descriptor limit to the hard one (as Go programs such as Prometheus do):
-    mmash keeps every file open between scrapes."""
+    mmash keeps files open between scrapes (at most a share of the limit, see fdbudget)."""
     try:
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -37,16 +41,6 @@ def raise_fd_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     except (ImportError, OSError, ValueError):
         pass
-
-
-def max_readers() -> int:
-    """Files kept open between scrapes: half the soft descriptor limit, at least 256."""
-    try:
-        import resource
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    except (ImportError, OSError, ValueError):
-        return 4096
-    return 65536 if soft == resource.RLIM_INFINITY else max(soft // 2, 256)
 
 
 class UnsafeGlob(ValueError):
@@ -92,8 +86,8 @@ class StatsDir:
         self.directory = os.path.abspath(directory)
         self.default_glob = check_pattern(default_glob)
         self._lock = threading.Lock()
-        self._readers: dict[str, StatsReader] = {}
-        self._max_readers = max_readers()
+        self._readers: dict[str, StatsReader] = {}  # closed ones too: they keep their buffers
+        self._open = OpenFiles()  # the readers holding a descriptor, at most a share of the limit
         self._checked: dict = {}  # path -> the reader's layout when its descriptor was found inside
 
     def _real_dir(self) -> str:
@@ -123,16 +117,19 @@ class StatsDir:
             out.append(path)
         return out
 
-    def snapshot(self, pattern: str | None = None, failed: list | None = None) -> tuple[list[FileStats], list[str]]:
+    def snapshot(self, pattern: str | None = None, failed: list | None = None,
+                 unreadable: list | None = None) -> tuple[list[FileStats], list[str]]:
         """(what every readable matching file holds now, one problem line per file that was skipped);
-        ``failed`` gets the paths of files that are there but could not be read this time."""
+        ``failed`` gets the paths of files that are there but could not be read this time,
+        ``unreadable`` those of them the system refused (an OSError: no descriptor left, no
+        permission...) as opposed to a file that is not (yet) valid."""
         paths = self.files(pattern)
         real_dir = self._real_dir()
         stats, problems = [], []
         if getattr(paths, "cut", False):
             problems.append(f"{pattern or self.default_glob}: too many directory entries, stopped")
         with self._lock:
-            if len(self._readers) > self._max_readers:
+            if len(self._readers) > MAX_KNOWN:
                 self._close_all()
             for path in paths:
                 reader = self._readers.get(path)
@@ -143,31 +140,40 @@ class StatsDir:
                     values = reader.read()
                 except (FormatError, OSError) as e:
                     if isinstance(e, FileNotFoundError):
-                        self._readers.pop(path).close()
-                        self._checked.pop(path, None)
+                        self._drop(path)
                     else:
+                        reader.close()  # a failed read keeps no descriptor
+                        self._open.forget(path)
                         if failed is not None:
                             failed.append(path)
+                        if unreadable is not None and not isinstance(e, FormatError):
+                            unreadable.append(path)
                         if not (isinstance(e, FormatError) and e.code == "not_ready"):
                             problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
                     continue
+                self._open.used(path, reader)  # may close the least recently read others
                 if self._checked.get(path) is not reader.layout:
                     # (re)opened since the last look: ask where the new descriptor leads. A file read
                     # again through a descriptor already checked is the same file (same inode).
                     if not _opened_inside(reader, real_dir):
-                        self._readers.pop(path).close()
-                        self._checked.pop(path, None)
+                        self._drop(path)
                         problems.append(f"{os.path.basename(path)}: outside the directory")
                         continue
                     self._checked[path] = reader.layout
                 stats.append(FileStats(path, reader.layout.fields, values))
         return stats, problems
 
+    def _drop(self, path):
+        self._readers.pop(path).close()
+        self._open.forget(path)
+        self._checked.pop(path, None)
+
     def _close_all(self):
         for r in self._readers.values():
             r.close()
         self._readers.clear()
         self._checked.clear()
+        self._open = OpenFiles(self._open.limit)
 
     def close(self):
         with self._lock:

@@ -184,10 +184,12 @@ class Exporter:
     # -- the whole exposition --------------------------------------------------------------------
 
     def render(self, files, aggregate: str = "process", gauge: str = "pid", openmetrics: bool = False,
-               failed=(), scope: str = "", gauge_rules=()) -> bytes:
+               failed=(), scope: str = "", gauge_rules=(), scrape=None) -> bytes:
         """The exposition of ``files`` (FileStats of one snapshot). ``failed``: paths that could not be
         read this time (their last values stand in, in ``sum`` mode); ``scope``: the glob they came from;
-        ``gauge_rules``: (label glob, rule) pairs, the first match overriding ``gauge`` for a field."""
+        ``gauge_rules``: (label glob, rule) pairs, the first match overriding ``gauge`` for a field;
+        ``scrape``: {state: count} of the files this exposition looked at (SCRAPE_STATES), exposed
+        as mmash's own gauge so that a partial answer shows."""
         if aggregate not in AGGREGATIONS:
             raise ValueError(f"aggregate must be one of {', '.join(AGGREGATIONS)}")
         if gauge not in GAUGE_RULES:
@@ -202,7 +204,7 @@ class Exporter:
             series = self._series(planned, families, procs, of_file, aggregate, (gauge, tuple(gauge_rules)))
             if aggregate == "sum":
                 self._retire(planned, failed, scope, series, families, procs, of_file)
-            return self._text(families, series, procs, openmetrics, aggregate == "sum")
+            return self._text(families, series, procs, openmetrics, aggregate == "sum", scrape)
 
     def _processes(self, planned):
         procs: dict = {}
@@ -384,7 +386,7 @@ class Exporter:
 
     # -- text --------------------------------------------------------------------------------------
 
-    def _text(self, families, series, procs, openmetrics: bool, summed: bool) -> bytes:
+    def _text(self, families, series, procs, openmetrics: bool, summed: bool, scrape=None) -> bytes:
         out = []
         add = out.append
         extras: dict = {}
@@ -421,6 +423,8 @@ class Exporter:
             self._process_counts(add, procs)
         else:
             self._process_lines(add, procs, openmetrics)
+        if scrape is not None and SCRAPE_FAMILY not in families:
+            scrape_lines(add, scrape)
         if openmetrics:
             add("# EOF\n")
         return "".join(out).encode("utf-8")
@@ -467,6 +471,19 @@ class Exporter:
         add("# TYPE mmstats_process_files gauge\n")
         for p in known:
             add(f'mmstats_process_files{{pid="{p.pid}"}} {p.threads}\n')
+
+
+SCRAPE_FAMILY = "mmash_scrape_files"
+SCRAPE_STATES = ("read", "skipped", "unreadable")
+
+
+def scrape_lines(add, scrape) -> None:
+    """mmash's own gauge: the files of this scrape, by what became of them."""
+    add(f"# HELP {SCRAPE_FAMILY} Stats files matched by this scrape: read, skipped (not valid or not "
+        "ready yet) or unreadable (the system refused: no descriptor left, no permission).\n")
+    add(f"# TYPE {SCRAPE_FAMILY} gauge\n")
+    for state in SCRAPE_STATES:
+        add(f'{SCRAPE_FAMILY}{{state="{state}"}} {int(scrape.get(state, 0))}\n')
 
 
 _TYPES = {"counter": "counter", "gauge": "gauge", "constant": "gauge", "updown_counter": "gauge",

@@ -159,12 +159,22 @@ class Handler(BaseHTTPRequestHandler):
         if gauge not in metrics.GAUGE_RULES:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown gauge {gauge!r}; one of: {', '.join(metrics.GAUGE_RULES)}")
         failed: list = []
+        unreadable: list = []
         try:
-            files, _ = self.stats.snapshot(self._glob(query), failed)
+            files, _ = self.stats.snapshot(self._glob(query), failed, unreadable)
         except UnsafeGlob as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
         openmetrics = metrics.wants_openmetrics(self.headers.get("Accept", ""))
-        body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query), self.gauge_rules)
+        scrape = {"read": len(files), "skipped": len(failed) - len(unreadable), "unreadable": len(unreadable)}
+        body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query),
+                                    self.gauge_rules, scrape)
+        if unreadable:
+            # an incomplete scrape must fail, not pass for the whole (the scraper keeps its last values)
+            names = ", ".join(show(os.path.basename(p)) for p in unreadable[:5])
+            more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+            raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
+                            f"incomplete scrape: {len(unreadable)} of {len(files) + len(failed)} files unreadable "
+                            f"({names}{more}); read {len(files)}")
         ctype = metrics.CONTENT_TYPE_OPENMETRICS if openmetrics else metrics.CONTENT_TYPE_TEXT
         return HTTPStatus.OK, ctype, body
 

@@ -30,5 +30,6 @@ void run_interop_tests(void);
 void run_json_tests(void);
 void run_scenario_tests(void);
 void run_utf8_tests(void);
+void run_escape_tests(void);
 
 #endif

@@ -119,6 +119,7 @@ int main(void)
     run_json_tests();
     run_scenario_tests();
     run_utf8_tests();
+    run_escape_tests();
     remove_tmp_dir();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
