@@ -243,11 +243,20 @@ public final class FormatV2 implements FileFormat {
                 stop(ErrorCode.BAD_VERSION, 0, String.format("version byte is 0x%02x; this reader knows 0x01 and 0x02",
                         u8(data, 0)));
             }
-            if (size % PAGE_SIZE != 0) {
-                stop(ErrorCode.BAD_FILE_SIZE, size, "file size " + size + " is not a positive multiple of " + PAGE_SIZE);
+            // The magic is compared before the size as far as the file has it: a file that is not version 2
+            // gets a version 1 reader's answer (spec: "Version byte and magic"), while a cut version 2 file
+            // is bad_file_size (step 3 of the walk).
+            int present = (int) Math.min(size, H_MAGIC + MAGIC.length) - H_MAGIC;
+            if (!java.util.Arrays.equals(data, H_MAGIC, H_MAGIC + present, MAGIC, 0, present)) {
+                problems.add(new Problem(ErrorCode.BAD_VERSION, 0,
+                        "version byte 0x02, but bytes 1 to 7 are not \"MMSTATS\": not a version 2 file"));
+                if (size % PAGE_SIZE != 0 && !firstOnly) {
+                    fileSize(size); // as a version 1 validator also reports it
+                }
+                throw new Stop();
             }
-            if (!java.util.Arrays.equals(data, H_MAGIC, H_MAGIC + MAGIC.length, MAGIC, 0, MAGIC.length)) {
-                stop(ErrorCode.BAD_VERSION, 0, "version byte 0x02, but bytes 1 to 7 are not \"MMSTATS\": not a version 2 file");
+            if (size % PAGE_SIZE != 0) {
+                fileSize(size);
             }
             LayoutV2.Header h = LayoutV2.Header.of(data);
             if (h.state() == STATE_CREATING) {
@@ -270,6 +279,10 @@ public final class FormatV2 implements FileFormat {
             }
             header = h;
             entries(h);
+        }
+
+        void fileSize(long size) throws Stop {
+            stop(ErrorCode.BAD_FILE_SIZE, size, "file size " + size + " is not a positive multiple of " + PAGE_SIZE);
         }
 
         /** The region rules of "Regions", in their order; all in long arithmetic (every operand is a u32). */

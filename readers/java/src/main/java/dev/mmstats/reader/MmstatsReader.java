@@ -118,6 +118,7 @@ public final class MmstatsReader {
     /** Every field of a version 1 file held in memory, or the first problem (as a FormatException naming {@code path}). */
     public static DecodedFile decode(byte[] data, String path) throws FormatException {
         if (isVersion2(data)) {
+            ValuesV2.walkOrThrow(data, path);
             throw new IllegalArgumentException(path + ": a version 2 file: use decodeAny");
         }
         ScanResult scan = FileScanner.scan(data);
@@ -155,6 +156,7 @@ public final class MmstatsReader {
             FileChannel ch = f.channel();
             byte[] data = readAll(ch, name, maxSize);
             if (isVersion2(data)) {
+                ValuesV2.walkOrThrow(data, name);
                 throw new IllegalArgumentException(name + ": a version 2 file: use readAny");
             }
             return read(ch, data, name);
