@@ -190,13 +190,23 @@ public final class FormatV2 implements FileFormat {
      * checked when it was read). With {@code firstOnly} it stops at the first problem, as a reader does.
      */
     public static LayoutV2 walk(byte[] data, boolean firstOnly) {
+        return walk(data, firstOnly, null);
+    }
+
+    /**
+     * As {@link #walk(byte[], boolean)}, but the entries before {@code from} (a cursor of an earlier walk of
+     * the same file) are not parsed again: published entries never change. The header is checked again.
+     */
+    public static LayoutV2 walk(byte[] data, boolean firstOnly, LayoutV2.Cursor from) {
         Walk w = new Walk(data, firstOnly);
+        w.count = from == null ? 0 : from.count();
+        w.offset = from == null ? -1 : from.offset();
         try {
             w.run();
         } catch (Stop stop) {
             // recorded already; nothing after a structural problem can be found
         }
-        return new LayoutV2(w.header, w.entries, w.problems);
+        return new LayoutV2(w.header, w.entries, w.problems, new LayoutV2.Cursor(w.count, w.offset));
     }
 
     /** Thrown inside the walk when it must end: a structural problem, or the first one for a reader. */
@@ -214,6 +224,8 @@ public final class FormatV2 implements FileFormat {
         final List<Problem> problems = new java.util.ArrayList<>();
         final List<LayoutV2.Entry> entries = new java.util.ArrayList<>();
         LayoutV2.Header header;
+        long count;  // entries walked so far
+        long offset; // where the next entry starts; -1: at meta_offset
 
         Walk(byte[] data, boolean firstOnly) {
             this.data = data;
@@ -324,8 +336,9 @@ public final class FormatV2 implements FileFormat {
         void entries(LayoutV2.Header h) throws Stop {
             long fixed = h.entryFixedSize();
             long metaEnd = h.metaOffset() + h.metaCapacity();
-            long e = h.metaOffset();
-            for (long i = 0; i < h.fieldCount(); i++) {
+            long e = offset < 0 ? h.metaOffset() : offset;
+            offset = e;
+            for (long i = count; i < h.fieldCount(); i++) {
                 if (metaEnd - e < fixed) {
                     stop(ErrorCode.BAD_ENTRY_SIZE, e, "entry at " + e + ": only " + (metaEnd - e)
                             + " bytes left in the metadata region, the fixed part needs " + fixed);
@@ -348,6 +361,10 @@ public final class FormatV2 implements FileFormat {
                     entries.add(entry);
                 }
                 e += size;
+                if (problems.isEmpty()) {
+                    count = i + 1;
+                    offset = e;
+                }
             }
         }
 

@@ -8,7 +8,11 @@ import java.util.Map;
  * entries), the layout of every published entry of known kind and value type, and the problems in the
  * order found. Entries never change once published, so a layout stays good for later copies.
  */
-public record LayoutV2(Header header, List<Entry> entries, List<Problem> problems) {
+public record LayoutV2(Header header, List<Entry> entries, List<Problem> problems, Cursor cursor) {
+
+    /** Where the walk stopped: {@code count} entries parsed, the next one at {@code offset} (spec: a polling reader's cursor). */
+    public record Cursor(long count, long offset) {
+    }
 
     public LayoutV2 {
         entries = List.copyOf(entries);

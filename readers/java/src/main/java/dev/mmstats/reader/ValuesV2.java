@@ -108,7 +108,25 @@ public final class ValuesV2 {
             // the size changed, which a version 2 writer never does: the first copy, at rest
             return atRest(walkOrThrow(first, path), first);
         }
-        LayoutV2 layout = walkOrThrow(data, path);
+        return read(source, first, data, after, walkOrThrow(data, path));
+    }
+
+    /**
+     * The protocol with the layout already known ({@link StatsReaderV2}): copies B and C are read now, and
+     * fields published after {@code layout} was walked wait for the next read.
+     */
+    public static FileV2 read(ByteSource source, byte[] first, LayoutV2 layout) throws IOException {
+        int size = first.length;
+        byte[] data = new byte[size];
+        byte[] after = new byte[size];
+        if (source.read(data, size, 0) != size || source.read(after, size, 0) != size) {
+            return atRest(layout, first);
+        }
+        return read(source, first, data, after, layout);
+    }
+
+    private static FileV2 read(ByteSource source, byte[] first, byte[] data, byte[] after, LayoutV2 layout)
+            throws IOException {
         byte[] before = first.clone();
         List<long[]> pending = new ArrayList<>(); // {offset, size} of each multi-word copy
         for (LayoutV2.Entry e : layout.entries()) {
