@@ -48,9 +48,25 @@ public final class CanonicalJson {
             string(sb, t.value());
         } else if (v instanceof Value.Float f) {
             number(sb, f.value());
+        } else if (v instanceof Value.Histogram h) {
+            histogram(sb, h);
         } else {
             throw new IllegalArgumentException("unknown value " + v);
         }
+    }
+
+    /** {"count": C, "sum": S, "buckets": [{"le": b, "count": c}, ...]}, counts cumulative (spec/v2.md). */
+    static void histogram(StringBuilder sb, Value.Histogram h) {
+        sb.append("{\"count\": ").append(Long.toUnsignedString(h.count())).append(", \"sum\": ");
+        number(sb, h.sum());
+        sb.append(", \"buckets\": [");
+        for (int i = 0; i < h.buckets().size(); i++) {
+            Value.Bucket b = h.buckets().get(i);
+            sb.append(i == 0 ? "{\"le\": " : ", {\"le\": ");
+            number(sb, b.le());
+            sb.append(", \"count\": ").append(Long.toUnsignedString(b.count())).append('}');
+        }
+        sb.append("]}");
     }
 
     static void number(StringBuilder sb, double d) {

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Everything that depends on the version byte. A reader picks the implementation by that byte
- * ({@link #forVersion}); a version 2 is a new class and one more case there.
+ * ({@link #forVersion}): {@link FormatV1}, {@link FormatV2}.
  */
 public interface FileFormat {
 
@@ -16,6 +16,11 @@ public interface FileFormat {
      * problem found (in the order found; the caller sorts). The file-size rule is not checked here.
      */
     void walk(byte[] data, List<FieldLayout> fields, List<Problem> problems);
+
+    /** Whether {@link #walk} checks the file-size rule itself, where its version's walk orders it. */
+    default boolean walkChecksFileSize() {
+        return false;
+    }
 
     /** Whether {@code writeBuffer} is a byte this format allows for a record of this layout. */
     boolean isValidWriteBuffer(FieldLayout field, int writeBuffer);
@@ -30,6 +35,7 @@ public interface FileFormat {
     static FileFormat forVersion(int versionByte) {
         return switch (versionByte) {
             case FormatV1.VERSION -> FormatV1.INSTANCE;
+            case FormatV2.VERSION -> FormatV2.INSTANCE;
             default -> null;
         };
     }

@@ -34,11 +34,12 @@ public final class FileScanner {
         FileFormat format = FileFormat.forVersion(version);
         if (format == null) {
             problems.add(new Problem(ErrorCode.BAD_VERSION, 0,
-                    String.format("version byte is 0x%02x, expected 0x%02x", version, FormatV1.VERSION)));
+                    String.format("version byte is 0x%02x; this reader knows 0x%02x and 0x%02x", version,
+                            FormatV1.VERSION, FormatV2.VERSION)));
         } else {
             format.walk(data, fields, problems);
         }
-        if (data.length % PAGE_SIZE != 0) {
+        if ((format == null || !format.walkChecksFileSize()) && data.length % PAGE_SIZE != 0) {
             long next = (data.length / PAGE_SIZE + 1L) * PAGE_SIZE;
             problems.add(new Problem(ErrorCode.BAD_FILE_SIZE, data.length, "file size " + data.length
                     + " is not a multiple of " + PAGE_SIZE + " (next multiple " + next + ")"));

@@ -110,9 +110,9 @@ public final class Main {
     }
 
     private static int read(FileArgument file, long maxSize, PrintStream out, PrintStream err) throws IOException {
-        DecodedFile decoded;
+        Decoded decoded;
         try {
-            decoded = MmstatsReader.read(file.path(), file.shown(), maxSize);
+            decoded = MmstatsReader.readAny(file.path(), file.shown(), maxSize);
         } catch (FormatException e) {
             err.println(e.getMessage());
             return INVALID;

@@ -86,8 +86,41 @@ public final class MmstatsReader {
         }
     }
 
-    /** Every field of a file held in memory, or the first problem (as a FormatException naming {@code path}). */
+    /** Whether a copy is of format version 2 (chosen by its version byte, as everywhere). */
+    static boolean isVersion2(byte[] data) {
+        return data.length > 0 && FileFormat.forVersion(data[0] & 0xff) instanceof FormatV2;
+    }
+
+    /**
+     * Every field of a file of either version held in memory (at rest: an odd sequence is no value), or the
+     * first problem as a FormatException naming {@code path}.
+     */
+    public static Decoded decodeAny(byte[] data, String path) throws FormatException {
+        if (isVersion2(data)) {
+            return ValuesV2.atRest(ValuesV2.walkOrThrow(data, path), data);
+        }
+        return decode(data, path);
+    }
+
+    /** As {@link #read(Path, String, long)} for a file of either version. */
+    public static Decoded readAny(Path path, String name, long maxSize) throws IOException, FormatException {
+        try (OpenFile f = OpenFile.open(path)) {
+            FileChannel ch = f.channel();
+            byte[] data = readAll(ch, name, maxSize);
+            if (isVersion2(data)) {
+                ValuesV2.walkOrThrow(data, name);
+                return ValuesV2.read(ByteSource.of(ch), data, name);
+            }
+            return read(ch, data, name);
+        }
+    }
+
+    /** Every field of a version 1 file held in memory, or the first problem (as a FormatException naming {@code path}). */
     public static DecodedFile decode(byte[] data, String path) throws FormatException {
+        if (isVersion2(data)) {
+            ValuesV2.walkOrThrow(data, path);
+            throw new IllegalArgumentException(path + ": a version 2 file: use decodeAny");
+        }
         ScanResult scan = FileScanner.scan(data);
         if (!scan.valid()) {
             throw new FormatException(path, scan.problems().get(0));
@@ -122,16 +155,24 @@ public final class MmstatsReader {
         try (OpenFile f = OpenFile.open(path)) {
             FileChannel ch = f.channel();
             byte[] data = readAll(ch, name, maxSize);
-            ScanResult scan = FileScanner.scan(data);
-            if (!scan.valid()) {
-                throw new FormatException(name, scan.problems().get(0));
+            if (isVersion2(data)) {
+                ValuesV2.walkOrThrow(data, name);
+                throw new IllegalArgumentException(name + ": a version 2 file: use readAny");
             }
-            Problem changed = WriteBufferRecheck.settle(ByteSource.of(ch), data, scan.fields(), scan.format());
-            if (changed != null) {
-                throw new FormatException(name, changed);
-            }
-            return fields(data, scan);
+            return read(ch, data, name);
         }
+    }
+
+    private static DecodedFile read(FileChannel ch, byte[] data, String name) throws IOException, FormatException {
+        ScanResult scan = FileScanner.scan(data);
+        if (!scan.valid()) {
+            throw new FormatException(name, scan.problems().get(0));
+        }
+        Problem changed = WriteBufferRecheck.settle(ByteSource.of(ch), data, scan.fields(), scan.format());
+        if (changed != null) {
+            throw new FormatException(name, changed);
+        }
+        return fields(data, scan);
     }
 
     public static DecodedFile read(Path path) throws IOException, FormatException {

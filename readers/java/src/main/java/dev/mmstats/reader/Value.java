@@ -1,7 +1,8 @@
 package dev.mmstats.reader;
 
 /** A decoded value: what a reader returns for one field. */
-public sealed interface Value permits Value.Int, Value.UInt, Value.Float, Value.Bool, Value.Text {
+public sealed interface Value permits Value.Int, Value.UInt, Value.Float, Value.Bool, Value.Text,
+        Value.Histogram {
 
     /** A signed integer of any width (b h i q). */
     record Int(long value) implements Value {
@@ -39,5 +40,23 @@ public sealed interface Value permits Value.Int, Value.UInt, Value.Float, Value.
     }
 
     record Text(String value) implements Value {
+    }
+
+    /**
+     * A version 2 histogram: the sum and the cumulative count of each bucket, whose last bound is +Inf.
+     * Counts are unsigned 64-bit; the last one is the count of observations.
+     */
+    record Histogram(double sum, java.util.List<Bucket> buckets) implements Value {
+        public Histogram {
+            buckets = java.util.List.copyOf(buckets);
+        }
+
+        public long count() {
+            return buckets.get(buckets.size() - 1).count();
+        }
+    }
+
+    /** One cumulative bucket: the observations at most {@code le}. */
+    record Bucket(double le, long count) {
     }
 }
