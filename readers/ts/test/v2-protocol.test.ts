@@ -1,9 +1,10 @@
 /** Version 2 reader protocol: sequence retries on copies, the retry bound, and entries appended at run time. */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
-import { readBuffer } from "../src/index.js";
+import { after, describe, it } from "node:test";
+import { readBuffer, StatsReader } from "../src/index.js";
 import { SEQ_RETRIES } from "../src/v2/constants.js";
 import { parseLayout, type Layout } from "../src/version.js";
 import { CONFORMANCE } from "./helpers.js";
@@ -114,5 +115,19 @@ describe("version 2 entries appended at run time", () => {
     const heartbeat = Buffer.from(img);
     heartbeat.writeBigUInt64LE(123n, 40); // a changing header word
     assert.ok(layout.matches(heartbeat));
+  });
+});
+
+describe("StatsReader on a version 2 file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mmstats-ts-v2poll-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("parses once while the file stays the same and reads the values each time", () => {
+    const path = join(dir, "basic.mmstats");
+    const img = corpus("spec/basic.mmstats");
+    writeFileSync(path, img);
+    const r = new StatsReader(path);
+    for (let i = 0; i < 5; i++) assert.deepEqual(decodedLinesV2(r.read()), decodedLinesV2(readBuffer(img)));
+    assert.equal(r.layoutParses, 1);
   });
 });
