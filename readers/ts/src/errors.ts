@@ -1,4 +1,4 @@
-/** The spec's error codes ("Errors" section); every problem carries one and a byte offset. */
+/** The error codes of every version ("Errors" sections); every problem carries one and a byte offset. */
 export const ERROR_CODES = [
   "not_ready",
   "bad_version",
@@ -10,6 +10,22 @@ export const ERROR_CODES = [
   "trailing_garbage",
   "bad_file_size",
   "file_too_large",
+  // version 2
+  "bad_header_size",
+  "bad_state",
+  "bad_region",
+  "bad_count",
+  "bad_entry_size",
+  "bad_lengths",
+  "bad_name",
+  "bad_utf8",
+  "bad_unit",
+  "bad_attributes",
+  "bad_value_type",
+  "bad_value_offset",
+  "bad_value_size",
+  "bad_histogram",
+  "bad_string_length",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,6 @@
 /** The canonical JSON text of a decoded file, written by hand so 64-bit integers and floats stay exact. */
 import { floatJson } from "./floatrepr.js";
-import type { Decoded, Field } from "./model.js";
+import type { ContentsV1, Field } from "./model.js";
 
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
@@ -43,12 +43,12 @@ export function valueJson(field: Field): string {
   }
 }
 
-/** One canonical JSON document on one line. */
-export function canonicalJson(decoded: Decoded): string {
+/** One canonical JSON document of a version 1 file on one line. */
+export function canonicalJsonV1(path: string, decoded: ContentsV1): string {
   const fields = decoded.fields.map(
     (f) => `{"label": ${jsonString(f.label)}, "type": ${jsonString(f.type)}, ` +
       `"buffered": ${f.buffered}, "value": ${valueJson(f)}}`,
   );
-  return `{"path": ${jsonString(decoded.path)}, "format_version": ${decoded.formatVersion}, ` +
+  return `{"path": ${jsonString(path)}, "format_version": ${decoded.formatVersion}, ` +
     `"fields": [${fields.join(", ")}]}`;
 }

@@ -1,4 +1,7 @@
 /** The decoded form of a file: what every reader returns and the canonical JSON prints. */
+import type { ContentsV2 } from "./v2/model.js";
+
+export type { ContentsV2, FieldV2, HistogramValue, ValueV2 } from "./v2/model.js";
 
 /** How a value is represented: integers are exact (bigint beyond 2^53), floats are binary64. */
 export type ValueKind = "int" | "float" | "bool" | "string";
@@ -15,12 +18,17 @@ export interface Field {
   readonly value: Value;
 }
 
-export interface Decoded {
-  /** The path as given (lossily decoded when it was a Buffer that is not UTF-8). */
-  readonly path: string;
-  readonly formatVersion: number;
+/** What a version 1 file holds: its records. */
+export interface ContentsV1 {
+  readonly formatVersion: 1;
   readonly fields: readonly Field[];
 }
+
+/** What a file holds, by format version. */
+export type Contents = ContentsV1 | ContentsV2;
+
+/** A decoded file: its contents and the path as given (lossily decoded when it was a Buffer that is not UTF-8). */
+export type Decoded = Contents & { readonly path: string };
 
 /** A 64-bit integer as a number when that is exact, else as a bigint. */
 export function exactInteger(v: bigint): number | bigint {

@@ -1,7 +1,7 @@
 /** Reading files into the decoded form: once (read) or again and again (StatsReader). */
 import { FormatError, ProblemSignal, type Problem } from "./errors.js";
 import { maxSizeOption, OpenFile, tooLarge, identityOf, sameIdentity, snapshot, type FileIdentity, type PathLike } from "./io.js";
-import type { Decoded, Field } from "./model.js";
+import type { Contents, Decoded } from "./model.js";
 import { displayPath, jsonPath } from "./paths.js";
 import type { ByteSource } from "./source.js";
 import { parseLayout, type Layout } from "./version.js";
@@ -18,7 +18,7 @@ function isLayout(x: Layout | Problem): x is Layout {
 }
 
 /** The values of a layout, with a problem found on re-read reported against the file. */
-function decodeWith(layout: Layout, source: ByteSource, path: PathLike): Field[] {
+function decodeWith(layout: Layout, source: ByteSource, path: PathLike): Contents {
   try {
     return layout.values(source);
   } catch (e) {
@@ -36,7 +36,7 @@ export function readBuffer(bytes: Uint8Array, options?: ReadOptions): Decoded {
   }
   const layout = parseLayout(bytes);
   if (!isLayout(layout)) throw new FormatError(displayPath(path), layout);
-  return { path: jsonPath(path), formatVersion: layout.formatVersion, fields: decodeWith(layout, { image: bytes }, path) };
+  return { path: jsonPath(path), ...decodeWith(layout, { image: bytes }, path) };
 }
 
 /** Reads a file by path (a Buffer path is taken as raw bytes, for names that are not UTF-8). */
@@ -80,7 +80,7 @@ export class StatsReader {
       if (cached && sameIdentity(cached.identity, identityOf(file.stat()))) {
         const image = file.pread(0, cached.layout.span);
         if (cached.layout.matches(image)) {
-          return this.decoded(cached.layout, decodeWith(cached.layout, { image, reread }, this.path));
+          return this.decoded(decodeWith(cached.layout, { image, reread }, this.path));
         }
       }
       this.cached = undefined;
@@ -90,13 +90,13 @@ export class StatsReader {
       if (!isLayout(layout)) throw new FormatError(displayPath(this.path), layout);
       this.parses++;
       this.cached = { identity: snap.identity, layout };
-      return this.decoded(layout, decodeWith(layout, { image: snap.image, reread }, this.path));
+      return this.decoded(decodeWith(layout, { image: snap.image, reread }, this.path));
     } finally {
       file.close();
     }
   }
 
-  private decoded(layout: Layout, fields: Field[]): Decoded {
-    return { path: jsonPath(this.path), formatVersion: layout.formatVersion, fields };
+  private decoded(contents: Contents): Decoded {
+    return { path: jsonPath(this.path), ...contents };
   }
 }

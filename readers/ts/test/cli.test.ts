@@ -76,7 +76,7 @@ describe("mmstats-ts-read", () => {
 
   it("control characters in a file name are escaped in error lines", () => {
     const name = join(dir, "bad\nname\x1b.mmstats");
-    writeFileSync(name, Buffer.from([2]));
+    writeFileSync(name, Buffer.from([3])); // a version byte no reader knows
     const r = run(VALIDATE, name);
     assert.equal(r.status, 1);
     assert.equal(r.stderr.split("\n").length, 3, r.stderr); // two problems, no forged line

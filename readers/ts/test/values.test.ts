@@ -50,7 +50,7 @@ describe("buffered values", () => {
         f[at.writeBuffer] = 0;
       }
     });
-    assert.equal(layoutOf(source.image).values(source)[0]!.value, 30);
+    assert.equal(layoutOf(source.image).values(source).fields[0]!.value, 30);
     assert.equal(source.rereads, 2);
   });
 
@@ -59,14 +59,14 @@ describe("buffered values", () => {
     const source = liveSource(file, (f) => {
       f[at.writeBuffer]! ^= 1; // flips on every look
     });
-    const v = layoutOf(source.image).values(source)[0]!.value;
+    const v = layoutOf(source.image).values(source).fields[0]!.value;
     assert.equal(source.rereads, MAX_RETRIES + 1);
     assert.ok(v === 10 || v === 20);
   });
 
   it("no re-read when nothing flipped", () => {
     const source = liveSource(image(), () => {});
-    assert.equal(layoutOf(source.image).values(source)[0]!.value, 10);
+    assert.equal(layoutOf(source.image).values(source).fields[0]!.value, 10);
     assert.equal(source.rereads, 1);
   });
 

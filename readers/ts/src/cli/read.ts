@@ -1,5 +1,5 @@
 /** mmstats-ts-read FILE...: the canonical JSON of each file, one document per line. */
-import { canonicalJson } from "../json.js";
+import { canonicalJson } from "../version.js";
 import { readPath } from "../reader.js";
 import { EXIT_OK, runCommand } from "./run.js";
 

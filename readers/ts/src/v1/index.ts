@@ -1,10 +1,11 @@
 /** Format version 1: everything version-specific, behind the interface the dispatcher uses. */
 import { problem, ProblemSignal, type Problem } from "../errors.js";
-import type { Field } from "../model.js";
+import type { ContentsV1, Field } from "../model.js";
 import type { ByteSource } from "../source.js";
 import type { FormatModule, Layout } from "../version.js";
 import { BUFFER_COUNT, FORMAT_VERSION } from "./constants.js";
 import { decodeValue } from "./decode.js";
+import { canonicalJsonV1 } from "../json.js";
 import { quote, scanRecords, type RecordLayout } from "./scan.js";
 
 /** Re-reads of a buffered value whose write buffer flipped during the copy ("Reading a buffered value"). */
@@ -40,7 +41,11 @@ class V1Layout implements Layout {
       this.fixedRanges.every(([a, b]) => Buffer.compare(image.subarray(a, b), this.original.subarray(a, b)) === 0);
   }
 
-  values(source: ByteSource): Field[] {
+  values(source: ByteSource): ContentsV1 {
+    return { formatVersion: FORMAT_VERSION, fields: this.values1(source) };
+  }
+
+  private values1(source: ByteSource): Field[] {
     return this.records.map((r) => ({
       label: r.label,
       type: r.type,
@@ -79,6 +84,7 @@ function readBuffered(r: RecordLayout, source: ByteSource): Field["value"] {
 
 export const v1: FormatModule = {
   version: FORMAT_VERSION,
+  canonicalJson: (path, contents) => canonicalJsonV1(path, contents as ContentsV1),
   problems(image: Uint8Array): Problem[] {
     return scanRecords(image, false).problems;
   },
