@@ -16,6 +16,7 @@ import struct
 from typing import NamedTuple
 
 from . import derived as d
+from .._compare import diff_document, float_bits
 from ..errors import FormatError
 
 __all__ = ["Entry", "Field", "File2", "V2Error", "walk", "walk_entries", "decode", "problems", "value_of",
@@ -450,15 +451,6 @@ def canonical_field(x: Field) -> dict:
             "attributes": dict(x.attributes), "value": _json_value(x.value)}
 
 
-def _float_bits(v):
-    if isinstance(v, str):
-        v = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(v)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    v = float(v)
-    return "nan" if math.isnan(v) else struct.pack("<d", v)
-
-
 def _same(type_name, want, got) -> bool:
     if want is None or got is None:
         return want is None and got is None
@@ -471,8 +463,8 @@ def _same(type_name, want, got) -> bool:
                 and all(isinstance(g, dict) and _same("f64", w["le"], g.get("le"))
                         and type(g.get("count")) is int and g["count"] == w["count"] for w, g in zip(wb, gb)))
     if type_name == "f64":
-        wb = _float_bits(want)
-        return wb is not None and wb == _float_bits(got)
+        wb = float_bits(want)
+        return wb is not None and wb == float_bits(got)
     if type_name in ("u64", "i64"):
         return type(got) is int and type(want) is int and got == want
     return type(got) is type(want) and got == want
@@ -484,28 +476,5 @@ _HEADER_KEYS = ("minor", "state", "pid", "start_ticks", "created_unix_ns", "hear
 
 def diff(want: dict, got, limit: int = 10) -> list[str]:
     """Path-level differences between two version 2 canonical objects ([] when equal); ``path`` is ignored."""
-    if not isinstance(got, dict):
-        return [f"top level: want an object, got {type(got).__name__}"]
-    out = []
-    for key in ("format_version",) + _HEADER_KEYS:
-        if key not in want:
-            continue  # writer scenarios leave out what no scenario can fix (pid, start and heartbeat times)
-        if got.get(key) != want.get(key) or type(got.get(key)) is not type(want.get(key)):
-            out.append(f"{key}: want {want.get(key)!r}, got {got.get(key, '<missing>')!r}")
-    wf, gf = want.get("fields", []), got.get("fields")
-    if not isinstance(gf, list):
-        return out + [f"fields: want a list, got {type(gf).__name__}"]
-    if len(wf) != len(gf):
-        out.append(f"fields: want {len(wf)} fields, got {len(gf)}")
-    for i, (w, g) in enumerate(zip(wf, gf)):
-        if not isinstance(g, dict):
-            out.append(f"fields[{i}]: want an object, got {g!r}")
-            continue
-        for key in ("label", "kind", "type", "unit", "help", "attributes"):
-            if g.get(key) != w[key] or type(g.get(key)) is not type(w[key]):
-                out.append(f"fields[{i}].{key}: want {w[key]!r}, got {g.get(key, '<missing>')!r}")
-        if "value" not in g or not _same(w["type"], w["value"], g["value"]):
-            out.append(f"fields[{i}].value ({w['label']}): want {w['value']!r}, got {g.get('value', '<missing>')!r}")
-        if len(out) >= limit:
-            break
-    return out[:limit]
+    return diff_document(want, got, limit, _HEADER_KEYS, ("label", "kind", "type", "unit", "help", "attributes"),
+                         _same)
