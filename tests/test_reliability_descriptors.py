@@ -105,6 +105,9 @@ def test_mmash_answers_503_naming_the_count_when_a_file_cannot_be_read(tmp_path,
         assert headers["content-type"].startswith("text/plain")
         text = body.decode()
         assert "1 of 5 files unreadable" in text and "app-003.mmstats" in text and "read 4" in text
+        for data_route in ("/stats/", "/stats/hits?aggr=sum", "/files/"):  # JSON answers are never partial either
+            status, _, body = http_get(port, data_route)
+            assert status == 503 and b"app-003.mmstats" in body, (data_route, body)
         monkeypatch.undo()  # readable again: the whole answer, with the file's value
         status, _, body = http_get(port, "/metrics")
         assert status == 200, body

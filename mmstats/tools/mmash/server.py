@@ -15,6 +15,9 @@ Routes (GET and HEAD):
   /files/<glob>        JSON {"files": [paths]} of the readable stats files matching <glob>
   /metrics             Prometheus exposition (see metrics.py); OpenMetrics when the Accept header asks;
                        ?aggregate=process|sum|file and ?gauge=pid|max|min|sum|last override the options
+
+/metrics, /stats and /files answer 503 naming the files the system refused to read (no descriptor
+left, no permission): never a partial answer that passes for the whole.
 """
 from __future__ import annotations
 
@@ -135,13 +138,13 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/live.json":
             return self._json(self._live(query))
         if path == "/stats" or path == "/stats/":
-            files, _ = self._snapshot(query)
+            files, _ = self._complete(query)
             return self._json(sorted({f.label for fs in files for f in fs.fields}))
         if path.startswith("/stats/"):
             return self._json(self._stat(unquote(path[len("/stats/"):]), query))
         if path == "/files" or path.startswith("/files/"):
             pattern = unquote(path[len("/files/"):]) or self.stats.default_glob
-            files, _ = self._snapshot({"glob": pattern})
+            files, _ = self._complete({"glob": pattern})
             return self._json({"files": [fs.path for fs in files]})
         if path == "/metrics":
             return self._metrics(query)
@@ -159,22 +162,11 @@ class Handler(BaseHTTPRequestHandler):
         if gauge not in metrics.GAUGE_RULES:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown gauge {gauge!r}; one of: {', '.join(metrics.GAUGE_RULES)}")
         failed: list = []
-        unreadable: list = []
-        try:
-            files, _ = self.stats.snapshot(self._glob(query), failed, unreadable)
-        except UnsafeGlob as e:
-            raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
+        files, _ = self._complete(query, failed)
         openmetrics = metrics.wants_openmetrics(self.headers.get("Accept", ""))
-        scrape = {"read": len(files), "skipped": len(failed) - len(unreadable), "unreadable": len(unreadable)}
+        scrape = {"read": len(files), "skipped": len(failed), "unreadable": 0}
         body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query),
                                     self.gauge_rules, scrape)
-        if unreadable:
-            # an incomplete scrape must fail, not pass for the whole (the scraper keeps its last values)
-            names = ", ".join(show(os.path.basename(p)) for p in unreadable[:5])
-            more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-            raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
-                            f"incomplete scrape: {len(unreadable)} of {len(files) + len(failed)} files unreadable "
-                            f"({names}{more}); read {len(files)}")
         ctype = metrics.CONTENT_TYPE_OPENMETRICS if openmetrics else metrics.CONTENT_TYPE_TEXT
         return HTTPStatus.OK, ctype, body
 
@@ -184,18 +176,32 @@ class Handler(BaseHTTPRequestHandler):
     def _glob(self, query) -> str:
         return query.get("glob") or self.stats.default_glob
 
-    def _snapshot(self, query):
+    def _snapshot(self, query, failed=None, unreadable=None):
         try:
-            return self.stats.snapshot(self._glob(query))
+            return self.stats.snapshot(self._glob(query), failed, unreadable)
         except UnsafeGlob as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
+
+    def _complete(self, query, failed=None):
+        """A snapshot for an answer of data (/metrics, /stats, /files): a file the system refused to read
+        makes it 503, never a silently partial 200 (a scraper keeps its last values); the pages list it."""
+        failed = [] if failed is None else failed
+        unreadable: list = []
+        files, problems = self._snapshot(query, failed, unreadable)
+        if unreadable:
+            names = ", ".join(show(os.path.basename(p)) for p in unreadable[:5])
+            more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+            raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
+                            f"incomplete answer: {len(unreadable)} of {len(files) + len(failed)} files unreadable "
+                            f"({names}{more}); read {len(files)}")
+        return files, problems
 
     def _stat(self, prefix: str, query) -> dict:
         aggr = query.get("aggr")
         if aggr and aggr not in AGGREGATORS:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown aggr {aggr!r}; one of: {', '.join(AGGREGATORS)}")
         exact = query.get("exact", "") not in ("", "0", "false", "no")
-        files, _ = self._snapshot(query)
+        files, _ = self._complete(query)
         found: dict[str, list] = {}
         for fs in files:
             for field, value in zip(fs.fields, fs.values):
