@@ -115,4 +115,7 @@ void mmr__text_puts(mmr_text *t, const char *s);
 /* A JSON string of well-formed UTF-8 s (quotes included). */
 void mmr__text_json_string(mmr_text *t, const char *s, size_t n);
 
+/* A buffer as large as the largest field's value and at least `at_least` bytes (malloc; NULL if none). */
+unsigned char *mmr__field_scratch(const mmr_file *f, size_t at_least);
+
 #endif

@@ -171,14 +171,11 @@ static void copy_relaxed(unsigned char *dst, const unsigned char *src, size_t n)
  * so retry, and after the last retry keep the last copy. */
 static int v1_load_values(const unsigned char *d, size_t size, mmr_file *f, mmr_problem *first)
 {
-    size_t i, scratch_size = 8;
+    size_t i;
     unsigned char *scratch;
     int rc = MMR_OK;
     (void)size;
-    for (i = 0; i < f->count; i++)
-        if (f->fields[i].size > scratch_size)
-            scratch_size = f->fields[i].size;
-    scratch = malloc(scratch_size);
+    scratch = mmr__field_scratch(f, 8);
     if (!scratch)
         return -1;
     for (i = 0; i < f->count && rc == MMR_OK; i++) {

@@ -543,7 +543,7 @@ static void load_number(const unsigned char *d, mmr_field *f, const mmr_v2_heade
 
 static int v2_load_values(const unsigned char *d, size_t size, mmr_file *f, mmr_problem *first)
 {
-    size_t i, scratch_size = 16;
+    size_t i;
     unsigned char *scratch;
     int rc = MMR_OK, closed;
     uint32_t used;
@@ -556,10 +556,7 @@ static int v2_load_values(const unsigned char *d, size_t size, mmr_file *f, mmr_
     if (used >= 1 && used <= f->v2.slot_count)
         f->v2.slots_used = used;
     closed = f->v2.state == V2_STATE_CLOSED;
-    for (i = 0; i < f->count; i++)
-        if (f->fields[i].size > scratch_size)
-            scratch_size = f->fields[i].size;
-    scratch = malloc(scratch_size);
+    scratch = mmr__field_scratch(f, 16);
     if (!scratch)
         return -1;
     for (i = 0; i < f->count && rc == MMR_OK; i++) {

@@ -206,3 +206,13 @@ int mmr__layout_add(mmr_layout *l, const mmr_rec *r)
     l->recs[l->count++] = *r;
     return 0;
 }
+
+
+unsigned char *mmr__field_scratch(const mmr_file *f, size_t at_least)
+{
+    size_t i, size = at_least;
+    for (i = 0; i < f->count; i++)
+        if (f->fields[i].size > size)
+            size = f->fields[i].size;
+    return malloc(size);
+}
