@@ -27,6 +27,14 @@ class InvalidCase2:
     offset: int
     level: str = "required"
     options: dict = field(default_factory=dict)
+    problems: tuple = ()  # every problem (code, offset) a validator finds, in walk order; () when only one
+
+    @property
+    def expect(self) -> dict:
+        out = {"code": self.code, "offset": self.offset}
+        if self.problems:
+            out["problems"] = [{"code": c, "offset": o} for c, o in self.problems]
+        return out
 
     @property
     def id(self) -> str:
@@ -79,6 +87,11 @@ def _cases():
     yield "bad_file_size", "extra-byte", "one byte more than a page", data + b"\0", 4097
     yield "bad_version", "magic-mmstatz", "byte 0 is 02 but the magic is MMSTATZ: not a version 2 file", \
         data[:7] + b"Z" + data[8:], 0
+    yield "bad_version", "magic-mmstatz-cut", "a bad magic in a file cut short of a page: not version 2, so " \
+        "bad_version before the size", data[:7] + b"Z" + data[8:4000], 0
+    yield "bad_version", "magic-short", "02 then 3 bytes that do not start MMSTATS", b"\x02XYZ", 0
+    yield "bad_file_size", "magic-prefix", "02 then the first bytes of MMSTATS: a version 2 file cut short", \
+        data[:5], 5
     yield "bad_header_size", "too-small", "header_size 120", *_header("header_size", 120)
     yield "bad_header_size", "misaligned", "header_size 132", *_header("header_size", 132)
     yield "bad_state", "three", "state 3", *_header("state", 3)
@@ -127,6 +140,12 @@ def _cases():
         img = _one(f)
         yield "bad_utf8", what, f"ill-formed UTF-8 in the {what.replace('-', ' ')}", bytes(img.data), \
             at(img.entries[0])
+    img = _one(Field2("later", 200, "u64", value_size=24, help=b"ok\xed\xa0\x80"))
+    yield "bad_utf8", "unknown-kind-help", "ill-formed UTF-8 in the help of an entry of an unknown kind: an " \
+        "unknown kind skips only the value checks", bytes(img.data), img.entries[0].help_at + 2
+    img = _one(Field2("a", "counter", "u64", attributes=attrs_bytes((("k", "1"), ("k", b"\xc0\xaf")))))
+    yield "bad_utf8", "repeated-key-bad-value", "a repeated key whose value is ill-formed UTF-8: a pair's text " \
+        "is checked before the key is compared", bytes(img.data), img.entries[0].attributes_at + 11
     for name, unit, off in (("space", "k m", 1), ("high-byte", b"m\x80", 1), ("control", b"\x07", 0)):
         img = _one(Field2("a", "gauge", "u64", unit=unit))
         yield "bad_unit", name, f"a unit with a bad byte ({name})", bytes(img.data), img.entries[0].unit_at + off
@@ -169,9 +188,20 @@ def _cases():
         img.entries[0].value_at + 8
 
 
+def _several():
+    """Cases with more than one problem: a validator reports them all, in walk order (which may step back)."""
+    img = _one(Field2(b"ab\xc3\x28", "counter", "utf8", capacity=8))
+    e = img.entries[0]
+    yield "bad_utf8", "name-then-value-type", "a bad name, then a value type the kind does not allow: the walk " \
+        "steps back to the entry's value_type", bytes(img.data), \
+        (("bad_utf8", e.name_at + 2), ("bad_value_type", e.field("value_type")))
+
+
 def invalid_cases_v2() -> list[InvalidCase2]:
     out = [InvalidCase2(code, name, description, data, offset)
            for code, name, description, data, offset in _cases()]
+    out += [InvalidCase2(code, name, description, data, found[0][1], problems=found)
+            for code, name, description, data, found in _several()]
     out.append(InvalidCase2("file_too_large", "over-max-size", "a file over the reader's size limit (4096 here)",
                             bytes(build(replace(BASE, slot_count=20)).data), 4096, level="recommended",
                             options={"max_size": 4096}))

@@ -78,6 +78,9 @@ def _invalid_expectation(case: dict, r: Run, codes: bool, id: str, level: str, w
     by_offset = case.get("format_version", 1) == 1
     if who == "validator" and by_offset and [o for _, o in found] != sorted(o for _, o in found):
         return Result(id, FAILED, f"problems not sorted by offset: {found}", level)
+    every = [(p["code"], p["offset"]) for p in case["expect"].get("problems", ())]
+    if who == "validator" and every and found != every:
+        return Result(id, FAILED, f"want every problem in walk order {every}, got {found}", level)
     return Result(id, PASSED, "", level)
 
 

@@ -39,7 +39,7 @@ def v2_files(entry) -> dict[str, bytes]:
         path = f"{c.id}.mmstats"
         files[path] = c.data
         entry(c.id, path, "invalid", ANCHORS_V2[c.code], c.description,
-              {"code": c.code, "offset": c.offset}, c.level, options=c.options)
+              c.expect, c.level, options=c.options)
     for sc in scenarios_v2():
         path = f"{sc.id}.json"
         files[path] = scenario_v2_text(scenario_v2_json(sc)).encode("utf-8")

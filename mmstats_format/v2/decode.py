@@ -123,14 +123,19 @@ class _Walk:
         if data[0] != d.FORMAT_VERSION:
             self.problem("bad_version", 0, f"version byte is 0x{data[0]:02x}; this reader knows 0x01 and 0x02")
             return None, []
+        # The magic before the size, as far as the file has it: a file that is not version 2 gets a
+        # version 1 reader's answer, a cut version 2 file is bad_file_size (spec: "Finding problems").
+        magic = bytes(data[d.H_MAGIC:d.H_MAGIC + len(d.MAGIC)])
+        if magic != d.MAGIC[:len(magic)]:
+            self.problem("bad_version", d.H_VERSION, f"version byte 0x02, but bytes 1 to 7 are {magic!r}, "
+                                                     f"not {d.MAGIC!r}: not a version 2 file")
+            if size % d.PAGE_SIZE:  # as for any version byte a reader does not know
+                self.problem("bad_file_size", size, f"file size {size} is not a positive multiple of {d.PAGE_SIZE}")
+            return None, []
         if size % d.PAGE_SIZE:
             self.problem("bad_file_size", size, f"file size {size} is not a positive multiple of {d.PAGE_SIZE}")
             return None, []
         h = dict(zip(d.HEADER_FIELDS, _HEADER.unpack_from(data, 0)))
-        if h["magic"] != d.MAGIC:
-            self.problem("bad_version", d.H_VERSION, f"version byte 0x02, but bytes 1 to 7 are {h['magic']!r}, "
-                                                     f"not {d.MAGIC!r}: not a version 2 file")
-            return None, []
         if h["state"] == d.STATE_CREATING:
             self.problem("not_ready", d.H_STATE, "state is 0 (creating): the writer has not published the file")
             return None, []

@@ -8,13 +8,11 @@
 #include <string.h>
 
 /* Every version this reader knows, by version byte. A new version is one source
- * file and one line here. size_first: a file size that is not a multiple of the
- * page size stops the walk before the version's own checks (version 2); else it
- * is reported after them, at the file size (version 1). */
+ * file and one line here. A file size that is not a multiple of the page size is
+ * reported here, after the version's walk (version 2's walk stops at it). */
 static const struct {
     const mmr_format *fmt;
-    int size_first;
-} formats[] = {{&mmr__format_v1, 0}, {&mmr__format_v2, 1}};
+} formats[] = {{&mmr__format_v1}, {&mmr__format_v2}};
 
 static const char *const code_names[MMR_CODE_COUNT] = {
     "not_ready",        "bad_version",    "truncated_record", "past_eof",      "bad_label_utf8",
@@ -63,7 +61,6 @@ const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mm
 {
     const mmr_format *fmt;
     unsigned version;
-    size_t i;
     if (size == 0) {
         mmr__emit(s, MMR_NOT_READY, 0, "the file is empty: a writer is creating it");
         return NULL;
@@ -75,13 +72,9 @@ const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mm
         mmr__emit(s, MMR_NOT_READY, 0, "the version byte is 0x00: a writer is creating the file");
         return NULL;
     }
-    i = format_index(version);
     fmt = mmr__format_for(version);
     if (!fmt) {
         mmr__emit(s, MMR_BAD_VERSION, 0, "version byte is 0x%02x; supported: 0x01, 0x02", version);
-    } else if (formats[i].size_first && size % MMR_PAGE_SIZE) {
-        mmr__emit(s, MMR_BAD_FILE_SIZE, size, "file size %zu is not a multiple of %u", size, MMR_PAGE_SIZE);
-        return fmt;
     } else {
         fmt->walk(d, size, s, lay);
     }

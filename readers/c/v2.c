@@ -91,12 +91,19 @@ static int v2_header(const unsigned char *d, size_t size, mmr_sink *s, mmr_v2_he
 {
     unsigned header_size;
     uint64_t meta_cap, process_end, slots_end;
+    size_t present;
     char shown[64];
-    if (memcmp(d + 1, v2_magic, sizeof v2_magic)) {
-        mmr__show_bytes(shown, sizeof shown, d + 1, sizeof v2_magic, 7);
+    /* The magic before the size, as far as the file has it: a file that is not
+     * version 2 gets a version 1 reader's answer; a cut version 2 file stops here
+     * and the dispatcher reports bad_file_size. */
+    present = size - 1 < sizeof v2_magic ? size - 1 : sizeof v2_magic;
+    if (memcmp(d + 1, v2_magic, present)) {
+        mmr__show_bytes(shown, sizeof shown, d + 1, present, 7);
         mmr__emit(s, MMR_BAD_VERSION, 0, "version byte 0x02, but bytes 1 to 7 are '%s', not 'MMSTATS'", shown);
         return 0;
     }
+    if (size % MMR_PAGE_SIZE)
+        return 0;
     /* Acquire: a reader that sees ready sees everything the writer stored before. */
     h->state = load32(d, H_STATE, __ATOMIC_ACQUIRE);
     if (h->state == V2_STATE_CREATING) {

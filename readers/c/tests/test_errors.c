@@ -185,10 +185,16 @@ static void test_every_problem_in_order(void)
         expect_all(b, sizeof b, 100, w, 2, "version and size");
     }
     {
-        /* version 2 checks the size before the magic, and a wrong size stops the walk */
+        /* 02 without the magic is not version 2: a version 1 reader's answer, whatever the size */
         static const unsigned char b[] = {0x02, 0x01};
+        static const struct want w[] = {{MMR_BAD_VERSION, 0}, {MMR_BAD_FILE_SIZE, 100}};
+        expect_all(b, sizeof b, 100, w, 2, "version 2 magic first");
+    }
+    {
+        /* a version 2 file cut short: the size stops the walk */
+        static const unsigned char b[] = {0x02, 'M', 'M', 'S', 'T', 'A', 'T', 'S'};
         static const struct want w[] = {{MMR_BAD_FILE_SIZE, 100}};
-        expect_all(b, sizeof b, 100, w, 1, "version 2 size first");
+        expect_all(b, sizeof b, 100, w, 1, "version 2 size after the magic");
     }
     {
         static const unsigned char b[] = {0x00, 0x07};

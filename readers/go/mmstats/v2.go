@@ -203,13 +203,20 @@ func get64(data []byte, off int) uint64 { return le.Uint64(data[off:]) }
 func walkV2(data []byte, sc *scanState) {
 	sc.walkOrdered = true
 	size := len(data)
-	if size%PageSize != 0 {
-		sc.add(CodeBadFileSize, size, "file size %d is not a positive multiple of %d", size, PageSize)
+	// The magic before the size, as far as the file has it: a file that is not
+	// version 2 gets a version 1 reader's answer, a cut version 2 file is
+	// bad_file_size.
+	magic := data[h2Magic:min(size, h2Magic+len(v2Magic))]
+	if string(magic) != v2Magic[:len(magic)] {
+		sc.add(CodeBadVersion, 0, "version byte 0x02, but bytes 1 to 7 are %q, not %q: not a version 2 file",
+			magic, v2Magic)
+		if size%PageSize != 0 { // as for any version byte this reader does not know
+			sc.add(CodeBadFileSize, size, "file size %d is not a positive multiple of %d", size, PageSize)
+		}
 		return
 	}
-	if string(data[h2Magic:h2Magic+len(v2Magic)]) != v2Magic {
-		sc.add(CodeBadVersion, 0, "version byte 0x02, but bytes 1 to 7 are %q, not %q: not a version 2 file",
-			data[h2Magic:h2Magic+len(v2Magic)], v2Magic)
+	if size%PageSize != 0 {
+		sc.add(CodeBadFileSize, size, "file size %d is not a positive multiple of %d", size, PageSize)
 		return
 	}
 	state := uint32(get32(data, h2State))

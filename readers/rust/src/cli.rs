@@ -3,7 +3,7 @@
 //! - `mmstats-rust-read [--max-size N] FILE`: canonical JSON on stdout, exit 0; an invalid file: exit 1
 //!   and `FILE: offset N: CODE: message` for its first problem on stderr.
 //! - `mmstats-rust-validate [--max-size N] FILE`: exit 0 when valid; exit 1 and one such line per
-//!   problem, sorted by offset.
+//!   problem, in the spec's order (version 1: by offset; version 2: the walk's).
 //!
 //! Both exit 2 on a usage error or when the file cannot be read (it is missing, not a regular file, ...).
 //! File names in the human-readable lines are escaped ([`crate::show`]); in the JSON they are decoded with
@@ -134,7 +134,7 @@ pub fn read_main(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// The validator command; returns the exit code.
 pub fn validate_main(args: impl IntoIterator<Item = OsString>) -> i32 {
     let prog = "mmstats-rust-validate";
-    let args = match parse_or_exit(prog, "reports every problem of FILE, sorted by offset", args) {
+    let args = match parse_or_exit(prog, "reports every problem of FILE, in the order of the spec's \"Finding problems\"", args) {
         Ok(args) => args,
         Err(code) => return code,
     };

@@ -132,7 +132,7 @@ fn read_v1(file: &File, mut data: Vec<u8>) -> Result<Vec<Field>, ReadError> {
         .collect())
 }
 
-/// Every problem of the file at `path`, sorted by offset (empty when it is valid). An `Err` means the
+/// Every problem of the file at `path`, in the spec's order (empty when it is valid). An `Err` means the
 /// file could not be read at all.
 pub fn validate(path: &Path, max_size: u64) -> io::Result<Vec<FormatError>> {
     match read_bytes(path, max_size) {

@@ -105,9 +105,7 @@ fn every_invalid_v2_file_gives_its_code_and_offset() {
         if first != Some((*code, *offset)) {
             failures.push(format!("{}: validate: want {code} at {offset}, got {problems:?}", path.display()));
         }
-        if !problems.windows(2).all(|w| w[0].offset <= w[1].offset) {
-            failures.push(format!("{}: problems not sorted: {problems:?}", path.display()));
-        }
+        // Not sorted: version 2 keeps its walk's order (tests/corpus.rs checks cases that list every problem).
         match read_document(path, *max_size) {
             Err(ReadError::Format(e)) if (e.code, e.offset) == (*code, *offset) => {}
             other => failures.push(format!("{}: read: want {code} at {offset}, got {other:?}", path.display())),

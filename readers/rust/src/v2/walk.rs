@@ -108,18 +108,26 @@ impl Walker<'_> {
                 return None;
             }
         }
-        if !size.is_multiple_of(l::PAGE_SIZE) {
-            let why = format!("file size {size} is not a positive multiple of {}", l::PAGE_SIZE);
-            self.problem(ErrorCode::BadFileSize, size as usize, why);
-            return None;
-        }
-        if &data[h::MAGIC..h::MAGIC + l::MAGIC.len()] != l::MAGIC {
-            let magic = String::from_utf8_lossy(&data[h::MAGIC..h::MAGIC + l::MAGIC.len()]).into_owned();
+        // The magic before the size, as far as the file has it: a file that is not version 2 gets a
+        // version 1 reader's answer, a cut version 2 file is bad_file_size.
+        let present = &data[h::MAGIC..data.len().min(h::MAGIC + l::MAGIC.len())];
+        if present != &l::MAGIC[..present.len()] {
+            let magic = String::from_utf8_lossy(present).into_owned();
             self.problem(
                 ErrorCode::BadVersion,
                 h::VERSION,
                 format!("version byte 0x02, but bytes 1 to 7 are {magic:?}, not \"MMSTATS\": not a version 2 file"),
             );
+            if !size.is_multiple_of(l::PAGE_SIZE) {
+                // As for any version byte this reader does not know.
+                let why = format!("file size {size} is not a positive multiple of {}", l::PAGE_SIZE);
+                self.problem(ErrorCode::BadFileSize, size as usize, why);
+            }
+            return None;
+        }
+        if !size.is_multiple_of(l::PAGE_SIZE) {
+            let why = format!("file size {size} is not a positive multiple of {}", l::PAGE_SIZE);
+            self.problem(ErrorCode::BadFileSize, size as usize, why);
             return None;
         }
         let hd = Header::parse(data);

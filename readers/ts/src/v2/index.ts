@@ -9,14 +9,14 @@ import type { ContentsV2 } from "./model.js";
 import { entryValue } from "./values.js";
 import { parseHeader, walkEntries, type Cursor, type Entry, type Header } from "./walk.js";
 
-function isHeader(x: Header | Problem): x is Header {
-  return "slotsUsed" in x;
+function isHeader(x: Header | Problem[]): x is Header {
+  return !Array.isArray(x);
 }
 
 /** The walk: every problem in the order found, and what it parsed. */
 function walk(image: Uint8Array): { header?: Header; entries: Entry[]; cursor?: Cursor; problems: Problem[] } {
   const h = parseHeader(image);
-  if (!isHeader(h)) return { entries: [], problems: [h] };
+  if (!isHeader(h)) return { entries: [], problems: h };
   const w = walkEntries(image, h);
   return { header: h, entries: w.entries, cursor: w.cursor, problems: w.problems };
 }

@@ -66,31 +66,34 @@ function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Steps 3 to 6 for an image whose version byte is 02: the header, or the problem that stops the walk. */
-export function parseHeader(image: Uint8Array): Header | Problem {
+/** Steps 3 to 6 for an image whose version byte is 02: the header, or the problems that stop the walk. */
+export function parseHeader(image: Uint8Array): Header | Problem[] {
   const size = image.length;
-  if (size === 0 || size % PAGE_SIZE !== 0) {
-    return problem("bad_file_size", size, `file size ${size} is not a positive multiple of ${PAGE_SIZE}`);
-  }
-  for (let i = 0; i < MAGIC.length; i++) {
+  const badSize = () => problem("bad_file_size", size, `file size ${size} is not a positive multiple of ${PAGE_SIZE}`);
+  // The magic before the size, as far as the file has it: a file that is not version 2 gets a version 1
+  // reader's answer (bad_version, and bad_file_size as for any unknown version); a cut version 2 file is
+  // bad_file_size.
+  for (let i = 0; i < MAGIC.length && H.magic + i < size; i++) {
     if (image[H.magic + i] !== MAGIC[i]) {
-      return problem("bad_version", 0, "version byte 0x02, but bytes 1 to 7 are not \"MMSTATS\": not a version 2 file");
+      const bad = problem("bad_version", 0, "version byte 0x02, but bytes 1 to 7 are not \"MMSTATS\": not a version 2 file");
+      return size % PAGE_SIZE !== 0 ? [bad, badSize()] : [bad];
     }
   }
+  if (size === 0 || size % PAGE_SIZE !== 0) return [badSize()];
   const v = view(image);
   const u16 = (at: number) => v.getUint16(at, true);
   const u32 = (at: number) => v.getUint32(at, true);
   const u64 = (at: number) => v.getBigUint64(at, true);
   const state = u32(H.state);
-  if (state === STATE_CREATING) return problem("not_ready", H.state, "state is 0 (creating): the writer has not published the file");
-  if (state >= STATES.length) return problem("bad_state", H.state, `state is ${state}; allowed: 0, 1, 2`);
+  if (state === STATE_CREATING) return [problem("not_ready", H.state, "state is 0 (creating): the writer has not published the file")];
+  if (state >= STATES.length) return [problem("bad_state", H.state, `state is ${state}; allowed: 0, 1, 2`)];
   const headerSize = u16(H.headerSize);
   if (headerSize < HEADER_SIZE || headerSize % ALIGN !== 0) {
-    return problem("bad_header_size", H.headerSize, `header_size is ${headerSize}; want at least ${HEADER_SIZE}, a multiple of ${ALIGN}`);
+    return [problem("bad_header_size", H.headerSize, `header_size is ${headerSize}; want at least ${HEADER_SIZE}, a multiple of ${ALIGN}`)];
   }
   const entryFixedSize = u16(H.entryFixedSize);
   if (entryFixedSize < ENTRY_FIXED_SIZE || entryFixedSize % ALIGN !== 0) {
-    return problem("bad_count", H.entryFixedSize, `entry_fixed_size is ${entryFixedSize}; want at least ${ENTRY_FIXED_SIZE}, a multiple of ${ALIGN}`);
+    return [problem("bad_count", H.entryFixedSize, `entry_fixed_size is ${entryFixedSize}; want at least ${ENTRY_FIXED_SIZE}, a multiple of ${ALIGN}`)];
   }
   const h: Header = {
     minor: u16(H.minor), headerSize, state: STATES[state] as StateName, pid: u64(H.pid), startTicks: u64(H.startTicks),
@@ -101,9 +104,9 @@ export function parseHeader(image: Uint8Array): Header | Problem {
     slotsUsed: u32(H.slotsUsed), fieldCount: u32(H.fieldCount), overflowCount: u32(H.overflowCount),
   };
   const regionProblem = checkRegions(h, size);
-  if (regionProblem) return regionProblem;
+  if (regionProblem) return [regionProblem];
   if (h.slotsUsed < 1 || h.slotsUsed > h.slotCount) {
-    return problem("bad_count", H.slotsUsed, `slots_used is ${h.slotsUsed}; want 1 to ${h.slotCount}`);
+    return [problem("bad_count", H.slotsUsed, `slots_used is ${h.slotsUsed}; want 1 to ${h.slotCount}`)];
   }
   return h;
 }

@@ -13,12 +13,15 @@ public interface FileFormat {
 
     /**
      * Walks the records from after the header, appending every layout that could be followed and every
-     * problem found (in the order found; the caller sorts). The file-size rule is not checked here.
+     * problem found (in the order found; the caller sorts, unless {@link #walkOrdersProblems}).
      */
     void walk(byte[] data, List<FieldLayout> fields, List<Problem> problems);
 
-    /** Whether {@link #walk} checks the file-size rule itself, where its version's walk orders it. */
-    default boolean walkChecksFileSize() {
+    /**
+     * Whether {@link #walk} reports every problem itself in its version's walk order, the file-size rule
+     * included (version 2): the caller then neither adds the size rule nor sorts by offset.
+     */
+    default boolean walkOrdersProblems() {
         return false;
     }
 

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * One pass over a file's bytes (spec: "Finding problems"): the version byte, the record walk of the
- * format it names, and the file-size rule, with every problem sorted by offset.
+ * format it names, and the file-size rule; problems sorted by offset (version 1) or in the walk's order
+ * (version 2, whose walk may step back).
  */
 public final class FileScanner {
     /** The file size is a positive multiple of this, whatever the system's page size. */
@@ -39,7 +40,10 @@ public final class FileScanner {
         } else {
             format.walk(data, fields, problems);
         }
-        if ((format == null || !format.walkChecksFileSize()) && data.length % PAGE_SIZE != 0) {
+        if (format != null && format.walkOrdersProblems()) {
+            return new ScanResult(format, fields, problems);
+        }
+        if (data.length % PAGE_SIZE != 0) {
             long next = (data.length / PAGE_SIZE + 1L) * PAGE_SIZE;
             problems.add(new Problem(ErrorCode.BAD_FILE_SIZE, data.length, "file size " + data.length
                     + " is not a multiple of " + PAGE_SIZE + " (next multiple " + next + ")"));

@@ -158,9 +158,9 @@ public final class FormatV2 implements FileFormat {
         return VERSION;
     }
 
-    /** The walk checks the file size itself, at step 3 of version 2's order. */
+    /** The walk reports every problem itself, in version 2's order: the file size at step 4, after the magic. */
     @Override
-    public boolean walkChecksFileSize() {
+    public boolean walkOrdersProblems() {
         return true;
     }
 
@@ -257,7 +257,7 @@ public final class FormatV2 implements FileFormat {
             }
             // The magic is compared before the size as far as the file has it: a file that is not version 2
             // gets a version 1 reader's answer (spec: "Version byte and magic"), while a cut version 2 file
-            // is bad_file_size (step 3 of the walk).
+            // is bad_file_size (step 4 of the walk).
             int present = (int) Math.min(size, H_MAGIC + MAGIC.length) - H_MAGIC;
             if (!java.util.Arrays.equals(data, H_MAGIC, H_MAGIC + present, MAGIC, 0, present)) {
                 problems.add(new Problem(ErrorCode.BAD_VERSION, 0,
