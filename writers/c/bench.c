@@ -254,7 +254,8 @@ int main(int argc, char **argv)
     mmstats_error err;
     mmstats_file *f;
     double plain = 1e30, buffered = 1e30, unbuffered = 1e30, narrow = 1e30, gauge = 1e30, plain_8 = 1e30,
-           incr_8 = 1e30, barrier = 1e30, runtime = 1e30, found = 1e30, v2_own = 1e30, v2_local = 1e30, v2_shared = 1e30, v2_8 = 1e30,
+           incr_8 = 1e30, barrier = 1e30, runtime = 1e30, found = 1e30, v2_own = 1e30, v2_local = 1e30,
+           v2_shared = 1e30, v2_8 = 1e30,
            v2_hist = 1e30, v2_gauge = 1e30, v2_text = 1e30;
     int round;
     volatile uint64_t *heap_word = calloc(8, sizeof *heap_word);
