@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -16,19 +15,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- errors ---- */
-
-void v2_error(mmstats_error *err, int err_no, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err)
-        return;
-    err->err_no = err_no;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- the process's open files: ids, and the fork handlers ---- */
 
@@ -180,7 +166,7 @@ static int plan(mmstats_v2_file *f, const mmstats_v2_config *cfg, const char *pa
     f->slot_count = cfg->slot_count ? cfg->slot_count : MMSTATS_V2_DEFAULT_SLOT_COUNT;
     if (f->meta_capacity % MMSTATS_V2_ALIGN || f->process_capacity % MMSTATS_V2_ALIGN ||
         f->slot_size % MMSTATS_V2_ALIGN) {
-        v2_error(err, EINVAL, "%s: meta_capacity %u, process_capacity %u and slot_size %u must be multiples of %d",
+        mmstats__set_error(err, EINVAL, "%s: meta_capacity %u, process_capacity %u and slot_size %u must be multiples of %d",
                  path, f->meta_capacity, f->process_capacity, f->slot_size, MMSTATS_V2_ALIGN);
         return -1;
     }
@@ -189,7 +175,7 @@ static int plan(mmstats_v2_file *f, const mmstats_v2_config *cfg, const char *pa
     slots_offset = round_up(process_offset + f->process_capacity, MMSTATS_V2_SLOT_ALIGN);
     end = slots_offset + (uint64_t)f->slot_size * f->slot_count;
     if (round_up(end, MMSTATS_V2_PAGE_SIZE) > MMSTATS_V2_MAX_FILE_SIZE) {
-        v2_error(err, EFBIG, "%s: the capacities need %llu bytes, over the readers' limit of %u bytes", path,
+        mmstats__set_error(err, EFBIG, "%s: the capacities need %llu bytes, over the readers' limit of %u bytes", path,
                  (unsigned long long)round_up(end, MMSTATS_V2_PAGE_SIZE), MMSTATS_V2_MAX_FILE_SIZE);
         return -1;
     }
@@ -199,7 +185,7 @@ static int plan(mmstats_v2_file *f, const mmstats_v2_config *cfg, const char *pa
     return 0;
 }
 
-static void write_header(mmstats_v2_file *f, uint32_t heartbeat_interval_ms)
+static void write_header(mmstats_v2_file *f, uint64_t ticks, uint32_t heartbeat_interval_ms)
 {
     unsigned char *h = f->map;
     h[MMSTATS_V2_VERSION_OFFSET] = MMSTATS_V2_FORMAT_VERSION;
@@ -208,7 +194,7 @@ static void write_header(mmstats_v2_file *f, uint32_t heartbeat_interval_ms)
     v2_put_u16(h + MMSTATS_V2_HEADER_SIZE_OFFSET, MMSTATS_V2_HEADER_SIZE);
     v2_put_u32(h + MMSTATS_V2_STATE_OFFSET, MMSTATS_V2_CREATING);
     v2_put_u64(h + MMSTATS_V2_PID_OFFSET, (uint64_t)f->owner_pid);
-    v2_put_u64(h + MMSTATS_V2_START_TICKS_OFFSET, start_ticks());
+    v2_put_u64(h + MMSTATS_V2_START_TICKS_OFFSET, ticks);
     v2_put_u64(h + MMSTATS_V2_CREATED_UNIX_NS_OFFSET, unix_ns());
     v2_put_u32(h + MMSTATS_V2_HEARTBEAT_INTERVAL_MS_OFFSET, heartbeat_interval_ms);
     v2_put_u16(h + MMSTATS_V2_ENTRY_FIXED_SIZE_OFFSET, MMSTATS_V2_ENTRY_FIXED_SIZE);
@@ -248,7 +234,7 @@ static int allocate(int fd, size_t size)
     return 0;
 }
 
-static char *default_path(const mmstats_v2_config *cfg, pid_t pid)
+static char *default_path(const mmstats_v2_config *cfg, pid_t pid, uint64_t ticks)
 {
     const char *dir = cfg->dir ? cfg->dir : getenv("MMSTATS_PATH");
     char cmd[64];
@@ -263,7 +249,7 @@ static char *default_path(const mmstats_v2_config *cfg, pid_t pid)
     n = strlen(dir) + strlen(cmd) + 64;
     p = malloc(n);
     if (p)
-        snprintf(p, n, "%s/%s-%ld-%llu.mmstats", dir, cmd, (long)pid, (unsigned long long)start_ticks());
+        snprintf(p, n, "%s/%s-%ld-%llu.mmstats", dir, cmd, (long)pid, (unsigned long long)ticks);
     return p;
 }
 
@@ -291,21 +277,22 @@ mmstats_v2_file *mmstats_v2_create(const mmstats_v2_config *cfg, mmstats_error *
     size_t n;
     int rc;
     unsigned mode;
+    uint64_t ticks = start_ticks();
 
     if (!cfg)
         cfg = &defaults;
     mode = cfg->mode ? cfg->mode : MMSTATS_DEFAULT_MODE;
     if (!f) {
-        v2_error(err, ENOMEM, "cannot create an mmstats file: %s", strerror(ENOMEM));
+        mmstats__set_error(err, ENOMEM, "cannot create an mmstats file: %s", strerror(ENOMEM));
         return NULL;
     }
     f->fd = -1;
     f->owner_pid = getpid();
     f->keep = cfg->keep;
     f->quiet = cfg->quiet;
-    f->path = cfg->path ? strdup(cfg->path) : default_path(cfg, f->owner_pid);
+    f->path = cfg->path ? strdup(cfg->path) : default_path(cfg, f->owner_pid, ticks);
     if (!f->path) {
-        v2_error(err, ENOMEM, "cannot create an mmstats file: %s", strerror(ENOMEM));
+        mmstats__set_error(err, ENOMEM, "cannot create an mmstats file: %s", strerror(ENOMEM));
         free_file(f);
         return NULL;
     }
@@ -317,7 +304,7 @@ mmstats_v2_file *mmstats_v2_create(const mmstats_v2_config *cfg, mmstats_error *
     n = strlen(f->path) + 64;
     f->tmp_path = malloc(n);
     if (!f->tmp_path) {
-        v2_error(err, ENOMEM, "%s: %s", f->path, strerror(ENOMEM));
+        mmstats__set_error(err, ENOMEM, "%s: %s", f->path, strerror(ENOMEM));
         free_file(f);
         return NULL;
     }
@@ -325,7 +312,7 @@ mmstats_v2_file *mmstats_v2_create(const mmstats_v2_config *cfg, mmstats_error *
              __atomic_add_fetch(&tmp_counter, 1, __ATOMIC_RELAXED));
     f->fd = open(f->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
     if (f->fd < 0) {
-        v2_error(err, errno, "%s: cannot create: %s", f->tmp_path, strerror(errno));
+        mmstats__set_error(err, errno, "%s: cannot create: %s", f->tmp_path, strerror(errno));
         free_file(f);
         return NULL;
     }
@@ -350,7 +337,7 @@ mmstats_v2_file *mmstats_v2_create(const mmstats_v2_config *cfg, mmstats_error *
     if (!rc)
         rc = v2_slots_init(f);
     if (rc) {
-        v2_error(err, rc, "%s: cannot create: %s", f->tmp_path, strerror(rc));
+        mmstats__set_error(err, rc, "%s: cannot create: %s", f->tmp_path, strerror(rc));
         if (f->map)
             munmap(f->map, f->size);
         unlink(f->tmp_path);
@@ -358,7 +345,7 @@ mmstats_v2_file *mmstats_v2_create(const mmstats_v2_config *cfg, mmstats_error *
         free_file(f);
         return NULL;
     }
-    write_header(f, cfg->heartbeat_interval_ms);
+    write_header(f, ticks, cfg->heartbeat_interval_ms);
     track(f);
     return f;
 }
@@ -383,9 +370,14 @@ int mmstats_v2_publish(mmstats_v2_file *f, mmstats_error *err)
     int rc;
     if (f->published)
         return 0;
+    if (f->forked) {
+        mmstats__set_error(err, EPERM, "%s: a forked child does not publish its parent's file", f->path);
+        errno = EPERM;
+        return -1;
+    }
     rc = rename_noreplace(f->tmp_path, f->path);
     if (rc) {
-        v2_error(err, rc, "%s: cannot publish %s there: %s", f->path, f->tmp_path, strerror(rc));
+        mmstats__set_error(err, rc, "%s: cannot publish %s there: %s", f->path, f->tmp_path, strerror(rc));
         errno = rc;
         return -1;
     }
@@ -414,19 +406,6 @@ void mmstats_v2_heartbeat(mmstats_v2_file *f)
 
 /* ---- close ---- */
 
-/* Unlink path only if it still names the file (dev, ino): never someone else's file. */
-static int unlink_if_same(const char *path, dev_t dev, ino_t ino)
-{
-    struct stat st;
-    if (lstat(path, &st))
-        return -1;
-    if (st.st_dev != dev || st.st_ino != ino) {
-        errno = ENOENT;
-        return -1;
-    }
-    return unlink(path);
-}
-
 int mmstats_v2_close(mmstats_v2_file *f)
 {
     int rc = 0, saved = 0;
@@ -437,11 +416,11 @@ int mmstats_v2_close(mmstats_v2_file *f)
     if (!f->forked) {
         __atomic_store_n(v2_u32(f->map + MMSTATS_V2_STATE_OFFSET), (uint32_t)MMSTATS_V2_CLOSED, __ATOMIC_RELEASE);
         if (!f->published) { /* never visible: nothing to keep */
-            if (unlink_if_same(f->tmp_path, f->dev, f->ino)) {
+            if (mmstats__unlink_if_same(f->tmp_path, f->dev, f->ino)) {
                 rc = -1;
                 saved = errno;
             }
-        } else if (!f->keep && unlink_if_same(f->path, f->dev, f->ino)) {
+        } else if (!f->keep && mmstats__unlink_if_same(f->path, f->dev, f->ino)) {
             rc = -1;
             saved = errno;
         }

@@ -195,8 +195,8 @@ typedef struct mmstats_v2_desc {
     size_t bound_count;
     size_t capacity;                  /* utf8: text bytes, rounded up to a multiple of 8;
                                          0 for a constant: the initial text's length */
-    uint64_t initial_bits;            /* constant number: its u64, i64 or f64 bits */
-    const char *initial_text;         /* utf8: the initial text (cut to the capacity) */
+    uint64_t initial_bits;            /* constant or gauge number: its u64, i64 or f64 bits */
+    const char *initial_text;         /* utf8: the initial text, UTF-8 (cut to the capacity) */
     size_t initial_text_len;          /* 0: strlen(initial_text) */
 } mmstats_v2_desc;
 
@@ -559,7 +559,8 @@ static inline void mmstats_v2__text_store(unsigned char *value, const char *text
     mmstats_v2__seq_end(seq, odd);
 }
 
-/* Strings: set the text (UTF-8), cut on a character boundary to the capacity. Any thread. */
+/* Strings: set the text, cut on a character boundary to the capacity. Any thread. The
+ * text is taken to be UTF-8 (not checked here: readers show ill-formed bytes as U+FFFD). */
 static inline void mmstats_v2_string_set_n(mmstats_v2_string *s, const char *text, size_t len)
 {
     mmstats_v2__text_store(s->f.value, text, mmstats_utf8_cut(text, len, s->f.capacity));

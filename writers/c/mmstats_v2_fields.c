@@ -76,7 +76,7 @@ static int check(const mmstats_v2_file *f, const mmstats_v2_desc *d, entry_plan 
     do {                                                                                                 \
         char what_[256];                                                                                 \
         snprintf(what_, sizeof what_, __VA_ARGS__);                                                      \
-        v2_error(err, EINVAL, "%s: field \"%.*s\": %s", f->path, shown(name, p->name), name, what_);          \
+        mmstats__set_error(err, EINVAL, "%s: field \"%.*s\": %s", f->path, shown(name, p->name), name, what_);          \
         return -1;                                                                                       \
     } while (0)
 
@@ -218,7 +218,7 @@ mmstats_v2_field *mmstats_v2_add_field(mmstats_v2_file *f, const mmstats_v2_desc
     private_size = p.value_size;
     h = calloc(1, bounds_at + p.extra + private_size);
     if (!h) {
-        v2_error(err, ENOMEM, "%s: field \"%.*s\": %s", f->path, shown(d->name, p.name), d->name, strerror(ENOMEM));
+        mmstats__set_error(err, ENOMEM, "%s: field \"%.*s\": %s", f->path, shown(d->name, p.name), d->name, strerror(ENOMEM));
         return NULL;
     }
     fd = &h->field;

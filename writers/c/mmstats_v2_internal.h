@@ -54,13 +54,6 @@ struct mmstats_v2_file {
 int v2_slots_init(mmstats_v2_file *f);  /* 0, or an errno */
 void v2_slots_fini(mmstats_v2_file *f);
 
-/* mmstats_v2.c: a message into err (may be NULL) */
-void v2_error(mmstats_error *err, int err_no, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
 /* little-endian stores into the map (the host is little-endian: see mmstats_v2.h) */
 static inline void v2_put_u16(unsigned char *p, uint32_t v) { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); }
 static inline void v2_put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
