@@ -1,4 +1,4 @@
-"""Run the C writer over conformance/writer-scenarios/*.json and check its output.
+"""Run the C writer over a writer-scenarios directory (v1 or v2) and check its output.
 
 For each scenario: mmstats-c-write SCENARIO OUT, then
 - the Python reader (mmstats_format.read) must decode OUT to the scenario's

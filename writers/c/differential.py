@@ -89,7 +89,8 @@ def run(writer: str, max_examples: int) -> int:
         done = subprocess.run([writer, str(scenario), str(c_out)], capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
         decoded = json.loads(text)
-        f = create_file(str(py_out), [(x["label"], x["type"], x["buffered"]) for x in decoded["fields"]])
+        # the scenarios store integers modulo 2**bits, as the C CLI does
+        f = create_file(str(py_out), [(x["label"], x["type"], x["buffered"]) for x in decoded["fields"]], wrap=True)
         types = {x["label"]: x["type"] for x in decoded["fields"]}
         for u in decoded["updates"]:
             f[u["field"]].set(python_value(types[u["field"]], u["value"]))

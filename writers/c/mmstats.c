@@ -25,9 +25,7 @@ struct mmstats_file {
     ino_t ino;
 };
 
-/* Unlink path only if it still names the file (dev, ino); 0, or -1 with errno
- * (ENOENT when the path is gone or now names another file, which is kept). */
-static int unlink_if_same(const char *path, dev_t dev, ino_t ino)
+int mmstats__unlink_if_same(const char *path, dev_t dev, ino_t ino)
 {
     struct stat st;
     if (lstat(path, &st))
@@ -41,7 +39,7 @@ static int unlink_if_same(const char *path, dev_t dev, ino_t ino)
 
 /* ---- errors ---- */
 
-static void set_error(mmstats_error *err, int err_no, const char *fmt, ...)
+void mmstats__set_error(mmstats_error *err, int err_no, const char *fmt, ...)
 {
     va_list ap;
     if (!err)
@@ -189,7 +187,7 @@ static int check_unique_labels(const mmstats_field_desc *fields, size_t count, m
         return 0;
     refs = malloc(count * sizeof *refs);
     if (!refs) {
-        set_error(err, ENOMEM, "out of memory checking %zu labels", count);
+        mmstats__set_error(err, ENOMEM, "out of memory checking %zu labels", count);
         return -1;
     }
     for (i = 0; i < count; i++) {
@@ -201,7 +199,7 @@ static int check_unique_labels(const mmstats_field_desc *fields, size_t count, m
     for (i = 1; i < count; i++) {
         const label_ref *a = &refs[i - 1], *b = &refs[i];
         if (a->len == b->len && memcmp(a->label, b->label, a->len) == 0) {
-            set_error(err, EINVAL, "field %zu: label \"%.*s\" is already used by field %zu", b->index,
+            mmstats__set_error(err, EINVAL, "field %zu: label \"%.*s\" is already used by field %zu", b->index,
                       label_shown(a->label, a->len), a->label, a->index);
             rc = -1;
             break;
@@ -233,28 +231,28 @@ static int layout(const mmstats_field_desc *fields, size_t count, mmstats_slot *
         size_t label_len, type_len, bad, area;
         type_info t;
         if (!d->label || !d->type) {
-            set_error(err, EINVAL, "field %zu: label and type must not be NULL", i);
+            mmstats__set_error(err, EINVAL, "field %zu: label and type must not be NULL", i);
             return -1;
         }
         label_len = desc_label_len(d);
         type_len = strlen(d->type);
         if (label_len == 0) {
-            set_error(err, EINVAL, "field %zu: the label is empty (a label size of 0 ends the record list)", i);
+            mmstats__set_error(err, EINVAL, "field %zu: the label is empty (a label size of 0 ends the record list)", i);
             return -1;
         }
         if (label_len > MMSTATS_MAX_LABEL_SIZE) {
-            set_error(err, EINVAL, "field %zu: label \"%.*s...\" is %zu bytes; at most %d fit a label size",
+            mmstats__set_error(err, EINVAL, "field %zu: label \"%.*s...\" is %zu bytes; at most %d fit a label size",
                       i, label_shown(d->label, label_len), d->label, label_len, MMSTATS_MAX_LABEL_SIZE);
             return -1;
         }
         bad = utf8_first_bad((const unsigned char *)d->label, label_len);
         if (bad < label_len) {
-            set_error(err, EINVAL, "field %zu: label byte %zu (0x%02x) is not well-formed UTF-8", i, bad,
+            mmstats__set_error(err, EINVAL, "field %zu: label byte %zu (0x%02x) is not well-formed UTF-8", i, bad,
                       (unsigned char)d->label[bad]);
             return -1;
         }
         if (lookup_type(d->type, type_len, &t) != 0) {
-            set_error(err, EINVAL, "field %zu (\"%.*s\"): type signature \"%.20s\" is not in the type table "
+            mmstats__set_error(err, EINVAL, "field %zu (\"%.*s\"): type signature \"%.20s\" is not in the type table "
                       "(b B h H i I q Q f d ? or <N>s)", i, label_shown(d->label, label_len), d->label, d->type);
             return -1;
         }
@@ -271,7 +269,7 @@ static int layout(const mmstats_field_desc *fields, size_t count, mmstats_slot *
         }
         if (add_size(&pos, MMSTATS_VALUE_OFFSET(label_len, type_len)) || add_size(&pos, area)
             || pos > MMSTATS_MAX_FILE_SIZE) {
-            set_error(err, EFBIG, "field %zu (\"%.*s\"): the fields need more than %u bytes, and readers "
+            mmstats__set_error(err, EFBIG, "field %zu (\"%.*s\"): the fields need more than %u bytes, and readers "
                       "refuse larger files (file_too_large)", i, label_shown(d->label, label_len), d->label,
                       MMSTATS_MAX_FILE_SIZE);
             return -1;
@@ -310,7 +308,7 @@ int mmstats_build_image(unsigned char *image, size_t image_size, const mmstats_f
     if (!want)
         return -1;
     if (image_size != want) {
-        set_error(err, EINVAL, "image buffer is %zu bytes, the fields need %zu", image_size, want);
+        mmstats__set_error(err, EINVAL, "image buffer is %zu bytes, the fields need %zu", image_size, want);
         return -1;
     }
     memset(image, 0, image_size); /* values start at zero; zero fill; version 0x00 = not ready */
@@ -399,12 +397,12 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
         err->message[0] = '\0';
     }
     if (!path || (count && !fields)) {
-        set_error(err, EINVAL, "mmstats_create: %s", !path ? "path is NULL" : "fields is NULL");
+        mmstats__set_error(err, EINVAL, "mmstats_create: %s", !path ? "path is NULL" : "fields is NULL");
         return NULL;
     }
     f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path)) || (count && !(f->slots = calloc(count, sizeof *f->slots)))) {
-        set_error(err, ENOMEM, "%s: out of memory", path);
+        mmstats__set_error(err, ENOMEM, "%s: out of memory", path);
         goto fail;
     }
     f->count = count;
@@ -412,14 +410,14 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
         char why[sizeof err->message];
         if (err) {
             memcpy(why, err->message, sizeof why);
-            set_error(err, err->err_no, "%s: %s", path, why);
+            mmstats__set_error(err, err->err_no, "%s: %s", path, why);
         }
         goto fail;
     }
     size = round_to_page(used);
     image = malloc(size);
     if (!image) {
-        set_error(err, ENOMEM, "%s: out of memory for a %zu-byte image", path, size);
+        mmstats__set_error(err, ENOMEM, "%s: out of memory for a %zu-byte image", path, size);
         goto fail;
     }
     if (mmstats_build_image(image, size, fields, count, err))
@@ -428,7 +426,7 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
     if (fd < 0) {
         saved = errno;
-        set_error(err, saved, "%s: cannot create: %s%s", path, strerror(saved),
+        mmstats__set_error(err, saved, "%s: cannot create: %s%s", path, strerror(saved),
                   saved == EEXIST ? " (a new stats file must not exist yet)" : "");
         goto fail;
     }
@@ -436,7 +434,7 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
         struct stat st;
         if (fstat(fd, &st)) {
             saved = errno;
-            set_error(err, saved, "%s: cannot stat the new file: %s", path, strerror(saved));
+            mmstats__set_error(err, saved, "%s: cannot stat the new file: %s", path, strerror(saved));
             close(fd);
             fd = -1;
             unlink(path); /* just created with O_EXCL, not yet known by inode: the best we can do */
@@ -447,13 +445,13 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
     }
     if (write_all(fd, image, size)) {
         saved = errno;
-        set_error(err, saved, "%s: cannot write %zu bytes: %s", path, size, strerror(saved));
+        mmstats__set_error(err, saved, "%s: cannot write %zu bytes: %s", path, size, strerror(saved));
         goto fail_created;
     }
     map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED) {
         saved = errno;
-        set_error(err, saved, "%s: cannot map %zu bytes: %s", path, size, strerror(saved));
+        mmstats__set_error(err, saved, "%s: cannot map %zu bytes: %s", path, size, strerror(saved));
         goto fail_created;
     }
     close(fd); /* the mapping keeps the file open */
@@ -461,7 +459,7 @@ mmstats_file *mmstats_create(const char *path, const mmstats_field_desc *fields,
     f->map = map;
     f->size = size;
     if (attach_slots(f, fields)) {
-        set_error(err, ENOMEM, "%s: out of memory", path);
+        mmstats__set_error(err, ENOMEM, "%s: out of memory", path);
         munmap(map, size);
         f->map = NULL;
         goto fail_created;
@@ -477,7 +475,7 @@ fail_created:
     if (fd >= 0)
         close(fd);
     fd = -1;
-    unlink_if_same(path, f->dev, f->ino);
+    mmstats__unlink_if_same(path, f->dev, f->ino);
 fail:
     if (fd >= 0)
         close(fd);
@@ -533,7 +531,7 @@ int mmstats_remove(mmstats_file *f)
     int rc, saved = 0;
     if (!f)
         return 0;
-    rc = unlink_if_same(f->path, f->dev, f->ino);
+    rc = mmstats__unlink_if_same(f->path, f->dev, f->ino);
     if (rc)
         saved = errno;
     if (mmstats_close(f) && !rc) {

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -149,6 +150,18 @@ int mmstats_type_kind(const char *type, size_t type_len);
  * surrogates, nothing above U+10FFFF), or 0 when s[0..left) does not start one. The one
  * UTF-8 check of this writer: labels here, JSON strings in json.c. */
 size_t mmstats_utf8_sequence_len(const unsigned char *s, size_t left);
+
+/* ---- Shared by the version 1 and version 2 writers (not for programs) ---- */
+
+/* *err = {err_no, the formatted message}; err may be NULL. */
+void mmstats__set_error(mmstats_error *err, int err_no, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Unlink path only if it still names the file (dev, ino); 0, or -1 with errno
+ * (ENOENT when the path is gone or now names another file, which is kept). */
+int mmstats__unlink_if_same(const char *path, dev_t dev, ino_t ino);
 
 /* ---- Hot path: static inline, plain stores, no locks, no system calls ---- */
 
