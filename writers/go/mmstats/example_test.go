@@ -15,7 +15,7 @@ func Example() {
 	requests := mmstats.NewCounter("http.requests")
 	load := mmstats.NewGauge("load")
 	lastPath := mmstats.NewString("last.path", 16)
-	s, err := mmstats.Create(mmstats.Options{Path: filepath.Join(dir, "web.mmstats"), Prefix: "web."},
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: filepath.Join(dir, "web.mmstats"), Prefix: "web."},
 		requests, load, lastPath, mmstats.StaticString("build", 8, "v1.2.3"))
 	if err != nil {
 		fmt.Println(err)
