@@ -96,7 +96,9 @@ func NewInt[T Integer](label string, opts ...FieldOption) *Int[T] {
 
 // NewCounter declares an unsigned 64-bit integer field (type `Q`), buffered, as 0.8's
 // CounterField.
-func NewCounter(label string, opts ...FieldOption) *Int[uint64] { return NewInt[uint64](label, opts...) }
+func NewCounter(label string, opts ...FieldOption) *Int[uint64] {
+	return NewInt[uint64](label, opts...)
+}
 
 // Set stores v: one update.
 func (c *Int[T]) Set(v T) { c.storeBits(uint64(v)) }

@@ -153,7 +153,9 @@ type FloatUpDownCounter struct{ v slottedValue }
 // FloatUpDownCounter adds an f64 up-down counter field.
 func (s *Stats) FloatUpDownCounter(name string, opts ...Option) *FloatUpDownCounter {
 	return declare(s, newSpec(name, kindUpDownCounter, typeF64, opts), nil,
-		func(p place, _ *fieldSpec) *FloatUpDownCounter { return &FloatUpDownCounter{slottedValue{p.value, p.off}} })
+		func(p place, _ *fieldSpec) *FloatUpDownCounter {
+			return &FloatUpDownCounter{slottedValue{p.value, p.off}}
+		})
 }
 
 // Add adds x (either sign) in the shared slot.
