@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -29,7 +30,9 @@ func Attr(key, value string) Option {
 // Capacity is the room for text of a String or a text constant, in bytes, rounded up to a
 // multiple of 8. Longer text is cut on a character boundary. Default: 64 for a String, the
 // text's own length for a constant.
-func Capacity(bytes int) Option { return func(f *fieldSpec) { f.capacity = bytes } }
+func Capacity(bytes int) Option {
+	return func(f *fieldSpec) { f.capacity, f.capacityGiven = bytes, true }
+}
 
 // InitialText is a String's text when it is published.
 func InitialText(text string) Option { return func(f *fieldSpec) { f.initial = text } }
@@ -46,14 +49,15 @@ var ErrFull = errors.New("the file is full")
 type fieldSpec struct {
 	name, help, unit string
 	attrs            [][2]string
-	capacity         int // text values; -1: not given
+	capacity         int // text values
+	capacityGiven    bool
 	initial          string
 	kind, vtype      uint8
 	bounds           []float64 // histograms
 }
 
 func newSpec(name string, kind, vtype uint8, opts []Option) *fieldSpec {
-	f := &fieldSpec{name: name, kind: kind, vtype: vtype, capacity: -1}
+	f := &fieldSpec{name: name, kind: kind, vtype: vtype}
 	for _, o := range opts {
 		o(f)
 	}
@@ -94,6 +98,8 @@ func (f *fieldSpec) check() error {
 	if len(f.help) > maxU16 || !utf8.ValidString(f.help) {
 		return f.fail("help is at most %d bytes of well-formed UTF-8", maxU16)
 	}
+	// Order carries no meaning (spec "Attributes"): sorted, equal declarations encode equally.
+	slices.SortStableFunc(f.attrs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	seen := make(map[string]bool, len(f.attrs))
 	for _, kv := range f.attrs {
 		k, v := kv[0], kv[1]
@@ -171,19 +177,12 @@ func setValueOffset(entry []byte, off int) {
 	binary.LittleEndian.PutUint32(entry[eValueOffset:], uint32(off))
 }
 
-// identity is what makes two declarations the same field: name and attributes (their order
-// carries no meaning, spec "Attributes").
+// identity is what makes two declarations the same field: name and attributes (sorted by
+// check).
 func (f *fieldSpec) identity() string {
-	keys := make([]string, 0, len(f.attrs))
-	byKey := make(map[string]string, len(f.attrs))
-	for _, kv := range f.attrs {
-		keys = append(keys, kv[0])
-		byKey[kv[0]] = kv[1]
-	}
-	slices.Sort(keys)
 	id := fmt.Sprintf("%d:%s", len(f.name), f.name)
-	for _, k := range keys {
-		id += fmt.Sprintf("|%d:%s=%d:%s", len(k), k, len(byKey[k]), byKey[k])
+	for _, kv := range f.attrs {
+		id += fmt.Sprintf("|%d:%s=%d:%s", len(kv[0]), kv[0], len(kv[1]), kv[1])
 	}
 	return id
 }

@@ -321,7 +321,7 @@ type String struct {
 // String adds a string field; Capacity (default 64 bytes) and InitialText apply.
 func (s *Stats) String(name string, opts ...Option) *String {
 	spec := newSpec(name, kindString, typeUTF8, opts)
-	if spec.capacity < 0 {
+	if !spec.capacityGiven {
 		spec.capacity = 64
 	}
 	return declare(s, spec, func(f *fieldSpec) []byte { return encodeText(f.initial, f.capacity) },
@@ -361,7 +361,7 @@ func (s *Stats) ConstantFloat(name string, v float64, opts ...Option) {
 // Capacity says more.
 func (s *Stats) ConstantString(name, text string, opts ...Option) {
 	spec := newSpec(name, kindConstant, typeUTF8, opts)
-	if spec.capacity < 0 {
+	if !spec.capacityGiven {
 		spec.capacity = len(validText(text))
 	}
 	declare(s, spec, func(f *fieldSpec) []byte { return encodeText(text, f.capacity) },
