@@ -479,3 +479,56 @@ func TestV2Declarations(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// Strings and histograms behind their sequence: concurrent setters take turns through the
+// compare-and-swap, and a reader polling meanwhile never sees a mixed text or a histogram
+// whose sum disagrees with its buckets.
+func TestV2SequenceLockedValuesAreNeverTorn(t *testing.T) {
+	s := create2(t, mmstats.Options{})
+	text := s.String("text", mmstats.Capacity(64))
+	h := s.Histogram("h", nil) // one bucket: sum = 2 x count when every observation is 2
+	texts := []string{strings.Repeat("a", 64), strings.Repeat("b", 17)}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			w := s.Slot()
+			defer w.Release()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				text.Set(texts[(g+i)%2])
+				if g == 0 {
+					h.Observe(2) // shared slot
+				} else {
+					h.In(w).Observe(2)
+				}
+			}
+		}(g)
+	}
+	p := reader.NewPollerV2(s.Path(), reader.DefaultMaxSize)
+	defer p.Close()
+	seen := map[string]int{}
+	for i := 0; i < 100; i++ {
+		_, got := poll(t, p)
+		if x := got["text"]; !x.Null {
+			if v := x.Value.Str(); v != texts[0] && v != texts[1] && v != "" {
+				t.Fatalf("torn text %q", v)
+			}
+			seen[x.Value.Str()]++
+		}
+		if x := got["h"]; !x.Null && x.Histogram.Sum != 2*float64(x.Histogram.Counts[0]) {
+			t.Fatalf("histogram sum %v with %d observations of 2", x.Histogram.Sum, x.Histogram.Counts[0])
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if seen[texts[0]]+seen[texts[1]] == 0 {
+		t.Fatalf("no text read in 100 polls: %v", seen)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	reader "mmstats.dev/readers/go/mmstats"
 )
 
 // DecodeJSON decodes JSON with exact numbers (json.Number).
@@ -91,4 +93,14 @@ func sameNumber(a, b json.Number) bool {
 	x, ok1 := new(big.Int).SetString(string(a), 10)
 	y, ok2 := new(big.Int).SetString(string(b), 10)
 	return ok1 && ok2 && x.Cmp(y) == 0
+}
+
+// ReadGoV2 returns the canonical JSON the Go reader's command prints for a version 2 file.
+func ReadGoV2(t testing.TB, path string) []byte {
+	t.Helper()
+	f, err := reader.ReadFile(path, reader.DefaultMaxSize)
+	if err != nil {
+		t.Fatalf("Go reader: %v", err)
+	}
+	return reader.AppendCanonicalFile(nil, path, f)
 }
