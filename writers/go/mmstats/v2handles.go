@@ -42,14 +42,22 @@ func wordIn(v slottedValue, w *Slot) slotWord {
 	return slotWord{p: (*uint64)(p), atomic: shared, w: w}
 }
 
+// addInt adds n to the copy. The shared slot's atomic add is a call the compiler does not
+// inline: it takes a branch to a call as the unlikely one and lays the thread slot's load and
+// store out as the fall-through, so a hot loop takes no jump but its own (measured: with the
+// atomic add inlined, the loop took two jumps and cost about 2.5 times as much). The body is
+// small enough for callers to inline it (SlotCounter.Add repeats it for that reason).
 func (s slotWord) addInt(n uint64) {
 	if s.atomic {
-		atomic.AddUint64(s.p, n)
+		addShared(s.p, n)
 		return
 	}
 	s.w.own()
 	addRelaxed(s.p, n)
 }
+
+//go:noinline
+func addShared(p *uint64, n uint64) { atomic.AddUint64(p, n) }
 
 func (s slotWord) addFloat(x float64) {
 	if s.atomic {
@@ -92,10 +100,20 @@ func (c *Counter) In(w *Slot) SlotCounter { return SlotCounter{wordIn(c.v, w)} }
 func (w *Slot) Add(c *Counter, n uint64) { wordIn(c.v, w).addInt(n) }
 
 // SlotCounter is a Counter's copy in one Slot.
-type SlotCounter struct{ s slotWord }
+type SlotCounter struct{ slotWord }
 
-// Add adds n: on a thread slot a load, an add and a store.
-func (c SlotCounter) Add(n uint64) { c.s.addInt(n) }
+// Add adds n: on a thread slot a load, an add and a store. (addInt's body, written out so that
+// the whole of it inlines into the caller's loop.)
+func (c SlotCounter) Add(n uint64) {
+	if c.atomic {
+		addShared(c.p, n)
+		return
+	}
+	if raceEnabled { // (the constant keeps the inliner from counting the call)
+		c.w.own()
+	}
+	addRelaxed(c.p, n)
+}
 
 // FloatCounter is an f64 counter (seconds of CPU time, ...).
 type FloatCounter struct{ v slottedValue }
@@ -114,10 +132,10 @@ func (c *FloatCounter) Add(x float64) { addFloatAtomic((*uint64)(c.v.shared), no
 func (c *FloatCounter) In(w *Slot) SlotFloatCounter { return SlotFloatCounter{wordIn(c.v, w)} }
 
 // SlotFloatCounter is a FloatCounter's copy in one Slot.
-type SlotFloatCounter struct{ s slotWord }
+type SlotFloatCounter struct{ slotWord }
 
 // Add adds x >= 0.
-func (c SlotFloatCounter) Add(x float64) { c.s.addFloat(nonNegative(x)) }
+func (c SlotFloatCounter) Add(x float64) { c.addFloat(nonNegative(x)) }
 
 func nonNegative(x float64) float64 {
 	if !(x >= 0) {
@@ -142,10 +160,19 @@ func (c *UpDownCounter) Add(n int64) { atomic.AddUint64((*uint64)(c.v.shared), u
 func (c *UpDownCounter) In(w *Slot) SlotUpDownCounter { return SlotUpDownCounter{wordIn(c.v, w)} }
 
 // SlotUpDownCounter is an UpDownCounter's copy in one Slot.
-type SlotUpDownCounter struct{ s slotWord }
+type SlotUpDownCounter struct{ slotWord }
 
-// Add adds n (either sign).
-func (c SlotUpDownCounter) Add(n int64) { c.s.addInt(uint64(n)) }
+// Add adds n (either sign), as SlotCounter.Add.
+func (c SlotUpDownCounter) Add(n int64) {
+	if c.atomic {
+		addShared(c.p, uint64(n))
+		return
+	}
+	if raceEnabled {
+		c.w.own()
+	}
+	addRelaxed(c.p, uint64(n))
+}
 
 // FloatUpDownCounter is an f64 up-down counter.
 type FloatUpDownCounter struct{ v slottedValue }
@@ -167,10 +194,10 @@ func (c *FloatUpDownCounter) In(w *Slot) SlotFloatUpDownCounter {
 }
 
 // SlotFloatUpDownCounter is a FloatUpDownCounter's copy in one Slot.
-type SlotFloatUpDownCounter struct{ s slotWord }
+type SlotFloatUpDownCounter struct{ slotWord }
 
 // Add adds x (either sign).
-func (c SlotFloatUpDownCounter) Add(x float64) { c.s.addFloat(x) }
+func (c SlotFloatUpDownCounter) Add(x float64) { c.addFloat(x) }
 
 // ---------------------------------------------------------------- histograms
 
