@@ -65,7 +65,7 @@ func geometry(opts Options) (v2Geometry, error) {
 	g.metaOffset = v2HeaderSize
 	g.processOffset = g.metaOffset + g.metaCapacity
 	g.slotsOffset = (g.processOffset + g.processCapacity + v2SlotAlign - 1) / v2SlotAlign * v2SlotAlign
-	if g.slotsOffset > maxU32 || g.slotSize*g.slotCount > MaxFileSize {
+	if g.slotsOffset > maxU32 || (g.slotSize > 0 && g.slotCount > MaxFileSize/g.slotSize) {
 		return g, fmt.Errorf("%w: the capacities need more than %d bytes", ErrFileTooLarge, MaxFileSize)
 	}
 	end := g.slotsOffset + g.slotSize*g.slotCount

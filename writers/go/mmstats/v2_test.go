@@ -2,16 +2,19 @@ package mmstats_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	reader "mmstats.dev/readers/go/mmstats"
 	"mmstats.dev/writers/go/internal/testutil"
@@ -530,5 +533,45 @@ func TestV2SequenceLockedValuesAreNeverTorn(t *testing.T) {
 	wg.Wait()
 	if seen[texts[0]]+seen[texts[1]] == 0 {
 		t.Fatalf("no text read in 100 polls: %v", seen)
+	}
+}
+
+// The header's identity and heartbeat: pid, start_ticks (field 22 of /proc/self/stat, read
+// here on its own), the promised interval and the last beat; and the default file name.
+func TestV2IdentityHeartbeatAndDefaultName(t *testing.T) {
+	start := "0" // where the system has no /proc/PID/stat
+	if runtime.GOOS == "linux" {
+		stat, err := os.ReadFile("/proc/self/stat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		start = fields[19] // field 22; fields[0] is field 3
+	}
+	dir := t.TempDir()
+	t.Setenv("MMSTATS_PATH", dir)
+	t.Setenv("MMSTATS_FILES", "")
+	s, err := mmstats.Create(mmstats.Options{HeartbeatInterval: 1500 * time.Millisecond, Keep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := strings.TrimSuffix(filepath.Base(os.Args[0]), filepath.Ext(os.Args[0]))
+	if want := filepath.Join(dir, cmd+"-"+strconv.Itoa(os.Getpid())+"-"+start+".mmstats"); s.Path() != want {
+		t.Errorf("path %q, want %q", s.Path(), want)
+	}
+	before := time.Now().UnixNano()
+	s.Heartbeat()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := python(t, s.Path())
+	want := testutil.DecodeJSON(t, []byte(`{"pid": `+strconv.Itoa(os.Getpid())+`, "start_ticks": `+start+
+		`, "heartbeat_interval_ms": 1500, "state": "closed", "fields": []}`))
+	if err := testutil.SameJSON(want, got); err != nil {
+		t.Fatal(err)
+	}
+	beat, err := strconv.ParseInt(string(got["heartbeat_unix_ns"].(json.Number)), 10, 64)
+	if err != nil || beat < before || beat > time.Now().UnixNano() {
+		t.Errorf("heartbeat_unix_ns %v, want the time of the beat (%v)", got["heartbeat_unix_ns"], err)
 	}
 }

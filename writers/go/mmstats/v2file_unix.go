@@ -22,6 +22,10 @@ import (
 func createV2File(path string, mode fs.FileMode, g v2Geometry, hdr []byte, replaceStale bool) (*v2File, error) {
 	tmp := fmt.Sprintf("%s.%d.creating", path, os.Getpid())
 	fd, err := openExclusive(tmp, mode)
+	if errors.Is(err, syscall.EEXIST) && removeStale(tmp) == nil {
+		// left by a process that died while creating it and had our pid
+		fd, err = openExclusive(tmp, mode)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot create: open %s: %w", path, tmp, err)
 	}
