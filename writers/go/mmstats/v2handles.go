@@ -97,7 +97,16 @@ func (c *Counter) In(w *Slot) SlotCounter { return SlotCounter{wordIn(c.v, w)} }
 
 // Add adds n to c in w's slot: a plain load and store on a thread slot (an atomic add on the
 // shared slot).
-func (w *Slot) Add(c *Counter, n uint64) { wordIn(c.v, w).addInt(n) }
+func (w *Slot) Add(c *Counter, n uint64) {
+	if c.v.off < 0 || w.index == 0 {
+		addShared((*uint64)(c.v.shared), n)
+		return
+	}
+	if raceEnabled {
+		w.own()
+	}
+	addRelaxed(word(w.base, c.v.off), n)
+}
 
 // SlotCounter is a Counter's copy in one Slot.
 type SlotCounter struct{ slotWord }
