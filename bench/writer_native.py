@@ -9,7 +9,7 @@ cannot be built here, gets a row that says so.
     C     make -C writers/c build/bench && writers/c/build/bench ITERATIONS
     Rust  cd writers/rust && cargo run --release --offline --example bench -- ITERATIONS
     Java  java -cp writers/java/target/classes dev.mmstats.writer.Bench ITERATIONS
-    Go    cd writers/go && go test -run '^$' -bench '^(BenchmarkPlainIncrement|BenchmarkCounterInc)$' ./mmstats
+    Go    cd writers/go && go build -o bin/ ./cmd/mmstats-go-bench && bin/mmstats-go-bench ITERATIONS
 """
 from __future__ import annotations
 
@@ -150,16 +150,20 @@ def parse_go(text: str) -> dict[str, float]:
 
 
 def go_rows(cfg: Config) -> list[Row]:
-    if not _committed("writers/go/mmstats/bench_internal_test.go"):
+    if not _committed("writers/go/cmd/mmstats-go-bench/main.go"):
         return [Row(SECTION, "Go: counter incr", None, "ns/op", note="not landed")]
     if not shutil.which("go"):
         return [Row(SECTION, "Go: counter incr", None, "ns/op", note="no go")]
-    n = "1000000x" if cfg.quick else "20000000x"
-    text = _run(["env", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "go", "test", "-run", "^$", "-count", "1",
-                 "-bench", "^(BenchmarkPlainIncrement|BenchmarkCounterInc)$", "-benchtime", n, "./mmstats"],
-                REPO / "writers/go", 600)
-    return _rows("Go", parse_go(text), ("PlainIncrement",), [
-        (("CounterInc",), "Counter.Inc, buffered Q (per-field lock + flip)", "<= 3x", None),
+    go = ["env", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "go"]
+    _run(go + ["build", "-o", "bin/", "./cmd/mmstats-go-bench"], REPO / "writers/go", 600)
+    text = _run([str(REPO / "writers/go/bin/mmstats-go-bench"), str(1_000_000 if cfg.quick else 20_000_000)],
+                REPO, 600)
+    return _rows("Go", parse(text), ("the floor",), [
+        (("v2 slot counter add, c.In",), "v2 slot counter add (thread slot)", "<= 1.5x", None),
+        (("v2 shared-slot",), "v2 shared-slot Counter.Add", "", None),
+        (("histogram observe, slot",), "v2 histogram observe (thread slot)", "", None),
+        (("string set",), "v2 string set", "", None),
+        (("v1 Counter.Inc",), "v1 Counter.Inc", "", None),
     ])
 
 

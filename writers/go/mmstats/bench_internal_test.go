@@ -16,7 +16,7 @@ var plain = new(int64)
 //	go test -run '^$' -bench CounterInc ./mmstats
 func BenchmarkCounterInc(b *testing.B) {
 	c := NewCounter("c")
-	s, err := Create(Options{Path: filepath.Join(b.TempDir(), "bench.mmstats"), NoDefaults: true}, c)
+	s, err := Create(Options{Version: V1, Path: filepath.Join(b.TempDir(), "bench.mmstats"), NoDefaults: true}, c)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func BenchmarkCounterInc(b *testing.B) {
 // BenchmarkCounterIncParallel: every goroutine increments the same counter (they take turns).
 func BenchmarkCounterIncParallel(b *testing.B) {
 	c := NewCounter("c")
-	s, err := Create(Options{Path: filepath.Join(b.TempDir(), "bench.mmstats"), NoDefaults: true}, c)
+	s, err := Create(Options{Version: V1, Path: filepath.Join(b.TempDir(), "bench.mmstats"), NoDefaults: true}, c)
 	if err != nil {
 		b.Fatal(err)
 	}

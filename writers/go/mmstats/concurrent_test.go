@@ -20,13 +20,13 @@ func TestGoroutinesShareHandles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "g.mmstats")
 	shared := mmstats.NewCounter("shared")
 	sum := mmstats.NewGauge("sum")
-	own := make([]*mmstats.Counter, workers)
+	own := make([]*mmstats.Int[uint64], workers)
 	fields := []mmstats.Field{shared, sum}
 	for i := range own {
 		own[i] = mmstats.NewCounter("own." + strconv.Itoa(i))
 		fields = append(fields, own[i])
 	}
-	s, err := mmstats.Create(mmstats.Options{Path: path}, fields...)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path}, fields...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestGoroutinesShareHandles(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func(mine *mmstats.Counter) {
+		go func(mine *mmstats.Int[uint64]) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				shared.Inc()
@@ -88,7 +88,7 @@ func TestCloseWhileUpdating(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.mmstats")
 	c := mmstats.NewCounter("c")
 	text := mmstats.NewString("text", 32)
-	s, err := mmstats.Create(mmstats.Options{Path: path, NoDefaults: true}, c, text)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, NoDefaults: true}, c, text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestCreatesRacingForFields(t *testing.T) {
 		var files [2]*mmstats.Stats
 		for i, order := range [][]mmstats.Field{{a, b}, {b, a}} {
 			go func(i int, order []mmstats.Field) {
-				s, err := mmstats.Create(mmstats.Options{Path: filepath.Join(dir, strconv.Itoa(i)), NoDefaults: true}, order...)
+				s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: filepath.Join(dir, strconv.Itoa(i)), NoDefaults: true}, order...)
 				files[i] = s
 				results <- err
 			}(i, order)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 )
 
 // DefaultMode is the permission of a new file, before the umask (spec "Exclusive creation").
@@ -20,45 +21,71 @@ type Options struct {
 	// Prefix goes before every label, the default fields' included ("web.stats." gives
 	// "web.stats.sys.pid"), as 0.8's label_prefix did.
 	Prefix string
-	// NoDefaults leaves out the default fields (sys.pid, sys.tid, ...).
+	// NoDefaults leaves out the default fields of version 1 (sys.pid, sys.tid, ...). Version 2
+	// has none: the header holds the process's identity.
 	NoDefaults bool
 	// KeepStale: when the path exists, fail instead of replacing a provably stale file.
 	KeepStale bool
-	// Version of the format. 0: DefaultVersion.
+	// Version of the format. 0: DefaultVersion (V2).
 	Version Version
+
+	// Version 2 only.
+
+	// Keep the file when it is closed (its final values stay readable); by default Close
+	// removes it.
+	Keep bool
+	// Capacities, fixed for the life of the file (0: the Default* constants). Pages never
+	// touched cost nothing on tmpfs, so they can be generous. MetaCapacity, ProcessCapacity and
+	// SlotSize are multiples of 8.
+	MetaCapacity, ProcessCapacity, SlotSize, SlotCount int
+	// HeartbeatInterval is the heartbeat the writer promises (0: none). The program then calls
+	// Stats.Heartbeat at least this often; readers call a file whose heartbeat is older than
+	// three intervals stale.
+	HeartbeatInterval time.Duration
 }
 
-// Stats is one published file: its layout is fixed, its fields are updated through their
-// handles. Every method is safe for concurrent use.
+// Stats is one published file. Every method is safe for concurrent use.
 type Stats struct {
 	path     string
 	dev, ino uint64 // the file Create made: Remove deletes nothing else
 	size     int
 
+	v2 *v2File // the version 2 writer; nil for a version 1 file
+
+	// Version 1: the layout is fixed, the fields are updated through their handles.
 	mu      sync.Mutex // guards mapping and fields against Close
 	mapping []byte
 	fields  []*field
 }
 
-// Create lays out fields (then, unless Options.NoDefaults, the default fields), creates the
-// file exclusively and publishes it. The handles among fields then update the file; values
-// they were given before Create are the initial values. A handle belongs to one open file at
-// a time. Nothing is left behind on error, and an existing file is never overwritten.
+// Create creates the file exclusively and publishes it; an existing file is never
+// overwritten, and nothing is left behind on error.
+//
+// Version 2 (the default): the file starts without fields; the methods Counter, Gauge,
+// Histogram, ... add them at any time. fields must be empty.
+//
+// Version 1 (Options.Version = V1): Create lays out fields (then, unless Options.NoDefaults,
+// the default fields). The handles among fields then update the file; values they were given
+// before Create are the initial values. A handle belongs to one open file at a time.
 func Create(opts Options, fields ...Field) (*Stats, error) {
-	c, err := codecFor(opts.Version)
+	f, err := formatFor(opts.Version)
 	if err != nil {
 		return nil, err
 	}
 	proc := currentProcess()
 	path := opts.Path
 	if path == "" {
-		path = defaultPath(c, proc)
+		path = defaultPath(f, proc)
 	}
-	mode := opts.Mode
-	if mode == 0 {
-		mode = DefaultMode
+	if opts.Mode == 0 {
+		opts.Mode = DefaultMode
 	}
+	return f.create(opts, path, proc, fields)
+}
 
+// create is Create for version 1.
+func (c v1Codec) create(opts Options, path string, proc processInfo, fields []Field) (*Stats, error) {
+	mode := opts.Mode
 	creating.Lock() // two Creates sharing fields would otherwise lock them in different orders
 	defer creating.Unlock()
 	own, err := lockFields(fields)
@@ -159,9 +186,18 @@ func (s *Stats) Path() string { return s.path }
 // Size is the file size in bytes (a multiple of 4096).
 func (s *Stats) Size() int { return s.size }
 
-// Close unbinds every handle, then unmaps the file and keeps it: readers still see the last
-// values. Handles stay usable; their updates no longer reach any file.
+// Close ends the file's life.
+//
+// Version 2: the state becomes closed (the values are final), the file is removed unless
+// Options.Keep, and the lock is released last. Handles and slots stay usable; their updates go
+// to private memory.
+//
+// Version 1: Close unbinds every handle, then unmaps the file and keeps it: readers still see
+// the last values. Handles stay usable; their updates no longer reach any file.
 func (s *Stats) Close() error {
+	if s.v2 != nil {
+		return s.v2.close(!s.v2.keep)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.mapping == nil {
@@ -181,8 +217,12 @@ func (s *Stats) Close() error {
 }
 
 // Remove deletes the file, if the path still names the file Create made (same device and
-// inode), then closes it. A path that now names another file is left alone: ErrNotOurFile.
+// inode), then closes it (Options.Keep notwithstanding). A path that now names another file is
+// left alone: ErrNotOurFile.
 func (s *Stats) Remove() error {
+	if s.v2 != nil {
+		return s.v2.close(true)
+	}
 	s.mu.Lock()
 	open := s.mapping != nil
 	s.mu.Unlock()

@@ -46,7 +46,7 @@ func decoded(t *testing.T, path string) map[string]string {
 func TestPublishedFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.mmstats")
 	c := mmstats.NewCounter("c")
-	s, err := mmstats.Create(mmstats.Options{Path: path}, c)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestModeAndUmask(t *testing.T) {
 	}{{0, 0o022, 0o644}, {0o600, 0o022, 0o600}, {0, 0o077, 0o600}, {0o666, 0, 0o666}} {
 		syscall.Umask(tc.umask)
 		path := filepath.Join(t.TempDir(), "m.mmstats")
-		s, err := mmstats.Create(mmstats.Options{Path: path, Mode: tc.mode, NoDefaults: true})
+		s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, Mode: tc.mode, NoDefaults: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestModeAndUmask(t *testing.T) {
 // writeFile makes an mmstats file at path whose sys.pid is pid, and closes it.
 func writeFile(t *testing.T, path string, pid uint32) {
 	t.Helper()
-	s, err := mmstats.Create(mmstats.Options{Path: path, NoDefaults: true, KeepStale: true},
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, NoDefaults: true, KeepStale: true},
 		mmstats.StaticInt("app.sys.pid", pid))
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func deadPid(t *testing.T) uint32 {
 func TestStaleFileIsReplaced(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.mmstats")
 	writeFile(t, path, deadPid(t))
-	s, err := mmstats.Create(mmstats.Options{Path: path})
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestExistingFilesAreKept(t *testing.T) {
 			return os.WriteFile(path, nil, 0o644) != nil
 		},
 		"no sys.pid": func(t *testing.T, path string) bool {
-			s, err := mmstats.Create(mmstats.Options{Path: path, NoDefaults: true}, mmstats.StaticInt("x", 1))
+			s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, NoDefaults: true}, mmstats.StaticInt("x", 1))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +174,7 @@ func TestExistingFilesAreKept(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "k.mmstats")
 			keepStale := setup(t, path)
 			before := snapshot(t, path)
-			_, err := mmstats.Create(mmstats.Options{Path: path, KeepStale: keepStale})
+			_, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, KeepStale: keepStale})
 			if !errors.Is(err, mmstats.ErrExists) || !strings.Contains(err.Error(), path) {
 				t.Fatalf("want ErrExists naming %s, got %v", path, err)
 			}
@@ -206,7 +206,7 @@ func snapshot(t *testing.T, path string) string {
 func TestRemoveDeletesOnlyItsOwnFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.mmstats")
-	s, err := mmstats.Create(mmstats.Options{Path: path})
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestRemoveDeletesOnlyItsOwnFile(t *testing.T) {
 	}
 
 	path2 := filepath.Join(dir, "r2.mmstats")
-	s2, err := mmstats.Create(mmstats.Options{Path: path2})
+	s2, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestRemoveDeletesOnlyItsOwnFile(t *testing.T) {
 func TestCloseKeepsTheFileAndUnbindsHandles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.mmstats")
 	c := mmstats.NewCounter("c")
-	s, err := mmstats.Create(mmstats.Options{Path: path, NoDefaults: true}, c)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, NoDefaults: true}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestCloseKeepsTheFileAndUnbindsHandles(t *testing.T) {
 	}
 	// The handle is free again: a new file starts from its value.
 	path2 := filepath.Join(t.TempDir(), "c2.mmstats")
-	s2, err := mmstats.Create(mmstats.Options{Path: path2, NoDefaults: true}, c)
+	s2, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path2, NoDefaults: true}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestValuesSetBeforeCreateAreInitialValues(t *testing.T) {
 	text := mmstats.NewString("text", 8)
 	c.Set(42)
 	text.Set("init")
-	s, err := mmstats.Create(mmstats.Options{Path: path, NoDefaults: true}, c, text)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, NoDefaults: true}, c, text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,13 +303,13 @@ func TestValuesSetBeforeCreateAreInitialValues(t *testing.T) {
 
 func TestFieldInTwoOpenFiles(t *testing.T) {
 	c := mmstats.NewCounter("c")
-	s, err := mmstats.Create(mmstats.Options{Path: filepath.Join(t.TempDir(), "a.mmstats"), NoDefaults: true}, c)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: filepath.Join(t.TempDir(), "a.mmstats"), NoDefaults: true}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	path := filepath.Join(t.TempDir(), "b.mmstats")
-	if _, err := mmstats.Create(mmstats.Options{Path: path}, c); !errors.Is(err, mmstats.ErrFieldInUse) {
+	if _, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path}, c); !errors.Is(err, mmstats.ErrFieldInUse) {
 		t.Fatalf("want ErrFieldInUse, got %v", err)
 	}
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
@@ -322,7 +322,7 @@ func TestDefaultFields(t *testing.T) {
 	defer runtime.UnlockOSThread()
 	path := filepath.Join(t.TempDir(), "d.mmstats")
 	before := float64(time.Now().UnixNano()) / 1e9
-	s, err := mmstats.Create(mmstats.Options{Path: path, Prefix: "app."}, mmstats.NewCounter("hits"))
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, Prefix: "app."}, mmstats.NewCounter("hits"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestDefaultPath(t *testing.T) {
 	t.Setenv("MMSTATS_FILES", "{CMD}.{x}-{PID}-{TID}.mmstats")
 	cmd := strings.TrimSuffix(filepath.Base(os.Args[0]), filepath.Ext(os.Args[0]))
 	want := filepath.Join(dir, cmd+".{x}-"+strconv.Itoa(os.Getpid())+"-"+strconv.Itoa(threadID())+".mmstats")
-	s, err := mmstats.Create(mmstats.Options{})
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,9 +86,6 @@ type Float interface{ ~float32 | ~float64 }
 // by any number of goroutines.
 type Int[T Integer] struct{ field }
 
-// Counter is an unsigned 64-bit integer field (type `Q`), buffered, as 0.8's CounterField.
-type Counter = Int[uint64]
-
 // NewInt declares an integer field of T's size and signedness, buffered unless Unbuffered()
 // is given.
 func NewInt[T Integer](label string, opts ...FieldOption) *Int[T] {
@@ -97,8 +94,11 @@ func NewInt[T Integer](label string, opts ...FieldOption) *Int[T] {
 	return c
 }
 
-// NewCounter declares a Counter.
-func NewCounter(label string, opts ...FieldOption) *Counter { return NewInt[uint64](label, opts...) }
+// NewCounter declares an unsigned 64-bit integer field (type `Q`), buffered, as 0.8's
+// CounterField.
+func NewCounter(label string, opts ...FieldOption) *Int[uint64] {
+	return NewInt[uint64](label, opts...)
+}
 
 // Set stores v: one update.
 func (c *Int[T]) Set(v T) { c.storeBits(uint64(v)) }
@@ -129,9 +129,6 @@ func (c *Int[T]) Load() T {
 // FloatField is a binary32 or binary64 field. Safe for use by any number of goroutines.
 type FloatField[T Float] struct{ field }
 
-// Gauge is a float64 field (type `d`), buffered.
-type Gauge = FloatField[float64]
-
 // NewFloat declares a float32 or float64 field, buffered unless Unbuffered() is given.
 func NewFloat[T Float](label string, opts ...FieldOption) *FloatField[T] {
 	g := &FloatField[T]{}
@@ -139,8 +136,10 @@ func NewFloat[T Float](label string, opts ...FieldOption) *FloatField[T] {
 	return g
 }
 
-// NewGauge declares a Gauge.
-func NewGauge(label string, opts ...FieldOption) *Gauge { return NewFloat[float64](label, opts...) }
+// NewGauge declares a float64 field (type `d`), buffered.
+func NewGauge(label string, opts ...FieldOption) *FloatField[float64] {
+	return NewFloat[float64](label, opts...)
+}
 
 // Set stores v: one update.
 func (g *FloatField[T]) Set(v T) { g.storeBits(floatBits(v)) }
@@ -189,26 +188,27 @@ func (b *Bool) Load() bool {
 	return b.bits != 0
 }
 
-// String is a text field of a fixed size in bytes (`<N>s`), buffered unless Unbuffered() is
-// given. A shorter text gets one 00 after it; the rest of the area keeps its old bytes.
-type String struct{ field }
+// Text is a version 1 text field of a fixed size in bytes (`<N>s`), buffered unless
+// Unbuffered() is given. A shorter text gets one 00 after it; the rest of the area keeps its
+// old bytes.
+type Text struct{ field }
 
-// NewString declares a text field of size bytes.
-func NewString(label string, size int, opts ...FieldOption) *String {
-	s := &String{}
+// NewString declares a version 1 text field of size bytes.
+func NewString(label string, size int, opts ...FieldOption) *Text {
+	s := &Text{}
 	s.init(label, Type{KindText, size}, true, opts)
 	return s
 }
 
 // Set stores text cut to the field's size on a character boundary; ill-formed UTF-8 in text
 // is replaced by U+FFFD first. One update.
-func (s *String) Set(text string) {
+func (s *Text) Set(text string) {
 	s.storeText([]byte(cutText(validText(text), s.typ.Size)))
 }
 
 // SetBytes stores raw bytes cut blindly to the field's size (they may end inside a
 // character, as 0.8 could). One update.
-func (s *String) SetBytes(p []byte) {
+func (s *Text) SetBytes(p []byte) {
 	if len(p) > s.typ.Size {
 		p = p[:s.typ.Size]
 	}
@@ -216,7 +216,7 @@ func (s *String) SetBytes(p []byte) {
 }
 
 // Load returns the text last stored through this handle.
-func (s *String) Load() string {
+func (s *Text) Load() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return string(s.text)

@@ -11,7 +11,7 @@ import (
 // "Untested and implementation-defined behaviour").
 var errUnsupported = errors.New("mmstats: creating files is not supported on this system")
 
-func createMapped(string, fs.FileMode, []byte, bool, codec) ([]byte, uint64, uint64, error) {
+func createMapped(string, fs.FileMode, []byte, bool, v1Codec) ([]byte, uint64, uint64, error) {
 	return nil, 0, 0, errUnsupported
 }
 

@@ -15,7 +15,7 @@ import (
 // O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC (never following a link, never reusing a file), write
 // the unpublished image, map it shared. A provably stale file in the way is removed first when
 // replaceStale is set, then creation is tried once more. On error a half-made file is removed.
-func createMapped(path string, mode fs.FileMode, image []byte, replaceStale bool, c codec) ([]byte, uint64, uint64, error) {
+func createMapped(path string, mode fs.FileMode, image []byte, replaceStale bool, c v1Codec) ([]byte, uint64, uint64, error) {
 	fd, err := openExclusive(path, mode)
 	if errors.Is(err, syscall.EEXIST) {
 		if !replaceStale {
@@ -95,11 +95,7 @@ func staleIdentity(path string) (uint64, uint64, error) {
 	if len(data) == 0 {
 		return 0, 0, errors.New("it is being created (empty)")
 	}
-	c, ok := codecs[Version(data[0])]
-	if !ok {
-		c = codecs[V1] // its version byte 00 or unknown: v1's walk says which
-	}
-	pid, err := c.stalePid(data)
+	pid, err := v1Codec{}.stalePid(data) // its version byte 00 or unknown: v1's walk says which
 	if err != nil {
 		return 0, 0, err
 	}

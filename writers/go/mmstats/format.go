@@ -11,8 +11,12 @@ type Version uint8
 // V1 is the format of spec/v1.md (the format mmstats 0.8 wrote).
 const V1 Version = 1
 
+// V2 is the format of spec/v2.md: one file per process, kinds, units, attributes, fields added
+// at run time, a slot per writer.
+const V2 Version = 2
+
 // DefaultVersion is what Create writes when Options.Version is 0.
-const DefaultVersion = V1
+const DefaultVersion = V2
 
 // MaxFileSize is the readers' default size limit (spec "Size limit"): a larger file would be
 // file_too_large to every reader, so Create refuses to make one.
@@ -75,34 +79,25 @@ type decl struct {
 	text     []byte // initial text, already cut to typ.Size
 }
 
-// slot stores a field's new value into the mapping, following the format's update protocol.
-// Callers serialise the calls for one slot (each handle holds its own mutex).
+// slot stores a field's new value into a version 1 mapping, following that format's update
+// protocol. Callers serialise the calls for one slot (each handle holds its own mutex).
 type slot interface {
 	setBits(bits uint64)
 	setText(text []byte)
 }
 
-// codec is everything that differs between format versions. One implementation per version,
-// each in its own file (v1.go); codecs is the only place that dispatches on the version.
-type codec interface {
+// format is everything that differs between format versions at the package's surface. One
+// implementation per version, each in its own files (v1.go; v2*.go); formats is the only place
+// that dispatches on the version.
+type format interface {
+	// create makes and publishes the file at path; fields are the declared handles (version 1).
+	create(opts Options, path string, proc processInfo, fields []Field) (*Stats, error)
+	// defaultTemplate is the file name template when MMSTATS_FILES is unset or empty.
+	defaultTemplate() string
 	// parseType reads a type signature of this version.
 	parseType(sig string) (Type, error)
 	// signature is the type signature of t in this version.
 	signature(t Type) (string, error)
-	// build checks the fields and returns the file image, not yet published (its version
-	// byte says "being created"), and where each field's bytes are.
-	build(fields []decl) (image []byte, cells []cell, err error)
-	// bind returns the slot that updates the field at c in a mapping of the image.
-	bind(mapping []byte, c cell) slot
-	// publish makes a mapped image visible to readers; it is the last store of creation.
-	publish(mapping []byte)
-	// defaults returns the recommended default fields with this process's values.
-	defaults(p processInfo) []decl
-	// defaultTemplate is the file name template when MMSTATS_FILES is unset or empty.
-	defaultTemplate() string
-	// stalePid returns the writer pid recorded in a valid file of this version, or an error
-	// saying why the file proves nothing (spec "Removing stale files", steps 2 to 4).
-	stalePid(data []byte) (int, error)
 }
 
 // cell says where a field's bytes are in the image: the control byte (v1: write buffer) and
@@ -114,15 +109,16 @@ type cell struct {
 	buffered bool // the field was declared buffered
 }
 
-var codecs = map[Version]codec{
+var formats = map[Version]format{
 	V1: v1Codec{},
+	V2: v2Format{},
 }
 
-func codecFor(v Version) (codec, error) {
+func formatFor(v Version) (format, error) {
 	if v == 0 {
 		v = DefaultVersion
 	}
-	c, ok := codecs[v]
+	c, ok := formats[v]
 	if !ok {
 		return nil, fmt.Errorf("%w: %d", ErrBadVersion, v)
 	}
@@ -131,7 +127,7 @@ func codecFor(v Version) (codec, error) {
 
 // ParseType reads a type signature of version v, such as "Q" or "255s" in version 1.
 func (v Version) ParseType(sig string) (Type, error) {
-	c, err := codecFor(v)
+	c, err := formatFor(v)
 	if err != nil {
 		return Type{}, err
 	}
@@ -140,7 +136,7 @@ func (v Version) ParseType(sig string) (Type, error) {
 
 // Signature is the type signature of t in version v.
 func (v Version) Signature(t Type) (string, error) {
-	c, err := codecFor(v)
+	c, err := formatFor(v)
 	if err != nil {
 		return "", err
 	}

@@ -24,7 +24,7 @@ func golden(t *testing.T, name, prefix string, updates func(), fields ...mmstats
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), name+".mmstats")
-	s, err := mmstats.Create(mmstats.Options{Path: path, Prefix: prefix, NoDefaults: true}, fields...)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, Prefix: prefix, NoDefaults: true}, fields...)
 	if err != nil {
 		t.Fatal(err)
 	}

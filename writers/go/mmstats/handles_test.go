@@ -32,6 +32,9 @@ func TestCreateRefusesWhatReadersCannotRead(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			c.opts.Path = filepath.Join(dir, "x.mmstats")
+			if c.opts.Version == 0 {
+				c.opts.Version = mmstats.V1
+			}
 			_, err := mmstats.Create(c.opts, c.fields...)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("want %v, got %v", c.want, err)
@@ -52,7 +55,7 @@ func TestUpdatesWrapAndRound(t *testing.T) {
 	g := mmstats.NewGauge("g")
 	b := mmstats.NewBool("b", mmstats.Buffered())
 	text := mmstats.NewString("text", 5)
-	s, err := mmstats.Create(mmstats.Options{Path: path, NoDefaults: true}, i8, u16, q, f, g, b, text)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, NoDefaults: true}, i8, u16, q, f, g, b, text)
 	if err != nil {
 		t.Fatal(err)
 	}

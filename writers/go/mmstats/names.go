@@ -13,16 +13,17 @@ const defaultCommand = "go"
 // DefaultPath is where Create puts a file when Options.Path is empty (spec "Directory and file
 // names"): the directory $MMSTATS_PATH, else the system's temporary directory; the name from
 // the template $MMSTATS_FILES, else the version's default ({CMD}-{PID}-{TID}.mmstats in
-// version 1). {TID} is the OS thread running this call.
+// version 1, {CMD}-{PID}-{START}.mmstats in version 2). {TID} is the OS thread running this
+// call, {START} the process's start time in clock ticks since boot (0 if unknown).
 func DefaultPath(v Version) (string, error) {
-	c, err := codecFor(v)
+	c, err := formatFor(v)
 	if err != nil {
 		return "", err
 	}
 	return defaultPath(c, currentProcess()), nil
 }
 
-func defaultPath(c codec, p processInfo) string {
+func defaultPath(c format, p processInfo) string {
 	dir := os.Getenv("MMSTATS_PATH")
 	if dir == "" {
 		dir = os.TempDir()
@@ -38,7 +39,7 @@ func defaultPath(c codec, p processInfo) string {
 	if cmd == "" {
 		cmd = defaultCommand
 	}
-	return filepath.Join(dir, expandTemplate(template, cmd, p.pid, p.tid))
+	return filepath.Join(dir, expandTemplate(template, cmd, p.pid, p.tid, p.startTicks))
 }
 
 // commandName is {CMD}: the base name of argv[0] without its extension.
@@ -56,7 +57,9 @@ func commandName(argv0 string) string {
 	return base
 }
 
-// expandTemplate substitutes {CMD}, {PID} and {TID}; any other text, braces included, stays.
-func expandTemplate(template, cmd string, pid, tid int) string {
-	return strings.NewReplacer("{CMD}", cmd, "{PID}", strconv.Itoa(pid), "{TID}", strconv.Itoa(tid)).Replace(template)
+// expandTemplate substitutes {CMD}, {PID}, {TID} and {START}; any other text, braces
+// included, stays.
+func expandTemplate(template, cmd string, pid, tid int, start uint64) string {
+	return strings.NewReplacer("{CMD}", cmd, "{PID}", strconv.Itoa(pid), "{TID}", strconv.Itoa(tid),
+		"{START}", strconv.FormatUint(start, 10)).Replace(template)
 }

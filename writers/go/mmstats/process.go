@@ -18,6 +18,9 @@ type processInfo struct {
 	uid, gid int
 	runtime  string
 	created  float64 // seconds since the Unix epoch
+	// startTicks is the process start time in clock ticks since boot (Linux: /proc/self/stat
+	// field 22), 0 where unknown; with the pid it names the process within one boot.
+	startTicks uint64
 }
 
 func currentProcess() processInfo {
@@ -28,6 +31,8 @@ func currentProcess() processInfo {
 		gid:     os.Getgid(),
 		runtime: runtime.Version(),
 		created: float64(time.Now().UnixNano()) / 1e9,
+
+		startTicks: processStartTicks(),
 	}
 }
 

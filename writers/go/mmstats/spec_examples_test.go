@@ -16,7 +16,7 @@ import (
 func create(t *testing.T, updates func(), fields ...mmstats.Field) []byte {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "f.mmstats")
-	s, err := mmstats.Create(mmstats.Options{Path: path, NoDefaults: true}, fields...)
+	s, err := mmstats.Create(mmstats.Options{Version: mmstats.V1, Path: path, NoDefaults: true}, fields...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: mmstats-go-write SCENARIO.json OUT.mmstats")
 		os.Exit(2)
 	}
-	sc, err := scenario.Load(os.Args[1])
-	if err == nil {
-		err = sc.Write(os.Args[2])
-	}
-	if err != nil {
+	if err := scenario.Run(os.Args[1], os.Args[2]); err != nil {
 		fmt.Fprintf(os.Stderr, "mmstats-go-write: %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}

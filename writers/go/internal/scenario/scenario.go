@@ -1,5 +1,7 @@
 // Package scenario applies a conformance writer scenario (conformance/README.md, "Writer") with
-// the public API of package mmstats: each field becomes a typed handle, each update one Set.
+// the public API of package mmstats: each field becomes a typed handle, each update one call.
+// Version 1 scenarios are in this file, version 2 ones in v2.go; Run dispatches on
+// format_version.
 package scenario
 
 import (
@@ -38,26 +40,34 @@ type Update struct {
 	Value json.RawMessage `json:"value"`
 }
 
-// Load reads and decodes a scenario file.
+// Load reads and decodes a version 1 scenario file.
 func Load(path string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var sc Scenario
-	if err := json.Unmarshal(data, &sc); err != nil {
+	if err := unmarshal(data, &sc); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// unmarshal decodes JSON; a syntax or type error names its byte offset.
+func unmarshal(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
 		var syntax *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		// encoding/json counts the bytes read, the offending one included.
 		switch {
 		case errors.As(err, &syntax):
-			return nil, fmt.Errorf("offset %d: %w", syntax.Offset-1, err)
+			return fmt.Errorf("offset %d: %w", syntax.Offset-1, err)
 		case errors.As(err, &typ):
-			return nil, fmt.Errorf("offset %d: %w", typ.Offset-1, err)
+			return fmt.Errorf("offset %d: %w", typ.Offset-1, err)
 		}
-		return nil, err
+		return err
 	}
-	return &sc, nil
+	return nil
 }
 
 // Write creates out (which must not exist) with the scenario's fields and applies its

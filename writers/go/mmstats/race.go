@@ -1,0 +1,5 @@
+//go:build race
+
+package mmstats
+
+const raceEnabled = true
