@@ -54,6 +54,14 @@ def _hint(what: str, wanted: str, known, listing: str) -> str:
     return f"no {what} {wanted!r}{maybe} ({listing} lists them)"
 
 
+def value_json(v):
+    """A decoded value as JSON: NaN and the infinities as the canonical strings, a histogram's too."""
+    if isinstance(v, dict):
+        return {k: [{"le": json_value(b["le"]), "count": b["count"]} for b in x] if k == "buckets" else json_value(x)
+                for k, x in v.items()}
+    return json_value(v)
+
+
 def number_text(v) -> str:
     """A number as a person reads it: integral values without a fraction, others to 6 significant digits."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -161,7 +169,7 @@ def _file_value(fs, i, snap) -> dict:
     dead = snap.processes.get(str(w.pid)) if w is not None and w.pid is not None else None
     return {"file": fs.path, "pid": None if w is None else w.pid, "state": None if w is None else w.state,
             "dead": bool(w is not None and w.state in ("exited", "died")) or bool(dead and dead.dead),
-            "value": json_value(fs.values[i])}
+            "value": value_json(fs.values[i])}
 
 
 def values(sampler, label: str) -> dict:
@@ -197,5 +205,5 @@ def process(sampler, pid: str) -> dict:
             for i, f in enumerate(fs.fields):
                 info = describe(f)
                 fields.append({"label": f.label, "kind": info.kind, "unit": info.unit, "file": fs.path,
-                               "pid": proc.pid, "value": json_value(fs.values[i])})
+                               "pid": proc.pid, "value": value_json(fs.values[i])})
     return {"time": snap.time, **proc.as_json(snap.time), "fields": fields}

@@ -19,7 +19,7 @@ PAGES = ("/", "/labels", "/processes", "/process/PID", "/live", "/api/v1/", "/me
 
 _HEAD = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">{refresh}
-<title>{title}</title><link rel="stylesheet" href="/static/uPlot.min.css"><link rel="stylesheet" href="/static/mmash.css"></head>
+<title>{title}</title><link rel="icon" href="/static/favicon.svg"><link rel="stylesheet" href="/static/uPlot.min.css"><link rel="stylesheet" href="/static/mmash.css"></head>
 <body{attrs}>
 """
 _CHART_SCRIPTS = '<script src="/static/uPlot.iife.min.js"></script>\n<script src="/static/dash.js"></script>\n'
@@ -240,7 +240,8 @@ LIVE_JS = r""""use strict";
 """
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".LICENSE": "text/plain; charset=utf-8", ".json": "application/json; charset=utf-8"}
+          ".LICENSE": "text/plain; charset=utf-8", ".json": "application/json; charset=utf-8",
+          ".svg": "image/svg+xml"}
 
 
 def _static() -> dict:
@@ -251,6 +252,7 @@ def _static() -> dict:
         if ctype:
             with open(os.path.join(STATIC_DIR, name), "rb") as f:
                 out["/static/" + name] = (ctype, f.read())
+    out["/favicon.ico"] = out["/static/favicon.svg"]  # what a browser asks for without being told
     return out
 
 

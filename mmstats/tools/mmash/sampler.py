@@ -148,6 +148,8 @@ class Sampler:
                 lab = labels.get(label)
                 if lab is None:
                     lab = labels[label] = Label(kind, unit, how)
+                elif unit and not lab.unit:  # a version 1 file has none: a version 2 file's unit tells
+                    lab.unit = unit
                 lab.pids.add(pkey)
                 key = (pkey, label)
                 acc = per_process.get(key)

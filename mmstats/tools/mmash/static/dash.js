@@ -67,7 +67,13 @@
     const axis = chart.axis;
     const plot = new uPlot({
       width: 440, height: 200,
-      scales: {x: {time: true}},
+      // the value axis starts at zero (or below): noise of a few percent must not look like spikes
+      scales: {x: {time: true}, y: {range: (u, lo, hi) => {
+        lo = Math.min(0, lo ?? 0);
+        hi = Math.max(0, hi ?? 1);
+        if (hi === lo) hi = lo + 1;
+        return [lo, hi + (hi - lo) * 0.05];
+      }}},
       series: [{}].concat(names.map(n => ({
         label: n, stroke: COLORS[n] || "#555", width: 1.5, spanGaps: false,
         value: (u, v) => v === null || v === undefined ? "–" : short(v) + " " + axis,
