@@ -116,7 +116,7 @@ def process_page(directory: str, pattern: str, proc: dict, dead, windows, defaul
     key = str(proc["key"])
     out = [_head(f"mmash: pid {proc['pid']}", pid=key), f"<h1>mmash: process {escape(str(proc['pid']))}</h1>\n",
            _nav(directory, pattern), _dead_banner(dead),
-           f'<p>command <code>{escape(proc["command"])}</code>, {proc["threads"]} thread(s), age '
+           f'<p>command <code id="command">{escape(proc["command"] or "unknown")}</code>, {proc["threads"]} thread(s), age '
            f'{_age(proc["age_seconds"])}, format version {proc["version"]}: '
            f'<span id="state" class="state state-{escape(proc["state"])}">{escape(proc["state"])}</span></p>\n',
            _window_picker(windows, default_window), '<p id="status">loading…</p>\n<div id="graphs"></div>\n',

@@ -24,6 +24,7 @@ STATES = ("live", "stale", "creating", "exited", "died", "unknown")
 DEAD = frozenset({"exited", "died"})   # flagged wherever the writer's values are shown
 _HEADER = struct.Struct(v2d.HEADER_FORMAT)
 _SLOTS_USED = v2d.HEADER_FIELDS.index("slots_used")
+_REMEMBERED = 100_000   # commands remembered at most
 _CMD_NAME = re.compile(r"^(.+)-(\d+)-(\d+)\.mmstats$")   # the default file name {CMD}-{PID}-{TID}.mmstats
 
 
@@ -122,8 +123,9 @@ def key_of(writer: Writer) -> str:
     return str(writer.pid) if writer.pid is not None else "file:" + os.path.basename(writer.path)
 
 
-def group(writers) -> dict:
-    """{key: Process} of ``writers``, by pid, in pid order."""
+def group(writers, remembered: dict | None = None) -> dict:
+    """{key: Process} of ``writers``, by pid, in pid order. ``remembered``: key -> the command seen while
+    the process lived (kept by the caller across calls), so a dead process still says what it was."""
     procs: dict[str, Process] = {}
     for w in writers:
         k = key_of(w)
@@ -131,6 +133,13 @@ def group(writers) -> dict:
         if p is None:
             p = procs[k] = Process(k, w.pid)
         p.writers.append(w)
-    for p in procs.values():
+    for key, p in procs.items():
         p.command = command(p.pid, p.state, [w.path for w in p.writers])
+        if remembered is not None:
+            if p.command:
+                if len(remembered) >= _REMEMBERED and key not in remembered:
+                    remembered.clear()
+                remembered[key] = p.command
+            else:
+                p.command = remembered.get(key, "")
     return dict(sorted(procs.items(), key=lambda kv: (kv[1].pid is None, kv[1].pid or 0, kv[0])))

@@ -86,6 +86,7 @@ class Sampler:
         self.ticks = 0
         self._plans: dict = {}
         self._prev: dict = {}          # (process key, label) -> last total or last bucket counts
+        self._commands: dict = {}      # process key -> its command, remembered for when it is gone
         self._stop = threading.Event()
         self._thread = None
 
@@ -135,7 +136,7 @@ class Sampler:
         failed, unreadable, corrupt = [], [], []
         files, problems = self.stats.snapshot(None, failed, unreadable, corrupt, probe=processes.probe)
         now = time.time()
-        procs = processes.group(fs.writer for fs in files)
+        procs = processes.group((fs.writer for fs in files), self._commands)
         per_process: dict = {}   # (process key, label) -> [kind, how, value or bucket counts, bounds, n]
         labels: dict = {}
         for fs in files:
