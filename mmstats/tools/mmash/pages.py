@@ -132,7 +132,7 @@ def process_page(directory: str, pattern: str, proc: dict, dead, windows, defaul
 
 
 def live_page(directory: str, pattern: str) -> str:
-    return (_HEAD.format(title="mmash: live") + "<h1>mmash: live</h1>\n" + _nav(directory, pattern)
+    return (_head("mmash: live") + "<h1>mmash: live</h1>\n" + _nav(directory, pattern)
             + '<p id="status">loading…</p>\n<div id="graphs"></div>\n'
             + '<script src="/static/live.js"></script>\n</body></html>\n')
 
