@@ -296,3 +296,20 @@ def test_the_wheel_ships_the_static_files():
     assert {"uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE", "dash.js", "mmash.css"} <= shipped
 
 
+
+
+def test_live_json_never_adds_up_gauges_or_the_writers_identity(tmp_path):
+    fields = [("hits", "Q", True), ("load", "d", True)]
+    a = Writer(tmp_path / "a.mmstats", fields, [("hits", 2), ("load", 0.25)])
+    b = Writer(tmp_path / "b.mmstats", fields, [("hits", 3), ("load", 0.75)])
+    proc, port = start_mmash(tmp_path)
+    try:
+        live = {f["label"]: f for f in json.loads(http_get(port, "/live.json")[2])["fields"]}
+        assert live["hits"]["value"] == 5                                  # a counter: summed
+        assert live["load"]["value"] == 0.5 and live["load"]["text"] == "0.25 … 0.75"   # an average: never 1.0
+        assert "sys.pid" not in live and "sys.created" not in live      # no sum of two pids or two times
+    finally:
+        err = stop(proc)
+        a.kill()
+        b.kill()
+    assert "Traceback" not in err

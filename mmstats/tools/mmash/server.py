@@ -42,11 +42,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from mmstats_format.canonical import json_value
 
 from .._args import parser
-from .._files import DEFAULT_PATTERN, no_stats_dir, stats_dir
-from .._kinds import is_counter, numeric
-from .._output import json_text, show
-from .._kinds import CHANGE, SUM, aggregation
 from .._fieldinfo import describe
+from .._files import DEFAULT_PATTERN, no_stats_dir, stats_dir
+from .._kinds import CHANGE, SAME, SUM, aggregation, is_counter, numeric
+from .._output import json_text, show
 from . import api, metrics, pages, processes
 from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate, raise_fd_limit
 from .history import DEFAULT_INTERVAL, DEFAULT_MAX_SERIES, DEFAULT_SECONDS, History
@@ -267,20 +266,30 @@ class Handler(BaseHTTPRequestHandler):
         return {label: [json_value(v) for v in values] for label, values in sorted(found.items())}
 
     def _live(self, query) -> dict:
+        """Numeric fields by label: counters and levels summed over the files, anything else (gauges,
+        averages) their mean with the range as text; the writer's identity is left out."""
         prefix = query.get("prefix", "")
         files, problems = self._snapshot(query)
-        sums: dict[str, list] = {}
+        found: dict[str, list] = {}
         for fs in files:
             for field, value in zip(fs.fields, fs.values):
                 if numeric(value) and field.label.startswith(prefix):
-                    entry = sums.setdefault(field.label, [field.type, False, 0])
-                    entry[1] = entry[1] or is_counter(field)
-                    entry[2] += int(value) if isinstance(value, bool) else value
-        return {
-            "time": time.time(), "files": len(files), "problems": problems,
-            "fields": [{"label": label, "type": t, "counter": counter, "value": json_value(total),
-                        "text": show(total)} for label, (t, counter, total) in sorted(sums.items())],
-        }
+                    entry = found.get(field.label)
+                    if entry is None:
+                        if describe(field).kind == "identity":
+                            continue  # a pid or a creation time: never added up, never charted
+                        entry = found[field.label] = [field.type, is_counter(field), aggregation(field), []]
+                    entry[3].append(int(value) if isinstance(value, bool) else value)
+        fields = []
+        for label, (t, counter, how, values) in sorted(found.items()):
+            if how == SAME and len(values) > 1:
+                value = sum(values) / len(values)
+                text = show(values[0]) if min(values) == max(values) else f"{show(min(values))} … {show(max(values))}"
+            else:
+                value = sum(values)
+                text = show(value)
+            fields.append({"label": label, "type": t, "counter": counter, "value": json_value(value), "text": text})
+        return {"time": time.time(), "files": len(files), "problems": problems, "fields": fields}
 
     def _labels(self, query) -> str:
         """Each label's value over the files, combined by its kind (tools._kinds.aggregation): counters
