@@ -605,12 +605,11 @@ SAMPLER_FAMILY = "mmash_sampler_files"
 SAMPLER_RESULTS = ("read", "skipped", "corrupt", "unreadable")
 
 
-def sampler_lines(totals: dict, last: dict, ticks: int, series: int, openmetrics: bool) -> str:
+def sampler_lines(totals: dict, last: dict, openmetrics: bool) -> str:
     """The sampler's files by what became of them, counted over all its ticks (``totals``) and in the last
     tick (``last``): read, skipped (not ready yet), corrupt (not a valid stats file), unreadable (the
-    system refused); its ticks, and the series its history holds."""
+    system refused)."""
     total = SAMPLER_FAMILY if openmetrics else SAMPLER_FAMILY + "_total"
-    ticks_family = "mmash_sampler_ticks" if openmetrics else "mmash_sampler_ticks_total"
     out = [f"# HELP {total} Stats files the sampler looked at since mmash started, by result: read, skipped "
            "(not ready yet), corrupt (not a valid stats file) or unreadable (the system refused).\n",
            f"# TYPE {total} counter\n"]
@@ -618,8 +617,4 @@ def sampler_lines(totals: dict, last: dict, ticks: int, series: int, openmetrics
     out += [f"# HELP {SAMPLER_FAMILY}_last Stats files of the sampler's last tick, by result.\n",
             f"# TYPE {SAMPLER_FAMILY}_last gauge\n"]
     out += [f'{SAMPLER_FAMILY}_last{{result="{r}"}} {int(last.get(r, 0))}\n' for r in SAMPLER_RESULTS]
-    out += [f"# HELP {ticks_family} Samples the sampler has taken.\n", f"# TYPE {ticks_family} counter\n",
-            f"mmash_sampler_ticks_total {int(ticks)}\n",
-            "# HELP mmash_history_series Series held in the history's ring buffers.\n",
-            "# TYPE mmash_history_series gauge\n", f"mmash_history_series {int(series)}\n"]
     return "".join(out)

@@ -216,8 +216,7 @@ class Handler(BaseHTTPRequestHandler):
         scrape = {"read": len(files), "skipped": len(failed), "unreadable": 0}
         body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query),
                                     self.gauge_rules, scrape)
-        own = metrics.sampler_lines(self.sampler.totals, self.sampler.latest.counts, self.sampler.ticks,
-                                    len(self.sampler.history), openmetrics).encode()
+        own = metrics.sampler_lines(self.sampler.totals, self.sampler.latest.counts, openmetrics).encode()
         eof = b"# EOF\n"
         body = body[:-len(eof)] + own + eof if openmetrics and body.endswith(eof) else body + own
         ctype = metrics.CONTENT_TYPE_OPENMETRICS if openmetrics else metrics.CONTENT_TYPE_TEXT
