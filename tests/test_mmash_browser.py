@@ -150,6 +150,11 @@ def test_dashboard_charts_draw_with_units_move_on_and_flag_a_killed_writer(tmp_p
         second = browser.execute_script(LOOK_JS)
         assert second["http.requests"]["value"] != first["http.requests"]["value"]   # the total went on
         assert int(second["http.requests"]["value"]) > int(first["http.requests"]["value"])
+        from selenium.webdriver.support.ui import Select
+        Select(browser.find_element("id", "window")).select_by_value("60")   # another rate window: redrawn
+        wait.until(lambda d: "over 60 s" in d.execute_script(
+            "return window.mmashCharts.get('http.requests').how.textContent"))
+        assert "window=60" in browser.current_url
         assert console_errors(browser) == []
 
         victim.kill()   # kill -9: the file stays, its lock is gone
