@@ -85,11 +85,11 @@
   }
 
   function describe(chart) {
-    const n = chart.processes;
-    if (chart.kind === "histogram") return "p50/p90/p99 of each second's observations" + (pid ? "" : ", " + n + " processes");
-    if (chart.aggregation === "change") return "rate per second over " + windowS + " s" + (pid ? "" : ", summed over " + n + " processes");
+    const n = chart.processes + (chart.processes === 1 ? " process" : " processes");
+    if (chart.kind === "histogram") return "p50/p90/p99 of each second's observations" + (pid ? "" : ", " + n);
+    if (chart.aggregation === "change") return "rate per second over " + windowS + " s" + (pid ? "" : ", summed over " + n);
     if (pid) return "value";
-    return chart.aggregation === "sum" ? "sum over live processes" : "min, mean and max over " + n + " live processes";
+    return chart.aggregation === "sum" ? "sum over live processes" : "min, mean and max over live processes";
   }
 
   function update(doc) {
