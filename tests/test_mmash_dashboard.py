@@ -312,3 +312,31 @@ def test_live_json_never_adds_up_gauges_or_the_writers_identity(tmp_path):
         a.kill()
         b.kill()
     assert "Traceback" not in err
+
+
+def test_a_stopped_writer_is_stale_and_flagged_then_live_again(tmp_path):
+    import signal
+    w = V2Process(tmp_path / "slow.mmstats", heartbeat_ms=100)   # stale after 3 missed heartbeats
+    proc, port = start_mmash(tmp_path, "--interval", "0.2")
+
+    def wait_for(test):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            doc = json.loads(http_get(port, "/api/v1/processes")[2])
+            if test(doc):
+                return doc
+            time.sleep(0.2)
+        raise AssertionError(f"never happened; last answer {doc}")
+    try:
+        wait_for(lambda doc: doc["processes"] and doc["processes"][0]["state"] == "live")
+        os.kill(w.pid, signal.SIGSTOP)           # holds its lock, writes nothing
+        doc = wait_for(lambda doc: doc["stale"])
+        assert doc["stale"][0]["pid"] == w.pid and doc["dead"] == []
+        assert "stale writers" in http_get(port, "/processes")[2].decode()
+        os.kill(w.pid, signal.SIGCONT)
+        wait_for(lambda doc: not doc["stale"] and doc["processes"][0]["state"] == "live")
+    finally:
+        os.kill(w.pid, signal.SIGCONT)
+        err = stop(proc)
+        w.kill()
+    assert "Traceback" not in err

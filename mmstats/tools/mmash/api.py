@@ -143,9 +143,13 @@ def series(sampler, query) -> dict:
 
 
 def status(snap) -> dict:
-    """What every page says of the files: how many, which problems, and which writers are dead."""
-    dead = [{"pid": p.pid, "key": k, "state": p.state, "command": p.command} for k, p in snap.processes.items() if p.dead]
-    return {"files": len(snap.files), "process_count": len(snap.processes), "problems": snap.problems, "dead": dead}
+    """What every page says of the files: how many, which problems, which writers are dead and which stale."""
+    def listed(test):
+        return [{"pid": p.pid, "key": k, "state": p.state, "command": p.command}
+                for k, p in snap.processes.items() if test(p)]
+    return {"files": len(snap.files), "process_count": len(snap.processes), "problems": snap.problems,
+            "dead": listed(lambda p: p.dead),                       # exited or died: the values are the last ones
+            "stale": listed(lambda p: p.state == "stale")}          # holds its lock, heartbeat late: hung?
 
 
 def labels(sampler, query) -> dict:

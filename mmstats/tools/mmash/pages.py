@@ -37,12 +37,18 @@ def _nav(directory: str, pattern: str) -> str:
             f'files <code>{escape(pattern)}</code> in <code>{escape(directory)}</code></p>\n')
 
 
-def _dead_banner(dead) -> str:
-    """Dead writers, flagged on every page (the charts page keeps it current by script)."""
-    items = ", ".join(f'<a href="/process/{quote(str(d["key"]), safe="")}">pid {escape(str(d["pid"]))}</a> '
-                      f'({escape(d["state"])})' for d in dead)
-    text = f"dead writers: {items}; their files stay until cleanstats removes them" if dead else ""
-    return f'<p id="dead" class="alert">{text}</p>\n'
+def _dead_banner(status: dict) -> str:
+    """Dead writers (and stale ones: a late heartbeat), flagged on every page; the charts pages keep it
+    current by script."""
+    def items(procs):
+        return ", ".join(f'<a href="/process/{quote(str(d["key"]), safe="")}">pid {escape(str(d["pid"]))}</a> '
+                         f'({escape(d["state"])})' for d in procs)
+    parts = []
+    if status["dead"]:
+        parts.append(f"dead writers: {items(status['dead'])}; their files stay until cleanstats removes them")
+    if status.get("stale"):
+        parts.append(f"stale writers (heartbeat late): {items(status['stale'])}")
+    return f'<p id="dead" class="alert">{". ".join(parts)}</p>\n'
 
 
 def _window_picker(windows, default) -> str:
@@ -58,15 +64,15 @@ def _seconds(s: float) -> str:
 
 def dashboard_page(directory: str, pattern: str, status: dict, windows, default_window) -> str:
     """Charts of every label (those starting with ?prefix=), drawn from the server's history."""
-    return (_head("mmash") + "<h1>mmash</h1>\n" + _nav(directory, pattern) + _dead_banner(status["dead"])
+    return (_head("mmash") + "<h1>mmash</h1>\n" + _nav(directory, pattern) + _dead_banner(status)
             + _window_picker(windows, default_window)
             + '<p id="status">loading…</p>\n<div id="graphs"></div>\n' + _CHART_SCRIPTS + "</body></html>\n")
 
 
-def labels_page(directory: str, pattern: str, rows, nfiles: int, problems, dead) -> str:
+def labels_page(directory: str, pattern: str, rows, nfiles: int, problems, status: dict) -> str:
     """``rows``: (label, kind, number of files, value text, files of dead writers), sorted by label.
     Re-loaded every 5 seconds by the browser (no script)."""
-    out = [_head("mmash: labels", refresh=5), "<h1>mmash: labels</h1>\n", _nav(directory, pattern), _dead_banner(dead),
+    out = [_head("mmash: labels", refresh=5), "<h1>mmash: labels</h1>\n", _nav(directory, pattern), _dead_banner(status),
            f"<p>{nfiles} file{'s' if nfiles != 1 else ''}, {len(rows)} labels. Counters are summed over every "
            f"process, levels over live ones; gauges, averages and the writer's identity are never summed: one "
            f"value, or min … max.</p>\n"]
@@ -94,10 +100,10 @@ def _age(seconds) -> str:
     return f"{seconds} s"
 
 
-def processes_page(directory: str, pattern: str, procs, dead) -> str:
+def processes_page(directory: str, pattern: str, procs, status: dict) -> str:
     """``procs``: processes.Process.as_json() of each. Re-loaded every 5 seconds (no script)."""
     out = [_head("mmash: processes", refresh=5), "<h1>mmash: processes</h1>\n", _nav(directory, pattern),
-           _dead_banner(dead), f"<p>{len(procs)} processes.</p>\n",
+           _dead_banner(status), f"<p>{len(procs)} processes.</p>\n",
            '<table id="processes"><thead><tr><th>pid</th><th>command</th><th>threads</th><th>state</th><th>age</th>'
            '<th>files</th></tr></thead><tbody>\n']
     for p in procs:
@@ -111,11 +117,11 @@ def processes_page(directory: str, pattern: str, procs, dead) -> str:
     return "".join(out)
 
 
-def process_page(directory: str, pattern: str, proc: dict, dead, windows, default_window) -> str:
+def process_page(directory: str, pattern: str, proc: dict, status: dict, windows, default_window) -> str:
     """One process: who it is, its fields' charts (history of this pid) and values with their files."""
     key = str(proc["key"])
     out = [_head(f"mmash: pid {proc['pid']}", pid=key), f"<h1>mmash: process {escape(str(proc['pid']))}</h1>\n",
-           _nav(directory, pattern), _dead_banner(dead),
+           _nav(directory, pattern), _dead_banner(status),
            f'<p>command <code id="command">{escape(proc["command"] or "unknown")}</code>, {proc["threads"]} thread(s), age '
            f'{_age(proc["age_seconds"])}, format version {proc["version"]}: '
            f'<span id="state" class="state state-{escape(proc["state"])}">{escape(proc["state"])}</span></p>\n',

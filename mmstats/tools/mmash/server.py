@@ -150,11 +150,11 @@ class Handler(BaseHTTPRequestHandler):
             snap = self.sampler.latest
             return HTTPStatus.OK, html, _utf8(pages.processes_page(
                 self.stats.directory, self.stats.default_glob, api.processes(self.sampler)["processes"],
-                api.status(snap)["dead"]))
+                api.status(snap)))
         if path.startswith("/process/"):
             proc = self._api(lambda: api.process(self.sampler, unquote(path[len("/process/"):])))
             return HTTPStatus.OK, html, _utf8(pages.process_page(
-                self.stats.directory, self.stats.default_glob, proc, api.status(self.sampler.latest)["dead"],
+                self.stats.directory, self.stats.default_glob, proc, api.status(self.sampler.latest),
                 api.WINDOWS, api.DEFAULT_WINDOW))
         if path.startswith("/api/"):
             return self._json(self._api(lambda: self._api_route(path, query)))
@@ -304,8 +304,8 @@ class Handler(BaseHTTPRequestHandler):
                 entry[2] += gone
         rows = [(label, describe(field).kind, len(values), _combined(field, values), dead)
                 for label, (field, values, dead) in sorted(by_label.items())]
-        dead = api.status(self.sampler.latest)["dead"]
-        return pages.labels_page(self.stats.directory, pattern, rows, len(files), problems, dead)
+        return pages.labels_page(self.stats.directory, pattern, rows, len(files), problems,
+                                 api.status(self.sampler.latest))
 
 
 def _combined(field, values) -> str:

@@ -146,19 +146,27 @@
     if (doc.problems.length) line += "; skipped: " + doc.problems.join(", ");
     status.textContent = line;
     dead.textContent = "";
+    const list = (procs) => procs.forEach((d, i) => {
+      const a = document.createElement("a");
+      a.href = "/process/" + encodeURIComponent(d.key);
+      a.textContent = "pid " + d.pid;
+      dead.append(i ? ", " : "", a, " (" + d.state + ")");
+    });
     if (doc.dead.length) {
       dead.append("dead writers: ");
-      doc.dead.forEach((d, i) => {
-        const a = document.createElement("a");
-        a.href = "/process/" + encodeURIComponent(d.key);
-        a.textContent = "pid " + d.pid;
-        dead.append(i ? ", " : "", a, " (" + d.state + ")");
-      });
+      list(doc.dead);
       dead.append("; their files stay until cleanstats removes them");
     }
+    if (doc.stale.length) {
+      dead.append((doc.dead.length ? ". " : "") + "stale writers (heartbeat late): ");
+      list(doc.stale);
+    }
     if (state && pid) {
-      const mine = doc.dead.find(d => String(d.key) === pid);
-      if (mine) {
+      const mine = doc.dead.concat(doc.stale).find(d => String(d.key) === pid);
+      if (!mine && state.textContent === "stale") {
+        state.textContent = "live";   // writing again
+        state.className = "state state-live";
+      } else if (mine) {
         state.textContent = mine.state;
         state.className = "state state-" + mine.state;
       }
