@@ -185,9 +185,10 @@ class Sampler:
         rows = []                      # (key, value) to put, computed before the history is locked
         increase: dict = {}            # label -> counters' increase over processes
         observed: dict = {}            # label -> (bounds, this tick's bucket counts over processes)
+        dead_keys = {k for k, p in procs.items() if p.dead}
         for (pkey, label), (kind, how, v, bounds, n) in per_process.items():
             lab = labels[label]
-            dead = procs[pkey].dead if pkey in procs else False
+            dead = pkey in dead_keys
             if kind == "histogram":
                 before = prev.get((pkey, label))
                 nxt[(pkey, label)] = (bounds, v)
