@@ -6,7 +6,8 @@
 
 Sections: writer (Python), writer (native), reader (N files x F fields,
 default 1000 x 50), scale (10 to 10,000 files), metrics (a Prometheus scrape
-of mmash over HTTP against prometheus_client), memory (peak RSS), startup
+of mmash over HTTP against prometheus_client), dashboard (mmash's CPU serving its charts), memory
+(peak RSS), startup
 (import time of a fresh process). Prints one
 table of ratios with a PASS/MISS column against the targets in bench/README.md, then
 the scale grid, and writes both into bench/README.md between the markers
@@ -46,7 +47,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.g
 
 BEGIN = "<!-- bench:begin (written by bench/run.py; do not edit by hand) -->"
 END = "<!-- bench:end -->"
-SECTIONS = ("writer-python", "writer-native", "reader", "scale", "metrics", "memory", "startup")
+SECTIONS = ("writer-python", "writer-native", "reader", "scale", "metrics", "dashboard", "memory", "startup")
 
 
 def main(argv=None) -> int:
@@ -70,6 +71,7 @@ def main(argv=None) -> int:
     log("machine: " + ", ".join(f"{k}: {v}" for k, v in facts.items()))
     started = time.perf_counter()
 
+    import dashboard
     import memory
     import metrics
     import readers
@@ -91,6 +93,8 @@ def main(argv=None) -> int:
             rows += scale_rows
         if "metrics" in wanted:
             rows += metrics.run(cfg, fx)
+        if "dashboard" in wanted:
+            rows += dashboard.run(cfg, fx)
         if "memory" in wanted:
             rows += memory.run(cfg, fx)
     finally:

@@ -37,6 +37,8 @@ EXPECTED = {
                 "MultiProcessCollector (gauges 'all') + generate_latest",
                 "mmash /metrics?aggregate=sum over HTTP", "mmash /metrics?aggregate=process over HTTP",
                 "first scrape (opens every file)"],
+    "dashboard": ["10 processes x 10 fields (v2), 1 s samples + a page polling each second",
+                  "10 processes x 10 fields (v1), 1 s samples + a page polling each second"],
     "memory": ["bare python process", "python + import mmstats", "writer process: model of 100 CounterFields",
                "prometheus_client process", "files held open in StatsReaders", "polled by one StatsDirectory"],
     "startup": ["python -c pass", "import mmstats_format", "read path only", "import construct",

@@ -121,7 +121,7 @@ def test_metrics_of_a_file_with_a_label_twice_stay_valid(tmp_path):
 
 
 def test_labels_are_escaped_in_html_and_json(site):
-    status, headers, body = http_get(site["port"], "/")
+    status, headers, body = http_get(site["port"], "/labels")   # the label table (/ is the charts page)
     page = body.decode()
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "<script>alert" not in page

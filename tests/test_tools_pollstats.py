@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from mmstats.tools.pollstats import Poller, cell, label_candidates
+from mmstats.tools.pollstats import _MIXED, Poller, cell, label_candidates
 from test_tools_support import Lines, Writer, run_tool, start_tool, stop, tool_command, tool_env
 
 WEB = [(f"web.stats.status.{c}XX", "Q", True) for c in "2345"] + [("web.stats.timers.last_hit", "d", True)]
@@ -52,24 +52,39 @@ def test_flask_example_prefix_with_trailing_dot_and_relative_glob(tmp_path):
     assert r.stdout.splitlines()[1].split() == ["5", "1", "5"]
 
 
-def test_counters_show_change_since_last_row_and_gauges_their_sum(tmp_path):
+def test_counters_show_change_since_last_row_integers_their_sum_floats_never(tmp_path):
     fields = [("hits", "Q", True), ("queue", "i", True), ("load", "d", True), ("name", "8s", False)]
     a = Writer(tmp_path / "a.mmstats", fields, [("hits", 10), ("queue", 4), ("load", 0.25), ("name", "web")])
     b = Writer(tmp_path / "b.mmstats", fields, [("hits", 5), ("queue", -1), ("load", 0.5), ("name", "web")])
     poller = Poller([str(tmp_path)], ["hits", "queue", "load", "name", "absent"])
     try:
-        assert poller.row() == ([15, 3, 0.75, "web", None], 2)
+        assert poller.row() == ([15, 3, _MIXED, "web", None], 2)  # 0.25 and 0.5: averages never add up
         a.set("hits", 12)
         b.set("hits", 5)
         a.set("queue", 7)
-        assert poller.row() == ([2, 6, 0.75, "web", None], 2)
-        assert poller.row() == ([0, 6, 0.75, "web", None], 2)
+        assert poller.row() == ([2, 6, _MIXED, "web", None], 2)
+        assert poller.row() == ([0, 6, _MIXED, "web", None], 2)
         b.set("hits", 2**64 - 1)     # a counter that wrapped ...
         assert poller.row()[0][0] == 2**64 - 6
         b.set("hits", 4)             # ... and wraps back: the change is still 5
         assert poller.row()[0][0] == 5
         b.set("name", "api")
         assert cell(poller.row()[0][3]) == "(mixed)"  # strings are not summed; files that disagree say so
+    finally:
+        poller.close()
+        a.kill()
+        b.kill()
+
+
+def test_the_writers_identity_is_never_summed(tmp_path):
+    fields = [("hits", "Q", True), ("busy", "I", True)]
+    a = Writer(tmp_path / "a.mmstats", fields, [("hits", 1), ("busy", 2)])
+    b = Writer(tmp_path / "b.mmstats", fields, [("hits", 2), ("busy", 3)])
+    poller = Poller([str(tmp_path)], ["hits", "busy", "sys.pid", "sys.created"])
+    try:
+        row, files = poller.row()
+        assert files == 2 and row[:2] == [3, 5]
+        assert row[2] is _MIXED and row[3] is _MIXED   # two pids, two creation times: no sum of either
     finally:
         poller.close()
         a.kill()
@@ -163,7 +178,7 @@ def test_live_rows_follow_a_running_writer_and_new_files(tmp_path):
         while sum(r["values"]["hits"] for r in rows) < 12:   # 7 more from a, 5 from the new b
             rows.append(json.loads(lines.next()))
         assert sum(r["values"]["hits"] for r in rows) == 12
-        assert rows[-1]["files"] == 2 and rows[-1]["values"]["temp"] == 22.0
+        assert rows[-1]["files"] == 2 and rows[-1]["values"]["temp"] is None   # 21.0 and 1.0: (mixed), no sum
         b.remove()
         while (row := json.loads(lines.next()))["files"] != 1:
             pass

@@ -10,7 +10,9 @@ histograms (their count) are shown as the change since the previous row, summed;
 a file seen for the first time contributes its whole value, so the first row
 shows totals. Version 2 up-down counters are summed; its gauges, constants and
 strings never are: the row shows their value when every file agrees, else
-``(mixed)``. Version 1 numbers that are not counters are summed. PATH may be a file, a directory or a (quoted) glob, and defaults to
+``(mixed)``. Version 1 integers that are not counters are summed; its floating fields (averages,
+timers), the writer's identity (``sys.pid``, ``sys.tid``, ``sys.uid``, ``sys.created``...), strings
+and constants never are (tools._kinds.aggregation: the rule mmash follows too). PATH may be a file, a directory or a (quoted) glob, and defaults to
 the stats directory: directories and globs are expanded again for every row,
 so files that appear are picked up and files that disappear are dropped. A
 FIELD that no file has is said once on stderr. A file that is there but that the
@@ -42,7 +44,7 @@ from ._output import warn as _stderr
 __all__ = ["main", "Poller", "label_candidates"]
 
 _Q_MODULUS = 1 << 64
-_MIXED = object()  # a string column whose files disagree
+_MIXED = object()  # a column never summed (gauges, identity, strings) whose files disagree
 
 
 def label_candidates(prefix: str, name: str) -> list[str]:
@@ -244,8 +246,9 @@ def _parse_filter(text: str):
 
 def _parser(prog: str = "pollstats") -> argparse.ArgumentParser:
     p = parser(prog, "Poll fields of mmstats files, one row per DELAY seconds.",
-               "Counters show the change since the previous row, summed over files; version 2 gauges, "
-               "constants and strings are never summed (one value, or (mixed)); other numbers are summed. Quote a glob so it is expanded again for every row. With no PATH: every "
+               "Counters show the change since the previous row, summed over files; gauges, constants, "
+               "strings, version 1 floating fields and the writer's identity (pid, tid, uid, creation time) are "
+               "never summed (one value, or (mixed)); other numbers are summed. Quote a glob so it is expanded again for every row. With no PATH: every "
                "*.mmstats file in $MMSTATS_PATH (default: the temp directory).")
     p.add_argument("-p", "--prefix", default="", help="prefix joined to every FIELD (with a dot unless it ends in one)")
     p.add_argument("-c", "--count", type=int, default=0, help="stop after COUNT rows (default: run until interrupted)")

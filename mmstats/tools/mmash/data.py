@@ -64,6 +64,7 @@ class FileStats:
     path: str
     fields: list      # mmstats_format.scan.FieldLayout, file order
     values: list
+    writer: object = None  # processes.Writer when the snapshot was asked to probe
 
     @property
     def name(self) -> str:
@@ -118,11 +119,14 @@ class StatsDir:
         return out
 
     def snapshot(self, pattern: str | None = None, failed: list | None = None,
-                 unreadable: list | None = None) -> tuple[list[FileStats], list[str]]:
+                 unreadable: list | None = None, corrupt: list | None = None,
+                 probe=None) -> tuple[list[FileStats], list[str]]:
         """(what every readable matching file holds now, one problem line per file that was skipped);
         ``failed`` gets the paths of files that are there but could not be read this time,
         ``unreadable`` those of them the system refused (an OSError: no descriptor left, no
-        permission...) as opposed to a file that is not (yet) valid."""
+        permission...) as opposed to a file that is not (yet) valid, ``corrupt`` those that are not
+        valid (a format error other than not ready yet). ``probe(path, fields, values, fd)``, called
+        while the file is open, gives each FileStats its ``writer``."""
         paths = self.files(pattern)
         real_dir = self._real_dir()
         stats, problems = [], []
@@ -148,6 +152,8 @@ class StatsDir:
                             failed.append(path)
                         if unreadable is not None and not isinstance(e, FormatError):
                             unreadable.append(path)
+                        if corrupt is not None and isinstance(e, FormatError) and e.code != "not_ready":
+                            corrupt.append(path)
                         if not (isinstance(e, FormatError) and e.code == "not_ready"):
                             problems.append(f"{os.path.basename(path)}: {getattr(e, 'code', type(e).__name__)}")
                     continue
@@ -160,7 +166,8 @@ class StatsDir:
                         problems.append(f"{os.path.basename(path)}: outside the directory")
                         continue
                     self._checked[path] = reader.layout
-                stats.append(FileStats(path, reader.layout.fields, values))
+                writer = None if probe is None else probe(path, reader.layout.fields, values, reader.fileno())
+                stats.append(FileStats(path, reader.layout.fields, values, writer))
         return stats, problems
 
     def _drop(self, path):

@@ -597,3 +597,24 @@ def _histogram_lines(add, name, labels: str, value):
 def render(files, directory: str, aggregate: str = "file", gauge: str = "pid", openmetrics: bool = False) -> bytes:
     """One exposition of ``files`` with no memory of earlier ones (the server keeps an Exporter)."""
     return Exporter(directory).render(files, aggregate, gauge, openmetrics)
+
+
+# -- mmash's own metrics: what its sampler read, apart from the files' metrics above -----------------
+
+SAMPLER_FAMILY = "mmash_sampler_files"
+SAMPLER_RESULTS = ("read", "skipped", "corrupt", "unreadable")
+
+
+def sampler_lines(totals: dict, last: dict, openmetrics: bool) -> str:
+    """The sampler's files by what became of them, counted over all its ticks (``totals``) and in the last
+    tick (``last``): read, skipped (not ready yet), corrupt (not a valid stats file), unreadable (the
+    system refused)."""
+    total = SAMPLER_FAMILY if openmetrics else SAMPLER_FAMILY + "_total"
+    out = [f"# HELP {total} Stats files the sampler looked at since mmash started, by result: read, skipped "
+           "(not ready yet), corrupt (not a valid stats file) or unreadable (the system refused).\n",
+           f"# TYPE {total} counter\n"]
+    out += [f'{SAMPLER_FAMILY}_total{{result="{r}"}} {int(totals.get(r, 0))}\n' for r in SAMPLER_RESULTS]
+    out += [f"# HELP {SAMPLER_FAMILY}_last Stats files of the sampler's last tick, by result.\n",
+            f"# TYPE {SAMPLER_FAMILY}_last gauge\n"]
+    out += [f'{SAMPLER_FAMILY}_last{{result="{r}"}} {int(last.get(r, 0))}\n' for r in SAMPLER_RESULTS]
+    return "".join(out)

@@ -7,41 +7,138 @@ allows scripts from this server only.
 """
 from __future__ import annotations
 
+import os
 from html import escape
 from urllib.parse import quote
 
-__all__ = ["index_page", "live_page", "ASSETS"]
+__all__ = ["dashboard_page", "labels_page", "processes_page", "process_page", "live_page", "ASSETS", "PAGES",
+           "STATIC_DIR"]
+
+STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+PAGES = ("/", "/labels", "/processes", "/process/PID", "/live", "/api/v1/", "/metrics")
 
 _HEAD = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{title}</title><link rel="stylesheet" href="/static/mmash.css"></head>
-<body>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">{refresh}
+<title>{title}</title><link rel="icon" href="/static/favicon.svg"><link rel="stylesheet" href="/static/uPlot.min.css"><link rel="stylesheet" href="/static/mmash.css"></head>
+<body{attrs}>
 """
+_CHART_SCRIPTS = '<script src="/static/uPlot.iife.min.js"></script>\n<script src="/static/dash.js"></script>\n'
+
+
+def _head(title: str, refresh: int = 0, **attrs) -> str:
+    extra = "".join(f' data-{k}="{escape(str(v))}"' for k, v in attrs.items())
+    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
+    return _HEAD.format(title=escape(title), refresh=meta, attrs=extra)
 
 
 def _nav(directory: str, pattern: str) -> str:
-    return (f'<p class="nav"><a href="/">labels</a> · <a href="/live">live graphs</a> · '
-            f'<a href="/stats/">/stats/</a> · <a href="/metrics">/metrics</a> · '
+    return (f'<p class="nav"><a href="/">charts</a> · <a href="/processes">processes</a> · '
+            f'<a href="/labels">labels</a> · <a href="/api/v1/">/api/v1/</a> · <a href="/metrics">/metrics</a> · '
             f'files <code>{escape(pattern)}</code> in <code>{escape(directory)}</code></p>\n')
 
 
-def index_page(directory: str, pattern: str, rows, nfiles: int, problems) -> str:
-    """``rows``: (label, type, number of files, value text), sorted by label."""
-    out = [_HEAD.format(title="mmash"), "<h1>mmash</h1>\n", _nav(directory, pattern),
-           f"<p>{nfiles} file{'s' if nfiles != 1 else ''}, {len(rows)} labels.</p>\n"]
+def _dead_banner(status: dict) -> str:
+    """Dead writers (and stale ones: a late heartbeat), flagged on every page; the charts pages keep it
+    current by script."""
+    def items(procs):
+        return ", ".join(f'<a href="/process/{quote(str(d["key"]), safe="")}">pid {escape(str(d["pid"]))}</a> '
+                         f'({escape(d["state"])})' for d in procs)
+    parts = []
+    if status["dead"]:
+        parts.append(f"dead writers: {items(status['dead'])}; their files stay until cleanstats removes them")
+    if status.get("stale"):
+        parts.append(f"stale writers (heartbeat late): {items(status['stale'])}")
+    return f'<p id="dead" class="alert">{". ".join(parts)}</p>\n'
+
+
+def _window_picker(windows, default) -> str:
+    options = "".join(f'<option value="{w}"{" selected" if w == default else ""}>{_seconds(w)}</option>'
+                      for w in windows)
+    return (f'<p class="controls"><label>counters as a rate per second over '
+            f'<select id="window">{options}</select></label></p>\n')
+
+
+def _seconds(s: float) -> str:
+    return f"{int(s // 60)} min" if s >= 60 and s % 60 == 0 else f"{s:g} s"
+
+
+def dashboard_page(directory: str, pattern: str, status: dict, windows, default_window) -> str:
+    """Charts of every label (those starting with ?prefix=), drawn from the server's history."""
+    return (_head("mmash") + "<h1>mmash</h1>\n" + _nav(directory, pattern) + _dead_banner(status)
+            + _window_picker(windows, default_window)
+            + '<p id="status">loading…</p>\n<div id="graphs"></div>\n' + _CHART_SCRIPTS + "</body></html>\n")
+
+
+def labels_page(directory: str, pattern: str, rows, nfiles: int, problems, status: dict) -> str:
+    """``rows``: (label, kind, number of files, value text, files of dead writers), sorted by label.
+    Re-loaded every 5 seconds by the browser (no script)."""
+    out = [_head("mmash: labels", refresh=5), "<h1>mmash: labels</h1>\n", _nav(directory, pattern), _dead_banner(status),
+           f"<p>{nfiles} file{'s' if nfiles != 1 else ''}, {len(rows)} labels. Counters are summed over every "
+           f"process, levels over live ones; gauges, averages and the writer's identity are never summed: one "
+           f"value, or min … max.</p>\n"]
     if problems:
         out.append('<p class="problems">skipped: ' + escape(", ".join(problems)) + "</p>\n")
-    out.append('<table><thead><tr><th>label</th><th>type</th><th>files</th><th>value</th></tr></thead><tbody>\n')
-    for label, type_code, count, text in rows:
-        href = "/live?prefix=" + quote(label, safe="")
-        out.append(f'<tr><td><a href="{escape(href)}">{escape(label)}</a></td><td>{escape(type_code)}</td>'
-                   f'<td class="num">{count}</td><td class="num">{escape(text)}</td></tr>\n')
+    out.append('<table><thead><tr><th>label</th><th>kind</th><th>files</th><th>value</th><th></th></tr></thead><tbody>\n')
+    for label, kind, count, text, dead_files in rows:
+        href = "/api/v1/values/" + quote(label, safe="")
+        note = f"{dead_files} from dead writers" if dead_files else ""
+        out.append(f'<tr><td><a href="{escape(href)}">{escape(label)}</a></td><td>{escape(kind)}</td>'
+                   f'<td class="num">{count}</td><td class="num">{escape(text)}</td>'
+                   f'<td class="dead-note">{escape(note)}</td></tr>\n')
     out.append("</tbody></table>\n</body></html>\n")
     return "".join(out)
 
 
+def _age(seconds) -> str:
+    """An age in its largest whole unit: 42 s, 5 min, 3 h, 2 d."""
+    if seconds is None:
+        return "–"
+    seconds = int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def processes_page(directory: str, pattern: str, procs, status: dict) -> str:
+    """``procs``: processes.Process.as_json() of each. Re-loaded every 5 seconds (no script)."""
+    out = [_head("mmash: processes", refresh=5), "<h1>mmash: processes</h1>\n", _nav(directory, pattern),
+           _dead_banner(status), f"<p>{len(procs)} processes.</p>\n",
+           '<table id="processes"><thead><tr><th>pid</th><th>command</th><th>threads</th><th>state</th><th>age</th>'
+           '<th>files</th></tr></thead><tbody>\n']
+    for p in procs:
+        href = "/process/" + quote(str(p["key"]), safe="")
+        files = ", ".join(os.path.basename(f["file"]) for f in p["files"])
+        out.append(f'<tr data-pid="{escape(str(p["pid"]))}"><td><a href="{escape(href)}">{escape(str(p["pid"]))}</a></td>'
+                   f'<td><code>{escape(p["command"][:200])}</code></td><td class="num">{p["threads"]}</td>'
+                   f'<td class="state state-{escape(p["state"])}">{escape(p["state"])}</td>'
+                   f'<td class="num">{_age(p["age_seconds"])}</td><td>{escape(files)}</td></tr>\n')
+    out.append("</tbody></table>\n</body></html>\n")
+    return "".join(out)
+
+
+def process_page(directory: str, pattern: str, proc: dict, status: dict, windows, default_window) -> str:
+    """One process: who it is, its fields' charts (history of this pid) and values with their files."""
+    key = str(proc["key"])
+    out = [_head(f"mmash: pid {proc['pid']}", pid=key), f"<h1>mmash: process {escape(str(proc['pid']))}</h1>\n",
+           _nav(directory, pattern), _dead_banner(status),
+           f'<p>command <code id="command">{escape(proc["command"] or "unknown")}</code>, {proc["threads"]} thread(s), age '
+           f'{_age(proc["age_seconds"])}, format version {proc["version"]}: '
+           f'<span id="state" class="state state-{escape(proc["state"])}">{escape(proc["state"])}</span></p>\n',
+           _window_picker(windows, default_window), '<p id="status">loading…</p>\n<div id="graphs"></div>\n',
+           "<h2>fields</h2>\n<table><thead><tr><th>label</th><th>kind</th><th>unit</th><th>value</th><th>file</th>"
+           "</tr></thead><tbody>\n"]
+    for f in proc["fields"]:
+        value = f["value"]
+        text = f"{value['count']} observations" if isinstance(value, dict) else str(value)
+        out.append(f'<tr><td>{escape(f["label"])}</td><td>{escape(f["kind"])}</td><td>{escape(f["unit"])}</td>'
+                   f'<td class="num">{escape(text)}</td><td>{escape(os.path.basename(f["file"]))}</td></tr>\n')
+    out.append("</tbody></table>\n" + _CHART_SCRIPTS + "</body></html>\n")
+    return "".join(out)
+
+
 def live_page(directory: str, pattern: str) -> str:
-    return (_HEAD.format(title="mmash: live") + "<h1>mmash: live</h1>\n" + _nav(directory, pattern)
+    return (_head("mmash: live") + "<h1>mmash: live</h1>\n" + _nav(directory, pattern)
             + '<p id="status">loading…</p>\n<div id="graphs"></div>\n'
             + '<script src="/static/live.js"></script>\n</body></html>\n')
 
@@ -148,22 +245,21 @@ LIVE_JS = r""""use strict";
 })();
 """
 
-MMASH_CSS = """body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
-code, .num, .value { font-family: ui-monospace, monospace; }
-table { border-collapse: collapse; }
-th, td { text-align: left; padding: 2px 10px; border-bottom: 1px solid #ddd; }
-td.num { text-align: right; }
-.nav, #status, .problems { color: #555; }
-#graphs { display: flex; flex-wrap: wrap; gap: 12px; }
-.graph { margin: 0; padding: 6px; border: 1px solid #ccc; border-radius: 4px; }
-.graph.gone { opacity: 0.4; }
-.graph figcaption { font-size: 12px; max-width: 320px; overflow-wrap: anywhere; }
-.graph .value { font-weight: bold; }
-.graph .rate { color: #555; }
-"""
+_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+          ".LICENSE": "text/plain; charset=utf-8", ".json": "application/json; charset=utf-8",
+          ".svg": "image/svg+xml"}
 
-# path -> (content type, body)
-ASSETS = {
-    "/static/live.js": ("text/javascript; charset=utf-8", LIVE_JS.encode()),
-    "/static/mmash.css": ("text/css; charset=utf-8", MMASH_CSS.encode()),
-}
+
+def _static() -> dict:
+    """path -> (content type, body) of every file shipped in static/, read once."""
+    out = {"/static/live.js": (_TYPES[".js"], LIVE_JS.encode())}
+    for name in sorted(os.listdir(STATIC_DIR)):
+        ctype = _TYPES.get(os.path.splitext(name)[1])
+        if ctype:
+            with open(os.path.join(STATIC_DIR, name), "rb") as f:
+                out["/static/" + name] = (ctype, f.read())
+    out["/favicon.ico"] = out["/static/favicon.svg"]  # what a browser asks for without being told
+    return out
+
+
+ASSETS = _static()

@@ -2,11 +2,15 @@
 
     mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [--idle-seconds S]
           [--max-connections N] [--aggregate process|sum|file] [--gauge pid|max|min|sum|last]
-          [--gauge-rule GLOB=RULE]... [-v]
+          [--gauge-rule GLOB=RULE]... [--history SECONDS] [--interval SECONDS] [--max-series N] [-v]
 
 Routes (GET and HEAD):
-  /                    every label of every file, with links to live graphs
-  /live?prefix=&glob=  graphs of numeric fields, updated every second by fetch()
+  /?prefix=&window=    charts of every label from the server's history, new points every second
+  /labels              every label of every file with its value combined by kind (reloads itself)
+  /processes           every writer process: pid, command, threads, liveness, age (reloads itself)
+  /process/PID         one process: its charts and the value of each of its fields, with its file
+  /api/v1/...          the JSON API (see api.ENDPOINTS, README and --help)
+  /live?prefix=&glob=  compact graphs of numeric fields, updated every second by fetch()
   /live.json           what /live polls: sums per label, counters marked
   /stats/              JSON list of all labels
   /stats/<prefix>      JSON {label: [value per file]} of labels starting with <prefix>;
@@ -27,6 +31,7 @@ import os
 import signal
 import socket
 import sys
+import textwrap
 import threading
 import time
 import traceback
@@ -37,11 +42,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from mmstats_format.canonical import json_value
 
 from .._args import parser
+from .._fieldinfo import describe
 from .._files import DEFAULT_PATTERN, no_stats_dir, stats_dir
-from .._kinds import is_counter, numeric
+from .._kinds import CHANGE, SAME, SUM, aggregation, is_counter, numeric
 from .._output import json_text, show
-from . import metrics, pages
+from . import api, metrics, pages, processes
 from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate, raise_fd_limit
+from .history import DEFAULT_INTERVAL, DEFAULT_MAX_SERIES, DEFAULT_SECONDS, History
+from .sampler import Sampler
 
 __all__ = ["main", "make_server", "Handler"]
 
@@ -86,6 +94,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     stats: StatsDir          # set on the subclass by make_server
     exporter: metrics.Exporter
+    sampler: Sampler
     aggregate = "process"
     gauge = "pid"
     gauge_rules: tuple = ()
@@ -132,7 +141,23 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         html = "text/html; charset=utf-8"
         if path == "/":
-            return HTTPStatus.OK, html, _utf8(self._index(query))
+            return HTTPStatus.OK, html, _utf8(pages.dashboard_page(
+                self.stats.directory, self.stats.default_glob, api.status(self.sampler.latest), api.WINDOWS,
+                api.DEFAULT_WINDOW))
+        if path == "/labels":
+            return HTTPStatus.OK, html, _utf8(self._labels(query))
+        if path == "/processes":
+            snap = self.sampler.latest
+            return HTTPStatus.OK, html, _utf8(pages.processes_page(
+                self.stats.directory, self.stats.default_glob, api.processes(self.sampler)["processes"],
+                api.status(snap)))
+        if path.startswith("/process/"):
+            proc = self._api(lambda: api.process(self.sampler, unquote(path[len("/process/"):])))
+            return HTTPStatus.OK, html, _utf8(pages.process_page(
+                self.stats.directory, self.stats.default_glob, proc, api.status(self.sampler.latest),
+                api.WINDOWS, api.DEFAULT_WINDOW))
+        if path.startswith("/api/"):
+            return self._json(self._api(lambda: self._api_route(path, query)))
         if path == "/live":
             return HTTPStatus.OK, html, _utf8(pages.live_page(self.stats.directory, self._glob(query)))
         if path == "/live.json":
@@ -151,7 +176,31 @@ class Handler(BaseHTTPRequestHandler):
         if path in pages.ASSETS:
             ctype, payload = pages.ASSETS[path]
             return HTTPStatus.OK, ctype, payload
-        raise HttpError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
+        raise HttpError(HTTPStatus.NOT_FOUND, f"no such page: {path}; pages: {', '.join(pages.PAGES)}")
+
+    def _api_route(self, path, query):
+        if path in ("/api/v1", "/api/v1/"):
+            return api.index()
+        if path == "/api/v1/series":
+            return api.series(self.sampler, query)
+        if path == "/api/v1/labels":
+            return api.labels(self.sampler, query)
+        if path.startswith("/api/v1/values/"):
+            return api.values(self.sampler, unquote(path[len("/api/v1/values/"):]))
+        if path == "/api/v1/processes":
+            return api.processes(self.sampler)
+        if path.startswith("/api/v1/processes/"):
+            return api.process(self.sampler, unquote(path[len("/api/v1/processes/"):]))
+        raise api.NotFound(f"no API path {path}; /api/v1/ lists them: {', '.join(api.ENDPOINTS)}")
+
+    @staticmethod
+    def _api(answer):
+        try:
+            return answer()
+        except api.NotFound as e:
+            raise HttpError(HTTPStatus.NOT_FOUND, str(e)) from None
+        except api.BadRequest as e:
+            raise HttpError(HTTPStatus.BAD_REQUEST, str(e)) from None
 
     def _metrics(self, query):
         aggregate = query.get("aggregate", self.aggregate)
@@ -167,6 +216,9 @@ class Handler(BaseHTTPRequestHandler):
         scrape = {"read": len(files), "skipped": len(failed), "unreadable": 0}
         body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query),
                                     self.gauge_rules, scrape)
+        own = metrics.sampler_lines(self.sampler.totals, self.sampler.latest.counts, openmetrics).encode()
+        eof = b"# EOF\n"
+        body = body[:-len(eof)] + own + eof if openmetrics and body.endswith(eof) else body + own
         ctype = metrics.CONTENT_TYPE_OPENMETRICS if openmetrics else metrics.CONTENT_TYPE_TEXT
         return HTTPStatus.OK, ctype, body
 
@@ -176,9 +228,10 @@ class Handler(BaseHTTPRequestHandler):
     def _glob(self, query) -> str:
         return query.get("glob") or self.stats.default_glob
 
-    def _snapshot(self, query, failed=None, unreadable=None):
+    def _snapshot(self, query, failed=None, unreadable=None, probe=False):
         try:
-            return self.stats.snapshot(self._glob(query), failed, unreadable)
+            return self.stats.snapshot(self._glob(query), failed, unreadable,
+                                       probe=processes.probe if probe else None)
         except UnsafeGlob as e:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
 
@@ -212,38 +265,67 @@ class Handler(BaseHTTPRequestHandler):
         return {label: [json_value(v) for v in values] for label, values in sorted(found.items())}
 
     def _live(self, query) -> dict:
+        """Numeric fields by label: counters and levels summed over the files, anything else (gauges,
+        averages) their mean with the range as text; the writer's identity is left out."""
         prefix = query.get("prefix", "")
         files, problems = self._snapshot(query)
-        sums: dict[str, list] = {}
+        found: dict[str, list] = {}
         for fs in files:
             for field, value in zip(fs.fields, fs.values):
                 if numeric(value) and field.label.startswith(prefix):
-                    entry = sums.setdefault(field.label, [field.type, False, 0])
-                    entry[1] = entry[1] or is_counter(field)
-                    entry[2] += int(value) if isinstance(value, bool) else value
-        return {
-            "time": time.time(), "files": len(files), "problems": problems,
-            "fields": [{"label": label, "type": t, "counter": counter, "value": json_value(total),
-                        "text": show(total)} for label, (t, counter, total) in sorted(sums.items())],
-        }
+                    entry = found.get(field.label)
+                    if entry is None:
+                        if describe(field).kind == "identity":
+                            continue  # a pid or a creation time: never added up, never charted
+                        entry = found[field.label] = [field.type, is_counter(field), aggregation(field), []]
+                    entry[3].append(int(value) if isinstance(value, bool) else value)
+        fields = []
+        for label, (t, counter, how, values) in sorted(found.items()):
+            if how == SAME and len(values) > 1:
+                value = sum(values) / len(values)
+                text = show(values[0]) if min(values) == max(values) else f"{show(min(values))} … {show(max(values))}"
+            else:
+                value = sum(values)
+                text = show(value)
+            fields.append({"label": label, "type": t, "counter": counter, "value": json_value(value), "text": text})
+        return {"time": time.time(), "files": len(files), "problems": problems, "fields": fields}
 
-    def _index(self, query) -> str:
+    def _labels(self, query) -> str:
+        """Each label's value over the files, combined by its kind (tools._kinds.aggregation): counters
+        summed over every file, levels over live writers; anything else one value or min … max."""
         pattern = self._glob(query)
-        files, problems = self._snapshot(query)
+        files, problems = self._snapshot(query, probe=True)
         by_label: dict[str, list] = {}
         for fs in files:
+            gone = fs.writer is not None and fs.writer.state in ("exited", "died")
             for field, value in zip(fs.fields, fs.values):
-                by_label.setdefault(field.label, [field.type, []])[1].append(value)
-        rows = []
-        for label, (type_code, values) in sorted(by_label.items()):
-            if len(values) == 1:
-                text = show(values[0])
-            elif all(numeric(v) for v in values):
-                text = show(aggregate("sum", values))
-            else:
-                text = show(values[0]) if len(set(map(str, values))) == 1 else f"({len(set(map(str, values)))} values)"
-            rows.append((label, type_code, len(values), text))
-        return pages.index_page(self.stats.directory, pattern, rows, len(files), problems)
+                entry = by_label.setdefault(field.label, [field, [], 0])
+                entry[1].append((value, gone))
+                entry[2] += gone
+        rows = [(label, describe(field).kind, len(values), _combined(field, values), dead)
+                for label, (field, values, dead) in sorted(by_label.items())]
+        return pages.labels_page(self.stats.directory, pattern, rows, len(files), problems,
+                                 api.status(self.sampler.latest))
+
+
+def _combined(field, values) -> str:
+    """The text of one label's ``values`` ((value, writer gone) per file) by the rule of its kind."""
+    how = aggregation(field)
+    if how == SUM:
+        values = [(v, False) for v, gone in values if not gone] or values  # levels of live writers
+    if all(isinstance(v, dict) for v, _ in values):  # histograms: their observations add up
+        return f"{sum(v['count'] for v, _ in values)} observations"
+    nums = [v for v, _ in values if numeric(v)]
+    if len(values) == 1:
+        return show(values[0][0])
+    if nums and len(nums) == len(values) and how in (CHANGE, SUM):
+        return show(aggregate("sum", nums))
+    distinct = {str(v) for v, _ in values}
+    if len(distinct) == 1:
+        return show(values[0][0])
+    if nums and len(nums) == len(values):
+        return f"{api.number_text(min(nums))} … {api.number_text(max(nums))} ({len(nums)} files)"
+    return f"({len(distinct)} values)"
 
 
 class _Server(ThreadingHTTPServer):
@@ -279,21 +361,27 @@ class _Server6(_Server):
 
 def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False,
                 idle_seconds: float = IDLE_SECONDS, max_connections: int = MAX_CONNECTIONS,
-                aggregate: str = "process", gauge: str = "pid", gauge_rules=()):
+                aggregate: str = "process", gauge: str = "pid", gauge_rules=(), history: float = DEFAULT_SECONDS,
+                interval: float = DEFAULT_INTERVAL, max_series: int = DEFAULT_MAX_SERIES):
+    """(server, stats); ``server.sampler`` is not started yet (its start() takes the first sample at once)."""
     stats = StatsDir(directory, pattern)
+    sampler = Sampler(stats, History(history, interval, max_series))
     handler = type("BoundHandler", (Handler,), {
-        "stats": stats, "verbose": verbose, "timeout": idle_seconds,
+        "stats": stats, "verbose": verbose, "timeout": idle_seconds, "sampler": sampler,
         "exporter": metrics.Exporter(stats.directory), "aggregate": aggregate, "gauge": gauge,
         "gauge_rules": tuple(gauge_rules),
         # Behind a loopback address, refuse other Host names (DNS rebinding); elsewhere the user opted in.
         "check_host": host in LOOPBACK_NAMES,
     })
     cls = _Server6 if ":" in host else _Server
-    return cls((host, port), handler, max_connections), stats
+    server = cls((host, port), handler, max_connections)
+    server.sampler = sampler
+    return server, stats
 
 
 def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
-    p = parser(prog, "Web interface, JSON and Prometheus metrics for mmstats files.", "")
+    p = parser(prog, "Web interface, JSON and Prometheus metrics for mmstats files.", _EPILOG)
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
     p.add_argument("--path", default=None, help="stats directory (default $MMSTATS_PATH or the temp directory)")
@@ -311,8 +399,22 @@ def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
     p.add_argument("--gauge-rule", type=_gauge_rule, action="append", default=[], metavar="GLOB=RULE",
                    help="the rule for gauges whose label matches GLOB (repeatable; the first match wins), "
                         "e.g. 'web.*.queue=sum'")
+    p.add_argument("--history", type=_positive(float), default=DEFAULT_SECONDS, metavar="SECONDS",
+                   help=f"seconds of history kept per series for the charts (default {DEFAULT_SECONDS:g})")
+    p.add_argument("--interval", type=_positive(float), default=DEFAULT_INTERVAL, metavar="SECONDS",
+                   help=f"seconds between samples (default {DEFAULT_INTERVAL:g})")
+    p.add_argument("--max-series", type=_positive(int), default=DEFAULT_MAX_SERIES, metavar="N",
+                   help=f"series kept at most (default {DEFAULT_MAX_SERIES}); memory for values is at most "
+                        "8 bytes x N x SECONDS / INTERVAL (72 MB by default)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
+
+
+_EPILOG = ("pages: / (charts from the server's history), /labels, /processes, /process/PID, /live\n"
+           "JSON API (GET; every value with its file and pid; an unknown label or pid is a 404 naming what exists):\n"
+           + "".join(f"  {path}\n" + textwrap.fill(text, 100, initial_indent=" " * 6, subsequent_indent=" " * 6) + "\n"
+                     for path, text in api.ENDPOINTS.items())
+           + "Prometheus: /metrics (?aggregate=process|sum|file, ?gauge=RULE), with mmash's own mmash_sampler_* metrics")
 
 
 def _gauge_rule(text):
@@ -348,13 +450,15 @@ def main(argv=None, prog: str = "mmash") -> int:
     try:
         server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
                                     args.idle_seconds, args.max_connections, args.aggregate, args.gauge,
-                                    args.gauge_rule)
+                                    args.gauge_rule, args.history, args.interval, args.max_series)
     except UnsafeGlob as e:
         print(f"mmash: --glob {show(args.glob)}: {e}", file=sys.stderr)
         return 2
     except OSError as e:
         print(f"mmash: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
         return 2
+    sampler = server.sampler
+    sampler.start()
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"mmash: serving http://{shown}:{port}/ (files {show(args.glob)} in {show(directory)})", flush=True)
@@ -364,6 +468,7 @@ def main(argv=None, prog: str = "mmash") -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        sampler.stop()
         server.server_close()
         stats.close()
     return 0

@@ -1,0 +1,145 @@
+"""Who writes each stats file: pid, command, threads or slots, liveness and age, and the files grouped
+into processes (version 1 writes one file per thread, version 2 one file per process).
+
+Liveness is the one rule of mmstats._liveness (the writer's lock for version 2, by way of the
+version 2 reader's ``liveness_fd``; ``kill(pid, 0)`` for version 1), never a rule of mmash's own.
+Version 1 files say nothing of a clean exit: a version 1 writer that is gone is ``died``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import struct
+import time
+from dataclasses import dataclass, field
+
+from mmstats_format.v2 import derived as v2d
+from mmstats_format.v2.liveness import liveness_fd
+
+from ..._liveness import default_field, process_gone
+
+__all__ = ["Writer", "Process", "probe", "group", "DEAD", "STATES"]
+
+STATES = ("live", "stale", "creating", "exited", "died", "unknown")
+DEAD = frozenset({"exited", "died"})   # flagged wherever the writer's values are shown
+_HEADER = struct.Struct(v2d.HEADER_FORMAT)
+_SLOTS_USED = v2d.HEADER_FIELDS.index("slots_used")
+_REMEMBERED = 100_000   # commands remembered at most
+_CMD_NAME = re.compile(r"^(.+)-(\d+)-(\d+)\.mmstats$")   # the default file name {CMD}-{PID}-{TID}.mmstats
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One file's writer as probed while the file was open."""
+    path: str
+    version: int
+    pid: int | None
+    state: str            # one of STATES
+    slots: int | None     # version 2: slots in use (writer threads); version 1: None (one file per thread)
+    created: float | None  # unix seconds
+
+
+def probe(path: str, fields, values, fd: int) -> Writer:
+    """The Writer of the file at ``path``, open at ``fd``, whose layout ``fields`` gave ``values``."""
+    header = getattr(values, "header", None)
+    if header is not None:  # version 2: the header says pid and creation; the lock says liveness
+        try:
+            head = os.pread(fd, v2d.HEADER_SIZE, 0)
+            slots = _HEADER.unpack_from(head)[_SLOTS_USED] if len(head) >= _HEADER.size else None
+            state = liveness_fd(fd)
+        except OSError:
+            slots, state = None, "unknown"
+        return Writer(path, 2, header.get("pid") or None, state, slots,
+                      header.get("created_unix_ns", 0) / 1e9 or None)
+    pid_field = default_field(fields, "sys.pid")
+    pid = values[fields.index(pid_field)] if pid_field is not None else None
+    if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 1 << 31:
+        pid = None
+    created_field = default_field(fields, "sys.created")
+    created = values[fields.index(created_field)] if created_field is not None else None
+    state = "unknown" if pid is None else "died" if process_gone(pid) else "live"
+    return Writer(path, 1, pid, state, None, created if isinstance(created, float) and created > 0 else None)
+
+
+def command(pid: int | None, state: str, paths) -> str:
+    """The command line from /proc while the process lives, else the default file name's command."""
+    if pid is not None and state not in DEAD:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                text = f.read(4096).rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace")
+            if text:
+                return text
+        except OSError:
+            pass
+    for path in paths:
+        m = _CMD_NAME.match(os.path.basename(path))
+        if m:
+            return m.group(1)
+    return ""
+
+
+@dataclass
+class Process:
+    """The files of one pid (or of one file without a pid: key ``file:NAME``)."""
+    key: str
+    pid: int | None
+    writers: list = field(default_factory=list)
+    command: str = ""
+
+    @property
+    def state(self) -> str:
+        """Live while any file's writer is; a version 1 process is one pid, so one verdict."""
+        states = [w.state for w in self.writers]
+        for s in STATES:
+            if s in states:
+                return s
+        return "unknown"
+
+    @property
+    def dead(self) -> bool:
+        return self.state in DEAD
+
+    @property
+    def threads(self) -> int:
+        """Writer threads: version 2 slots in use, version 1 files."""
+        return sum(w.slots if w.slots is not None else 1 for w in self.writers)
+
+    @property
+    def created(self) -> float | None:
+        times = [w.created for w in self.writers if w.created]
+        return min(times) if times else None
+
+    def as_json(self, now: float | None = None) -> dict:
+        now = time.time() if now is None else now
+        created = self.created
+        return {"pid": self.pid, "key": self.key, "command": self.command, "state": self.state, "dead": self.dead,
+                "threads": self.threads, "version": max(w.version for w in self.writers),
+                "created": created, "age_seconds": None if created is None else round(max(0.0, now - created), 3),
+                "files": [{"file": w.path, "state": w.state, "slots": w.slots, "version": w.version}
+                          for w in self.writers]}
+
+
+def key_of(writer: Writer) -> str:
+    return str(writer.pid) if writer.pid is not None else "file:" + os.path.basename(writer.path)
+
+
+def group(writers, remembered: dict | None = None) -> dict:
+    """{key: Process} of ``writers``, by pid, in pid order. ``remembered``: key -> the command seen while
+    the process lived (kept by the caller across calls), so a dead process still says what it was."""
+    procs: dict[str, Process] = {}
+    for w in writers:
+        k = key_of(w)
+        p = procs.get(k)
+        if p is None:
+            p = procs[k] = Process(k, w.pid)
+        p.writers.append(w)
+    for key, p in procs.items():
+        p.command = command(p.pid, p.state, [w.path for w in p.writers])
+        if remembered is not None:
+            if p.command:
+                if len(remembered) >= _REMEMBERED and key not in remembered:
+                    remembered.clear()
+                remembered[key] = p.command
+            else:
+                p.command = remembered.get(key, "")
+    return dict(sorted(procs.items(), key=lambda kv: (kv[1].pid is None, kv[1].pid or 0, kv[0])))
