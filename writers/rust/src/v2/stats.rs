@@ -257,6 +257,12 @@ impl Stats {
     }
 }
 
+impl fmt::Debug for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stats").field("path", &self.path()).field("keep", &self.keep).finish_non_exhaustive()
+    }
+}
+
 impl Drop for Stats {
     fn drop(&mut self) {
         if self.open {
