@@ -64,6 +64,19 @@ impl Value {
         }
     }
 
+    /// The calling thread's copy of a one-word slotted value (a counter): `copy` without the slice.
+    #[inline(always)]
+    fn copy_word(&self) -> (&AtomicU64, bool) {
+        match &self.words {
+            Words::File(at) => {
+                let (base, exclusive) = slots::slot(&self.file);
+                // SAFETY: as in `copy`, for the value's first word.
+                (unsafe { AtomicU64::from_ptr(base.add(*at).cast()) }, exclusive)
+            }
+            Words::Private(p) => (&p[0], false),
+        }
+    }
+
     fn is_published(&self) -> bool {
         matches!(self.words, Words::File(_))
     }
@@ -119,8 +132,7 @@ impl<T: UpDownNumber> UpDownCounter<T> {
 
 #[inline(always)]
 fn add<T: Number>(value: &Value, n: T) {
-    let (words, exclusive) = value.copy();
-    let word = &words[0];
+    let (word, exclusive) = value.copy_word();
     if exclusive {
         word.store(T::from_bits(word.load(Ordering::Relaxed)).plus(n).to_bits(), Ordering::Relaxed);
     } else {
