@@ -55,9 +55,7 @@ fn cases() -> Vec<(&'static str, Build)> {
         ("attributes/empty-value-unicode", |s| {
             s.gauge_u64("m").attrs([("empty", ""), ("città", "Zürich ✓")]).build().unwrap().set(1)
         }),
-        ("text/unicode", |s| {
-            s.gauge("temp.°C").unit("Cel").help("Température de l’eau ✓").build().unwrap().set(21.5)
-        }),
+        ("text/unicode", |s| s.gauge("temp.°C").unit("Cel").help("Température de l’eau ✓").build().unwrap().set(21.5)),
         ("units/max-length", |s| s.gauge_u64("m").unit(&format!("{{{}}}", "x".repeat(61))).build().unwrap().set(1)),
         ("text/string-full", |s| s.string("s").capacity(8).build().unwrap().set("12345678")),
     ]

@@ -165,7 +165,7 @@ fn a_forked_child_never_writes_its_parents_file() {
         s.set("child");
         stats.counter("child.field").build().map(|f| f.add(1)).ok();
         drop(stats); // must neither close nor remove the parent's file
-        // SAFETY: leaves the child at once, running no destructors of the parent's test harness.
+                     // SAFETY: leaves the child at once, running no destructors of the parent's test harness.
         unsafe { libc::_exit(0) };
     }
     let mut status = 0;

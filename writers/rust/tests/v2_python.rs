@@ -15,7 +15,8 @@ fn every_kind_reads_back_in_python() {
     let tmp = TempDir::new("python");
     let path = tmp.path("all.mmstats");
     let stats = Stats::builder().path(&path).keep_on_close(true).slot_count(4).create().unwrap();
-    let requests = stats.counter("http.requests").help("Requests").unit("{request}").attr("status", "2xx").build().unwrap();
+    let requests =
+        stats.counter("http.requests").help("Requests").unit("{request}").attr("status", "2xx").build().unwrap();
     let cpu = stats.counter_f64("cpu.time").unit("s").build().unwrap();
     let conns = stats.updown_counter("connections").build().unwrap();
     let level = stats.updown_counter_f64("level").build().unwrap();
@@ -113,13 +114,18 @@ fn a_bad_v2_scenario_leaves_no_file() {
     let out = tmp.path("o.mmstats");
     let run = |text: &str| run_scenario(text, &out);
     let base = r#"{"format_version": 2, "capacities": {"meta_capacity": 4096, "process_capacity": 4096, "slot_size": 1024, "slot_count": 8}, "#;
-    let fields = r#""fields": [{"label": "c", "kind": "counter", "type": "u64", "unit": "", "help": "", "attributes": {}}], "#;
+    let fields =
+        r#""fields": [{"label": "c", "kind": "counter", "type": "u64", "unit": "", "help": "", "attributes": {}}], "#;
     let bad_op = format!(r#"{base}{fields}"updates": [{{"field": 0, "op": "set", "value": 1}}]}}"#);
     assert_eq!(run(&bad_op), Err(ScenarioFailure::Scenario("updates[0]: op \"set\" does not apply to field 0".into())));
-    let bad_kind = format!(r#"{base}"fields": [{{"label": "c", "kind": "counter", "type": "utf8", "unit": "", "help": "", "attributes": {{}}}}], "updates": []}}"#);
+    let bad_kind = format!(
+        r#"{base}"fields": [{{"label": "c", "kind": "counter", "type": "utf8", "unit": "", "help": "", "attributes": {{}}}}], "updates": []}}"#
+    );
     assert!(matches!(run(&bad_kind), Err(ScenarioFailure::Scenario(m)) if m.starts_with("fields[0]: kind")));
     // A unit no file may hold: refused when the field is added, and the file is removed again.
-    let bad_unit = format!(r#"{base}"fields": [{{"label": "c", "kind": "counter", "type": "u64", "unit": "a b", "help": "", "attributes": {{}}}}], "updates": []}}"#);
+    let bad_unit = format!(
+        r#"{base}"fields": [{{"label": "c", "kind": "counter", "type": "u64", "unit": "a b", "help": "", "attributes": {{}}}}], "updates": []}}"#
+    );
     assert!(matches!(run(&bad_unit), Err(ScenarioFailure::Write(m)) if m.contains("unit")));
     assert!(!out.exists());
     let version = r#"{"format_version": 3}"#;

@@ -124,7 +124,7 @@ impl Shared {
     /// The 8-byte word at `offset` of the file.
     #[inline(always)]
     pub(crate) fn word(&self, offset: usize) -> &AtomicU64 {
-        debug_assert!(offset % 8 == 0 && offset + 8 <= self.map.len());
+        debug_assert!(offset.is_multiple_of(8) && offset + 8 <= self.map.len());
         // SAFETY: the offset is 8-aligned inside the mapping (the base is page-aligned), which lives as long
         // as &self; every access to mapped words in this process is atomic.
         unsafe { AtomicU64::from_ptr(self.map.as_ptr().add(offset).cast()) }
@@ -133,14 +133,14 @@ impl Shared {
     /// `len` words from `offset` of the file.
     #[inline(always)]
     pub(crate) fn words(&self, offset: usize, len: usize) -> &[AtomicU64] {
-        assert!(offset % 8 == 0 && offset + 8 * len <= self.map.len(), "words outside the file");
+        assert!(offset.is_multiple_of(8) && offset + 8 * len <= self.map.len(), "words outside the file");
         // SAFETY: checked to lie inside the mapping, 8-aligned; as in `word`.
         unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(offset).cast::<AtomicU64>(), len) }
     }
 
     /// The 4-byte header word at `offset`.
     pub(crate) fn word32(&self, offset: usize) -> &AtomicU32 {
-        debug_assert!(offset % 4 == 0 && offset + 4 <= self.map.len());
+        debug_assert!(offset.is_multiple_of(4) && offset + 4 <= self.map.len());
         // SAFETY: as in `word`, 4-aligned.
         unsafe { AtomicU32::from_ptr(self.map.as_ptr().add(offset).cast()) }
     }
