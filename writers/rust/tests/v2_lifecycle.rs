@@ -149,15 +149,18 @@ fn creation_never_replaces_a_file_and_names_the_path_on_error() {
 }
 
 #[test]
-fn a_forked_child_never_writes_its_parents_file() {
+fn a_forked_child_never_writes_its_parents_file_nor_keeps_its_lock() {
     let tmp = TempDir::new("fork");
     let path = tmp.path("p.mmstats");
-    let stats = Stats::create(&path).unwrap();
+    let stats = Stats::builder().path(&path).keep_on_close(true).create().unwrap();
     let c = stats.counter("c").build().unwrap();
     let s = stats.string("s").build().unwrap();
     c.add(1);
     s.set("parent");
-    // SAFETY: the child only updates handles (atomic stores into memory, a mutex-free path) and exits.
+    let (mut to_parent, mut to_child) = ([0; 2], [0; 2]);
+    // SAFETY: two arrays of two descriptors each.
+    assert!(unsafe { libc::pipe(to_parent.as_mut_ptr()) == 0 && libc::pipe(to_child.as_mut_ptr()) == 0 });
+    // SAFETY: the child only updates handles (atomic stores), uses pipes and exits with _exit.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
@@ -165,19 +168,40 @@ fn a_forked_child_never_writes_its_parents_file() {
         s.set("child");
         stats.counter("child.field").build().map(|f| f.add(1)).ok();
         drop(stats); // must neither close nor remove the parent's file
-                     // SAFETY: leaves the child at once, running no destructors of the parent's test harness.
-        unsafe { libc::_exit(0) };
+        let mut byte = [0u8; 1];
+        let mut told = libc::pollfd { fd: to_child[0], events: libc::POLLIN, revents: 0 };
+        // SAFETY: our pipe ends; the child stays alive (holding whatever it inherited) until told to go,
+        // or 10 s at most should the parent have failed before telling it.
+        unsafe {
+            libc::write(to_parent[1], byte.as_ptr().cast(), 1);
+            libc::poll(&mut told, 1, 10_000);
+            libc::_exit(0);
+        }
     }
+    let mut byte = [0u8; 1];
+    // SAFETY: our pipe end; waits until the child has written and dropped everything it could.
+    assert_eq!(unsafe { libc::read(to_parent[0], byte.as_mut_ptr().cast(), 1) }, 1);
+    let file = read(&path);
+    assert_eq!((file.header.state, file.fields.len()), (1, 2));
+    assert_eq!(value(&file, "c"), Value::UInt(1));
+    assert_eq!(value(&file, "s"), Value::Text("parent".into()));
+    c.add(1);
+    assert_eq!(value(&read(&path), "c"), Value::UInt(2), "the parent goes on writing");
+    // The parent lets go of its file while the child lives: the lock must be free (the child closed its
+    // descriptor and no longer maps the file, which would keep the lock too).
+    stats.close().unwrap();
+    drop((c, s));
+    let lock_free_while_child_lives = !locked(&path);
+    // SAFETY: our pipe end; then wait for our own child.
+    unsafe { libc::write(to_child[1], byte.as_ptr().cast(), 1) };
     let mut status = 0;
     // SAFETY: waits for our own child.
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status}");
-    let file = read(&path);
-    assert_eq!(file.header.state, 1);
-    assert_eq!(file.fields.len(), 2);
-    assert_eq!(value(&file, "c"), Value::UInt(1));
-    assert_eq!(value(&file, "s"), Value::Text("parent".into()));
-    assert!(locked(&path));
-    c.add(1);
-    assert_eq!(value(&read(&path), "c"), Value::UInt(2), "the parent goes on writing");
+    assert!(lock_free_while_child_lives, "the child kept its parent's file locked");
+    assert_eq!(state(&path), 2);
+    for fd in to_parent.into_iter().chain(to_child) {
+        // SAFETY: our descriptors, closed once.
+        unsafe { libc::close(fd) };
+    }
 }
