@@ -205,3 +205,15 @@ fn a_forked_child_never_writes_its_parents_file_nor_keeps_its_lock() {
         unsafe { libc::close(fd) };
     }
 }
+
+#[test]
+fn the_heartbeat_is_promised_in_the_header_and_stored_on_request() {
+    let tmp = TempDir::new("heartbeat");
+    let path = tmp.path("h.mmstats");
+    let stats = Stats::builder().path(&path).heartbeat_interval_ms(1000).create().unwrap();
+    let before = read(&path).header;
+    assert_eq!((before.heartbeat_interval_ms, before.heartbeat_unix_ns), (1000, 0));
+    stats.heartbeat();
+    let after = read(&path).header;
+    assert!(after.heartbeat_unix_ns >= after.created_unix_ns, "{after:?}");
+}
