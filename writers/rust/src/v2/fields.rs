@@ -26,18 +26,26 @@ enum Words {
 
 #[derive(Clone)]
 struct Value {
+    /// The file's id when `words` is in a slot of the file, else `NO_FILE`: what the hot path compares
+    /// with the thread's last slot, kept in the handle so that it needs no other load.
+    id: u64,
+    /// The offset of a slotted value in its slot.
+    at: usize,
     file: Arc<Shared>,
     words: Words,
     len: usize,
 }
 
+/// An id no file has (ids count from 1, and a thread's empty cell holds 0).
+const NO_FILE: u64 = u64::MAX;
+
 impl Value {
     fn new(file: &Arc<Shared>, placed: Placed, base: usize, len: usize) -> Value {
-        let words = match placed {
-            Placed::At(offset) => Words::File(base + offset),
-            Placed::Unpublished => Words::Private((0..len).map(|_| AtomicU64::new(0)).collect()),
+        let (id, at, words) = match placed {
+            Placed::At(offset) => (if base == 0 { file.id } else { NO_FILE }, offset, Words::File(base + offset)),
+            Placed::Unpublished => (NO_FILE, 0, Words::Private((0..len).map(|_| AtomicU64::new(0)).collect())),
         };
-        Value { file: file.clone(), words, len }
+        Value { id, at, file: file.clone(), words, len }
     }
 
     /// A process value's words.
@@ -64,17 +72,23 @@ impl Value {
         }
     }
 
-    /// The calling thread's copy of a one-word slotted value (a counter): `copy` without the slice.
+    /// The calling thread's copy of a one-word slotted value (a counter): `copy` without the slice, and
+    /// when the thread's last slot is of this file, nothing loaded but that thread-local cell.
     #[inline(always)]
     fn copy_word(&self) -> (&AtomicU64, bool) {
-        match &self.words {
-            Words::File(at) => {
-                let (base, exclusive) = slots::slot(&self.file);
-                // SAFETY: as in `copy`, for the value's first word.
-                (unsafe { AtomicU64::from_ptr(base.add(*at).cast()) }, exclusive)
-            }
-            Words::Private(p) => (&p[0], false),
+        let (id, base, exclusive) = slots::last();
+        if id == self.id {
+            // SAFETY: as in `copy`: `base` is this file's slot (the ids matched; ids are never reused).
+            return (unsafe { AtomicU64::from_ptr((base + self.at) as *mut u64) }, exclusive);
         }
+        self.copy_word_slow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn copy_word_slow(&self) -> (&AtomicU64, bool) {
+        let (words, exclusive) = self.copy();
+        (&words[0], exclusive)
     }
 
     fn is_published(&self) -> bool {

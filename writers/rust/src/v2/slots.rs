@@ -38,6 +38,12 @@ impl Drop for Owned {
     }
 }
 
+/// The thread's last slot: (file id, first byte, owned); (0, 0, false) before any.
+#[inline(always)]
+pub(crate) fn last() -> (u64, usize, bool) {
+    LAST.with(Cell::get)
+}
+
 /// The calling thread's slot of `file`: its first byte, and whether the thread owns it (false: slot 0,
 /// written with atomic read-modify-write).
 #[inline(always)]
