@@ -60,16 +60,15 @@ impl Value {
     /// The calling thread's copy of a slotted value, and whether the thread owns it.
     #[inline(always)]
     fn copy(&self) -> (&[AtomicU64], bool) {
-        match &self.words {
-            Words::File(at) => {
-                let (base, exclusive) = slots::slot(&self.file);
-                // SAFETY: `base` is a slot of the mapping `self.file` keeps alive; registration placed the
-                // value's `len` words inside every slot at `at`, 8-aligned; they are only accessed atomically.
-                let words = unsafe { std::slice::from_raw_parts(base.add(*at).cast::<AtomicU64>(), self.len) };
-                (words, exclusive)
-            }
-            Words::Private(p) => (p, false),
-        }
+        let (id, base, exclusive) = slots::last();
+        let (base, exclusive) = match &self.words {
+            _ if id == self.id => (base as *mut u8, exclusive),
+            Words::File(_) => slots::slot(&self.file),
+            Words::Private(p) => return (p, false),
+        };
+        // SAFETY: `base` is a slot of the mapping `self.file` keeps alive (ids are never reused); registration
+        // placed the value's `len` words inside every slot at `at`, 8-aligned; only accessed atomically.
+        (unsafe { std::slice::from_raw_parts(base.add(self.at).cast::<AtomicU64>(), self.len) }, exclusive)
     }
 
     /// The calling thread's copy of a one-word slotted value (a counter): `copy` without the slice, and

@@ -14,11 +14,12 @@ use mmstats_reader::v2::layout::header as h;
 
 use super::shared::Shared;
 
-/// The slot a thread writes last: (file id, first byte of the slot, true for an owned thread slot).
-type Last = (u64, usize, bool);
+/// The slot a thread writes last: (file id, first byte of the slot | 1 for an owned thread slot). Slots are
+/// 8-aligned, so the low bit is free; one pair of words keeps the hot path to two thread-local loads.
+type Last = (u64, usize);
 
 thread_local! {
-    static LAST: Cell<Last> = const { Cell::new((0, 0, false)) };
+    static LAST: Cell<Last> = const { Cell::new((0, 0)) };
     static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
 }
 
@@ -28,7 +29,7 @@ struct Owned(RefCell<Vec<(u64, Weak<Shared>, u32)>>);
 impl Drop for Owned {
     fn drop(&mut self) {
         // From here on this thread uses the shared slot (see `slow`).
-        let _ = LAST.try_with(|l| l.set((0, 0, false)));
+        let _ = LAST.try_with(|l| l.set((0, 0)));
         for (_, file, slot) in self.0.borrow_mut().drain(..) {
             if let (Some(file), true) = (file.upgrade(), slot != 0) {
                 // The mutex orders this thread's last stores before the next owner's first load.
@@ -41,14 +42,15 @@ impl Drop for Owned {
 /// The thread's last slot: (file id, first byte, owned); (0, 0, false) before any.
 #[inline(always)]
 pub(crate) fn last() -> (u64, usize, bool) {
-    LAST.with(Cell::get)
+    let (id, tagged) = LAST.with(Cell::get);
+    (id, tagged & !1, tagged & 1 == 1)
 }
 
 /// The calling thread's slot of `file`: its first byte, and whether the thread owns it (false: slot 0,
 /// written with atomic read-modify-write).
 #[inline(always)]
 pub(crate) fn slot(file: &Arc<Shared>) -> (*mut u8, bool) {
-    let (id, base, exclusive) = LAST.with(Cell::get);
+    let (id, base, exclusive) = last();
     if id == file.id {
         return (base as *mut u8, exclusive);
     }
@@ -76,7 +78,7 @@ fn slow(file: &Arc<Shared>) -> (*mut u8, bool) {
     });
     match found {
         Ok(place) => {
-            LAST.with(|l| l.set((file.id, place.0 as usize, place.1)));
+            LAST.with(|l| l.set((file.id, place.0 as usize | usize::from(place.1))));
             place
         }
         Err(_) => shared, // the thread is exiting: its slots went back already
