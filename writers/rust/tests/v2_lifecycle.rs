@@ -168,7 +168,7 @@ fn a_forked_child_never_writes_its_parents_file_nor_keeps_its_lock() {
         s.set("child");
         stats.counter("child.field").build().map(|f| f.add(1)).ok();
         drop(stats); // must neither close nor remove the parent's file
-        let mut byte = [0u8; 1];
+        let byte = [0u8; 1];
         let mut told = libc::pollfd { fd: to_child[0], events: libc::POLLIN, revents: 0 };
         // SAFETY: our pipe ends; the child stays alive (holding whatever it inherited) until told to go,
         // or 10 s at most should the parent have failed before telling it.
