@@ -66,7 +66,7 @@ test-java:
 test-ts:
 	cd readers/ts && npm ci && npm test
 
-test-rust:
+test-rust: setup
 	cargo test --quiet --manifest-path readers/rust/Cargo.toml
 	cargo test --quiet --manifest-path writers/rust/Cargo.toml
 

@@ -117,6 +117,10 @@ def rust_rows(cfg: Config) -> list[Row]:
     return _rows("Rust", parse(text), ("plain",), [
         (("buffered counter incr",), "buffered counter incr", "<= 3x", None),
         (("unbuffered counter incr",), "unbuffered counter incr", "", None),
+        (("v2 counter add thread slot",), "v2 counter add, thread slot", "<= 1.5x", ("plain increment in memory",)),
+        (("v2 counter add shared slot",), "v2 counter add, shared slot", "", ("plain increment in memory",)),
+        (("v2 histogram observe",), "v2 histogram observe", "", ("plain increment in memory",)),
+        (("v2 string set",), "v2 string set", "", ("plain increment in memory",)),
     ])
 
 

@@ -1,12 +1,12 @@
-//! `mmstats-rust-write SCENARIO.json OUT.mmstats`: the writer command of the conformance protocol.
-//! Writes OUT (which must not exist yet) and exits 0; a bad scenario or a failed creation exits 1
-//! without leaving OUT behind; wrong usage exits 2.
+//! `mmstats-rust-write SCENARIO.json OUT.mmstats`: the writer command of the conformance protocol, for
+//! scenarios of format version 1 and 2. Writes OUT (which must not exist yet) and exits 0; a bad
+//! scenario or a failed creation exits 1 without leaving OUT behind; wrong usage exits 2.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use mmstats_reader::show::escape_path;
-use mmstats_writer::scenario;
+use mmstats_writer::ScenarioFailure;
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
@@ -19,18 +19,22 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let (scenario_path, out) = (Path::new(scenario_path), Path::new(out));
+    let name = escape_path(scenario_path.as_os_str());
     let text = match std::fs::read_to_string(scenario_path) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("{}: cannot read: {e}", escape_path(scenario_path.as_os_str()));
+            eprintln!("{name}: cannot read: {e}");
             return ExitCode::from(1);
         }
     };
-    let result = scenario::parse(&text).map_err(|e| format!("{}: {e}", escape_path(scenario_path.as_os_str())));
-    match result.and_then(|s| scenario::run(&s, out).map_err(|e| e.to_string())) {
+    match mmstats_writer::run_scenario(&text, out) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}");
+        Err(ScenarioFailure::Scenario(message)) => {
+            eprintln!("{name}: {message}");
+            ExitCode::from(1)
+        }
+        Err(ScenarioFailure::Write(message)) => {
+            eprintln!("{message}"); // names OUT
             ExitCode::from(1)
         }
     }

@@ -12,7 +12,7 @@ use std::sync::atomic::{fence, AtomicU8, Ordering};
 
 use mmstats_reader::Kind;
 
-use crate::encode::{cut_text, f32_from_f64, put_text};
+use super::encode::{cut_text, f32_from_f64, put_text};
 
 mod sealed {
     pub trait Sealed {}

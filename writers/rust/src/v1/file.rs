@@ -13,11 +13,11 @@ use mmstats_reader::show::escape_path;
 use mmstats_reader::v1::{FORMAT_VERSION, VERSION_OFFSET};
 use mmstats_reader::Kind;
 
-use crate::desc::{DescError, FieldDesc};
-use crate::image::{build, SlotLayout};
+use super::desc::{DescError, FieldDesc};
+use super::image::{build, SlotLayout};
+use super::slot::{AnySlot, Scalar, Slot, TextSlot};
+use super::stale;
 use crate::mapping::Mapping;
-use crate::slot::{AnySlot, Scalar, Slot, TextSlot};
-use crate::stale;
 
 /// The default mode of a new file, before the umask.
 pub const DEFAULT_MODE: u32 = 0o644;

@@ -16,8 +16,8 @@ use mmstats_reader::json::{self, Json};
 use mmstats_reader::show::escape_path;
 use mmstats_reader::{v1, Kind};
 
-use crate::desc::FieldDesc;
-use crate::file::{CreateError, MmstatsFile, Options};
+use super::desc::FieldDesc;
+use super::file::{CreateError, MmstatsFile, Options};
 
 /// A checked scenario.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,8 +3,8 @@
 use mmstats_reader::v1::{self, FIRST_RECORD_OFFSET, PAGE_SIZE, UNBUFFERED};
 use mmstats_reader::{Kind, TypeSpec, DEFAULT_MAX_SIZE};
 
-use crate::desc::{check, DescError, FieldDesc, Initial};
-use crate::encode::{cut_text, f32_from_f64, int_bytes, put_text};
+use super::desc::{check, DescError, FieldDesc, Initial};
+use super::encode::{cut_text, f32_from_f64, int_bytes, put_text};
 
 /// Where one field lives in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]

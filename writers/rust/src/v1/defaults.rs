@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::desc::{FieldDesc, Initial};
+use super::desc::{FieldDesc, Initial};
 
 /// The file name template when `MMSTATS_FILES` is unset or empty.
 pub const DEFAULT_FILENAME: &str = "{CMD}-{PID}-{TID}.mmstats";
