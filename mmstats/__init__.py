@@ -20,7 +20,7 @@ from ._slots import IMPLEMENTATION
 from .fields import (
     AverageField, BoolField, ByteField, CounterField, DoubleField, Field, FloatField, IntField,
     MovingAverageField, ShortField, StaticDoubleField, StaticFloatField, StaticInt64Field,
-    StaticTextField, StaticUInt64Field, StaticUIntField, StringField, TimerField, UInt64Field,
+    HistogramField, StaticTextField, StaticUInt64Field, StaticUIntField, StringField, TimerField, UInt64Field,
     UIntField, UShortField,
 )
 from .models import BaseMmStats, MmStats
@@ -31,6 +31,6 @@ __all__ = [
     "UInt64Field", "UIntField", "IntField", "ShortField", "UShortField", "ByteField",
     "FloatField", "DoubleField", "BoolField", "StringField",
     "StaticUIntField", "StaticInt64Field", "StaticUInt64Field", "StaticFloatField",
-    "StaticDoubleField", "StaticTextField",
+    "StaticDoubleField", "StaticTextField", "HistogramField",
     "MmstatsError", "WriterError", "CreateError", "IMPLEMENTATION",
 ]

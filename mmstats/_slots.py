@@ -8,11 +8,11 @@ import os
 
 from mmstats_format.v1.types import lookup
 
-from . import _pyslots
+from . import _pyslots, _v2pyslots
 from ._pyslots import StringSlot
 
 __all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "ModelLocal",
-           "make_slot", "implementations"]
+           "make_slot", "implementations", "CounterSlot", "counter_slot_classes"]
 
 
 def _load_speedups():
@@ -29,10 +29,12 @@ _speedups = _load_speedups()
 if _speedups is not None:
     BufferedSlot, UnbufferedSlot = _speedups.BufferedSlot, _speedups.UnbufferedSlot
     FieldAccess, ModelLocal = _speedups.FieldAccess, _speedups.ModelLocal
+    CounterSlot = _speedups.CounterSlot  # format version 2
     IMPLEMENTATION = "c"
 else:
     BufferedSlot, UnbufferedSlot = _pyslots.BufferedSlot, _pyslots.UnbufferedSlot
     FieldAccess, ModelLocal = _pyslots.FieldAccess, _pyslots.ModelLocal
+    CounterSlot = _v2pyslots.CounterSlot
     IMPLEMENTATION = "python"
 
 
@@ -45,6 +47,18 @@ def implementations() -> dict:
         pass
     else:
         impls["c"] = (c.BufferedSlot, c.UnbufferedSlot)
+    return impls
+
+
+def counter_slot_classes() -> dict:
+    """Every importable version 2 CounterSlot by name (for tests and the benchmark)."""
+    impls = {"python": _v2pyslots.CounterSlot}
+    try:
+        from . import _speedups as c
+    except ImportError:
+        pass
+    else:
+        impls["c"] = c.CounterSlot
     return impls
 
 

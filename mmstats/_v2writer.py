@@ -258,9 +258,12 @@ class V2Writer:
                     os.unlink(self.path)  # only the file this writer created
             except OSError:
                 pass
-        for v in self._views.values():
-            v.release()
-        self._mm.close()
+        try:
+            for v in self._views.values():
+                v.release()
+            self._mm.close()
+        except BufferError:
+            pass  # field objects still map it (threads running at exit): the mapping goes with the process
         os.close(self._fd)
 
 
