@@ -817,11 +817,15 @@ cslot_amount(CounterSlot *self, PyObject *v, uint64_t *n)
     long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
     if (x == -1 && PyErr_Occurred())
         return -1;
+    if (overflow > 0) {
+        *n = PyLong_AsUnsignedLongLongMask(v);  /* modulo 2**64 */
+        return (*n == (uint64_t)-1 && PyErr_Occurred()) ? -1 : 0;
+    }
     if (x < 0 || overflow < 0) {
         PyErr_Format(PyExc_ValueError, "mmstats counter %R only grows: cannot add %R", self->label, v);
         return -1;
     }
-    *n = overflow ? PyLong_AsUnsignedLongLongMask(v) : (uint64_t)x;  /* modulo 2**64 */
+    *n = (uint64_t)x;
     return 0;
 }
 

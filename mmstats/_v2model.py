@@ -94,10 +94,10 @@ class Published:
 class ProcessFile:
     """This process's V2Writer at one path and the fields published in it."""
 
-    def __init__(self, path: str, mode: int):
-        self.requested, self.mode = path, mode
+    def __init__(self, template: str, mode: int):
+        self.template, self.mode = template, mode  # the path with {CMD} and {PID} still in it
         self.pid = os.getpid()
-        self.writer = _create(path, mode)
+        self.writer = _create(_defaults.expand(template, self.pid, 0), mode)
         self.path = self.writer.path
         self.fields: dict = {}        # (name, attributes) -> Published, in publication order
         self.keep = False
@@ -166,7 +166,7 @@ class ProcessFile:
         """In a forked child: drop the parent's lock descriptor, publish every field in a file of
         our own, and move every object there (the forking thread's to its slot, others' to slot 0)."""
         os.close(self.writer._fd)  # our copy of the locked open file description
-        child = ProcessFile(self.requested, self.mode)
+        child = ProcessFile(self.template, self.mode)
         child.keep = self.keep
         me = threading.get_ident()
         objs = getattr(self.local, "objs", {})
@@ -258,11 +258,12 @@ _FILES: dict = {}   # path -> ProcessFile of this process
 _FILES_LOCK = threading.Lock()
 
 
-def process_file(path: str, mode: int) -> ProcessFile:
+def process_file(template: str, mode: int) -> ProcessFile:
+    """This process's file at ``template`` (a path with {CMD} and {PID} unexpanded), created on first use."""
     with _FILES_LOCK:
-        pf = _FILES.get(path)
+        pf = _FILES.get(template)
         if pf is None or pf.writer.closed:
-            pf = _FILES[path] = ProcessFile(path, mode)
+            pf = _FILES[template] = ProcessFile(template, mode)
         return pf
 
 
@@ -298,15 +299,14 @@ class V2Model:
         if "{TID}" in template:
             raise ValueError(f"file name {template!r}: format version 2 writes one file per process, so {{TID}} "
                              "has no meaning; drop it, or use format_version=1 for a file per thread")
-        pid = os.getpid()
-        self.requested = os.path.join(_defaults.expand(directory, pid, 0), _defaults.expand(template, pid, 0))
+        self.template = os.path.join(directory, template)
         self.label_prefix = label_prefix or ""
         self.mode = check_mode(mode)
         self.keep = _defaults.keep_files() if keep is None else bool(keep)
         self.fields = cls._fields
-        self.file = process_file(self.requested, self.mode)
+        self._file = process_file(self.template, self.mode)
         if self.keep:
-            self.file.keep = True
+            self._file.keep = True
         for name, field in self.fields.items():
             if field.v2_kind is None:
                 raise TypeError(f"{cls.__name__}.{name}: {type(field).__name__} has no format version 2 "
@@ -323,6 +323,14 @@ class V2Model:
         spec = pub.spec
         args = dict(spec.args, attributes={**spec.args.get("attributes", {}), **_attributes(attributes)})
         return self.file.publish(spec.name, spec.kind, spec.field, **args)
+
+    @property
+    def file(self) -> ProcessFile:
+        """The process file (a forked child's own, once it has forked)."""
+        pf = _FILES.get(self.template)
+        if pf is not None and pf is not self._file and pf.pid == os.getpid() and self._file.pid != pf.pid:
+            self._file = pf
+        return self._file
 
     @property
     def path(self) -> str:
@@ -347,10 +355,11 @@ class V2Model:
 
     def remove(self) -> None:
         """Close and delete this process's file now (every model sharing it stops publishing)."""
+        pf = self.file
         with _FILES_LOCK:
-            if _FILES.get(self.file.requested) is self.file:
-                del _FILES[self.file.requested]
-        self.file.writer.close(keep=False)
+            if _FILES.get(self.template) is pf:
+                del _FILES[self.template]
+        pf.writer.close(keep=False)
 
 
 def _attributes(attributes) -> dict:
@@ -414,8 +423,8 @@ def _shared_object(model, field, pub):
     if kind == "constant":
         return Constant(pub)
     if kind == "string":
-        return Value(pub, lambda v: encode_text(pub.spec.name, field.size, v).decode("utf-8", "ignore")
-                     if not isinstance(v, str) else v)
+        # cut to the field's size as version 1 does (the file's capacity is that, rounded up to 8)
+        return Value(pub, lambda v: encode_text(pub.spec.name, field.size, v).decode("utf-8", "ignore"))
     if kind == "histogram":
         return HistogramFront(model, pub, field.scale)
     if field.kind == "object":  # averages and timers
