@@ -26,7 +26,7 @@ unpublished.
 """
 from __future__ import annotations
 
-import errno
+import math
 import mmap
 import os
 import secrets
@@ -35,14 +35,14 @@ import threading
 import time
 import warnings
 import weakref
+from array import array
 
 from mmstats_format.v2 import derived as d
 from mmstats_format.v2.liveness import liveness
 
 from . import _defaults
 from ._errors import CreateError
-from ._metrics import Average, MovingAverage
-from ._slots import CounterSlot
+from ._slots import CounterSlot, make_slot
 from ._v2writer import FileFull, V2Writer
 
 __all__ = ["ENV", "DEFAULT_FILENAME", "format_version", "ProcessFile", "V2Model", "close_all", "after_fork_in_child"]
@@ -105,6 +105,7 @@ class ProcessFile:
         self._private = None          # the V2Writer in anonymous memory that holds fields a full file refused
         self.local = threading.local()  # per thread: Published -> this thread's CounterSlot
         self.objects: "weakref.WeakSet" = weakref.WeakSet()  # every CounterSlot bound to this file
+        self.gauges: list = []  # (gauge slot, Published): version 1 slots bound to a gauge's word
         self.lock = threading.RLock()
 
     # ---- publishing
@@ -157,6 +158,11 @@ class ProcessFile:
         slot = w._slot() if slot is None else slot
         obj._bind(w._mm, d.H_SLOTS_USED, pub.handle, w._h["slot_size"], slot, w._lock)
 
+    def bind_gauge(self, slot, pub: Published) -> None:
+        at = pub.handle._i * 8  # the gauge's word in the process area
+        slot._bind(pub.writer._mm, at - 1, at - 1, at)  # unbuffered: one store at ``at``
+        self.gauges.append((slot, pub))
+
     # ---- lifecycle
 
     def close(self) -> None:
@@ -178,6 +184,8 @@ class ProcessFile:
             child._bind_counter(obj, obj.owner.pub, None if id(obj) in mine else 0)
             child.objects.add(obj)
         child.local.objs = dict(objs)
+        for slot, pub in self.gauges:
+            child.bind_gauge(slot, pub)
         del me
         return child
 
@@ -428,13 +436,20 @@ def _shared_object(model, field, pub):
     if kind == "histogram":
         return HistogramFront(model, pub, field.scale)
     if field.kind == "object":  # averages and timers
-        avg = Averaged(pub, field)
+        avg = Averaged(model, pub, field)
         timer = getattr(field, "timer", _NOT_A_TIMER)
         return avg if timer is _NOT_A_TIMER else _TimerFactory(avg, timer)
     code = field.type_signature
-    if code == "?":
-        return Value(pub, lambda v: 1 if v else 0, bool)
+    if code in _LOW_BYTES_CODES:
+        slot = make_slot(pub.spec.name, code, False, wrap=field.wrap)
+        model.file.bind_gauge(slot, pub)
+        return slot
     return Value(pub, lambda v: normalize(pub.spec.name, code, v, field.wrap))
+
+
+# Gauges whose version 1 slot (C or pure Python: one store of the type's own width) is also right in
+# the 8-byte version 2 word: f64 itself, and unsigned or bool values whose high bytes stay zero.
+_LOW_BYTES_CODES = {"d", "Q", "I", "H", "?"}
 
 
 _NOT_A_TIMER = object()
@@ -495,30 +510,56 @@ class Constant:
 
 
 class Averaged:
-    """An average, moving average or timer field: the process's mean in one gauge.
+    """An average, moving average or timer field: the process's mean in one f64 gauge.
 
-    The running state (mmstats/_metrics.py, the version 1 classes, on private memory) is
-    shared by the threads under a lock; each add publishes the new mean with one store.
+    The threads share the running state under a lock; each add publishes the new mean with one
+    store. The moving average keeps a running sum of its window, re-summed exactly (math.fsum)
+    at the end of every lap so rounding cannot pile up.
     """
 
-    __slots__ = ("pub", "_state", "_lock")
+    __slots__ = ("label", "_lock", "_slot", "_size", "_window", "_idx", "_full", "_total", "_count")
 
-    def __init__(self, pub, field):
-        self.pub = pub
-        size = getattr(field, "size", None)
-        self._state = Average(pub.spec.name, "d") if size is None else MovingAverage(pub.spec.name, "d")._setup(size)
-        self._state._bind(bytearray(17), 0, 0, 1)
+    def __init__(self, model, pub, field):
+        self.label = pub.spec.name
+        self._slot = make_slot(self.label, "d", False)
+        model.file.bind_gauge(self._slot, pub)
         self._lock = threading.Lock()
+        self._size = getattr(field, "size", None)
+        self._window = None if self._size is None else array("d", bytes(8 * self._size))
+        self._idx, self._full, self._total, self._count = 0, False, 0.0, 0
 
     def add(self, value) -> None:
+        if value.__class__ is not float:
+            value = _real(self.label, value)
         with self._lock:
-            self._state.add(value)
-            self.pub.handle.set(self._state.current)
+            w = self._window
+            if w is None:
+                self._total += value
+                self._count += 1
+                self._slot.set(self._total / self._count)
+                return
+            i = self._idx
+            self._total += value - w[i]
+            w[i] = value
+            i += 1
+            if i == self._size:
+                i, self._full = 0, True
+                try:
+                    self._total = math.fsum(w)
+                except (ValueError, OverflowError):  # inf and -inf, or an overflow: as the plain sum says
+                    self._total = sum(w)
+            self._idx = i
+            self._slot.set(self._total / (self._size if self._full else i))
 
     @property
     def value(self) -> float:
-        h = self.pub.handle
-        return h._view[h._i]
+        return self._slot.get()
+
+
+def _real(label, value) -> float:
+    if isinstance(value, (str, bytes, bytearray)):
+        raise TypeError(f"mmstats field {label!r} takes a number, not {type(value).__name__}")
+    return float(value)
 
 
 class TimerFront:
@@ -533,8 +574,10 @@ class TimerFront:
         self._starts.append(self._timer())
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, exc, tb):
+        elapsed = self._timer() - self._starts.pop()
+        self._last = elapsed
+        self.avg.add(elapsed)
         return False
 
     def start(self) -> None:

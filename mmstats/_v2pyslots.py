@@ -131,13 +131,13 @@ class _OwnedCounterSlot(CounterSlot):
             n = amount
         try:
             c = self._cur + n
-        except TypeError:
-            c = _MASK + 1  # not a number: the slow path explains
-        if c > _MASK or n < 0 or n.__class__ is not int:  # wrap, refuse, or convert: the slow path
+            if n < 0:
+                c = -1  # the store refuses it: the slow path explains
+            self._copy[self._i] = c  # a 'Q' view refuses what is not an int of 0 to 2**64 - 1
+        except (TypeError, ValueError):  # wrap, refuse or convert: the slow path
             self._add(to_amount(self.label, n))
             return
         self._cur = c
-        self._copy[self._i] = c
 
     def _add(self, n):
         c = (self._cur + n) & _MASK
