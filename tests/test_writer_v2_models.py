@@ -504,3 +504,23 @@ def test_threads_beyond_the_slots_share_slot_zero(tmp_path, monkeypatch):
         assert int.from_bytes(Path(s.filename).read_bytes()[d.H_SLOTS_USED:d.H_SLOTS_USED + 4], "little") == 2
     finally:
         _close(s)
+
+
+# ---------------------------------------------------------------- the README's example
+
+def test_readme_publish_example_runs_and_writes_what_it_says(tmp_path):
+    import re
+    readme = (REPO / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Publish"):readme.index("### Field classes")]
+    code = re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    env = dict(os.environ, MMSTATS_PATH=str(tmp_path), MMSTATS_KEEP="1")
+    env.pop("MMSTATS_FORMAT_VERSION", None)
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1
+    f = by_label(canonical(files[0]))
+    assert f[("web.stats.status.2XX", ())]["value"] == 1 and f[("web.stats.status.2XX", ())]["unit"] == "{request}"
+    lat = f[("web.stats.latency", ())]["value"]
+    assert lat["count"] == 2 and [b["count"] for b in lat["buckets"]] == [0, 1, 2, 2]  # 0.02 s and 0.5 s
+    assert f[("web.stats.requests", (("route", "/users"), ("server", "main")))]["value"] == 1
+    assert f[("web.stats.requests", (("server", "main"),))]["value"] == 0
