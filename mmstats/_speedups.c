@@ -872,6 +872,14 @@ cslot_incr(CounterSlot *self, PyObject *const *args, Py_ssize_t nargs, PyObject 
     Py_RETURN_NONE;
 }
 
+static PyObject *
+cslot_inc(CounterSlot *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (PyErr_WarnEx(PyExc_DeprecationWarning, "inc() is deprecated, use incr()", 1) < 0)
+        return NULL;
+    return cslot_incr(self, args, nargs, kwnames);
+}
+
 static uint64_t
 cslot_total(CounterSlot *self)
 {
@@ -992,6 +1000,7 @@ static PyMethodDef cslot_methods[] = {
      "labels(**attributes): this thread's copy of the same counter with these attributes added"},
     {"incr", (PyCFunction)(void (*)(void))cslot_incr, METH_FASTCALL | METH_KEYWORDS,
      "incr(n=1): add n >= 0 to this thread's copy (modulo 2**64)"},
+    {"inc", (PyCFunction)(void (*)(void))cslot_inc, METH_FASTCALL | METH_KEYWORDS, "deprecated alias of incr()"},
     {"_bind", (PyCFunction)cslot_bind, METH_VARARGS, NULL},
     {NULL}
 };

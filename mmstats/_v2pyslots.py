@@ -10,6 +10,7 @@ the sum of its copies in slots 0 to slots_used - 1, modulo 2**64.
 from __future__ import annotations
 
 import struct
+import warnings
 from operator import index as _index
 
 __all__ = ["CounterSlot"]
@@ -97,6 +98,11 @@ class CounterSlot:
 
     def incr(self, n=1, *, amount=None):
         raise ValueError(f"mmstats field {self.label!r}: its file is closed")
+
+    def inc(self, n=1, *, amount=None):
+        """Deprecated alias of incr()."""
+        warnings.warn("inc() is deprecated, use incr()", DeprecationWarning, stacklevel=2)
+        self.incr(n if amount is None else amount)
 
     def labels(self, **attributes):
         """This thread's copy of the same counter with these attributes added (owner.labels_of)."""

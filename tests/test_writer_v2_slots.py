@@ -141,3 +141,6 @@ def test_errors_are_the_same_in_both(impl):
     assert c.value == 7 and c.slot == 1 and int.from_bytes(buf[24:32], "little") == 7
     with pytest.raises(TypeError, match="no labels"):
         c.labels(a="b")
+    with pytest.deprecated_call():
+        c.inc(2)
+    assert c.value == 9
