@@ -1034,16 +1034,352 @@ static PyTypeObject CounterSlot_Type = {
     .tp_weaklistoffset = offsetof(CounterSlot, weakreflist),
 };
 
+/* ---- format version 2: MeanGauge and TimerFront (AverageField, MovingAverageField, TimerField) ----
+ *
+ * mmstats/_v2pyslots.py is the reference. A MeanGauge is shared by the threads of a process: each
+ * add() runs without releasing the GIL, so it is atomic with respect to other Python threads, and
+ * publishes the new mean with one 8-byte store into the gauge's word. The moving average keeps a
+ * running sum of its window and sums the window again, left to right, at the end of every lap.
+ * A TimerFront is one thread's timer: its running timings, on CLOCK_MONOTONIC (time.perf_counter's
+ * clock on Linux); each finished timing goes to the MeanGauge. */
+
+#include <time.h>
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer view;
+    double *gauge;
+    double *window;          /* NULL: a plain average */
+    Py_ssize_t size, idx;
+    int full;
+    double total;
+    double count;
+    PyObject *label;
+} MeanGauge;
+
+static PyTypeObject MeanGauge_Type;
+
+static PyObject *
+mean_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"label", "size", NULL};
+    PyObject *label;
+    Py_ssize_t size = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|n", kwlist, &label, &size))
+        return NULL;
+    if (size < 0) {
+        PyErr_Format(PyExc_ValueError, "moving average size must be a positive int, not %zd", size);
+        return NULL;
+    }
+    MeanGauge *self = (MeanGauge *)tp->tp_alloc(tp, 0);
+    if (self == NULL)
+        return NULL;
+    if (size) {
+        self->window = PyMem_Calloc((size_t)size, sizeof(double));
+        if (self->window == NULL) {
+            Py_DECREF(self);
+            return PyErr_NoMemory();
+        }
+    }
+    self->size = size;
+    self->label = Py_NewRef(label);
+    return (PyObject *)self;
+}
+
+static void
+mean_dealloc(MeanGauge *self)
+{
+    if (self->view.obj != NULL)
+        PyBuffer_Release(&self->view);
+    PyMem_Free(self->window);
+    Py_CLEAR(self->label);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+mean_real(PyObject *label, PyObject *v, double *out)
+{
+    if (PyFloat_CheckExact(v)) {
+        *out = PyFloat_AS_DOUBLE(v);
+        return 0;
+    }
+    if (PyUnicode_Check(v) || PyBytes_Check(v) || PyByteArray_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "mmstats field %R takes a number, not %.100s", label, Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    *out = PyFloat_AsDouble(v);
+    return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static int
+mean_add_value(MeanGauge *self, double v)
+{
+    if (self->view.obj == NULL) {
+        PyErr_Format(PyExc_ValueError, "mmstats field %R: its file is closed", self->label);
+        return -1;
+    }
+    double mean;
+    if (self->window == NULL) {
+        self->total += v;
+        self->count += 1.0;
+        mean = self->total / self->count;
+    } else {
+        self->total += v - self->window[self->idx];
+        self->window[self->idx] = v;
+        if (++self->idx == self->size) {
+            self->idx = 0;
+            self->full = 1;
+            double t = 0.0;
+            for (Py_ssize_t i = 0; i < self->size; i++)
+                t += self->window[i];
+            self->total = t;
+        }
+        mean = self->total / (double)(self->full ? self->size : self->idx);
+    }
+    uint64_t bits;
+    memcpy(&bits, &mean, 8);
+    V2_STORE((uint64_t *)self->gauge, bits);
+    return 0;
+}
+
+static PyObject *
+mean_add(MeanGauge *self, PyObject *v)
+{
+    double x;
+    if (mean_real(self->label, v, &x) < 0 || mean_add_value(self, x) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* _bind(buffer, offset): the gauge's 8-byte word (None: closed); the running state starts afresh. */
+static PyObject *
+mean_bind(MeanGauge *self, PyObject *args)
+{
+    PyObject *buf;
+    Py_ssize_t off;
+    if (!PyArg_ParseTuple(args, "On:_bind", &buf, &off))
+        return NULL;
+    if (self->view.obj != NULL)
+        PyBuffer_Release(&self->view);
+    self->gauge = NULL;
+    self->idx = 0;
+    self->full = 0;
+    self->total = self->count = 0.0;
+    if (self->window)
+        memset(self->window, 0, (size_t)self->size * sizeof(double));
+    if (buf == Py_None)
+        Py_RETURN_NONE;
+    Py_buffer view;
+    if (PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE | PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (off < 0 || off + 8 > view.len || ((uintptr_t)view.buf + off) % 8) {
+        PyBuffer_Release(&view);
+        PyErr_Format(PyExc_ValueError, "gauge %R at %zd does not fit a buffer of %zd bytes aligned",
+                     self->label, off, view.len);
+        return NULL;
+    }
+    self->view = view;
+    self->gauge = (double *)((char *)view.buf + off);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+mean_get_value(MeanGauge *self, void *closure)
+{
+    if (self->view.obj == NULL) {
+        PyErr_Format(PyExc_ValueError, "mmstats field %R: its file is closed", self->label);
+        return NULL;
+    }
+    uint64_t bits = V2_LOAD((uint64_t *)self->gauge);
+    double d;
+    memcpy(&d, &bits, 8);
+    return PyFloat_FromDouble(d);
+}
+
+static PyMethodDef mean_methods[] = {
+    {"add", (PyCFunction)mean_add, METH_O, "add(v): one more value; publishes the new mean (one store)"},
+    {"_bind", (PyCFunction)mean_bind, METH_VARARGS, NULL},
+    {NULL}
+};
+
+static PyGetSetDef mean_getset[] = {
+    {"value", (getter)mean_get_value, NULL, "the published mean", NULL},
+    {NULL}
+};
+
+static PyMemberDef mean_members[] = {
+    {"label", T_OBJECT, offsetof(MeanGauge, label), READONLY, NULL},
+    {NULL}
+};
+
+static PyTypeObject MeanGauge_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mmstats._speedups.MeanGauge",
+    .tp_basicsize = sizeof(MeanGauge),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The running mean (size 0) or moving mean of a version 2 gauge, shared by the threads.",
+    .tp_new = mean_new,
+    .tp_dealloc = (destructor)mean_dealloc,
+    .tp_methods = mean_methods,
+    .tp_getset = mean_getset,
+    .tp_members = mean_members,
+};
+
+typedef struct {
+    PyObject_HEAD
+    MeanGauge *mean;
+    double *starts;
+    Py_ssize_t nstarts, cap;
+    double last;
+} TimerFront;
+
+static PyTypeObject TimerFront_Type;
+
+static double
+now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static PyObject *
+timer_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"mean", NULL};
+    PyObject *mean;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!", kwlist, &MeanGauge_Type, &mean))
+        return NULL;
+    TimerFront *self = (TimerFront *)tp->tp_alloc(tp, 0);
+    if (self == NULL)
+        return NULL;
+    self->mean = (MeanGauge *)Py_NewRef(mean);
+    return (PyObject *)self;
+}
+
+static void
+timer_dealloc(TimerFront *self)
+{
+    PyMem_Free(self->starts);
+    Py_CLEAR(self->mean);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+timer_start(TimerFront *self, PyObject *unused)
+{
+    if (self->nstarts == self->cap) {
+        Py_ssize_t cap = self->cap ? 2 * self->cap : 4;
+        double *p = PyMem_Realloc(self->starts, (size_t)cap * sizeof(double));
+        if (p == NULL)
+            return PyErr_NoMemory();
+        self->starts = p;
+        self->cap = cap;
+    }
+    self->starts[self->nstarts++] = now_seconds();
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+timer_enter(TimerFront *self, PyObject *unused)
+{
+    PyObject *r = timer_start(self, NULL);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    return Py_NewRef((PyObject *)self);
+}
+
+static PyObject *
+timer_stop(TimerFront *self, PyObject *unused)
+{
+    if (self->nstarts == 0) {
+        PyErr_Format(PyExc_RuntimeError, "timer %R: stop() without start()", self->mean->label);
+        return NULL;
+    }
+    double elapsed = now_seconds() - self->starts[--self->nstarts];
+    if (mean_add_value(self->mean, elapsed) < 0)
+        return NULL;
+    self->last = elapsed;
+    return PyFloat_FromDouble(elapsed);
+}
+
+static PyObject *
+timer_exit(TimerFront *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *r = timer_stop(self, NULL);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_FALSE;
+}
+
+static PyObject *
+timer_add(TimerFront *self, PyObject *v)
+{
+    return mean_add(self->mean, v);
+}
+
+static PyObject *
+timer_get_last(TimerFront *self, void *closure)
+{
+    return PyFloat_FromDouble(self->last);
+}
+
+static PyObject *
+timer_get_elapsed(TimerFront *self, void *closure)
+{
+    return PyFloat_FromDouble(self->nstarts ? now_seconds() - self->starts[self->nstarts - 1] : self->last);
+}
+
+static PyObject *
+timer_get_value(TimerFront *self, void *closure)
+{
+    return mean_get_value(self->mean, NULL);
+}
+
+static PyMethodDef timer_methods[] = {
+    {"__enter__", (PyCFunction)timer_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)(void (*)(void))timer_exit, METH_FASTCALL, NULL},
+    {"start", (PyCFunction)timer_start, METH_NOARGS, "start a timing (they nest)"},
+    {"stop", (PyCFunction)timer_stop, METH_NOARGS, "end the innermost timing, add its duration; returns it"},
+    {"add", (PyCFunction)timer_add, METH_O, "add(seconds): a duration timed elsewhere"},
+    {NULL}
+};
+
+static PyGetSetDef timer_getset[] = {
+    {"last", (getter)timer_get_last, NULL, "seconds of the last finished timing (0.0 before the first)", NULL},
+    {"elapsed", (getter)timer_get_elapsed, NULL, "seconds since the innermost running timing started", NULL},
+    {"value", (getter)timer_get_value, NULL, "the published moving average", NULL},
+    {NULL}
+};
+
+static PyTypeObject TimerFront_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mmstats._speedups.TimerFront",
+    .tp_basicsize = sizeof(TimerFront),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One thread's TimerField: `with stats.t:` times a block into the shared MeanGauge.",
+    .tp_new = timer_new,
+    .tp_dealloc = (destructor)timer_dealloc,
+    .tp_methods = timer_methods,
+    .tp_getset = timer_getset,
+};
+
 /* Adds the version 2 types to the module (called from PyInit__speedups). */
 static int
 add_v2_types(PyObject *m)
 {
-    if (PyType_Ready(&CounterSlot_Type) < 0)
-        return -1;
-    Py_INCREF(&CounterSlot_Type);
-    if (PyModule_AddObject(m, "CounterSlot", (PyObject *)&CounterSlot_Type) < 0) {
-        Py_DECREF(&CounterSlot_Type);
-        return -1;
+    PyTypeObject *types[] = {&CounterSlot_Type, &MeanGauge_Type, &TimerFront_Type};
+    const char *names[] = {"CounterSlot", "MeanGauge", "TimerFront"};
+    for (int i = 0; i < 3; i++) {
+        if (PyType_Ready(types[i]) < 0)
+            return -1;
+        Py_INCREF(types[i]);
+        if (PyModule_AddObject(m, names[i], (PyObject *)types[i]) < 0) {
+            Py_DECREF(types[i]);
+            return -1;
+        }
     }
     return 0;
 }

@@ -26,7 +26,6 @@ unpublished.
 """
 from __future__ import annotations
 
-import math
 import mmap
 import os
 import secrets
@@ -35,14 +34,14 @@ import threading
 import time
 import warnings
 import weakref
-from array import array
 
 from mmstats_format.v2 import derived as d
 from mmstats_format.v2.liveness import liveness
 
 from . import _defaults
 from ._errors import CreateError
-from ._slots import CounterSlot, make_slot
+from ._slots import CounterSlot, MeanGauge, TimerFront, make_slot
+from ._v2pyslots import TimerFront as PyTimerFront
 from ._v2writer import FileFull, V2Writer
 
 __all__ = ["ENV", "DEFAULT_FILENAME", "format_version", "ProcessFile", "V2Model", "close_all", "after_fork_in_child"]
@@ -158,10 +157,14 @@ class ProcessFile:
         slot = w._slot() if slot is None else slot
         obj._bind(w._mm, d.H_SLOTS_USED, pub.handle, w._h["slot_size"], slot, w._lock)
 
-    def bind_gauge(self, slot, pub: Published) -> None:
+    def bind_gauge(self, obj, pub: Published) -> None:
+        """Bind a version 1 unbuffered slot, or a MeanGauge, to a gauge's 8-byte word."""
         at = pub.handle._i * 8  # the gauge's word in the process area
-        slot._bind(pub.writer._mm, at - 1, at - 1, at)  # unbuffered: one store at ``at``
-        self.gauges.append((slot, pub))
+        if isinstance(obj, MeanGauge):
+            obj._bind(pub.writer._mm, at)
+        else:
+            obj._bind(pub.writer._mm, at - 1, at - 1, at)  # unbuffered: one store at ``at``
+        self.gauges.append((obj, pub))
 
     # ---- lifecycle
 
@@ -352,8 +355,8 @@ class V2Model:
                 local_dict[key_of(name, field)] = self.file.counter_for_thread(CounterOwner(self, self.published[name]))
             else:
                 obj = self.shared[name]
-                if isinstance(obj, _TimerFactory):
-                    obj = TimerFront(obj.avg, obj.timer)
+                if isinstance(obj, _TimerFactory):  # a thread's own timings; a custom clock: the Python one
+                    obj = TimerFront(obj.mean) if obj.timer is None else PyTimerFront(obj.mean, obj.timer)
                 local_dict[key_of(name, field)] = obj
 
     sf = None  # no version 1 StatsFile
@@ -435,10 +438,11 @@ def _shared_object(model, field, pub):
         return Value(pub, lambda v: encode_text(pub.spec.name, field.size, v).decode("utf-8", "ignore"))
     if kind == "histogram":
         return HistogramFront(model, pub, field.scale)
-    if field.kind == "object":  # averages and timers
-        avg = Averaged(model, pub, field)
+    if field.kind == "object":  # averages and timers: one MeanGauge per field of the model
+        mean = MeanGauge(pub.spec.name, getattr(field, "size", 0))
+        model.file.bind_gauge(mean, pub)
         timer = getattr(field, "timer", _NOT_A_TIMER)
-        return avg if timer is _NOT_A_TIMER else _TimerFactory(avg, timer)
+        return mean if timer is _NOT_A_TIMER else _TimerFactory(mean, timer)
     code = field.type_signature
     if code in _LOW_BYTES_CODES:
         slot = make_slot(pub.spec.name, code, False, wrap=field.wrap)
@@ -458,10 +462,10 @@ _NOT_A_TIMER = object()
 class _TimerFactory:
     """Stands for a TimerField in attach_thread: each thread gets its own TimerFront."""
 
-    __slots__ = ("avg", "timer")
+    __slots__ = ("mean", "timer")
 
-    def __init__(self, avg, timer):
-        self.avg, self.timer = avg, timer
+    def __init__(self, mean, timer):
+        self.mean, self.timer = mean, timer
 
 
 # -- field objects that are not counters ---------------------------------------------------------------
@@ -507,104 +511,6 @@ class Constant:
 
     def set(self, v):
         raise AttributeError(f"mmstats field {self.pub.spec.name!r} is static (read-only)")
-
-
-class Averaged:
-    """An average, moving average or timer field: the process's mean in one f64 gauge.
-
-    The threads share the running state under a lock; each add publishes the new mean with one
-    store. The moving average keeps a running sum of its window, re-summed exactly (math.fsum)
-    at the end of every lap so rounding cannot pile up.
-    """
-
-    __slots__ = ("label", "_lock", "_slot", "_size", "_window", "_idx", "_full", "_total", "_count")
-
-    def __init__(self, model, pub, field):
-        self.label = pub.spec.name
-        self._slot = make_slot(self.label, "d", False)
-        model.file.bind_gauge(self._slot, pub)
-        self._lock = threading.Lock()
-        self._size = getattr(field, "size", None)
-        self._window = None if self._size is None else array("d", bytes(8 * self._size))
-        self._idx, self._full, self._total, self._count = 0, False, 0.0, 0
-
-    def add(self, value) -> None:
-        if value.__class__ is not float:
-            value = _real(self.label, value)
-        with self._lock:
-            w = self._window
-            if w is None:
-                self._total += value
-                self._count += 1
-                self._slot.set(self._total / self._count)
-                return
-            i = self._idx
-            self._total += value - w[i]
-            w[i] = value
-            i += 1
-            if i == self._size:
-                i, self._full = 0, True
-                try:
-                    self._total = math.fsum(w)
-                except (ValueError, OverflowError):  # inf and -inf, or an overflow: as the plain sum says
-                    self._total = sum(w)
-            self._idx = i
-            self._slot.set(self._total / (self._size if self._full else i))
-
-    @property
-    def value(self) -> float:
-        return self._slot.get()
-
-
-def _real(label, value) -> float:
-    if isinstance(value, (str, bytes, bytearray)):
-        raise TypeError(f"mmstats field {label!r} takes a number, not {type(value).__name__}")
-    return float(value)
-
-
-class TimerFront:
-    """A thread's side of a TimerField: its running timings; durations go to the shared average."""
-
-    __slots__ = ("avg", "_timer", "_starts", "_last")
-
-    def __init__(self, avg: Averaged, timer):
-        self.avg, self._timer, self._starts, self._last = avg, timer or time.perf_counter, [], 0.0
-
-    def __enter__(self):
-        self._starts.append(self._timer())
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        elapsed = self._timer() - self._starts.pop()
-        self._last = elapsed
-        self.avg.add(elapsed)
-        return False
-
-    def start(self) -> None:
-        self._starts.append(self._timer())
-
-    def stop(self) -> float:
-        if not self._starts:
-            raise RuntimeError(f"timer {self.avg.pub.spec.name!r}: stop() without start()")
-        elapsed = self._timer() - self._starts.pop()
-        self.avg.add(elapsed)
-        self._last = elapsed
-        return elapsed
-
-    def add(self, seconds) -> None:
-        self.avg.add(seconds)
-
-    @property
-    def last(self) -> float:
-        return self._last
-
-    @property
-    def elapsed(self) -> float:
-        return self._timer() - self._starts[-1] if self._starts else self._last
-
-    @property
-    def value(self) -> float:
-        return self.avg.value
 
 
 class HistogramFront:

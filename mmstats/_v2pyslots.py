@@ -10,10 +10,12 @@ the sum of its copies in slots 0 to slots_used - 1, modulo 2**64.
 from __future__ import annotations
 
 import struct
+import threading
+import time
 import warnings
 from operator import index as _index
 
-__all__ = ["CounterSlot"]
+__all__ = ["CounterSlot", "MeanGauge", "TimerFront"]
 
 _MASK = (1 << 64) - 1
 
@@ -167,3 +169,108 @@ class _SharedCounterSlot(CounterSlot):
         with self._lock:
             words, i = self._copy, self._i
             words[i] = (words[i] + n) & _MASK
+
+
+class MeanGauge:
+    """The running mean (size 0) or moving mean of a gauge, shared by the threads of a process.
+
+    Each add() publishes the new mean with one 8-byte store. The threads' adds are serialised by a
+    lock (the C type needs none: it never releases the GIL). The moving average keeps a running sum
+    of its window and sums the window again, left to right, at the end of every lap.
+    """
+
+    __slots__ = ("label", "_size", "_window", "_idx", "_full", "_total", "_count", "_view", "_i", "_lock")
+
+    def __init__(self, label: str, size: int = 0):
+        if not isinstance(size, int) or size < 0:
+            raise ValueError(f"moving average size must be a positive int, not {size!r}")
+        self.label, self._size = label, size
+        self._window = [0.0] * size if size else None
+        self._view, self._i = _Closed(label), 0
+        self._lock = threading.Lock()
+        self._bind(None, 0)
+
+    def _bind(self, buf, offset):
+        """The gauge's 8-byte word in writable ``buf`` (None: closed); the running state starts afresh."""
+        self._idx, self._full, self._total, self._count = 0, False, 0.0, 0
+        if self._window is not None:
+            self._window[:] = [0.0] * self._size
+        if buf is None:
+            self._view = _Closed(self.label)
+            return
+        view = memoryview(buf).cast("B")
+        if not (0 <= offset and offset + 8 <= len(view) and offset % 8 == 0):
+            raise ValueError(f"gauge {self.label!r} at {offset} does not fit a buffer of {len(view)} bytes aligned")
+        self._view, self._i = view.cast("d"), offset >> 3
+
+    def add(self, value) -> None:
+        if value.__class__ is not float:
+            if isinstance(value, (str, bytes, bytearray)):
+                raise TypeError(f"mmstats field {self.label!r} takes a number, not {type(value).__name__}")
+            value = float(value)
+        with self._lock:
+            w = self._window
+            if w is None:
+                self._total += value
+                self._count += 1
+                self._view[self._i] = self._total / self._count
+                return
+            i = self._idx
+            self._total += value - w[i]
+            w[i] = value
+            i += 1
+            if i == self._size:
+                i, self._full = 0, True
+                total = 0.0
+                for x in w:
+                    total += x
+                self._total = total
+            self._idx = i
+            self._view[self._i] = self._total / (self._size if self._full else i)
+
+    @property
+    def value(self) -> float:
+        return self._view[self._i]
+
+
+class TimerFront:
+    """One thread's TimerField: ``with stats.t:`` or start()/stop(); durations go to the MeanGauge."""
+
+    __slots__ = ("mean", "_timer", "_starts", "_last")
+
+    def __init__(self, mean, timer=None):
+        self.mean, self._timer, self._starts, self._last = mean, timer or time.perf_counter, [], 0.0
+
+    def __enter__(self):
+        self._starts.append(self._timer())
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.stop()
+        return False
+
+    def start(self) -> None:
+        self._starts.append(self._timer())
+
+    def stop(self) -> float:
+        if not self._starts:
+            raise RuntimeError(f"timer {self.mean.label!r}: stop() without start()")
+        elapsed = self._timer() - self._starts.pop()
+        self.mean.add(elapsed)
+        self._last = elapsed
+        return elapsed
+
+    def add(self, seconds) -> None:
+        self.mean.add(seconds)
+
+    @property
+    def last(self) -> float:
+        return self._last
+
+    @property
+    def elapsed(self) -> float:
+        return self._timer() - self._starts[-1] if self._starts else self._last
+
+    @property
+    def value(self) -> float:
+        return self.mean.value

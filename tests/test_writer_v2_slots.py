@@ -144,3 +144,52 @@ def test_errors_are_the_same_in_both(impl):
     with pytest.deprecated_call():
         c.inc(2)
     assert c.value == 9
+
+
+V2 = _slots.v2_implementations()
+
+
+@settings(max_examples=50, deadline=None)
+@given(size=st.integers(0, 5),
+       values=st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=32), max_size=20))
+def test_mean_gauges_publish_the_same_means_in_c_and_python(size, values):
+    assert set(V2) == {"python", "c"}
+    out = {}
+    for name, (_, mean_cls, _) in V2.items():
+        buf = bytearray(16)
+        m = mean_cls("m", size)
+        m._bind(buf, 8)
+        seen = []
+        for v in values:
+            m.add(v)
+            seen.append(bytes(buf[8:16]))
+        out[name] = seen
+    assert out["c"] == out["python"]
+    if values:  # the mean of the window (or of everything), independently
+        window = values[-size:] if size else values
+        got = memoryview(bytearray(out["c"][-1])).cast("d")[0]
+        assert got == pytest.approx(sum(window) / len(window), rel=1e-6, abs=1e-3)
+
+
+@pytest.mark.parametrize("impl", sorted(V2))
+def test_timer_front_times_a_block_into_the_mean(impl):
+    import time
+    _, mean_cls, timer_cls = V2[impl]
+    buf = bytearray(16)
+    m = mean_cls("t", 4)
+    m._bind(buf, 8)
+    t = timer_cls(m)
+    with t:
+        time.sleep(0.02)
+    t.start()
+    t.start()
+    time.sleep(0.01)
+    inner = t.stop()
+    outer = t.stop()
+    assert 0.01 <= inner <= outer
+    assert t.last == outer and m.value == pytest.approx((0.02 + inner + outer) / 3, abs=0.05)
+    assert 0.018 <= memoryview(buf).cast("d")[1] * 3 - inner - outer <= 1.0
+    with pytest.raises(RuntimeError, match="stop\\(\\) without start\\(\\)"):
+        t.stop()
+    with pytest.raises(TypeError, match="takes a number, not str"):
+        t.add("1")
