@@ -177,7 +177,6 @@ class ProcessFile:
         os.close(self.writer._fd)  # our copy of the locked open file description
         child = ProcessFile(self.template, self.mode)
         child.keep = self.keep
-        me = threading.get_ident()
         objs = getattr(self.local, "objs", {})
         mine = set(map(id, objs.values()))
         for key, pub in self.fields.items():

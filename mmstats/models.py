@@ -1,9 +1,17 @@
-"""Models: declare fields on a class, instantiate once, every thread gets its own file.
+"""Models: declare fields on a class, instantiate once, share the instance between threads.
 
     class WebStats(mmstats.MmStats):
         hits = mmstats.CounterField(label="hits")
     stats = WebStats()
     stats.hits.incr()
+
+The constructor picks the format: version 2 (the default; mmstats/_v2model.py:
+one file per process, a slot per thread) or version 1 (format_version=1 or
+MMSTATS_FORMAT_VERSION=1: a file per thread, described below, byte for byte
+as mmstats 0.8 wrote it). Both share the per-thread machinery below: the
+model is a threading.local whose dict holds the thread's field objects.
+
+Version 1:
 
 A model is a threading.local (as in 0.8): the first time a thread touches the
 instance, __init__ runs again for that thread and creates that thread's file
