@@ -93,10 +93,11 @@ class Published:
 class ProcessFile:
     """This process's V2Writer at one path and the fields published in it."""
 
-    def __init__(self, template: str, mode: int):
+    def __init__(self, template: str, mode: int, writer: V2Writer | None = None):
+        """``writer``: one in private memory (a forked child that could not create its file)."""
         self.template, self.mode = template, mode  # the path with {CMD} and {PID} still in it
         self.pid = os.getpid()
-        self.writer = _create(_defaults.expand(template, self.pid, 0), mode)
+        self.writer = _create(_defaults.expand(template, self.pid, 0), mode) if writer is None else writer
         self.path = self.writer.path
         self.fields: dict = {}        # (name, attributes) -> Published, in publication order
         self.keep = False
@@ -169,13 +170,19 @@ class ProcessFile:
     # ---- lifecycle
 
     def close(self) -> None:
-        self.writer.close(keep=self.keep)
+        if self.path is not None:
+            self.writer.close(keep=self.keep)
 
     def reborn_in_child(self) -> "ProcessFile":
         """In a forked child: drop the parent's lock descriptor, publish every field in a file of
         our own, and move every object there (the forking thread's to its slot, others' to slot 0)."""
         os.close(self.writer._fd)  # our copy of the locked open file description
-        child = ProcessFile(self.template, self.mode)
+        try:
+            child = ProcessFile(self.template, self.mode)
+        except Exception as e:  # never the parent's file: private memory, unpublished
+            warnings.warn(f"mmstats: forked child {os.getpid()} could not create its own stats file ({e}); "
+                          "its values are kept in memory only", RuntimeWarning)
+            child = ProcessFile(self.template, self.mode, _private_writer())
         child.keep = self.keep
         objs = getattr(self.local, "objs", {})
         mine = set(map(id, objs.values()))
@@ -188,7 +195,6 @@ class ProcessFile:
         child.local.objs = dict(objs)
         for slot, pub in self.gauges:
             child.bind_gauge(slot, pub)
-        del me
         return child
 
 
@@ -293,8 +299,7 @@ def after_fork_in_child() -> None:
             _FILES[path] = pf.reborn_in_child()
         except Exception as e:  # a fork handler must not raise
             del _FILES[path]
-            warnings.warn(f"mmstats: forked child {os.getpid()} could not create its own stats file ({e})",
-                          RuntimeWarning)
+            warnings.warn(f"mmstats: after fork in child {os.getpid()}: {e}", RuntimeWarning)
 
 
 # -- a model instance on version 2 ------------------------------------------------------------------

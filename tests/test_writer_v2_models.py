@@ -524,3 +524,43 @@ def test_readme_publish_example_runs_and_writes_what_it_says(tmp_path):
     assert lat["count"] == 2 and [b["count"] for b in lat["buckets"]] == [0, 1, 2, 2]  # 0.02 s and 0.5 s
     assert f[("web.stats.requests", (("route", "/users"), ("server", "main")))]["value"] == 1
     assert f[("web.stats.requests", (("server", "main"),))]["value"] == 0
+
+
+def test_forked_child_that_cannot_create_its_file_never_writes_the_parents(tmp_path, monkeypatch):
+    class M(mmstats.BaseMmStats):
+        c = mmstats.CounterField()
+        g = mmstats.DoubleField()
+
+    s = M(path=tmp_path, filename="{PID}.mmstats")
+    parent_pid, real_create = os.getpid(), _v2model._create
+
+    def create(path, mode):
+        if os.getpid() != parent_pid:
+            raise CreateErrorForTest(path)
+        return real_create(path, mode)
+
+    monkeypatch.setattr(_v2model, "_create", create)
+    try:
+        s.c.incr(2)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    s.c.incr(40)
+                    s.g = 7.0
+                    code = 0 if s.c.value == 40 and s.filename is None else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        f = by_label(canonical(s.filename))
+        assert f[("c", ())]["value"] == 2 and f[("g", ())]["value"] == 0.0  # untouched by the child
+        assert [p.name for p in tmp_path.iterdir()] == [f"{parent_pid}.mmstats"]
+    finally:
+        _close(s)
+
+
+class CreateErrorForTest(OSError):
+    pass
