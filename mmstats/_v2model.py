@@ -47,7 +47,7 @@ from ._v2writer import FileFull, V2Writer
 __all__ = ["ENV", "DEFAULT_FILENAME", "format_version", "ProcessFile", "V2Model", "close_all", "after_fork_in_child"]
 
 ENV = "MMSTATS_FORMAT_VERSION"
-DEFAULT_FILENAME = "{CMD}-{PID}.mmstats"  # one file per process: no {TID}
+DEFAULT_FILENAME = "{CMD}-{PID}.mmstats"  # one file per process
 # Capacities of a process file: 64 KiB of entries, 16 KiB of gauges and strings, 64 slots of 4 KiB
 # (512 counters or histogram words each). tmpfs spends memory only on touched pages.
 CAPACITY = {"meta_capacity": 65536, "process_capacity": 16384, "slot_size": 4096, "slot_count": 64}
@@ -97,7 +97,9 @@ class ProcessFile:
         """``writer``: one in private memory (a forked child that could not create its file)."""
         self.template, self.mode = template, mode  # the path with {CMD} and {PID} still in it
         self.pid = os.getpid()
-        self.writer = _create(_defaults.expand(template, self.pid, 0), mode) if writer is None else writer
+        # {TID}, if the template has it (version 1's default), is the thread that creates the file
+        path = _defaults.expand(template, self.pid, threading.get_native_id())
+        self.writer = _create(path, mode) if writer is None else writer
         self.path = self.writer.path
         self.fields: dict = {}        # (name, attributes) -> Published, in publication order
         self.keep = False
@@ -311,9 +313,6 @@ class V2Model:
         from .lowlevel import check_mode
         directory = _defaults.directory_template() if path is None else os.fspath(path)
         template = filename if filename is not None else (os.environ.get("MMSTATS_FILES") or DEFAULT_FILENAME)
-        if "{TID}" in template:
-            raise ValueError(f"file name {template!r}: format version 2 writes one file per process, so {{TID}} "
-                             "has no meaning; drop it, or use format_version=1 for a file per thread")
         self.template = os.path.join(directory, template)
         self.label_prefix = label_prefix or ""
         self.mode = check_mode(mode)

@@ -322,9 +322,9 @@ class BaseMmStats(ModelLocal):
         1 writes the 2011 format, a file per thread, byte for byte as mmstats always
         did. The default comes from the class attribute ``format_version``, else from
         the environment variable MMSTATS_FORMAT_VERSION, else 2. What follows about
-        files per thread and {TID} is version 1; on version 2 ``filename`` must not
-        use {TID}, the file is closed and removed at exit (unless ``keep``), and a
-        forked child writes a file of its own.
+        files per thread is version 1; on version 2 a {TID} in ``filename`` is the
+        thread that created the file, the file is closed and removed at exit (unless
+        ``keep``), and a forked child writes a file of its own.
 
         Version 1:
 

@@ -203,8 +203,12 @@ def test_bad_format_version_and_v2_only_fields_on_v1_are_refused(tmp_path, monke
     monkeypatch.setenv("MMSTATS_FORMAT_VERSION", "x")
     with pytest.raises(ValueError, match="MMSTATS_FORMAT_VERSION"):
         H(path=tmp_path)
-    with pytest.raises(ValueError, match=r"\{TID\}"):
-        H(path=tmp_path, filename="a-{TID}.mmstats", format_version=2)
+    monkeypatch.delenv("MMSTATS_FORMAT_VERSION")
+    s = H(path=tmp_path, filename="a-{PID}-{TID}.mmstats")  # version 1's template: the creating thread's id
+    try:
+        assert s.filename == str(tmp_path / f"a-{os.getpid()}-{threading.get_native_id()}.mmstats")
+    finally:
+        s.remove()
 
 
 # ---------------------------------------------------------------- kinds, units, attributes
