@@ -45,7 +45,7 @@ def to_amount(label, n) -> int:
 class CounterSlot:
     """incr(n=1) adds n >= 0 to this object's copy; ``value`` is the field's total."""
 
-    __slots__ = ("label", "slot", "owner", "_copy", "_i", "_cur", "_words", "_first", "_stride", "_used", "_buf",
+    __slots__ = ("label", "slot", "owner", "_copy", "_i", "_one", "_cur", "_words", "_first", "_stride", "_used", "_buf",
                  "_lock", "__weakref__")
 
     def __init__(self, label: str):
@@ -53,7 +53,7 @@ class CounterSlot:
             raise TypeError(f"label must be str, not {type(label).__name__}")
         self.label = label
         self.slot = -1
-        self._copy = self._words = _Closed(label)
+        self._copy = self._words = self._one = _Closed(label)
         self._cur = 0
         self._buf = self._lock = self.owner = None
 
@@ -75,7 +75,9 @@ class CounterSlot:
             raise ValueError(f"counter {self.label!r}: copies at {first_offset} (slot {slot} of {slot_size} bytes) "
                              f"do not fit a buffer of {len(buf)} bytes aligned")
         words = root.cast("Q")
-        self._buf = (root, words)
+        one = words[own >> 3:(own >> 3) + 1]  # this copy alone: a store without an index attribute
+        self._buf = (root, words, one)
+        self._one = one
         self._words, self._first, self._stride, self._used = words, first_offset >> 3, slot_size >> 3, \
             slots_used_offset
         self._copy, self._i, self._cur, self.slot = words, own >> 3, words[own >> 3], slot
@@ -87,7 +89,7 @@ class CounterSlot:
             for v in reversed(self._buf):
                 v.release()
         self._buf = None
-        self._copy = self._words = _Closed(self.label)
+        self._copy = self._words = self._one = _Closed(self.label)
 
     @property
     def closed(self) -> bool:
@@ -134,14 +136,14 @@ class _OwnedCounterSlot(CounterSlot):
 
     __slots__ = ()
 
-    def incr(self, n=1, *, amount=None):
+    def incr(self, n=1, amount=None):  # amount: the 0.8 spelling (positional-or-keyword: a cheaper call)
         if amount is not None:
             n = amount
         try:
             c = self._cur + n
             if n < 0:
                 c = -1  # the store refuses it: the slow path explains
-            self._copy[self._i] = c  # a 'Q' view refuses what is not an int of 0 to 2**64 - 1
+            self._one[0] = c  # a 'Q' view refuses what is not an int of 0 to 2**64 - 1
         except (TypeError, ValueError):  # wrap, refuse or convert: the slow path
             self._add(to_amount(self.label, n))
             return
@@ -149,8 +151,8 @@ class _OwnedCounterSlot(CounterSlot):
 
     def _add(self, n):
         c = (self._cur + n) & _MASK
+        self._one[0] = c
         self._cur = c
-        self._copy[self._i] = c
 
 
 class _SharedCounterSlot(CounterSlot):
