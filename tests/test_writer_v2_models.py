@@ -184,6 +184,7 @@ def test_format_version_1_class_attribute(tmp_path):
     s = Old(path=tmp_path)
     try:
         assert Path(s.filename).read_bytes()[0] == 1 and f"-{threading.get_native_id()}.mmstats" in s.filename
+        assert s.format_version_written == 1
     finally:
         s.remove()
 
@@ -253,7 +254,7 @@ def test_every_seed_field_maps_onto_a_kind(tmp_path):
             s.answer = 1
         assert (s.port, s.small, s.flag, s.text, s.answer, s.version) == (4000000000, -100, False, "héllo wö",
                                                                           42, "1.2.3")
-        assert s.t.last == 2.0 and s.hits.value == 3
+        assert s.t.last == 2.0 and s.hits.value == 3 and s.format_version_written == 2
         obj = canonical(s.filename)
         assert mf.validate(s.filename).errors == []
         got = {f["label"]: (f["kind"], f["type"], f["unit"], f["value"]) for f in obj["fields"]}
@@ -568,3 +569,24 @@ def test_forked_child_that_cannot_create_its_file_never_writes_the_parents(tmp_p
 
 class CreateErrorForTest(OSError):
     pass
+
+
+def test_sigterm_removes_the_file_and_the_process_still_dies_of_sigterm(tmp_path):
+    body = '''
+        import sys, time, mmstats
+        class M(mmstats.MmStats):
+            c = mmstats.CounterField()
+        s = M(path=sys.argv[1])
+        s.c.incr()
+        print(s.filename, flush=True)
+        time.sleep(60)
+    '''
+    script = _script(tmp_path, body)
+    data = tmp_path / "d"
+    data.mkdir()
+    p = subprocess.Popen([sys.executable, str(script), str(data)], stdout=subprocess.PIPE, text=True)
+    path = p.stdout.readline().strip()
+    assert os.path.exists(path)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=60) == -signal.SIGTERM
+    assert list(data.iterdir()) == []
