@@ -108,6 +108,7 @@ class ProcessFile:
         self.local = threading.local()  # per thread: Published -> this thread's CounterSlot
         self.objects: "weakref.WeakSet" = weakref.WeakSet()  # every CounterSlot bound to this file
         self.gauges: list = []  # (gauge slot, Published): version 1 slots bound to a gauge's word
+        self.means: dict = {}   # Published -> MeanGauge
         self.lock = threading.RLock()
 
     # ---- publishing
@@ -169,6 +170,15 @@ class ProcessFile:
             obj._bind(pub.writer._mm, at - 1, at - 1, at)  # unbuffered: one store at ``at``
         self.gauges.append((obj, pub))
 
+    def mean_for(self, pub: Published, size: int):
+        """The MeanGauge of an average or timer field (model instances that share the field share it)."""
+        with self.lock:
+            mean = self.means.get(pub)
+            if mean is None:
+                mean = self.means[pub] = MeanGauge(pub.spec.name, size)
+                self.bind_gauge(mean, pub)
+            return mean
+
     # ---- lifecycle
 
     def close(self) -> None:
@@ -197,6 +207,7 @@ class ProcessFile:
         child.local.objs = dict(objs)
         for slot, pub in self.gauges:
             child.bind_gauge(slot, pub)
+        child.means = dict(self.means)
         return child
 
 
@@ -441,9 +452,8 @@ def _shared_object(model, field, pub):
         return Value(pub, lambda v: encode_text(pub.spec.name, field.size, v).decode("utf-8", "ignore"))
     if kind == "histogram":
         return HistogramFront(model, pub, field.scale)
-    if field.kind == "object":  # averages and timers: one MeanGauge per field of the model
-        mean = MeanGauge(pub.spec.name, getattr(field, "size", 0))
-        model.file.bind_gauge(mean, pub)
+    if field.kind == "object":  # averages and timers: one MeanGauge per published field
+        mean = model.file.mean_for(pub, getattr(field, "size", 0))
         timer = getattr(field, "timer", _NOT_A_TIMER)
         return mean if timer is _NOT_A_TIMER else _TimerFactory(mean, timer)
     code = field.type_signature

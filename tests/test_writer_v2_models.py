@@ -319,6 +319,7 @@ def test_histogram_time_observes_in_the_fields_unit(tmp_path):
 def test_models_of_a_process_share_one_file_and_same_named_fields(tmp_path):
     class A(mmstats.MmStats):
         hits = mmstats.CounterField()
+        mean = mmstats.AverageField()
 
     class B(mmstats.BaseMmStats):
         misses = mmstats.CounterField()
@@ -329,7 +330,10 @@ def test_models_of_a_process_share_one_file_and_same_named_fields(tmp_path):
         a1.hits.incr()
         a2.hits.incr(2)
         b.misses.incr(5)
+        a1.mean.add(1.0)
+        a2.mean.add(3.0)  # one field, one mean over both instances' values
         f = by_label(canonical(a1.filename))
+        assert f[("mean", ())]["value"] == 2.0
         assert f[("hits", ())]["value"] == 3 and f[("misses", ())]["value"] == 5
         assert sum(1 for (label, _) in f if label == "sys.pid") == 1
     finally:
