@@ -75,15 +75,29 @@ class StatsdClient:
         self.sock.sendto(f"{self.prefix}{name}:{n}|c".encode(), self.addr)
 
 
-def _model(tmp):
+def _model(tmp, version):
     import mmstats
 
     class BenchStats(mmstats.MmStats):
         hits = mmstats.CounterField(label="hits")
         ratio = mmstats.DoubleField(label="ratio")
         latency = mmstats.TimerField(label="latency", size=100)
+        lat = mmstats.HistogramField(buckets=(0.001, 0.01, 0.1), label="lat")
 
-    return BenchStats(path=tmp, label_prefix="bench.")
+        if version == 1:
+            del lat
+
+    return BenchStats(path=tmp, label_prefix=f"bench.v{version}.", format_version=version)
+
+
+VERSIONS = (2, 1)  # format 2 (the default) beside format 1
+COUNTER, DOUBLE, TIMER = "CounterField: stats.hits.incr()", "DoubleField: stats.ratio = 0.5", \
+    "TimerField: with stats.latency: pass"
+HISTOGRAM_TIME = "HistogramField: with stats.lat.time(): pass"
+
+
+def _v(name, version):
+    return f"{name} v{version}"
 
 
 def _floor():
@@ -92,16 +106,16 @@ def _floor():
     return h
 
 
-def mmstats_cases(tmp) -> tuple[dict, object]:
-    stats = _model(tmp)
-    floor = _floor()
-    return {
-        FLOOR: ("s.hits.incr()", {"s": floor}, 1),
-        "CounterField: stats.hits.incr()": ("s.hits.incr()", {"s": stats}, 1),
-        "DoubleField: stats.ratio = 0.5": ("s.ratio = 0.5", {"s": stats}, 1),
-        "TimerField: with stats.latency: pass": ("with s.latency: pass", {"s": stats}, 1),
-        "plain context manager, perf_counter twice": ("with t: pass", {"t": _PlainTimer()}, 1),
-    }, stats
+def mmstats_cases(tmp) -> tuple[dict, list]:
+    models = {v: _model(tmp, v) for v in VERSIONS}
+    cases = {FLOOR: ("s.hits.incr()", {"s": _floor()}, 1),
+             "plain context manager, perf_counter twice": ("with t: pass", {"t": _PlainTimer()}, 1)}
+    for v, stats in models.items():
+        cases[_v(COUNTER, v)] = ("s.hits.incr()", {"s": stats}, 1)
+        cases[_v(DOUBLE, v)] = ("s.ratio = 0.5", {"s": stats}, 1)
+        cases[_v(TIMER, v)] = ("with s.latency: pass", {"s": stats}, 1)
+    cases[_v(HISTOGRAM_TIME, 2)] = ("with s.lat.time(): pass", {"s": models[2]}, 1)
+    return cases, list(models.values())
 
 
 def prometheus_cases(mp_dir) -> dict:
@@ -139,7 +153,7 @@ def run(cfg: Config) -> list[Row]:
 
     log("writer (Python): timing")
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as mp_dir:
-        cases, stats = mmstats_cases(tmp)
+        cases, models = mmstats_cases(tmp)
         cases.update(prometheus_cases(mp_dir))
         sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sink.bind(("127.0.0.1", 0))
@@ -149,24 +163,31 @@ def run(cfg: Config) -> list[Row]:
         try:
             ns = ns_per_op(cases, cfg)
         finally:
-            stats.remove()
+            for stats in models:
+                stats.remove()
             sink.close()
             client.sock.close()
     impl = mmstats.IMPLEMENTATION
-    counter = "CounterField: stats.hits.incr()"
+    counter = _v(COUNTER, 2)
     floor = ns[FLOOR]
-    rows = [Row(SECTION, FLOOR, floor, "ns/op", FLOOR, floor)]
-    rows.append(Row(SECTION, f"{counter} [{impl} slots]", ns[counter], "ns/op", FLOOR, floor, "<= 2x"))
-    for name in ("DoubleField: stats.ratio = 0.5", "TimerField: with stats.latency: pass"):
-        rows.append(Row(SECTION, f"{name} [{impl} slots]", ns[name], "ns/op", FLOOR, floor))
     timer_floor = "plain context manager, perf_counter twice"
-    rows.append(Row(SECTION, f"TimerField: with stats.latency: pass [{impl} slots]",
-                    ns["TimerField: with stats.latency: pass"], "ns/op", timer_floor, ns[timer_floor]))
+    rows = [Row(SECTION, FLOOR, floor, "ns/op", FLOOR, floor)]
+    for v in VERSIONS:
+        rows.append(Row(SECTION, f"{COUNTER} [{impl} slots] v{v}", ns[_v(COUNTER, v)], "ns/op", FLOOR, floor,
+                        "<= 1.2x" if v == 2 else "<= 2x"))
+    for v in VERSIONS:
+        rows.append(Row(SECTION, f"{DOUBLE} [{impl} slots] v{v}", ns[_v(DOUBLE, v)], "ns/op", FLOOR, floor))
+    for v in VERSIONS:
+        rows.append(Row(SECTION, f"{TIMER} [{impl} slots] v{v}", ns[_v(TIMER, v)], "ns/op", timer_floor,
+                        ns[timer_floor], "<= 1.5x" if v == 2 else ""))
+    rows.append(Row(SECTION, f"{HISTOGRAM_TIME} [{impl} slots] v2", ns[_v(HISTOGRAM_TIME, 2)], "ns/op", timer_floor,
+                    ns[timer_floor]))
+    rows.append(Row(SECTION, timer_floor, ns[timer_floor], "ns/op", FLOOR, floor))
     for name in ("prometheus_client Counter.inc(), single process", "prometheus_client Counter.inc(), multiprocess mode"):
         rows.append(Row(SECTION, name, ns[name], "ns/op", FLOOR, floor))
-        rows.append(Row(SECTION, name, ns[name], "ns/op", "CounterField.incr()", ns[counter], ">= 4x"))
+        rows.append(Row(SECTION, name, ns[name], "ns/op", "CounterField.incr() v2", ns[counter], ">= 4x"))
     statsd = "statsd-style client: one UDP datagram per increment"
-    rows.append(Row(SECTION, statsd, ns[statsd], "ns/op", "CounterField.incr()", ns[counter]))
+    rows.append(Row(SECTION, statsd, ns[statsd], "ns/op", "CounterField.incr() v2", ns[counter]))
     log("writer (Python): pure-Python slots (subprocess)")
     try:
         pure = pure_python(cfg)
@@ -176,9 +197,11 @@ def run(cfg: Config) -> list[Row]:
         pfloor = pure[FLOOR]
         if pure.get("implementation") != "python":
             log(f"note: MMSTATS_PURE_PYTHON=1 gave {pure.get('implementation')!r} slots")
-        for name in ("CounterField: stats.hits.incr()", "DoubleField: stats.ratio = 0.5"):
-            rows.append(Row(SECTION, f"{name} [python slots, own process]", pure[name], "ns/op", FLOOR, pfloor,
-                            "<= 2x" if name == counter else ""))
+        for name in (COUNTER, DOUBLE):
+            for v in VERSIONS:
+                target = ("<= 2.5x" if v == 2 else "<= 2x") if name == COUNTER else ""
+                rows.append(Row(SECTION, f"{name} [python slots, own process] v{v}", pure[_v(name, v)], "ns/op",
+                                FLOOR, pfloor, target))
     return rows
 
 
@@ -188,10 +211,11 @@ def _main_json(quick: bool) -> int:
 
     cfg = Config.make(quick)
     with tempfile.TemporaryDirectory() as tmp:
-        cases, stats = mmstats_cases(tmp)
-        keep = (FLOOR, "CounterField: stats.hits.incr()", "DoubleField: stats.ratio = 0.5")
+        cases, models = mmstats_cases(tmp)
+        keep = {FLOOR} | {_v(name, v) for name in (COUNTER, DOUBLE) for v in VERSIONS}
         ns = ns_per_op({k: v for k, v in cases.items() if k in keep}, cfg)
-        stats.remove()
+        for stats in models:
+            stats.remove()
     ns["implementation"] = mmstats.IMPLEMENTATION
     print(json.dumps(ns))
     return 0

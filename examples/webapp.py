@@ -7,7 +7,8 @@ web.stats.timers.last_hit (seconds since the epoch) and feeds
 web.stats.timers.request (moving average of request times, in seconds).
 Pages: / (200), /slow (200 after ~50 ms), /old (302 to /), /error (500),
 anything else 404. The stats file lives in $MMSTATS_PATH (default: the temp
-directory) and is removed when the app stops (Ctrl-C or SIGTERM).
+directory) and is removed when the app stops (Ctrl-C or SIGTERM). It is a format
+version 2 file (one per process); MMSTATS_FORMAT_VERSION=1 writes version 1.
 """
 import argparse
 import random
@@ -20,12 +21,12 @@ import mmstats
 
 
 class WebStats(mmstats.MmStats):
-    status_2xx = mmstats.CounterField(label="status.2XX")
-    status_3xx = mmstats.CounterField(label="status.3XX")
-    status_4xx = mmstats.CounterField(label="status.4XX")
-    status_5xx = mmstats.CounterField(label="status.5XX")
-    last_hit = mmstats.DoubleField(label="timers.last_hit")
-    request = mmstats.TimerField(label="timers.request")
+    status_2xx = mmstats.CounterField(label="status.2XX", help="Responses 2xx", unit="{response}")
+    status_3xx = mmstats.CounterField(label="status.3XX", help="Responses 3xx", unit="{response}")
+    status_4xx = mmstats.CounterField(label="status.4XX", help="Responses 4xx", unit="{response}")
+    status_5xx = mmstats.CounterField(label="status.5XX", help="Responses 5xx", unit="{response}")
+    last_hit = mmstats.DoubleField(label="timers.last_hit", help="When the last request ended", unit="s")
+    request = mmstats.TimerField(label="timers.request", help="Moving average of request times")
 
 
 stats = WebStats(label_prefix="web.stats.")

@@ -1,15 +1,17 @@
 """mmstats: /proc for your application.
 
-Publish counters, gauges, timings and strings into memory-mapped files that
-other processes read at any time; a writer pays two stores per update.
+Publish counters, gauges, timings, histograms and strings into a memory-mapped
+file that other processes read at any time; an increment is a load and a store.
 
     import mmstats
 
     class WebStats(mmstats.MmStats):
-        hits = mmstats.CounterField(label="hits")
+        hits = mmstats.CounterField(label="hits", help="Requests", unit="{request}")
 
-    stats = WebStats()       # once; every thread that uses it gets its own file
+    stats = WebStats()       # once; one file per process (format version 2), a slot per thread
     stats.hits.incr()
+
+format_version=1 (or MMSTATS_FORMAT_VERSION=1) writes the 2011 format, a file per thread.
 
 Low-level: mmstats.lowlevel.create_file(path, [(label, type, buffered), ...]).
 """
@@ -20,7 +22,7 @@ from ._slots import IMPLEMENTATION
 from .fields import (
     AverageField, BoolField, ByteField, CounterField, DoubleField, Field, FloatField, IntField,
     MovingAverageField, ShortField, StaticDoubleField, StaticFloatField, StaticInt64Field,
-    StaticTextField, StaticUInt64Field, StaticUIntField, StringField, TimerField, UInt64Field,
+    HistogramField, StaticTextField, StaticUInt64Field, StaticUIntField, StringField, TimerField, UInt64Field,
     UIntField, UShortField,
 )
 from .models import BaseMmStats, MmStats
@@ -31,6 +33,6 @@ __all__ = [
     "UInt64Field", "UIntField", "IntField", "ShortField", "UShortField", "ByteField",
     "FloatField", "DoubleField", "BoolField", "StringField",
     "StaticUIntField", "StaticInt64Field", "StaticUInt64Field", "StaticFloatField",
-    "StaticDoubleField", "StaticTextField",
+    "StaticDoubleField", "StaticTextField", "HistogramField",
     "MmstatsError", "WriterError", "CreateError", "IMPLEMENTATION",
 ]

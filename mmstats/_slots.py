@@ -8,11 +8,12 @@ import os
 
 from mmstats_format.v1.types import lookup
 
-from . import _pyslots
+from . import _pyslots, _v2pyslots
 from ._pyslots import StringSlot
 
 __all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "FieldAccess", "ModelLocal",
-           "make_slot", "implementations"]
+           "make_slot", "implementations", "CounterSlot", "MeanGauge", "TimerFront",
+           "counter_slot_classes", "v2_implementations"]
 
 
 def _load_speedups():
@@ -29,10 +30,12 @@ _speedups = _load_speedups()
 if _speedups is not None:
     BufferedSlot, UnbufferedSlot = _speedups.BufferedSlot, _speedups.UnbufferedSlot
     FieldAccess, ModelLocal = _speedups.FieldAccess, _speedups.ModelLocal
+    CounterSlot, MeanGauge, TimerFront = _speedups.CounterSlot, _speedups.MeanGauge, _speedups.TimerFront  # v2
     IMPLEMENTATION = "c"
 else:
     BufferedSlot, UnbufferedSlot = _pyslots.BufferedSlot, _pyslots.UnbufferedSlot
     FieldAccess, ModelLocal = _pyslots.FieldAccess, _pyslots.ModelLocal
+    CounterSlot, MeanGauge, TimerFront = _v2pyslots.CounterSlot, _v2pyslots.MeanGauge, _v2pyslots.TimerFront
     IMPLEMENTATION = "python"
 
 
@@ -45,6 +48,30 @@ def implementations() -> dict:
         pass
     else:
         impls["c"] = (c.BufferedSlot, c.UnbufferedSlot)
+    return impls
+
+
+def counter_slot_classes() -> dict:
+    """Every importable version 2 CounterSlot by name (for tests and the benchmark)."""
+    impls = {"python": _v2pyslots.CounterSlot}
+    try:
+        from . import _speedups as c
+    except ImportError:
+        pass
+    else:
+        impls["c"] = c.CounterSlot
+    return impls
+
+
+def v2_implementations() -> dict:
+    """name -> (CounterSlot, MeanGauge, TimerFront) of every importable implementation."""
+    impls = {"python": (_v2pyslots.CounterSlot, _v2pyslots.MeanGauge, _v2pyslots.TimerFront)}
+    try:
+        from . import _speedups as c
+    except ImportError:
+        pass
+    else:
+        impls["c"] = (c.CounterSlot, c.MeanGauge, c.TimerFront)
     return impls
 
 

@@ -727,6 +727,663 @@ make_model_local(void)
     return type;
 }
 
+/* ---- format version 2: CounterSlot, one copy of a counter (spec/v2.md, Slots) ----
+ *
+ * mmstats/_v2pyslots.py is the reference. A thread slot's owner adds without
+ * locks: a relaxed load, an add, a relaxed store (two plain movs on x86-64).
+ * Slot 0, the shared slot, takes an atomic fetch_add. `value` is the field's
+ * total: the sum of its copies in slots 0 to slots_used - 1, modulo 2**64.
+ * Offsets come from the caller (mmstats/_v2model.py, from mmstats_format.v2.derived). */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define V2_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define V2_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define V2_FETCH_ADD(p, v) ((void)__atomic_fetch_add((p), (v), __ATOMIC_RELAXED))
+#define V2_LOAD_U32_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#else
+#define V2_LOAD(p) (*(volatile uint64_t *)(p))
+#define V2_STORE(p, v) (*(volatile uint64_t *)(p) = (v))
+#define V2_FETCH_ADD(p, v) (*(volatile uint64_t *)(p) += (v))  /* no atomics: the GIL serialises */
+#define V2_LOAD_U32_ACQUIRE(p) (*(volatile uint32_t *)(p))
+#endif
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer view;          /* export of the mapping; view.obj == NULL when closed */
+    uint64_t *copy;          /* the copy this object adds to */
+    uint64_t *first;         /* slot 0's copy */
+    Py_ssize_t stride;       /* words from one slot's copy to the next */
+    uint32_t *slots_used;
+    Py_ssize_t slot;
+    PyObject *label;
+    PyObject *owner;         /* the model's side of the field: labels() asks it for a child */
+    PyObject *weakreflist;
+} CounterSlot;
+
+static PyTypeObject CounterSlot_Type;
+
+static PyObject *
+cslot_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"label", NULL};
+    PyObject *label;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U", kwlist, &label))
+        return NULL;
+    CounterSlot *self = (CounterSlot *)tp->tp_alloc(tp, 0);
+    if (self == NULL)
+        return NULL;
+    self->label = Py_NewRef(label);
+    self->slot = -1;
+    return (PyObject *)self;
+}
+
+static void
+cslot_dealloc(CounterSlot *self)
+{
+    if (self->weakreflist != NULL)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    if (self->view.obj != NULL)
+        PyBuffer_Release(&self->view);
+    Py_CLEAR(self->label);
+    Py_CLEAR(self->owner);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+cslot_closed(CounterSlot *self)
+{
+    PyErr_Format(PyExc_ValueError, "mmstats field %R: its file is closed", self->label);
+    return -1;
+}
+
+/* n as the amount a counter adds: an int >= 0 (modulo 2**64); else TypeError / ValueError. */
+static int
+cslot_amount(CounterSlot *self, PyObject *v, uint64_t *n)
+{
+    if (!PyLong_Check(v)) {
+        if (PyFloat_Check(v) || !PyIndex_Check(v)) {
+            PyErr_Format(PyExc_TypeError, "mmstats counter %R adds an integer, not %.100s",
+                         self->label, Py_TYPE(v)->tp_name);
+            return -1;
+        }
+        PyObject *i = PyNumber_Index(v);
+        if (i == NULL)
+            return -1;
+        int r = cslot_amount(self, i, n);
+        Py_DECREF(i);
+        return r;
+    }
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (x == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow > 0) {
+        *n = PyLong_AsUnsignedLongLongMask(v);  /* modulo 2**64 */
+        return (*n == (uint64_t)-1 && PyErr_Occurred()) ? -1 : 0;
+    }
+    if (x < 0 || overflow < 0) {
+        PyErr_Format(PyExc_ValueError, "mmstats counter %R only grows: cannot add %R", self->label, v);
+        return -1;
+    }
+    *n = (uint64_t)x;
+    return 0;
+}
+
+static inline void
+cslot_add(CounterSlot *self, uint64_t n)
+{
+    if (self->slot)
+        V2_STORE(self->copy, V2_LOAD(self->copy) + n);  /* the owner is the only writer */
+    else
+        V2_FETCH_ADD(self->copy, n);
+}
+
+static PyObject *
+cslot_incr(CounterSlot *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    uint64_t n = 1;
+    if (nargs == 0 && kwnames == NULL) {
+        /* incr(): the common case */
+    } else {
+        PyObject *v = NULL;
+        Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+        if (nargs > 1 || nargs + nkw > 1) {
+            PyErr_SetString(PyExc_TypeError, "incr() takes one argument, n or amount=");
+            return NULL;
+        }
+        if (nargs == 1)
+            v = args[0];
+        else {
+            PyObject *key = PyTuple_GET_ITEM(kwnames, 0);
+            if (PyUnicode_CompareWithASCIIString(key, "n") && PyUnicode_CompareWithASCIIString(key, "amount")) {
+                PyErr_Format(PyExc_TypeError, "incr() got an unexpected keyword argument %R", key);
+                return NULL;
+            }
+            v = args[0];
+        }
+        if (cslot_amount(self, v, &n) < 0)
+            return NULL;
+    }
+    if (self->view.obj == NULL) {
+        cslot_closed(self);
+        return NULL;
+    }
+    cslot_add(self, n);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+cslot_inc(CounterSlot *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (PyErr_WarnEx(PyExc_DeprecationWarning, "inc() is deprecated, use incr()", 1) < 0)
+        return NULL;
+    return cslot_incr(self, args, nargs, kwnames);
+}
+
+static uint64_t
+cslot_total(CounterSlot *self)
+{
+    uint32_t used = V2_LOAD_U32_ACQUIRE(self->slots_used);
+    uint64_t total = 0;
+    for (uint32_t k = 0; k < used; k++)
+        total += V2_LOAD(self->first + (Py_ssize_t)k * self->stride);
+    return total;
+}
+
+/* _bind(buffer, slots_used_offset, first_offset, slot_size, slot[, lock]): point at a
+ * counter's copies in a writable buffer (None: closed). The lock is for the pure-Python
+ * shared slot; C uses atomics. */
+static PyObject *
+cslot_bind(CounterSlot *self, PyObject *args)
+{
+    PyObject *buf, *lock = Py_None;
+    Py_ssize_t used_off, first_off, slot_size, slot;
+    if (!PyArg_ParseTuple(args, "Onnnn|O:_bind", &buf, &used_off, &first_off, &slot_size, &slot, &lock))
+        return NULL;
+    if (buf == Py_None) {
+        if (self->view.obj != NULL)
+            PyBuffer_Release(&self->view);
+        self->copy = self->first = NULL;
+        self->slots_used = NULL;
+        Py_RETURN_NONE;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE | PyBUF_SIMPLE) < 0)
+        return NULL;
+    uintptr_t base = (uintptr_t)view.buf;
+    Py_ssize_t own = first_off + slot * slot_size;
+    if (used_off < 0 || used_off + 4 > view.len || (base + used_off) % 4 || first_off < 0 || slot < 0 ||
+        slot_size < 0 || slot_size % 8 || (base + first_off) % 8 || own + 8 > view.len) {
+        PyBuffer_Release(&view);
+        PyErr_Format(PyExc_ValueError, "counter %R: copies at %zd (slot %zd of %zd bytes) do not fit "
+                     "a buffer of %zd bytes aligned", self->label, first_off, slot, slot_size, view.len);
+        return NULL;
+    }
+    if (self->view.obj != NULL)
+        PyBuffer_Release(&self->view);
+    self->view = view;
+    self->first = (uint64_t *)(base + first_off);
+    self->copy = (uint64_t *)(base + own);
+    self->stride = slot_size / 8;
+    self->slots_used = (uint32_t *)(base + used_off);
+    self->slot = slot;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+cslot_get_value(CounterSlot *self, void *closure)
+{
+    if (self->view.obj == NULL) {
+        cslot_closed(self);
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(cslot_total(self));
+}
+
+/* value = n: add n - total (a counter only grows). */
+static int
+cslot_set_value(CounterSlot *self, PyObject *v, void *closure)
+{
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete value");
+        return -1;
+    }
+    uint64_t n;
+    if (cslot_amount(self, v, &n) < 0)
+        return -1;
+    if (self->view.obj == NULL)
+        return cslot_closed(self);
+    uint64_t total = cslot_total(self);
+    if (n < total) {
+        PyErr_Format(PyExc_ValueError, "mmstats counter %R only grows: it is %llu, cannot set it to %R",
+                     self->label, (unsigned long long)total, v);
+        return -1;
+    }
+    cslot_add(self, n - total);
+    return 0;
+}
+
+static PyObject *
+cslot_get_closed(CounterSlot *self, void *closure)
+{
+    return PyBool_FromLong(self->view.obj == NULL);
+}
+
+static PyObject *
+cslot_repr(CounterSlot *self)
+{
+    return PyUnicode_FromFormat("<%s %R slot %zd>", Py_TYPE(self)->tp_name, self->label, self->slot);
+}
+
+/* labels(**attributes): the same counter with more attributes, this thread's copy (owner.labels_of). */
+static PyObject *
+cslot_labels(CounterSlot *self, PyObject *args, PyObject *kwargs)
+{
+    if (PyTuple_GET_SIZE(args)) {
+        PyErr_SetString(PyExc_TypeError, "labels() takes keyword arguments only: labels(route='/users')");
+        return NULL;
+    }
+    if (self->owner == NULL || self->owner == Py_None) {
+        PyErr_Format(PyExc_TypeError, "counter %R belongs to no model: it has no labels()", self->label);
+        return NULL;
+    }
+    PyObject *kw = kwargs ? Py_NewRef(kwargs) : PyDict_New();
+    if (kw == NULL)
+        return NULL;
+    PyObject *r = PyObject_CallMethod(self->owner, "labels_of", "OO", (PyObject *)self, kw);
+    Py_DECREF(kw);
+    return r;
+}
+
+static PyMethodDef cslot_methods[] = {
+    {"labels", (PyCFunction)(void (*)(void))cslot_labels, METH_VARARGS | METH_KEYWORDS,
+     "labels(**attributes): this thread's copy of the same counter with these attributes added"},
+    {"incr", (PyCFunction)(void (*)(void))cslot_incr, METH_FASTCALL | METH_KEYWORDS,
+     "incr(n=1): add n >= 0 to this thread's copy (modulo 2**64)"},
+    {"inc", (PyCFunction)(void (*)(void))cslot_inc, METH_FASTCALL | METH_KEYWORDS, "deprecated alias of incr()"},
+    {"_bind", (PyCFunction)cslot_bind, METH_VARARGS, NULL},
+    {NULL}
+};
+
+static PyGetSetDef cslot_getset[] = {
+    {"value", (getter)cslot_get_value, (setter)cslot_set_value,
+     "the field's total (every slot); assigning n adds n - total (never less)", NULL},
+    {"closed", (getter)cslot_get_closed, NULL, NULL, NULL},
+    {NULL}
+};
+
+static PyMemberDef cslot_members[] = {
+    {"label", T_OBJECT, offsetof(CounterSlot, label), READONLY, NULL},
+    {"slot", T_PYSSIZET, offsetof(CounterSlot, slot), READONLY, "the slot this object adds to (0: shared)"},
+    {"owner", T_OBJECT, offsetof(CounterSlot, owner), 0, "the model's side of the field (labels())"},
+    {NULL}
+};
+
+static PyTypeObject CounterSlot_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mmstats._speedups.CounterSlot",
+    .tp_basicsize = sizeof(CounterSlot),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "One copy of a format version 2 counter: the calling thread's slot, or the shared slot 0.",
+    .tp_new = cslot_new,
+    .tp_dealloc = (destructor)cslot_dealloc,
+    .tp_repr = (reprfunc)cslot_repr,
+    .tp_methods = cslot_methods,
+    .tp_getset = cslot_getset,
+    .tp_members = cslot_members,
+    .tp_weaklistoffset = offsetof(CounterSlot, weakreflist),
+};
+
+/* ---- format version 2: MeanGauge and TimerFront (AverageField, MovingAverageField, TimerField) ----
+ *
+ * mmstats/_v2pyslots.py is the reference. A MeanGauge is shared by the threads of a process: each
+ * add() runs without releasing the GIL, so it is atomic with respect to other Python threads, and
+ * publishes the new mean with one 8-byte store into the gauge's word. The moving average keeps a
+ * running sum of its window and sums the window again, left to right, at the end of every lap.
+ * A TimerFront is one thread's timer: its running timings, on CLOCK_MONOTONIC (time.perf_counter's
+ * clock on Linux); each finished timing goes to the MeanGauge. */
+
+#include <time.h>
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer view;
+    double *gauge;
+    double *window;          /* NULL: a plain average */
+    Py_ssize_t size, idx;
+    int full;
+    double total;
+    double count;
+    PyObject *label;
+} MeanGauge;
+
+static PyTypeObject MeanGauge_Type;
+
+static PyObject *
+mean_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"label", "size", NULL};
+    PyObject *label;
+    Py_ssize_t size = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|n", kwlist, &label, &size))
+        return NULL;
+    if (size < 0) {
+        PyErr_Format(PyExc_ValueError, "moving average size must be a positive int, not %zd", size);
+        return NULL;
+    }
+    MeanGauge *self = (MeanGauge *)tp->tp_alloc(tp, 0);
+    if (self == NULL)
+        return NULL;
+    if (size) {
+        self->window = PyMem_Calloc((size_t)size, sizeof(double));
+        if (self->window == NULL) {
+            Py_DECREF(self);
+            return PyErr_NoMemory();
+        }
+    }
+    self->size = size;
+    self->label = Py_NewRef(label);
+    return (PyObject *)self;
+}
+
+static void
+mean_dealloc(MeanGauge *self)
+{
+    if (self->view.obj != NULL)
+        PyBuffer_Release(&self->view);
+    PyMem_Free(self->window);
+    Py_CLEAR(self->label);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+mean_real(PyObject *label, PyObject *v, double *out)
+{
+    if (PyFloat_CheckExact(v)) {
+        *out = PyFloat_AS_DOUBLE(v);
+        return 0;
+    }
+    if (PyUnicode_Check(v) || PyBytes_Check(v) || PyByteArray_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "mmstats field %R takes a number, not %.100s", label, Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    *out = PyFloat_AsDouble(v);
+    return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static int
+mean_add_value(MeanGauge *self, double v)
+{
+    if (self->view.obj == NULL) {
+        PyErr_Format(PyExc_ValueError, "mmstats field %R: its file is closed", self->label);
+        return -1;
+    }
+    double mean;
+    if (self->window == NULL) {
+        self->total += v;
+        self->count += 1.0;
+        mean = self->total / self->count;
+    } else {
+        self->total += v - self->window[self->idx];
+        self->window[self->idx] = v;
+        if (++self->idx == self->size) {
+            self->idx = 0;
+            self->full = 1;
+            double t = 0.0;
+            for (Py_ssize_t i = 0; i < self->size; i++)
+                t += self->window[i];
+            self->total = t;
+        }
+        mean = self->total / (double)(self->full ? self->size : self->idx);
+    }
+    uint64_t bits;
+    memcpy(&bits, &mean, 8);
+    V2_STORE((uint64_t *)self->gauge, bits);
+    return 0;
+}
+
+static PyObject *
+mean_add(MeanGauge *self, PyObject *v)
+{
+    double x;
+    if (mean_real(self->label, v, &x) < 0 || mean_add_value(self, x) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* _bind(buffer, offset): the gauge's 8-byte word (None: closed); the running state starts afresh. */
+static PyObject *
+mean_bind(MeanGauge *self, PyObject *args)
+{
+    PyObject *buf;
+    Py_ssize_t off;
+    if (!PyArg_ParseTuple(args, "On:_bind", &buf, &off))
+        return NULL;
+    if (self->view.obj != NULL)
+        PyBuffer_Release(&self->view);
+    self->gauge = NULL;
+    self->idx = 0;
+    self->full = 0;
+    self->total = self->count = 0.0;
+    if (self->window)
+        memset(self->window, 0, (size_t)self->size * sizeof(double));
+    if (buf == Py_None)
+        Py_RETURN_NONE;
+    Py_buffer view;
+    if (PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE | PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (off < 0 || off + 8 > view.len || ((uintptr_t)view.buf + off) % 8) {
+        PyBuffer_Release(&view);
+        PyErr_Format(PyExc_ValueError, "gauge %R at %zd does not fit a buffer of %zd bytes aligned",
+                     self->label, off, view.len);
+        return NULL;
+    }
+    self->view = view;
+    self->gauge = (double *)((char *)view.buf + off);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+mean_get_value(MeanGauge *self, void *closure)
+{
+    if (self->view.obj == NULL) {
+        PyErr_Format(PyExc_ValueError, "mmstats field %R: its file is closed", self->label);
+        return NULL;
+    }
+    uint64_t bits = V2_LOAD((uint64_t *)self->gauge);
+    double d;
+    memcpy(&d, &bits, 8);
+    return PyFloat_FromDouble(d);
+}
+
+static PyMethodDef mean_methods[] = {
+    {"add", (PyCFunction)mean_add, METH_O, "add(v): one more value; publishes the new mean (one store)"},
+    {"_bind", (PyCFunction)mean_bind, METH_VARARGS, NULL},
+    {NULL}
+};
+
+static PyGetSetDef mean_getset[] = {
+    {"value", (getter)mean_get_value, NULL, "the published mean", NULL},
+    {NULL}
+};
+
+static PyMemberDef mean_members[] = {
+    {"label", T_OBJECT, offsetof(MeanGauge, label), READONLY, NULL},
+    {NULL}
+};
+
+static PyTypeObject MeanGauge_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mmstats._speedups.MeanGauge",
+    .tp_basicsize = sizeof(MeanGauge),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The running mean (size 0) or moving mean of a version 2 gauge, shared by the threads.",
+    .tp_new = mean_new,
+    .tp_dealloc = (destructor)mean_dealloc,
+    .tp_methods = mean_methods,
+    .tp_getset = mean_getset,
+    .tp_members = mean_members,
+};
+
+typedef struct {
+    PyObject_HEAD
+    MeanGauge *mean;
+    double *starts;
+    Py_ssize_t nstarts, cap;
+    double last;
+} TimerFront;
+
+static PyTypeObject TimerFront_Type;
+
+static double
+now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static PyObject *
+timer_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"mean", NULL};
+    PyObject *mean;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!", kwlist, &MeanGauge_Type, &mean))
+        return NULL;
+    TimerFront *self = (TimerFront *)tp->tp_alloc(tp, 0);
+    if (self == NULL)
+        return NULL;
+    self->mean = (MeanGauge *)Py_NewRef(mean);
+    return (PyObject *)self;
+}
+
+static void
+timer_dealloc(TimerFront *self)
+{
+    PyMem_Free(self->starts);
+    Py_CLEAR(self->mean);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+timer_start(TimerFront *self, PyObject *unused)
+{
+    if (self->nstarts == self->cap) {
+        Py_ssize_t cap = self->cap ? 2 * self->cap : 4;
+        double *p = PyMem_Realloc(self->starts, (size_t)cap * sizeof(double));
+        if (p == NULL)
+            return PyErr_NoMemory();
+        self->starts = p;
+        self->cap = cap;
+    }
+    self->starts[self->nstarts++] = now_seconds();
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+timer_enter(TimerFront *self, PyObject *unused)
+{
+    PyObject *r = timer_start(self, NULL);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    return Py_NewRef((PyObject *)self);
+}
+
+static PyObject *
+timer_stop(TimerFront *self, PyObject *unused)
+{
+    if (self->nstarts == 0) {
+        PyErr_Format(PyExc_RuntimeError, "timer %R: stop() without start()", self->mean->label);
+        return NULL;
+    }
+    double elapsed = now_seconds() - self->starts[--self->nstarts];
+    if (mean_add_value(self->mean, elapsed) < 0)
+        return NULL;
+    self->last = elapsed;
+    return PyFloat_FromDouble(elapsed);
+}
+
+static PyObject *
+timer_exit(TimerFront *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *r = timer_stop(self, NULL);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_FALSE;
+}
+
+static PyObject *
+timer_add(TimerFront *self, PyObject *v)
+{
+    return mean_add(self->mean, v);
+}
+
+static PyObject *
+timer_get_last(TimerFront *self, void *closure)
+{
+    return PyFloat_FromDouble(self->last);
+}
+
+static PyObject *
+timer_get_elapsed(TimerFront *self, void *closure)
+{
+    return PyFloat_FromDouble(self->nstarts ? now_seconds() - self->starts[self->nstarts - 1] : self->last);
+}
+
+static PyObject *
+timer_get_value(TimerFront *self, void *closure)
+{
+    return mean_get_value(self->mean, NULL);
+}
+
+static PyMethodDef timer_methods[] = {
+    {"__enter__", (PyCFunction)timer_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)(void (*)(void))timer_exit, METH_FASTCALL, NULL},
+    {"start", (PyCFunction)timer_start, METH_NOARGS, "start a timing (they nest)"},
+    {"stop", (PyCFunction)timer_stop, METH_NOARGS, "end the innermost timing, add its duration; returns it"},
+    {"add", (PyCFunction)timer_add, METH_O, "add(seconds): a duration timed elsewhere"},
+    {NULL}
+};
+
+static PyGetSetDef timer_getset[] = {
+    {"last", (getter)timer_get_last, NULL, "seconds of the last finished timing (0.0 before the first)", NULL},
+    {"elapsed", (getter)timer_get_elapsed, NULL, "seconds since the innermost running timing started", NULL},
+    {"value", (getter)timer_get_value, NULL, "the published moving average", NULL},
+    {NULL}
+};
+
+static PyTypeObject TimerFront_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mmstats._speedups.TimerFront",
+    .tp_basicsize = sizeof(TimerFront),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One thread's TimerField: `with stats.t:` times a block into the shared MeanGauge.",
+    .tp_new = timer_new,
+    .tp_dealloc = (destructor)timer_dealloc,
+    .tp_methods = timer_methods,
+    .tp_getset = timer_getset,
+};
+
+/* Adds the version 2 types to the module (called from PyInit__speedups). */
+static int
+add_v2_types(PyObject *m)
+{
+    PyTypeObject *types[] = {&CounterSlot_Type, &MeanGauge_Type, &TimerFront_Type};
+    const char *names[] = {"CounterSlot", "MeanGauge", "TimerFront"};
+    for (int i = 0; i < 3; i++) {
+        if (PyType_Ready(types[i]) < 0)
+            return -1;
+        Py_INCREF(types[i]);
+        if (PyModule_AddObject(m, names[i], (PyObject *)types[i]) < 0) {
+            Py_DECREF(types[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT, "mmstats._speedups",
     "C accelerator for the mmstats writer (optional; mmstats._pyslots is the reference).", -1, NULL,
@@ -756,6 +1413,10 @@ PyInit__speedups(void)
             Py_DECREF(m);
             return NULL;
         }
+    }
+    if (add_v2_types(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
     }
     return m;
 }

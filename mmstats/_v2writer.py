@@ -13,6 +13,7 @@ Every number is an aligned 8-byte word stored with one memoryview item store
 from __future__ import annotations
 
 import fcntl
+from bisect import bisect_left
 import mmap
 import os
 import struct
@@ -258,9 +259,12 @@ class V2Writer:
                     os.unlink(self.path)  # only the file this writer created
             except OSError:
                 pass
-        for v in self._views.values():
-            v.release()
-        self._mm.close()
+        try:
+            for v in self._views.values():
+                v.release()
+            self._mm.close()
+        except BufferError:
+            pass  # field objects still map it (threads running at exit): the mapping goes with the process
         os.close(self._fd)
 
 
@@ -340,7 +344,8 @@ class Histogram:
         self._w, self._at, self._bounds = w, base, bounds
 
     def observe(self, value: float) -> None:
-        i = next((k for k, b in enumerate(self._bounds) if value <= b), len(self._bounds))
+        # the first bound >= value; len(bounds): the +Inf bucket, where NaN goes too
+        i = bisect_left(self._bounds, value) if value == value else len(self._bounds)
         w = self._w
         slot = w._slot()
         at = self._at + w.slot_offset(slot)

@@ -1,9 +1,17 @@
-"""Models: declare fields on a class, instantiate once, every thread gets its own file.
+"""Models: declare fields on a class, instantiate once, share the instance between threads.
 
     class WebStats(mmstats.MmStats):
         hits = mmstats.CounterField(label="hits")
     stats = WebStats()
     stats.hits.incr()
+
+The constructor picks the format: version 2 (the default; mmstats/_v2model.py:
+one file per process, a slot per thread) or version 1 (format_version=1 or
+MMSTATS_FORMAT_VERSION=1: a file per thread, described below, byte for byte
+as mmstats 0.8 wrote it). Both share the per-thread machinery below: the
+model is a threading.local whose dict holds the thread's field objects.
+
+Version 1:
 
 A model is a threading.local (as in 0.8): the first time a thread touches the
 instance, __init__ runs again for that thread and creates that thread's file
@@ -48,7 +56,7 @@ import threading
 import warnings
 import weakref
 
-from . import _defaults, _exit
+from . import _defaults, _exit, _v2model
 from ._create import unlink_if_same
 from ._errors import CreateError
 from ._slots import FieldAccess, ModelLocal
@@ -65,6 +73,18 @@ _RESERVED = {"_own_fields", "_assignment_errors"}
 
 def _slot_key(name: str) -> str:
     return "mmstats:" + name
+
+
+def _field_key(name: str, field) -> str:
+    """Where a thread's dict holds a field's object: object fields under their own name."""
+    return name if field.kind == "object" else _slot_key(name)
+
+
+def _check_v1(cls) -> None:
+    for name, field in cls._fields.items():
+        if not field.v1:
+            raise TypeError(f"{cls.__name__}.{name}: {type(field).__name__} needs format version 2 "
+                            "(a version 1 file has no histograms); drop format_version=1 / MMSTATS_FORMAT_VERSION=1")
 
 
 class _ThreadFile:
@@ -237,9 +257,11 @@ def _ours(path: str) -> bool:
 def _remove_files_at_exit():
     for model in list(_REMOVE_AT_EXIT):  # after a fork, each holds only the child's own files
         model.remove(detach=False)
+    _v2model.close_all()  # version 2: state closed, then removed unless a model asked to keep it
 
 
 def _after_fork_in_child():
+    _v2model.after_fork_in_child()
     for model in list(_LIVE_MODELS):
         try:
             model.after_fork_in_child()
@@ -259,6 +281,7 @@ class BaseMmStats(ModelLocal):
     """
 
     _fields: dict = {}
+    format_version = None  # 1 or 2; None: MMSTATS_FORMAT_VERSION, else 2
 
     def __init_subclass__(cls, **kwargs):
         own = {name: attr for name, attr in vars(cls).items() if isinstance(attr, Field)}
@@ -282,13 +305,28 @@ class BaseMmStats(ModelLocal):
             for name, field in vars(klass).get("_own_fields", {}).items():
                 merged.setdefault(name, field)
         cls._fields = merged
+        if cls.format_version is not None:
+            _v2model.format_version(None, cls.format_version)  # 1 or 2, else ValueError now
+        if cls.format_version == 1:
+            _check_v1(cls)
         # stats.hits = 10 would replace this thread's counter; ModelLocal refuses these names
         cls._assignment_errors = {name: field.assignment_error(name)
                                   for name, field in merged.items() if field.kind == "object"}
         super().__init_subclass__(**kwargs)  # last: ModelLocal reads _assignment_errors
 
-    def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644, keep=None):
-        """Create the model and this thread's file.
+    def __init__(self, path=None, filename=None, label_prefix=None, *, mode=0o644, keep=None, format_version=None):
+        """Create the model and its file (format version 2) or this thread's file (version 1).
+
+        ``format_version``: 2 (the default) writes ONE file per process for every model
+        of the process ("{CMD}-{PID}.mmstats"), each thread adding into its own slot;
+        1 writes the 2011 format, a file per thread, byte for byte as mmstats always
+        did. The default comes from the class attribute ``format_version``, else from
+        the environment variable MMSTATS_FORMAT_VERSION, else 2. What follows about
+        files per thread is version 1; on version 2 a {TID} in ``filename`` is the
+        thread that created the file, the file is closed and removed at exit (unless
+        ``keep``), and a forked child writes a file of its own.
+
+        Version 1:
 
         One file per thread: each thread that uses the model gets its own file, and
         the thread that creates the model gets one at once, all zeros until it
@@ -322,10 +360,19 @@ class BaseMmStats(ModelLocal):
         model = _MODELS.get(id(self))
         constructing = model is None  # the first call, from the constructor; later ones come per thread
         if constructing:
-            model = _Model(type(self), path, filename, label_prefix, mode, keep)
+            cls = type(self)
+            if _v2model.format_version(format_version, cls.format_version) == 2:
+                model = _v2model.V2Model(cls, path, filename, label_prefix, mode, keep)
+                _exit.on_exit(_remove_files_at_exit)
+            else:
+                _check_v1(cls)
+                model = _Model(cls, path, filename, label_prefix, mode, keep)
             _MODELS[id(self)] = model
             weakref.finalize(self, _MODELS.pop, id(self), None)
-        model.attach_thread(self.__dict__, constructing)
+        if isinstance(model, _v2model.V2Model):
+            model.attach_thread(self.__dict__, _field_key, _FILE_KEY)
+        else:
+            model.attach_thread(self.__dict__, constructing)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.filename!r}>"
@@ -342,11 +389,18 @@ class BaseMmStats(ModelLocal):
     @property
     def size(self) -> int:
         tf = self.__dict__[_FILE_KEY]
+        if isinstance(tf, _v2model.V2Model):
+            return tf.file.writer._mm.size()
         return tf.sf.size if tf.sf is not None else 0
 
     @property
     def label_prefix(self) -> str:
         return self._model.label_prefix
+
+    @property
+    def format_version_written(self) -> int:
+        """The format version this model writes (1 or 2)."""
+        return 2 if isinstance(self._model, _v2model.V2Model) else 1
 
     def flush(self) -> None:
         """msync every file of this model in this process (readers never need it)."""

@@ -20,3 +20,24 @@ def require_golden_08() -> Path:
 @pytest.fixture
 def interop_dir():
     return require_golden_08()
+
+
+# Test modules written for the version 1 writer (a file per thread, {TID} names, the 0.8 byte layout):
+# their models write version 1, as an application that sets MMSTATS_FORMAT_VERSION=1 gets. The version 2
+# writer's tests are tests/test_writer_v2*.py; subprocesses inherit the variable.
+V1_WRITER_MODULES = {
+    "test_cli_demo", "test_conformance_corpus", "test_conformance_harness", "test_liveness", "test_mmash",
+    "test_mmash_browser", "test_prometheus_exposition", "test_prometheus_server", "test_reliability_descriptors",
+    "test_reliability_dirs", "test_reliability_files", "test_reliability_fuzz", "test_reliability_mmash",
+    "test_reliability_processes", "test_reliability_torture", "test_tools_cleanstats", "test_tools_cli",
+    "test_tools_examples", "test_tools_output", "test_tools_pollstats", "test_tools_slurpstats",
+    "test_tools_support", "test_writer_concurrent", "test_writer_integers", "test_writer_interop",
+    "test_writer_lifecycle", "test_writer_lowlevel", "test_writer_metrics", "test_writer_models",
+    "test_perf_paths", "test_bench_smoke",
+}
+
+
+@pytest.fixture(autouse=True)
+def _format_v1_for_v1_writer_tests(request, monkeypatch):
+    if request.module.__name__.rpartition(".")[2] in V1_WRITER_MODULES:
+        monkeypatch.setenv("MMSTATS_FORMAT_VERSION", "1")
