@@ -188,7 +188,7 @@ class ProcessFile:
     def reborn_in_child(self) -> "ProcessFile":
         """In a forked child: drop the parent's lock descriptor, publish every field in a file of
         our own, and move every object there (the forking thread's to its slot, others' to slot 0)."""
-        os.close(self.writer._fd)  # our copy of the locked open file description
+        self.writer.forsake()  # our copies of the locked open file description: descriptor and mapping
         try:
             child = ProcessFile(self.template, self.mode)
         except Exception as e:  # never the parent's file: private memory, unpublished

@@ -31,6 +31,44 @@ _VIEW = {"u64": "Q", "i64": "q", "f64": "d"}
 _MASK = (1 << 64) - 1
 
 
+_MAP_FIXED = 0x10  # Linux, every architecture; the mmap module does not export it
+
+
+def _replace_with_private(mm: mmap.mmap) -> None:
+    """Map private anonymous memory over ``mm``'s pages (MAP_FIXED): its file reference is dropped."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    view = (ctypes.c_char * len(mm)).from_buffer(mm)
+    addr = ctypes.addressof(view)
+    del view  # the export ends; the address stays mm's
+    flags = _MAP_FIXED | mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+    if libc.mmap(addr, len(mm), mmap.PROT_READ | mmap.PROT_WRITE, flags, -1, 0) != addr:
+        raise OSError(ctypes.get_errno(), "mmap(MAP_FIXED) over the parent's stats mapping failed")
+
+
+def _release_duplicates(fd: int) -> None:
+    """Point every other descriptor of ``fd``'s file at /dev/null. CPython's mmap keeps a private
+    duplicate of the descriptor it mapped (closed with the mmap object, which field objects keep
+    alive); dup2 drops that reference to the open file description while the number stays valid."""
+    st = os.fstat(fd)
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            other = int(name)
+            if other in (fd, null):
+                continue
+            try:
+                o = os.fstat(other)
+            except OSError:
+                continue  # the listing's own descriptor, closed by now
+            if (o.st_dev, o.st_ino) == (st.st_dev, st.st_ino):
+                os.dup2(null, other)
+    finally:
+        os.close(null)
+
+
 class FileFull(Exception):
     """The file has no room for another field (counted in overflow_count)."""
 
@@ -116,9 +154,11 @@ class V2Writer:
                  "slot_count": slot_count, "slots_used": 1, "field_count": 0, "overflow_count": 0,
                  "reserved": bytes(32)}
             struct.pack_into(d.HEADER_FORMAT, mm, 0, *(h[k] for k in d.HEADER_FIELDS))
-            if os.path.lexists(path):
-                raise FileExistsError(f"{path}: exists; a writer never overwrites a file")
-            os.rename(tmp, path)
+            try:  # link() never replaces a file: a name taken since any check fails here, atomically
+                os.link(tmp, path)
+            except FileExistsError:
+                raise FileExistsError(f"{path}: exists; a writer never overwrites a file") from None
+            os.unlink(tmp)
         except BaseException:
             os.close(fd)
             try:
@@ -246,6 +286,20 @@ class V2Writer:
 
     def heartbeat(self) -> None:
         struct.pack_into("<Q", self._mm, d.H_HEARTBEAT_UNIX_NS, time.time_ns())
+
+    def forsake(self) -> None:
+        """In a forked child: let go of the parent's file without touching it. The locked descriptor is
+        closed and the shared mapping replaced, at the same address, by private zeroed memory (objects that
+        point into it stay valid): each holds the parent's open file description, so either would keep the
+        parent's lock, and the parent "live", for as long as the child runs (spec/v2.md, "Heartbeat and
+        closing")."""
+        if self.closed or self._fd < 0:  # closed, or private memory already: nothing holds a file
+            self.closed = True
+            return
+        self.closed = True
+        _replace_with_private(self._mm)
+        _release_duplicates(self._fd)
+        os.close(self._fd)
 
     def close(self, keep: bool = False) -> None:
         """State closed (the values are final); remove the file unless ``keep``; release the lock last."""

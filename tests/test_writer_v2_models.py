@@ -594,3 +594,33 @@ def test_sigterm_removes_the_file_and_the_process_still_dies_of_sigterm(tmp_path
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=60) == -signal.SIGTERM
     assert list(data.iterdir()) == []
+
+
+def test_a_forked_child_does_not_keep_a_dead_parent_live(tmp_path):
+    # The parent dies without closing while its forked child runs on: the child closed its copy of the
+    # locked descriptor and dropped its copy of the shared mapping, so the parent's file reads as died.
+    body = '''
+        import os, sys, time, mmstats
+        class M(mmstats.BaseMmStats):
+            c = mmstats.CounterField()
+        s = M(path=sys.argv[1], filename="{PID}.mmstats")
+        s.c.incr(1)
+        child = os.fork()
+        if child == 0:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1), os.dup2(null, 2)  # let the test's pipes close
+            time.sleep(30)                      # the child outlives its parent
+            os._exit(0)
+        print(s.filename, child, flush=True)
+        os._exit(0)                             # the parent dies: no close, no clean-up
+    '''
+    from mmstats_format.v2.liveness import DIED, liveness
+    p = subprocess.run([sys.executable, "-c", textwrap.dedent(body), str(tmp_path)], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    path, child = p.stdout.split()
+    try:
+        os.kill(int(child), 0)  # the child is still running
+        assert liveness(path) == DIED
+    finally:
+        os.kill(int(child), signal.SIGKILL)
