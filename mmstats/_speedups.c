@@ -732,6 +732,8 @@ static struct PyModuleDef speedups_module = {
     "C accelerator for the mmstats writer (optional; mmstats._pyslots is the reference).", -1, NULL,
 };
 
+int mmstats_readpath_init(PyObject *module);  /* the read side: _readpath.c */
+
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
@@ -756,6 +758,10 @@ PyInit__speedups(void)
             Py_DECREF(m);
             return NULL;
         }
+    }
+    if (mmstats_readpath_init(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
     }
     return m;
 }
