@@ -50,8 +50,11 @@ typedef struct {
     Py_ssize_t slots_at; int slots_width;
     HeaderWord *header; Py_ssize_t n_header;  /* n_header < 0: no header values */
     PyTypeObject *field_type;
+    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and a header attribute */
     PyObject *inf;
 } Plan;
+
+static PyObject *str_header;
 
 static inline unsigned long long
 load_le(const unsigned char *p, int width)
@@ -139,6 +142,8 @@ plan_dealloc(Plan *p)
     PyMem_Free(p->header);
     Py_XDECREF(p->reference);
     Py_XDECREF(p->field_type);
+    Py_XDECREF(p->result_types[0]);
+    Py_XDECREF(p->result_types[1]);
     Py_XDECREF(p->inf);
     Py_TYPE(p)->tp_free((PyObject *)p);
 }
@@ -221,10 +226,12 @@ static PyObject *
 plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"reference", "same", "bounds", "ops", "texts", "write_buffers", "slots",
-                             "header", "field_type", NULL};
+                             "header", "field_type", "values_type", "fields_type", NULL};
     PyObject *reference, *same, *bounds, *ops, *texts, *wbs, *slots, *header, *field_type;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "SOOOOOOOO:ReadPlan", kwlist, &reference, &same, &bounds, &ops,
-                                     &texts, &wbs, &slots, &header, &field_type))
+    PyObject *result_types[2] = {Py_None, Py_None};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "SOOOOOOOO|OO:ReadPlan", kwlist, &reference, &same, &bounds, &ops,
+                                     &texts, &wbs, &slots, &header, &field_type, &result_types[0],
+                                     &result_types[1]))
         return NULL;
     Plan *p = (Plan *)type->tp_alloc(type, 0);
     if (p == NULL)
@@ -332,6 +339,19 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         Py_INCREF(field_type);
         p->field_type = (PyTypeObject *)field_type;
+    }
+
+    for (int i = 0; i < 2; i++) {
+        if (result_types[i] == Py_None)
+            continue;
+        if (!PyType_Check(result_types[i]) || !PyType_IsSubtype((PyTypeObject *)result_types[i], &PyList_Type)
+            || header == Py_None) {
+            PyErr_SetString(PyExc_TypeError, "ReadPlan: values_type and fields_type are list subclasses, "
+                            "for a plan with header values");
+            goto fail;
+        }
+        Py_INCREF(result_types[i]);
+        p->result_types[i] = (PyTypeObject *)result_types[i];
     }
 
     if ((n = tuple_items(ops, "ops", &items)) < 0)
@@ -502,11 +522,17 @@ make_field(Plan *p, const Op *op, PyObject *v)
         PyTuple_SET_ITEM(t, i, x);
     }
     PyTuple_SET_ITEM(t, np, v);
+    int atomic = !PyObject_IS_GC(v);
     for (Py_ssize_t i = 0; i < ns; i++) {
         PyObject *x = PyTuple_GET_ITEM(op->suffix, i);
         Py_INCREF(x);
         PyTuple_SET_ITEM(t, np + 1 + i, x);
+        atomic = atomic && !PyObject_IS_GC(x);
     }
+    for (Py_ssize_t i = 0; atomic && i < np; i++)
+        atomic = !PyObject_IS_GC(PyTuple_GET_ITEM(op->prefix, i));
+    if (atomic && PyObject_GC_IsTracked(t))  /* no cycle can go through it: spare the collector */
+        PyObject_GC_UnTrack(t);
     return t;
 }
 
@@ -600,7 +626,17 @@ decode(Plan *p, PyObject *args, int as_fields)
         out = list;
     } else {
         PyObject *h = header_values(p, b);
-        out = h == NULL ? NULL : PyTuple_Pack(2, list, h);
+        PyTypeObject *type = p->result_types[as_fields];
+        if (h == NULL) {
+            out = NULL;
+        } else if (type == NULL) {
+            out = PyTuple_Pack(2, list, h);
+        } else {  /* the version's list type, made without running its __init__ */
+            out = type->tp_alloc(type, 0);
+            if (out != NULL && (PyList_SetSlice(out, 0, 0, list) < 0
+                                || PyObject_SetAttr(out, str_header, h) < 0))
+                Py_CLEAR(out);
+        }
         Py_DECREF(list);
         Py_XDECREF(h);
     }
@@ -675,6 +711,8 @@ int
 mmstats_readpath_init(PyObject *module)
 {
     if (PyType_Ready(&Plan_Type) < 0)
+        return -1;
+    if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
         return -1;
     Py_INCREF(&Plan_Type);
     if (PyModule_AddObject(module, "ReadPlan", (PyObject *)&Plan_Type) < 0) {

@@ -114,9 +114,8 @@ class StatsReader(Closeable):
     def _settled_values(self):
         """Values of self._buf after the spec's reader rule, or None if its skeleton is not the
         layout's (see settle.settle())."""
-        sequenced = getattr(self.layout, "sequenced", None)
-        if self.recheck and sequenced is not None:
-            got = sequenced(self._fd, self._buf, alternating(self._buf, self._spare, self._copy))
+        if self.recheck and getattr(self.layout, "has_sequenced", False):
+            got = self.layout.sequenced(self._fd, self._buf, alternating(self._buf, self._spare, self._copy))
             if got is None:
                 return None
             values, kept = got

@@ -51,7 +51,10 @@ class Values(list):
         self.header = header
 
     def copy(self) -> "Values":
-        return Values(self, dict(self.header))
+        new = list.__new__(Values)  # without __init__: this is per file per poll
+        new += self
+        new.header = dict(self.header)
+        return new
 
 
 def _op(f):
@@ -92,7 +95,7 @@ def read_plan(plan_type, layout, data):
     header = tuple((k, *_WHERE[k], 0, None) for k in _KEEP)
     header += (("state", state_at, state_width, 0, {code: name for code, (name, _) in d.STATES.items()}),)
     return plan_type(bytes(data[:layout.file_size]), _same_ranges(layout.meta_offset, layout.entries_end), bounds,
-                     tuple(map(_op, layout.fields)), texts, (), (used_at, used_width), header, Field)
+                     tuple(map(_op, layout.fields)), texts, (), (used_at, used_width), header, Field, Values, File2)
 
 
 class Layout:
@@ -120,16 +123,7 @@ class Layout:
         self._plan_type = plan_type
         if plan_type is not None:
             plan = read_plan(plan_type, self, data)
-            self._plan_values, self._plan_fields = plan.values, plan.fields
-            self.checked_values, self.checked_fields = self._compiled_values, self._compiled_fields
-
-    def _compiled_values(self, buf, size=None):
-        got = self._plan_values(buf, size)
-        return None if got is None else Values(*got)
-
-    def _compiled_fields(self, buf, size=None):
-        got = self._plan_fields(buf, size)
-        return None if got is None else File2(*got)
+            self.checked_values, self.checked_fields = plan.values, plan.fields
 
     @property
     def has_sequenced(self) -> bool:
