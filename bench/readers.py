@@ -153,8 +153,11 @@ class PrometheusFiles:
 
 class Fixtures:
     def __init__(self, root: Path):
+        from other_readers import OtherReaders
+
         self.root = root
         self._mm, self._prom = {}, {}
+        self.others = OtherReaders(root)  # other languages' bench programs, built on first use
 
     def mmstats(self, n, f, version: int = 1) -> MmstatsFiles:
         if (n, f, version) not in self._mm:
@@ -417,7 +420,29 @@ def scale(cfg: Config, fx: Fixtures) -> tuple[list[Row], dict]:
             grid[n, "floor"] = min(grid.get((n, "floor"), 1e99), sec["floor"] * 1e3)
             rows.append(Row(SCALE, f"{n} files x {f}: {name}", sec[name] * 1e3, "ms", "floor", sec["floor"] * 1e3))
             log(f"  {time.perf_counter() - t0:.1f} s")
+        rows += _other_languages(cfg, fx, mm, grid)
     return rows, grid
+
+
+def _other_languages(cfg: Config, fx: Fixtures, mm: MmstatsFiles, grid: dict) -> list[Row]:
+    """Each other language's one-shot read of the same files, beside its own raw read of them."""
+    from other_readers import PROGRAMS
+
+    rows, n = [], mm.n
+    rounds = 3 if cfg.quick else max(5, min(200, 20000 // n))  # more rounds for small N: JITs warm up
+    for name in (["C reader"] if cfg.quick else PROGRAMS):  # --quick: the one that builds in seconds
+        log(f"scale: {n} files: {name} ({rounds} rounds in its own process)")
+        got = fx.others.run(name, mm.paths, rounds)
+        case = f"{n} files x {mm.f}: {name}, one-shot read of each file"
+        if isinstance(got, str):
+            rows.append(Row(SCALE, case, None, "ms", note=got))
+            continue
+        raw, decode, fields = got
+        if fields != n * mm.f:
+            raise AssertionError(f"{name} read {fields} fields, expected {n * mm.f}")
+        grid[n, name] = decode * n / 1e6
+        rows.append(Row(SCALE, case, decode * n / 1e6, "ms", "its raw read of the same bytes", raw * n / 1e6))
+    return rows
 
 
 def scale_table(grid: dict, cfg: Config) -> str:
@@ -425,10 +450,19 @@ def scale_table(grid: dict, cfg: Config) -> str:
     ns = list(cfg.scale)
     head = ["us per file"] + [f"{n:,} files" for n in ns]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    for name in ["floor", *SCALE_READERS]:
+    from other_readers import PROGRAMS
+    for name in ["floor", *SCALE_READERS, *PROGRAMS]:
         cells = [f"{grid[n, name] * 1e3 / n:,.1f}" if (n, name) in grid else "-" for n in ns]
         lines.append("| " + " | ".join([name, *cells]) + " |")
     return "\n".join(lines)
+
+
+def scale_lines(grid: dict) -> dict:
+    """Reader name -> {files: microseconds per file}: what bench/scale.svg plots."""
+    out = {}
+    for (n, name), ms in grid.items():
+        out.setdefault(name, {})[n] = ms * 1e3 / n
+    return out
 
 
 def make_fixtures() -> tuple[Fixtures, tempfile.TemporaryDirectory]:
