@@ -507,6 +507,13 @@ value(Plan *p, const Op *op, const unsigned char *b, unsigned long long slots)
     }
 }
 
+/* Not followed by the cycle collector (the rule CPython untracks a tuple by). */
+static inline int
+untracked(PyObject *x)
+{
+    return !PyObject_IS_GC(x) || !PyObject_GC_IsTracked(x);
+}
+
 static PyObject *
 make_field(Plan *p, const Op *op, PyObject *v)
 {
@@ -522,16 +529,16 @@ make_field(Plan *p, const Op *op, PyObject *v)
         PyTuple_SET_ITEM(t, i, x);
     }
     PyTuple_SET_ITEM(t, np, v);
-    int atomic = !PyObject_IS_GC(v);
+    int atomic = untracked(v);
     for (Py_ssize_t i = 0; i < ns; i++) {
         PyObject *x = PyTuple_GET_ITEM(op->suffix, i);
         Py_INCREF(x);
         PyTuple_SET_ITEM(t, np + 1 + i, x);
-        atomic = atomic && !PyObject_IS_GC(x);
+        atomic = atomic && untracked(x);
     }
     for (Py_ssize_t i = 0; atomic && i < np; i++)
-        atomic = !PyObject_IS_GC(PyTuple_GET_ITEM(op->prefix, i));
-    if (atomic && PyObject_GC_IsTracked(t))  /* no cycle can go through it: spare the collector */
+        atomic = untracked(PyTuple_GET_ITEM(op->prefix, i));
+    if (atomic && PyObject_GC_IsTracked(t))  /* CPython's own rule for tuples: spare the collector */
         PyObject_GC_UnTrack(t);
     return t;
 }
