@@ -156,6 +156,8 @@ def read_plan(plan_type, fields, data):
 
 
 class CompiledLayout:
+    has_sequenced = False  # version 1 has no sequence locks (readers ask on every read: no getattr default)
+
     def __init__(self, fields: list[FieldLayout], data=None, plan_type=ReadPlan):
         """``plan_type``: the compiled decode (accel.ReadPlan) for ``checked_values`` and
         ``checked_fields``, or None for this module's pure-Python one."""
