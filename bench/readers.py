@@ -459,9 +459,12 @@ def scale_table(grid: dict, cfg: Config) -> str:
 
 def scale_lines(grid: dict) -> dict:
     """Reader name -> {files: microseconds per file}: what bench/scale.svg plots."""
+    from other_readers import PROGRAMS
     out = {}
-    for (n, name), ms in grid.items():
-        out.setdefault(name, {})[n] = ms * 1e3 / n
+    for name in ["floor", *SCALE_READERS, *PROGRAMS]:  # the table's order
+        points = {n: ms * 1e3 / n for (n, who), ms in grid.items() if who == name}
+        if points:
+            out[name] = points
     return out
 
 
