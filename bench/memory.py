@@ -117,6 +117,10 @@ def run(cfg: Config, fx) -> list[Row]:
     for key, name in shown.items():
         rows.append(Row(SECTION, name, mb[key], "MB", "bare python", bare,
                         note="" if mb[key] is not None else "failed (see log)"))
+    for key in ("statsreaders", "directory"):  # the reader target: what holding the files costs
+        if mb[key] is not None and bare is not None:
+            rows.append(Row(SECTION, shown[key] + ", above a bare interpreter", mb[key] - bare, "MB",
+                            "bare python", bare, "< 40 MB"))
     if mb["import"] is not None:
         rows.append(Row(SECTION, shown["writer"], mb["writer"], "MB", "python + import mmstats", mb["import"]))
     return rows

@@ -61,6 +61,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections only")
     ap.add_argument("--no-readme", action="store_true", help="do not write bench/README.md")
     ap.add_argument("--readme", default=str(HERE / "README.md"), help=argparse.SUPPRESS)
+    ap.add_argument("--svg", default=str(HERE / "scale.svg"), help="where the scale section's plot goes (full runs)")
     args = ap.parse_args(argv)
     cfg = Config.make(args.quick, args.files, args.fields)
     wanted = set(args.only or SECTIONS)
@@ -113,6 +114,11 @@ def main(argv=None) -> int:
         print(readers.scale_table(grid, cfg))
     results = [r.result for r in rows if r.target]
     print(f"\ntargets: {results.count('PASS')} PASS, {results.count('MISS')} MISS, {results.count('n/a')} n/a")
+    if grid and not cfg.quick:
+        from svgplot import scale_svg
+        title = f"Every value of N files x {cfg.fields} fields, one pass ({facts['date']}, load {facts['load average at start']})"
+        Path(args.svg).write_text(scale_svg(readers.scale_lines(grid), title))
+        log(f"wrote the scale plot into {args.svg}")
     if not args.no_readme and not cfg.quick:
         write_readme(Path(args.readme), rows, grid, cfg, facts)
         log(f"wrote the table into {args.readme}")

@@ -4,8 +4,7 @@ Both behave the same (mmstats/_pyslots.py is the reference).
 """
 from __future__ import annotations
 
-import os
-
+from mmstats_format.accel import load_speedups
 from mmstats_format.v1.types import lookup
 
 from . import _pyslots, _v2pyslots
@@ -16,17 +15,7 @@ __all__ = ["IMPLEMENTATION", "BufferedSlot", "UnbufferedSlot", "StringSlot", "Fi
            "counter_slot_classes", "v2_implementations"]
 
 
-def _load_speedups():
-    if os.environ.get("MMSTATS_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        from . import _speedups
-    except ImportError:
-        return None
-    return _speedups
-
-
-_speedups = _load_speedups()
+_speedups = load_speedups()  # the same switch as the reader's compiled decode
 if _speedups is not None:
     BufferedSlot, UnbufferedSlot = _speedups.BufferedSlot, _speedups.UnbufferedSlot
     FieldAccess, ModelLocal = _speedups.FieldAccess, _speedups.ModelLocal

@@ -1389,6 +1389,8 @@ static struct PyModuleDef speedups_module = {
     "C accelerator for the mmstats writer (optional; mmstats._pyslots is the reference).", -1, NULL,
 };
 
+int mmstats_readpath_init(PyObject *module);  /* the read side: _readpath.c */
+
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
@@ -1414,7 +1416,7 @@ PyInit__speedups(void)
             return NULL;
         }
     }
-    if (add_v2_types(m) < 0) {
+    if (add_v2_types(m) < 0 || mmstats_readpath_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

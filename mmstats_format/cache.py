@@ -28,33 +28,34 @@ class LayoutCache:
         self._by_size: dict[int, tuple] = {}
         self._lock = threading.Lock()
 
-    def lookup(self, data, ident=None):
-        """(layout, values) of ``data`` from a known layout, or None."""
+    def lookup(self, data, ident=None, fields: bool = False):
+        """(layout, values) of ``data`` from a known layout, or None. ``fields``: the reader's
+        records (layout.checked_fields) instead of the values."""
         known = self._by_file.get(ident) if ident is not None else None
         if known is not None:
-            values = known.checked_values(data)
-            if values is not None:
-                return known, values
+            got = (known.checked_fields if fields else known.checked_values)(data)
+            if got is not None:
+                return known, got
         for layout in self._by_size.get(len(data), ()):
             if layout is known:
                 continue
-            values = layout.checked_values(data)
-            if values is not None:
+            got = (layout.checked_fields if fields else layout.checked_values)(data)
+            if got is not None:
                 if ident is not None:
                     self._remember(ident, layout)
-                return layout, values
+                return layout, got
         return None
 
-    def find(self, data, path=None, ident=None):
-        """(layout, values) of ``data``: a known layout, else scan it and learn its layout.
-        Raises the first problem scan finds (FormatError naming ``path``)."""
-        hit = self.lookup(data, ident)
+    def find(self, data, path=None, ident=None, fields: bool = False):
+        """(layout, values) of ``data`` (``fields``: (layout, records)): a known layout, else scan
+        it and learn its layout. Raises the first problem scan finds (FormatError naming ``path``)."""
+        hit = self.lookup(data, ident, fields)
         if hit is None:
-            fields, errors = scan(data)
+            found, errors = scan(data)
             if errors:
                 raise errors[0].with_path(os.fspath(path) if path is not None else "<bytes>")
-            layout = self.learn(data, fields, ident)
-            hit = layout, layout.checked_values(data)
+            layout = self.learn(data, found, ident)
+            hit = layout, (layout.checked_fields if fields else layout.checked_values)(data)
         return hit
 
     def learn(self, data, fields, ident=None):

@@ -158,13 +158,12 @@ class StatsDirectory(Closeable):
     def _settled(self, layout, fd, copy, spare, n):
         """(values, the copy they came from) by the version's reader rule, or None when ``copy``
         does not have the layout's skeleton."""
-        if not self.recheck:
-            values = layout.checked_values(copy, n)
+        if not self.recheck or (layout.write_buffers is None and not getattr(layout, "has_sequenced", False)):
+            values = layout.checked_values(copy, n)  # nothing a writer changes in more than one store
             return None if values is None else (values, copy)
         more = alternating(copy, spare, lambda buf: os.preadv(fd, [buf], 0) == n)
-        sequenced = getattr(layout, "sequenced", None)
-        if sequenced is not None:
-            return sequenced(fd, copy, more, n)
+        if getattr(layout, "has_sequenced", False):
+            return layout.sequenced(fd, copy, more, n)
         if layout.write_buffers is not None:
             copy = settle(copy, more, layout.write_buffers)
         values = layout.checked_values(copy, n)

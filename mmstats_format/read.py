@@ -31,8 +31,7 @@ def decode_bytes(data, path=None) -> list[Field]:
     """Fields of a file held in memory; raises FormatError for the first problem."""
     if not isinstance(data, (bytes, bytearray)):
         data = memoryview(data).cast("B")
-    layout, values = LAYOUTS.find(data, path)
-    return layout.fields_of(values)
+    return LAYOUTS.find(data, path, fields=True)[1]
 
 
 def _preads(fd, size, first):
@@ -57,17 +56,17 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> lis
         data = read_capped(fd, path, max_size)
         if recheck:  # the second copy at once, before anything is decoded
             copies = _preads(fd, len(data), os.pread(fd, len(data), 0))
-        layout, values = LAYOUTS.find(data, path)
-        if recheck and getattr(layout, "sequenced", None) is not None:
+        layout, fields = LAYOUTS.find(data, path, fields=True)
+        if recheck and getattr(layout, "has_sequenced", False):
             settled = layout.sequenced(fd, data, copies)
             if settled is not None:
-                values = settled[0]
+                fields = layout.fields_of(settled[0])
         elif recheck and layout.write_buffers is not None:
             kept = settle(data, copies, layout.write_buffers)
             if kept is not data:
-                newer = layout.checked_values(kept)
+                newer = layout.checked_fields(kept)
                 if newer is not None:  # else rewritten meanwhile: keep the copy that was checked
-                    values = newer
+                    fields = newer
     finally:
         os.close(fd)
-    return layout.fields_of(values)
+    return fields

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 
 from ._closeable import Closeable
 from ._fileio import DEFAULT_MAX_SIZE, open_regular, too_large
@@ -11,6 +12,23 @@ from .errors import FormatError
 from .settle import alternating, settle
 
 __all__ = ["StatsReader"]
+
+_SCRATCH = threading.local()  # per thread: file size -> two copy buffers, lent to one read() at a time
+_SCRATCH_SIZES = 64
+
+
+def _scratch(size: int) -> list:
+    """Two copy buffers of ``size`` bytes for this thread's current read(): ten thousand readers
+    of one program hold no copy of their own between reads."""
+    pool = getattr(_SCRATCH, "by_size", None)
+    if pool is None:
+        pool = _SCRATCH.by_size = {}
+    pair = pool.get(size)
+    if pair is None:
+        if len(pool) >= _SCRATCH_SIZES:
+            pool.clear()
+        pair = pool[size] = [bytearray(size), bytearray(size)]
+    return pair
 
 
 class StatsReader(Closeable):
@@ -29,7 +47,8 @@ class StatsReader(Closeable):
     unbuffered records, terminator, zero fill), which must be the one parsed.
     Layouts come from the content-checked cache shared with read() (files of
     one program are scanned once); ``layout`` is still a new object for each
-    file parsed, so ``reader.layout is not before`` tells a new file.
+    file parsed, so ``reader.layout is not before`` tells a new file. Copies go
+    into buffers the thread's readers share (a reader holds none between reads).
     """
 
     def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True,
@@ -44,8 +63,7 @@ class StatsReader(Closeable):
         self._fd = -1
         self._ident = None
         self.layout = None  # the version's compiled layout (v1.layout.CompiledLayout)
-        self._buf = bytearray()
-        self._spare = bytearray()
+        self._buf = self._spare = None  # copy buffers, lent by _scratch() for one read()
 
     @property
     def fields(self):
@@ -59,10 +77,12 @@ class StatsReader(Closeable):
         ident = (st.st_dev, st.st_ino, st.st_size)
         try:
             values = None
-            if ident == self._ident and self._copy(self._buf):
-                values = self._settled_values()
-                if values is None:
-                    values = self._grown()
+            if ident == self._ident:
+                self._buf, self._spare = _scratch(ident[2])
+                if self._copy(self._buf):
+                    values = self._settled_values()
+                    if values is None:
+                        values = self._grown()
             if values is None:
                 # new, shrunk or rewritten: parse it (scan names the problem, e.g. not_ready for
                 # a version byte back at 0x00); values come from the very bytes just parsed
@@ -74,6 +94,8 @@ class StatsReader(Closeable):
         except FormatError as e:
             self._ident = None  # parse afresh next time
             raise e.with_path(self.path) from None
+        finally:
+            self._buf = self._spare = None
 
     def _copy(self, buf) -> bool:
         """Copy the file into ``buf``; False when it came back short (the file shrank)."""
@@ -92,9 +114,8 @@ class StatsReader(Closeable):
     def _settled_values(self):
         """Values of self._buf after the spec's reader rule, or None if its skeleton is not the
         layout's (see settle.settle())."""
-        sequenced = getattr(self.layout, "sequenced", None)
-        if self.recheck and sequenced is not None:
-            got = sequenced(self._fd, self._buf, alternating(self._buf, self._spare, self._copy))
+        if self.recheck and getattr(self.layout, "has_sequenced", False):
+            got = self.layout.sequenced(self._fd, self._buf, alternating(self._buf, self._spare, self._copy))
             if got is None:
                 return None
             values, kept = got
@@ -125,7 +146,7 @@ class StatsReader(Closeable):
             os.close(fd)
             raise
         layout = copy.copy(shared)  # shares everything compiled; a new object per file parsed
-        self._fd, self._buf, self._spare, self.layout = fd, buf, bytearray(len(buf)), layout
+        self._fd, self._buf, self._spare, self.layout = fd, buf, _scratch(len(buf))[1], layout
         self._ident = (st.st_dev, st.st_ino, len(buf))
         return values
 

@@ -40,9 +40,13 @@ reference):
     in a version that has one): settle.settle() re-copies the file while the key
     changes between copies; ``fields_of(values) -> list``: the reader's records
     (``Field`` tuples) for ``values``; a list with a ``header`` dict (version 2)
-    adds those keys to the canonical form's top level.
+    adds those keys to the canonical form's top level;
+    ``checked_fields(buf, size=None) -> list | None``: ``fields_of(checked_values(...))``
+    in one step (the compiled decode makes the records without the values list).
     Optional, for a version with sequence-locked values and fields added at run time
     (version 2; absent or None otherwise):
+    ``has_sequenced: bool``: some value is behind a sequence lock, so a reader follows
+    ``sequenced`` (else ``checked_values`` of one copy is the answer).
     ``sequenced(fd, first, copies, size=None) -> (values, copy) | None``: the
     values by the version's reader protocol on copies -- ``first`` is a copy
     just made, ``copies`` yields the next whole copies (None: another size),

@@ -206,7 +206,8 @@ def test_read_makes_its_second_copy_before_decoding(tmp_path, monkeypatch):
     preads, at_decode = [], []
     real_pread, real_decode = os.pread, read_module.LAYOUTS.find
     monkeypatch.setattr(os, "pread", lambda *a: preads.append(1) or real_pread(*a))
-    monkeypatch.setattr(read_module.LAYOUTS, "find", lambda *a: at_decode.append(len(preads)) or real_decode(*a))
+    monkeypatch.setattr(read_module.LAYOUTS, "find",
+                        lambda *a, **k: at_decode.append(len(preads)) or real_decode(*a, **k))
     assert [x.value for x in read_module.read(f.path)] == [4]
     assert at_decode == [1] and len(preads) == 1  # the re-check copy came first; nothing flipped
     f.remove()

@@ -15,6 +15,11 @@ bytes and the buffered write-buffer bytes, so a match means scan() would find
 exactly this layout and no problem; anything else returns None and the caller
 scans. cache.LayoutCache keeps such layouts so one-shot reads of many files skip
 scanning (tests/test_perf_paths.py checks all of this against the slow path).
+
+With the C extension built (accel.ReadPlan), ``checked_values`` and ``checked_fields``
+are one call of a ReadPlan made from the same offsets (read_plan below): the
+skeleton compared with memcmp, no Python object but the values (or Field tuples)
+themselves (tests/test_compiled_decode.py holds it to this module's own path).
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from operator import itemgetter
 
 from itertools import repeat
 
+from ..accel import ReadPlan
 from .decode import decode_string
 from ..errors import FormatError, excerpt
 from . import offsets as o
@@ -122,8 +128,39 @@ def _looped(slots, buffered, bools, strings):
     return values
 
 
+def _op(f: FieldLayout):
+    """The ReadPlan op of one field: how its value is stored."""
+    spec = f.spec
+    if spec.kind == "int":
+        code = "int" if spec.struct_char.islower() else "uint"
+    else:
+        code = {"float": "float", "bool": "bool", "string": "text1"}[spec.kind]
+    width = spec.size if spec.kind != "string" else 1
+    start = f.write_buffer_offset if f.buffered else f.value_offset
+    return (code, width, int(f.buffered), start, spec.size, 0, 0, None, (f.label, f.type, f.buffered), ())
+
+
+def read_plan(plan_type, fields, data):
+    """A ReadPlan of the whole file ``data`` whose fields are ``fields``: every byte outside the
+    write buffers and values is skeleton, compared with the same bytes of ``data``."""
+    same, pos = [], 0
+    for f in fields:
+        start = f.write_buffer_offset if f.buffered else f.value_offset
+        if start > pos:
+            same.append((pos, start - pos))
+        pos = f.end
+    if len(data) > pos:
+        same.append((pos, len(data) - pos))
+    return plan_type(bytes(data), tuple(same), (), tuple(map(_op, fields)), (),
+                     tuple(f.write_buffer_offset for f in fields if f.buffered), None, None, Field)
+
+
 class CompiledLayout:
-    def __init__(self, fields: list[FieldLayout], data=None):
+    has_sequenced = False  # version 1 has no sequence locks (readers ask on every read: no getattr default)
+
+    def __init__(self, fields: list[FieldLayout], data=None, plan_type=ReadPlan):
+        """``plan_type``: the compiled decode (accel.ReadPlan) for ``checked_values`` and
+        ``checked_fields``, or None for this module's pure-Python one."""
         self.fields = list(fields)
         self._struct, self._values, self._wb_slots, _ = _generate(self.fields, None)
         self.size = self._struct.size
@@ -140,6 +177,11 @@ class CompiledLayout:
             self._skeleton_of = itemgetter(*slots, *slots[:1])
             self.file_size = whole.size
             self.skeleton = self._skeleton_of(whole.unpack_from(data))
+            if plan_type is not None:
+                plan = read_plan(plan_type, self.fields, data)
+                self.checked_values, self.checked_fields = plan.values, plan.fields
+                if wb_offsets:
+                    self.write_buffers = plan.write_buffers
 
     def values(self, buf) -> list:
         """Values of every field in ``buf`` (the file's bytes), in file order."""
@@ -163,6 +205,12 @@ class CompiledLayout:
             return self._checked(t)
         except IndexError:
             return None
+
+    def checked_fields(self, buf, size=None):
+        """The reader's Field tuples of ``buf`` if it has this layout's skeleton (see
+        checked_values), else None."""
+        values = self.checked_values(buf, size)
+        return None if values is None else self.fields_of(values)
 
     def fields_of(self, values) -> list[Field]:
         """The reader's Field tuples for ``values`` (one of this layout's values lists)."""

@@ -7,15 +7,23 @@ heartbeat, slots in use, overflow count, pid and times) is read with the values,
 so files of one program share one layout. A file with more entries than the
 layout (fields added at run time) gets a longer layout by ``extended``, which walks
 only the new entries: published entries never change (spec/v2.md, "Reading a file").
+
+With the C extension built (accel.ReadPlan), ``checked_values`` and ``checked_fields``
+are one call of a ReadPlan made from the same offsets (read_plan below): header and
+entries compared with memcmp, state and slots_used range-checked, string lengths
+checked, values and header values made in C (tests/test_compiled_decode.py holds it to
+this module's own path).
 """
 from __future__ import annotations
 
 import os
+import re
 import struct
 from operator import itemgetter
 
+from ..accel import ReadPlan
 from . import derived as d
-from .decode import RETRIES, Field, File2, header_values, value_of, walk_entries
+from .decode import _KEEP, RETRIES, Field, File2, header_values, value_of, walk_entries
 
 __all__ = ["Layout", "Values"]
 
@@ -28,6 +36,12 @@ _MOVING = ("state", "pid", "start_ticks", "created_unix_ns", "heartbeat_unix_ns"
 _FIXED = itemgetter(*(i for i, name in enumerate(d.HEADER_FIELDS) if name not in _MOVING))
 _FIELD_COUNT = d.HEADER_FIELDS.index("field_count")
 
+# (offset, width) of every header field, from the header's struct format
+_CODES = re.findall(r"\d*[a-zA-Z?]", d.HEADER_FORMAT[1:])
+_WHERE = {name: (struct.calcsize("<" + "".join(_CODES[:i])), struct.calcsize("<" + code))
+          for i, (name, code) in enumerate(zip(d.HEADER_FIELDS, _CODES))}
+assert _WHERE["state"] == (d.H_STATE, 4) and _WHERE["slots_used"][0] == d.H_SLOTS_USED
+
 
 class Values(list):
     """Values of every field in file order, with the header values read in the same copy."""
@@ -37,13 +51,58 @@ class Values(list):
         self.header = header
 
     def copy(self) -> "Values":
-        return Values(self, dict(self.header))
+        new = list.__new__(Values)  # without __init__: this is per file per poll
+        new += self
+        new.header = dict(self.header)
+        return new
+
+
+def _op(f):
+    """The ReadPlan op of one entry: how its value is stored."""
+    prefix, suffix = (f.label, f.type, False), (f.kind, f.unit, f.help, f.attributes)
+    if f.kind == "histogram":
+        return ("histogram", 8, 0, f.at, f.size, f.stride, 0, f.bounds, prefix, suffix)
+    if f.type == "utf8":
+        return ("text2", 1, 0, f.at, f.size, f.stride, 0, None, prefix, suffix)
+    code = {"u64": "uint", "i64": "int", "f64": "float"}[f.type]
+    return (code, d.SCALAR_SIZE, 0, f.at, d.SCALAR_SIZE, f.stride, int(f.stride != 0), None, prefix, suffix)
+
+
+def _same_ranges(meta_offset, entries_end):
+    """(offset, length) of the skeleton: the header's fixed words, merged where adjacent, and the entries."""
+    out = []
+    for name, (at, width) in _WHERE.items():
+        if name in _MOVING:
+            continue
+        if out and out[-1][0] + out[-1][1] == at:
+            out[-1] = (out[-1][0], out[-1][1] + width)
+        else:
+            out.append((at, width))
+    if entries_end > meta_offset:
+        out.append((meta_offset, entries_end - meta_offset))
+    return tuple(out)
+
+
+def read_plan(plan_type, layout, data):
+    """A ReadPlan checking what ``layout._header`` and ``checked_values`` check, making their values."""
+    states = (d.STATE_READY, d.STATE_CLOSED)
+    assert states == tuple(range(min(states), max(states) + 1))  # a range check says "one of these"
+    state_at, state_width = _WHERE["state"]
+    used_at, used_width = _WHERE["slots_used"]
+    bounds = ((state_at, state_width, min(states), max(states)), (used_at, used_width, 1, layout.slot_count))
+    texts = tuple((f.at, f.size - d.STRING_HEADER_SIZE) for _, f in layout._sequenced
+                  if f.type == "utf8" and f.kind != "histogram")
+    header = tuple((k, *_WHERE[k], 0, None) for k in _KEEP)
+    header += (("state", state_at, state_width, 0, {code: name for code, (name, _) in d.STATES.items()}),)
+    return plan_type(bytes(data[:layout.file_size]), _same_ranges(layout.meta_offset, layout.entries_end), bounds,
+                     tuple(map(_op, layout.fields)), texts, (), (used_at, used_width), header, Field, Values, File2)
 
 
 class Layout:
     """Compiled once per skeleton (cache.LayoutCache); never mutated after it is made."""
 
-    def __init__(self, fields, data, entries_end: int | None = None):
+    def __init__(self, fields, data, entries_end: int | None = None, plan_type=ReadPlan):
+        """``plan_type``: the compiled decode (accel.ReadPlan), or None for this module's pure-Python one."""
         """``fields``: the walk's entries of ``data`` (an error-free file); ``entries_end``: the offset past
         the last published entry (found by the entries' sizes when not given)."""
         h = dict(zip(d.HEADER_FIELDS, _HEADER.unpack_from(data, 0)))
@@ -61,6 +120,15 @@ class Layout:
                          bytes(data[self.meta_offset:entries_end]))
         self.write_buffers = None  # numbers are single-copy atomic: no whole-file re-check
         self._sequenced = [(i, f) for i, f in enumerate(self.fields) if f.sequenced]
+        self._plan_type = plan_type
+        if plan_type is not None:
+            plan = read_plan(plan_type, self, data)
+            self.checked_values, self.checked_fields = plan.values, plan.fields
+
+    @property
+    def has_sequenced(self) -> bool:
+        """Some value is behind a sequence lock: readers follow the copy protocol (``sequenced``)."""
+        return bool(self._sequenced)
 
     # ------------------------------------------------------------ one copy
 
@@ -88,6 +156,11 @@ class Layout:
                 if seq % 2 == 0 and length > f.size - d.STRING_HEADER_SIZE:
                     return None
         return Values([value_of(f, slots, buf) for f in self.fields], header_values(h))
+
+    def checked_fields(self, buf, size=None):
+        """The reader's fields of ``buf`` at rest (File2) if it has this layout's skeleton, else None."""
+        values = self.checked_values(buf, size)
+        return None if values is None else self.fields_of(values)
 
     def fields_of(self, values) -> File2:
         return File2([Field(f.label, f.type, False, v, f.kind, f.unit, f.help, f.attributes)
@@ -117,7 +190,7 @@ class Layout:
             view.release()
         if errors:
             return None
-        return Layout(self.fields + new, buf[:self.file_size], end)
+        return Layout(self.fields + new, buf[:self.file_size], end, self._plan_type)
 
     # ------------------------------------------------------------ the reader protocol on copies
 

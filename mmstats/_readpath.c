@@ -1,0 +1,730 @@
+/* The read side of the C accelerator: a file's compiled layout (a ReadPlan) decodes one copy
+ * of the file in one call.
+ *
+ * A plan is built in Python from a layout the pure-Python path compiled (mmstats_format/
+ * _compiled.py): every offset, width and check comes from there, so this file knows no format
+ * constant.  One call checks the copy's skeleton (byte ranges that must equal the parsed
+ * file, words that must lie in a range, version 2 string lengths, version 1 write buffers) and
+ * makes the values, or the reader's Field tuples, and the header values: nothing else is
+ * allocated.  A copy that fails a check gives None and the caller scans it (the pure-Python
+ * path names the problem).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+int mmstats_readpath_init(PyObject *module);
+
+enum op_code { OP_INT, OP_UINT, OP_FLOAT, OP_BOOL, OP_TEXT_V1, OP_TEXT_V2, OP_HISTOGRAM };
+
+typedef struct {
+    int code;
+    int width;            /* bytes of one number */
+    int buffered;         /* version 1: a write-buffer byte at off, value[0] at off + 1 */
+    Py_ssize_t off;       /* the value (or its write buffer), in slot 0 for a slotted value */
+    Py_ssize_t size;      /* bytes of one value copy (text capacity, histogram size) */
+    Py_ssize_t stride;    /* slotted: slot size; 0: one copy */
+    int sum_slots;        /* add slots 0 .. slots_used - 1 */
+    PyObject *bounds;     /* histogram: tuple of floats, then +inf */
+    PyObject *prefix;     /* Field items before the value */
+    PyObject *suffix;     /* Field items after the value */
+} Op;
+
+typedef struct { Py_ssize_t off, len; } Range;
+typedef struct { Py_ssize_t off; int width; unsigned long long lo, hi; } Bound;
+typedef struct { Py_ssize_t off; Py_ssize_t capacity; } TextCheck;
+typedef struct { PyObject *key; Py_ssize_t off; int width; int is_signed; PyObject *names; } HeaderWord;
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t size;
+    PyObject *reference;  /* bytes of the parsed file */
+    Range *same; Py_ssize_t n_same;
+    Bound *bounds; Py_ssize_t n_bounds;
+    TextCheck *texts; Py_ssize_t n_texts;
+    Py_ssize_t *wbs; Py_ssize_t n_wbs;
+    Op *ops; Py_ssize_t n_ops;
+    Py_ssize_t slots_at; int slots_width;
+    HeaderWord *header; Py_ssize_t n_header;  /* n_header < 0: no header values */
+    PyTypeObject *field_type;
+    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and a header attribute */
+    PyObject *inf;
+} Plan;
+
+static PyObject *str_header;
+
+static inline unsigned long long
+load_le(const unsigned char *p, int width)
+{
+    unsigned long long v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    switch (width) {
+    case 1: return p[0];
+    case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+    case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
+    case 8: { uint64_t x; memcpy(&x, p, 8); return x; }
+    }
+#endif
+    for (int i = width - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline long long
+sign_extend(unsigned long long v, int width)
+{
+    if (width >= 8)
+        return (long long)v;
+    unsigned long long top = 1ULL << (width * 8 - 1);
+    return (long long)((v ^ top) - top);
+}
+
+static inline double
+load_float(const unsigned char *p, int width)
+{
+    unsigned long long bits = load_le(p, width);
+    if (width == 4) {
+        uint32_t b = (uint32_t)bits;
+        float f;
+        memcpy(&f, &b, 4);
+        return (double)f;
+    }
+    double d;
+    memcpy(&d, &bits, 8);
+    return d;
+}
+
+/* ------------------------------------------------------------------ construction */
+
+static Py_ssize_t
+tuple_items(PyObject *seq, const char *what, PyObject ***items)
+{
+    if (!PyTuple_Check(seq)) {
+        PyErr_Format(PyExc_TypeError, "ReadPlan: %s must be a tuple", what);
+        return -1;
+    }
+    *items = &PyTuple_GET_ITEM(seq, 0);
+    return PyTuple_GET_SIZE(seq);
+}
+
+static int
+valid_width(int w)
+{
+    return w == 1 || w == 2 || w == 4 || w == 8;
+}
+
+static void
+plan_clear_ops(Plan *p)
+{
+    for (Py_ssize_t i = 0; p->ops != NULL && i < p->n_ops; i++) {
+        Py_XDECREF(p->ops[i].bounds);
+        Py_XDECREF(p->ops[i].prefix);
+        Py_XDECREF(p->ops[i].suffix);
+    }
+    for (Py_ssize_t i = 0; p->header != NULL && i < p->n_header; i++) {
+        Py_XDECREF(p->header[i].key);
+        Py_XDECREF(p->header[i].names);
+    }
+}
+
+static void
+plan_dealloc(Plan *p)
+{
+    plan_clear_ops(p);
+    PyMem_Free(p->same);
+    PyMem_Free(p->bounds);
+    PyMem_Free(p->texts);
+    PyMem_Free(p->wbs);
+    PyMem_Free(p->ops);
+    PyMem_Free(p->header);
+    Py_XDECREF(p->reference);
+    Py_XDECREF(p->field_type);
+    Py_XDECREF(p->result_types[0]);
+    Py_XDECREF(p->result_types[1]);
+    Py_XDECREF(p->inf);
+    Py_TYPE(p)->tp_free((PyObject *)p);
+}
+
+static int
+in_file(Plan *p, Py_ssize_t off, Py_ssize_t len)
+{
+    if (off < 0 || len < 0 || off > p->size - len) {
+        PyErr_Format(PyExc_ValueError, "ReadPlan: bytes %zd to %zd are outside a file of %zd bytes",
+                     off, off + len, p->size);
+        return 0;
+    }
+    return 1;
+}
+
+static int
+parse_op(Plan *p, PyObject *spec, Op *op)
+{
+    const char *code;
+    PyObject *bounds, *prefix, *suffix;
+    if (!PyArg_ParseTuple(spec, "siinnniOOO;ReadPlan: an op is (code, width, buffered, offset, size, stride, "
+                          "sum_slots, bounds, prefix, suffix)", &code, &op->width, &op->buffered, &op->off,
+                          &op->size, &op->stride, &op->sum_slots, &bounds, &prefix, &suffix))
+        return -1;
+    static const char *names[] = {"int", "uint", "float", "bool", "text1", "text2", "histogram"};
+    op->code = -1;
+    for (int i = 0; i < 7; i++)
+        if (strcmp(code, names[i]) == 0)
+            op->code = i;
+    if (op->code < 0) {
+        PyErr_Format(PyExc_ValueError, "ReadPlan: unknown op %s", code);
+        return -1;
+    }
+    if (op->code <= OP_BOOL && !valid_width(op->width)) {
+        PyErr_Format(PyExc_ValueError, "ReadPlan: width %d", op->width);
+        return -1;
+    }
+    if (op->code == OP_FLOAT && op->width != 4 && op->width != 8) {
+        PyErr_SetString(PyExc_ValueError, "ReadPlan: a float is 4 or 8 bytes");
+        return -1;
+    }
+    if (!PyTuple_Check(prefix) || !PyTuple_Check(suffix)) {
+        PyErr_SetString(PyExc_TypeError, "ReadPlan: prefix and suffix must be tuples");
+        return -1;
+    }
+    if (op->code == OP_HISTOGRAM) {
+        if (!PyTuple_Check(bounds)) {
+            PyErr_SetString(PyExc_TypeError, "ReadPlan: histogram bounds must be a tuple");
+            return -1;
+        }
+        if (op->size != 16 + 8 * (PyTuple_GET_SIZE(bounds) + 1)) {
+            PyErr_SetString(PyExc_ValueError, "ReadPlan: histogram size does not match its bounds");
+            return -1;
+        }
+    }
+    Py_ssize_t span = op->code == OP_TEXT_V1 || op->code == OP_TEXT_V2 || op->code == OP_HISTOGRAM
+                          ? op->size : op->width;
+    if (op->code == OP_TEXT_V2 && op->size < 16) {
+        PyErr_SetString(PyExc_ValueError, "ReadPlan: a version 2 text has a 16-byte header");
+        return -1;
+    }
+    if (op->buffered)
+        span = 1 + 2 * span;
+    if (!in_file(p, op->off, span))
+        return -1;
+    if (op->stride < 0) {
+        PyErr_SetString(PyExc_ValueError, "ReadPlan: negative stride");
+        return -1;
+    }
+    Py_INCREF(bounds);
+    Py_INCREF(prefix);
+    Py_INCREF(suffix);
+    op->bounds = bounds;
+    op->prefix = prefix;
+    op->suffix = suffix;
+    return 0;
+}
+
+static PyObject *
+plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"reference", "same", "bounds", "ops", "texts", "write_buffers", "slots",
+                             "header", "field_type", "values_type", "fields_type", NULL};
+    PyObject *reference, *same, *bounds, *ops, *texts, *wbs, *slots, *header, *field_type;
+    PyObject *result_types[2] = {Py_None, Py_None};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "SOOOOOOOO|OO:ReadPlan", kwlist, &reference, &same, &bounds, &ops,
+                                     &texts, &wbs, &slots, &header, &field_type, &result_types[0],
+                                     &result_types[1]))
+        return NULL;
+    Plan *p = (Plan *)type->tp_alloc(type, 0);
+    if (p == NULL)
+        return NULL;
+    Py_INCREF(reference);
+    p->reference = reference;
+    p->size = PyBytes_GET_SIZE(reference);
+    p->n_header = -1;
+    p->slots_at = -1;
+    p->inf = PyFloat_FromDouble(Py_HUGE_VAL);
+    if (p->inf == NULL)
+        goto fail;
+    PyObject **items;
+    Py_ssize_t n;
+
+    if ((n = tuple_items(same, "same", &items)) < 0)
+        goto fail;
+    p->same = PyMem_Calloc(n ? n : 1, sizeof(Range));
+    if (p->same == NULL)
+        goto nomem;
+    for (p->n_same = 0; p->n_same < n; p->n_same++) {
+        Range *r = &p->same[p->n_same];
+        if (!PyArg_ParseTuple(items[p->n_same], "nn;ReadPlan: same is ((offset, length), ...)", &r->off, &r->len)
+            || !in_file(p, r->off, r->len))
+            goto fail;
+    }
+
+    if ((n = tuple_items(bounds, "bounds", &items)) < 0)
+        goto fail;
+    p->bounds = PyMem_Calloc(n ? n : 1, sizeof(Bound));
+    if (p->bounds == NULL)
+        goto nomem;
+    for (p->n_bounds = 0; p->n_bounds < n; p->n_bounds++) {
+        Bound *b = &p->bounds[p->n_bounds];
+        if (!PyArg_ParseTuple(items[p->n_bounds], "niKK;ReadPlan: bounds is ((offset, width, lo, hi), ...)",
+                              &b->off, &b->width, &b->lo, &b->hi) || !in_file(p, b->off, b->width))
+            goto fail;
+        if (!valid_width(b->width)) {
+            PyErr_Format(PyExc_ValueError, "ReadPlan: width %d", b->width);
+            goto fail;
+        }
+    }
+
+    if ((n = tuple_items(texts, "texts", &items)) < 0)
+        goto fail;
+    p->texts = PyMem_Calloc(n ? n : 1, sizeof(TextCheck));
+    if (p->texts == NULL)
+        goto nomem;
+    for (p->n_texts = 0; p->n_texts < n; p->n_texts++) {
+        TextCheck *t = &p->texts[p->n_texts];
+        if (!PyArg_ParseTuple(items[p->n_texts], "nn;ReadPlan: texts is ((offset, capacity), ...)", &t->off,
+                              &t->capacity) || !in_file(p, t->off, 16))
+            goto fail;
+    }
+
+    if ((n = tuple_items(wbs, "write_buffers", &items)) < 0)
+        goto fail;
+    p->wbs = PyMem_Calloc(n ? n : 1, sizeof(Py_ssize_t));
+    if (p->wbs == NULL)
+        goto nomem;
+    for (p->n_wbs = 0; p->n_wbs < n; p->n_wbs++) {
+        Py_ssize_t off = PyLong_AsSsize_t(items[p->n_wbs]);
+        if ((off == -1 && PyErr_Occurred()) || !in_file(p, off, 1))
+            goto fail;
+        p->wbs[p->n_wbs] = off;
+    }
+
+    if (slots != Py_None) {
+        if (!PyArg_ParseTuple(slots, "ni;ReadPlan: slots is (offset, width) or None", &p->slots_at,
+                              &p->slots_width) || !in_file(p, p->slots_at, p->slots_width))
+            goto fail;
+        if (!valid_width(p->slots_width)) {
+            PyErr_Format(PyExc_ValueError, "ReadPlan: width %d", p->slots_width);
+            goto fail;
+        }
+    }
+
+    if (header != Py_None) {
+        if ((n = tuple_items(header, "header", &items)) < 0)
+            goto fail;
+        p->header = PyMem_Calloc(n ? n : 1, sizeof(HeaderWord));
+        if (p->header == NULL)
+            goto nomem;
+        for (p->n_header = 0; p->n_header < n; p->n_header++) {
+            HeaderWord *h = &p->header[p->n_header];
+            PyObject *key, *names;
+            if (!PyArg_ParseTuple(items[p->n_header], "UniiO;ReadPlan: header is ((key, offset, width, signed, "
+                                  "names or None), ...)", &key, &h->off, &h->width, &h->is_signed, &names)
+                || !in_file(p, h->off, h->width))
+                goto fail;
+            if (!valid_width(h->width) || (names != Py_None && !PyDict_Check(names))) {
+                PyErr_SetString(PyExc_ValueError, "ReadPlan: bad header word");
+                goto fail;
+            }
+            Py_INCREF(key);
+            h->key = key;
+            h->names = names == Py_None ? NULL : (Py_INCREF(names), names);
+        }
+    }
+
+    if (field_type != Py_None) {
+        if (!PyType_Check(field_type) || !PyType_IsSubtype((PyTypeObject *)field_type, &PyTuple_Type)) {
+            PyErr_SetString(PyExc_TypeError, "ReadPlan: field_type must be a tuple subclass or None");
+            goto fail;
+        }
+        Py_INCREF(field_type);
+        p->field_type = (PyTypeObject *)field_type;
+    }
+
+    for (int i = 0; i < 2; i++) {
+        if (result_types[i] == Py_None)
+            continue;
+        if (!PyType_Check(result_types[i]) || !PyType_IsSubtype((PyTypeObject *)result_types[i], &PyList_Type)
+            || header == Py_None) {
+            PyErr_SetString(PyExc_TypeError, "ReadPlan: values_type and fields_type are list subclasses, "
+                            "for a plan with header values");
+            goto fail;
+        }
+        Py_INCREF(result_types[i]);
+        p->result_types[i] = (PyTypeObject *)result_types[i];
+    }
+
+    if ((n = tuple_items(ops, "ops", &items)) < 0)
+        goto fail;
+    p->ops = PyMem_Calloc(n ? n : 1, sizeof(Op));
+    if (p->ops == NULL)
+        goto nomem;
+    for (p->n_ops = 0; p->n_ops < n; p->n_ops++) {
+        Op *op = &p->ops[p->n_ops];
+        if (!PyTuple_Check(items[p->n_ops])) {
+            PyErr_SetString(PyExc_TypeError, "ReadPlan: an op must be a tuple");
+            goto fail;
+        }
+        if (parse_op(p, items[p->n_ops], op) < 0)
+            goto fail;
+        if ((op->stride || op->code == OP_HISTOGRAM) && p->slots_at < 0) {
+            PyErr_SetString(PyExc_ValueError, "ReadPlan: a slotted value needs slots");
+            p->n_ops++;
+            goto fail;
+        }
+    }
+    return (PyObject *)p;
+nomem:
+    PyErr_NoMemory();
+fail:
+    Py_DECREF(p);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ decoding */
+
+/* 1: the copy has the plan's skeleton; 0: it has not (scan it). */
+static int
+skeleton_holds(Plan *p, const unsigned char *b)
+{
+    const unsigned char *ref = (const unsigned char *)PyBytes_AS_STRING(p->reference);
+    for (Py_ssize_t i = 0; i < p->n_same; i++)
+        if (memcmp(b + p->same[i].off, ref + p->same[i].off, (size_t)p->same[i].len) != 0)
+            return 0;
+    for (Py_ssize_t i = 0; i < p->n_bounds; i++) {
+        unsigned long long v = load_le(b + p->bounds[i].off, p->bounds[i].width);
+        if (v < p->bounds[i].lo || v > p->bounds[i].hi)
+            return 0;
+    }
+    for (Py_ssize_t i = 0; i < p->n_texts; i++) {
+        unsigned long long seq = load_le(b + p->texts[i].off, 8);
+        unsigned long long length = load_le(b + p->texts[i].off + 8, 8);
+        if (seq % 2 == 0 && length > (unsigned long long)p->texts[i].capacity)
+            return 0;
+    }
+    for (Py_ssize_t i = 0; i < p->n_wbs; i++)
+        if (b[p->wbs[i]] > 1)
+            return 0;
+    return 1;
+}
+
+static PyObject *
+number(const Op *op, const unsigned char *at)
+{
+    switch (op->code) {
+    case OP_INT: return PyLong_FromLongLong(sign_extend(load_le(at, op->width), op->width));
+    case OP_UINT: return PyLong_FromUnsignedLongLong(load_le(at, op->width));
+    case OP_FLOAT: return PyFloat_FromDouble(load_float(at, op->width));
+    default: return PyBool_FromLong(load_le(at, op->width) != 0);
+    }
+}
+
+static PyObject *
+slotted_sum(const Op *op, const unsigned char *b, unsigned long long slots)
+{
+    if (op->code == OP_FLOAT) {
+        double total = load_float(b + op->off, op->width);
+        for (unsigned long long k = 1; k < slots; k++)
+            total += load_float(b + op->off + (Py_ssize_t)k * op->stride, op->width);
+        return PyFloat_FromDouble(total);
+    }
+    unsigned long long total = 0;  /* modulo 2**64, as the format adds */
+    for (unsigned long long k = 0; k < slots; k++)
+        total += load_le(b + op->off + (Py_ssize_t)k * op->stride, op->width);
+    if (op->code == OP_INT)
+        return PyLong_FromLongLong(sign_extend(total, op->width));
+    return PyLong_FromUnsignedLongLong(total);
+}
+
+static PyObject *
+histogram(Plan *p, const Op *op, const unsigned char *b, unsigned long long slots)
+{
+    Py_ssize_t nb = PyTuple_GET_SIZE(op->bounds) + 1;
+    unsigned long long stack[64], *counts = nb <= 64 ? stack : PyMem_Calloc((size_t)nb, sizeof(*counts));
+    if (counts == NULL)
+        return PyErr_NoMemory();
+    memset(counts, 0, (size_t)nb * sizeof(*counts));
+    double total = 0.0;
+    PyObject *out = NULL;
+    for (unsigned long long k = 0; k < slots; k++) {
+        const unsigned char *at = b + op->off + (Py_ssize_t)k * op->stride;
+        if (load_le(at, 8) % 2) {  /* inside an update: no value */
+            out = Py_None;
+            Py_INCREF(out);
+            goto done;
+        }
+        double s = load_float(at + 8, 8);
+        total = k == 0 ? s : total + s;
+        for (Py_ssize_t i = 0; i < nb; i++)
+            counts[i] += load_le(at + 16 + 8 * i, 8);
+    }
+    PyObject *buckets = PyList_New(nb);
+    if (buckets == NULL)
+        goto done;
+    unsigned long long running = 0;
+    for (Py_ssize_t i = 0; i < nb; i++) {
+        running += counts[i];
+        PyObject *le = i < nb - 1 ? PyTuple_GET_ITEM(op->bounds, i) : p->inf;
+        PyObject *count = PyLong_FromUnsignedLongLong(running);
+        PyObject *bucket = count == NULL ? NULL : Py_BuildValue("{sOsN}", "le", le, "count", count);
+        if (bucket == NULL) {
+            Py_DECREF(buckets);
+            goto done;
+        }
+        PyList_SET_ITEM(buckets, i, bucket);
+    }
+    out = Py_BuildValue("{sNsNsN}", "count", PyLong_FromUnsignedLongLong(running), "sum",
+                        slots ? PyFloat_FromDouble(total) : (Py_INCREF(Py_None), Py_None), "buckets", buckets);
+done:
+    if (counts != stack)
+        PyMem_Free(counts);
+    return out;
+}
+
+static PyObject *
+value(Plan *p, const Op *op, const unsigned char *b, unsigned long long slots)
+{
+    Py_ssize_t off = op->off;
+    Py_ssize_t each = op->code == OP_TEXT_V1 ? op->size : op->width;
+    if (op->buffered)  /* value[wb ^ 1]: the buffer the writer is not about to write */
+        off += 1 + (Py_ssize_t)(b[op->off] ^ 1) * each;
+    const unsigned char *at = b + off;
+    switch (op->code) {
+    case OP_TEXT_V1: {
+        const unsigned char *nul = memchr(at, 0, (size_t)op->size);
+        return PyUnicode_DecodeUTF8((const char *)at, nul ? nul - at : op->size, "replace");
+    }
+    case OP_TEXT_V2: {
+        unsigned long long seq = load_le(at, 8), length = load_le(at + 8, 4);
+        if (seq % 2 || length > (unsigned long long)(op->size - 16))
+            Py_RETURN_NONE;
+        return PyUnicode_DecodeUTF8((const char *)at + 16, (Py_ssize_t)length, "replace");
+    }
+    case OP_HISTOGRAM:
+        return histogram(p, op, b, slots);
+    default:
+        return op->sum_slots ? slotted_sum(op, b, slots) : number(op, at);
+    }
+}
+
+/* Not followed by the cycle collector (the rule CPython untracks a tuple by). */
+static inline int
+untracked(PyObject *x)
+{
+    return !PyObject_IS_GC(x) || !PyObject_GC_IsTracked(x);
+}
+
+static PyObject *
+make_field(Plan *p, const Op *op, PyObject *v)
+{
+    Py_ssize_t np = PyTuple_GET_SIZE(op->prefix), ns = PyTuple_GET_SIZE(op->suffix);
+    PyObject *t = p->field_type->tp_alloc(p->field_type, np + 1 + ns);
+    if (t == NULL) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < np; i++) {
+        PyObject *x = PyTuple_GET_ITEM(op->prefix, i);
+        Py_INCREF(x);
+        PyTuple_SET_ITEM(t, i, x);
+    }
+    PyTuple_SET_ITEM(t, np, v);
+    int atomic = untracked(v);
+    for (Py_ssize_t i = 0; i < ns; i++) {
+        PyObject *x = PyTuple_GET_ITEM(op->suffix, i);
+        Py_INCREF(x);
+        PyTuple_SET_ITEM(t, np + 1 + i, x);
+        atomic = atomic && untracked(x);
+    }
+    for (Py_ssize_t i = 0; atomic && i < np; i++)
+        atomic = untracked(PyTuple_GET_ITEM(op->prefix, i));
+    if (atomic && PyObject_GC_IsTracked(t))  /* CPython's own rule for tuples: spare the collector */
+        PyObject_GC_UnTrack(t);
+    return t;
+}
+
+static PyObject *
+header_values(Plan *p, const unsigned char *b)
+{
+    PyObject *h = PyDict_New();
+    for (Py_ssize_t i = 0; h != NULL && i < p->n_header; i++) {
+        HeaderWord *w = &p->header[i];
+        unsigned long long raw = load_le(b + w->off, w->width);
+        PyObject *v;
+        if (w->names != NULL) {
+            PyObject *k = PyLong_FromUnsignedLongLong(raw);
+            v = k == NULL ? NULL : PyDict_GetItemWithError(w->names, k);
+            Py_XDECREF(k);
+            if (v == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_Format(PyExc_ValueError, "ReadPlan: header word %S is %llu, which has no name", w->key, raw);
+            } else {
+                Py_INCREF(v);
+            }
+        } else {
+            v = w->is_signed ? PyLong_FromLongLong(sign_extend(raw, w->width)) : PyLong_FromUnsignedLongLong(raw);
+        }
+        if (v == NULL || PyDict_SetItem(h, w->key, v) < 0) {
+            Py_XDECREF(v);
+            Py_CLEAR(h);
+            break;
+        }
+        Py_DECREF(v);
+    }
+    return h;
+}
+
+static PyObject *
+decode(Plan *p, PyObject *args, int as_fields)
+{
+    PyObject *obj, *size_obj = Py_None;
+    Py_ssize_t size = -1;
+    if (!PyArg_UnpackTuple(args, as_fields ? "fields" : "values", 1, 2, &obj, &size_obj))
+        return NULL;
+    if (size_obj != Py_None && (size = PyLong_AsSsize_t(size_obj)) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "size must be at least 0");
+        return NULL;
+    }
+    if (as_fields && p->field_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "ReadPlan: this plan has no field type");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *out = NULL;
+    if (size < 0)
+        size = view.len;
+    if (size > view.len) {
+        PyErr_Format(PyExc_ValueError, "size %zd is past the %zd bytes given", size, view.len);
+        goto done;
+    }
+    const unsigned char *b = view.buf;
+    if (size != p->size || !skeleton_holds(p, b)) {
+        out = Py_None;
+        Py_INCREF(out);
+        goto done;
+    }
+    unsigned long long slots = p->slots_at >= 0 ? load_le(b + p->slots_at, p->slots_width) : 1;
+    for (Py_ssize_t i = 0; i < p->n_ops; i++) {  /* a slotted value must stay in the file */
+        const Op *op = &p->ops[i];
+        if ((op->sum_slots || op->code == OP_HISTOGRAM) && slots > 0 && op->stride > 0
+            && (unsigned long long)(p->size - op->off - op->size) / (unsigned long long)op->stride < slots - 1) {
+            out = Py_None;
+            Py_INCREF(out);
+            goto done;
+        }
+    }
+    PyObject *list = PyList_New(p->n_ops);
+    if (list == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < p->n_ops; i++) {
+        PyObject *v = value(p, &p->ops[i], b, slots);
+        if (v != NULL && as_fields)
+            v = make_field(p, &p->ops[i], v);
+        if (v == NULL) {
+            Py_DECREF(list);
+            goto done;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    if (p->n_header < 0) {
+        out = list;
+    } else {
+        PyObject *h = header_values(p, b);
+        PyTypeObject *type = p->result_types[as_fields];
+        if (h == NULL) {
+            out = NULL;
+        } else if (type == NULL) {
+            out = PyTuple_Pack(2, list, h);
+        } else {  /* the version's list type, made without running its __init__ */
+            out = type->tp_alloc(type, 0);
+            if (out != NULL && (PyList_SetSlice(out, 0, 0, list) < 0
+                                || PyObject_SetAttr(out, str_header, h) < 0))
+                Py_CLEAR(out);
+        }
+        Py_DECREF(list);
+        Py_XDECREF(h);
+    }
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
+static PyObject *
+plan_values(Plan *p, PyObject *args)
+{
+    return decode(p, args, 0);
+}
+
+static PyObject *
+plan_fields(Plan *p, PyObject *args)
+{
+    return decode(p, args, 1);
+}
+
+static PyObject *
+plan_write_buffers(Plan *p, PyObject *obj)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *out = NULL;
+    if (view.len < p->size) {
+        PyErr_Format(PyExc_ValueError, "write_buffers: %zd bytes, the file has %zd", view.len, p->size);
+    } else {
+        out = PyBytes_FromStringAndSize(NULL, p->n_wbs);
+        if (out != NULL) {
+            char *dst = PyBytes_AS_STRING(out);
+            const char *b = view.buf;
+            for (Py_ssize_t i = 0; i < p->n_wbs; i++)
+                dst[i] = b[p->wbs[i]];
+        }
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
+static PyMethodDef plan_methods[] = {
+    {"values", (PyCFunction)plan_values, METH_VARARGS,
+     "values(buf, size=None): the values of buf[:size] (with the header values: (values, header)), or None "
+     "when it does not have this plan's skeleton."},
+    {"fields", (PyCFunction)plan_fields, METH_VARARGS,
+     "fields(buf, size=None): as values(), but each value in a field_type tuple (prefix, value, suffix)."},
+    {"write_buffers", (PyCFunction)plan_write_buffers, METH_O,
+     "write_buffers(buf): the write-buffer bytes of buf, as bytes (what a reader's re-check compares)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef plan_members[] = {
+    {"size", T_PYSSIZET, offsetof(Plan, size), READONLY, "bytes of the file"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject Plan_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mmstats._speedups.ReadPlan",
+    .tp_basicsize = sizeof(Plan),
+    .tp_dealloc = (destructor)plan_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A file's layout compiled for the C decode (built by mmstats_format._compiled).",
+    .tp_methods = plan_methods,
+    .tp_members = plan_members,
+    .tp_new = plan_new,
+};
+
+int
+mmstats_readpath_init(PyObject *module)
+{
+    if (PyType_Ready(&Plan_Type) < 0)
+        return -1;
+    if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
+        return -1;
+    Py_INCREF(&Plan_Type);
+    if (PyModule_AddObject(module, "ReadPlan", (PyObject *)&Plan_Type) < 0) {
+        Py_DECREF(&Plan_Type);
+        return -1;
+    }
+    return 0;
+}

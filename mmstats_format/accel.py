@@ -1,0 +1,54 @@
+"""The compiled decode: mmstats' C extension (mmstats._speedups.ReadPlan), unless it is not
+built or MMSTATS_PURE_PYTHON=1 asks for pure Python -- the one switch the writer's slots
+use too (mmstats/_slots.py). Each version's layout builds its plan (v1/layout.py,
+v2/layout.py); the pure-Python decode stays the reference they are tested against.
+
+The extension is loaded without running ``mmstats/__init__`` (the writer package), so a
+read-only tool does not pay for importing the writer.
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+__all__ = ["PURE_PYTHON_ENV", "load_speedups", "ReadPlan", "IMPLEMENTATION"]
+
+PURE_PYTHON_ENV = "MMSTATS_PURE_PYTHON"
+_NAME = "mmstats._speedups"
+
+
+def _find():
+    parent = sys.modules.get("mmstats")
+    if parent is not None:
+        import mmstats._speedups as module  # noqa: PLC0415 - the package is imported already
+        return module
+    spec = importlib.util.find_spec("mmstats")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    spec = importlib.machinery.PathFinder.find_spec(_NAME, list(spec.submodule_search_locations))
+    if spec is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[_NAME] = module  # the writer's `from . import _speedups` finds this one
+    return module
+
+
+def load_speedups():
+    """The C extension module, or None (not built, or pure Python asked for)."""
+    if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return None
+    module = sys.modules.get(_NAME)
+    if module is not None:
+        return module
+    try:
+        return _find()
+    except ImportError:
+        return None
+
+
+_speedups = load_speedups()
+ReadPlan = getattr(_speedups, "ReadPlan", None)  # None: the pure-Python decode
+IMPLEMENTATION = "python" if ReadPlan is None else "c"

@@ -1,0 +1,239 @@
+"""The compiled decode (mmstats._speedups.ReadPlan) against the pure-Python decode and the
+construct schemas, on random layouts of both versions.
+
+For every layout hypothesis makes, the same layout is compiled twice: with a ReadPlan
+and without (plan_type=None, the pure-Python path MMSTATS_PURE_PYTHON=1 selects).
+Both must give the same answer for the file and for every one-byte change of it
+(values, records, header values, or None: "scan it"); and the answer for the file
+must be what the construct schema parses (version 1: schema.File; version 2: the
+bytes mmstats_conformance.model_v2 builds with schema_v2 from a description, and
+the JSON that description alone gives).
+"""
+from __future__ import annotations
+
+import math
+import os
+import struct
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from _strategies import descriptions, same
+from mmstats_conformance import model_v2 as m2
+from mmstats_format import build_file, schema
+from mmstats_format import accel
+from mmstats_format.canonical import to_canonical
+from mmstats_format.scan import scan
+from mmstats_format.v1.layout import CompiledLayout
+from mmstats_format.v2 import diff as diff_v2
+from mmstats_format.v2.layout import Layout
+
+def _extension():
+    try:
+        import mmstats._speedups as module
+    except ImportError:
+        return None
+    return module
+
+
+ReadPlan = getattr(_extension(), "ReadPlan", None)
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_the_compiled_decode_is_built():
+    """The extension is part of the normal install: a missing build is a failure here, not a skip
+    (ReadPlan comes from the module itself, whatever MMSTATS_PURE_PYTHON says)."""
+    assert ReadPlan is not None
+
+
+def test_the_switch_selects_pure_python_for_reader_and_writer_alike():
+    code = ("import mmstats_format.accel as a, mmstats, mmstats_format.read as r; "
+            "print(a.IMPLEMENTATION, mmstats.IMPLEMENTATION)")
+    for env, want in (("1", "python python"), ("0", "c c")):
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, accel.PURE_PYTHON_ENV: env},
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert " ".join(out) == want
+
+
+def same_answer(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_answer(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return (type(a) is type(b) and len(a) == len(b) and all(same_answer(x, y) for x, y in zip(a, b))
+                and same_answer(getattr(a, "header", None), getattr(b, "header", None)))
+    return same(a, b)
+
+
+def mutations(data, draw):
+    """A few copies of ``data`` with one byte changed (anywhere, and in the first 256 bytes)."""
+    out = []
+    for limit in (len(data), min(len(data), 256)):
+        at = draw(st.integers(0, limit - 1))
+        byte = draw(st.integers(0, 255))
+        out.append(bytes(data[:at]) + bytes([byte]) + bytes(data[at + 1:]))
+    return out
+
+
+# ---------------------------------------------------------------- version 1
+
+def v1_construct_values(data):
+    """Each record's value as the spec's reader rule gives it, from construct's parse of the file."""
+    out = []
+    for r in schema.File.parse(data).records:
+        raw = r.value if r.write_buffer == schema.UNBUFFERED else r.value[r.write_buffer ^ 1]
+        if isinstance(raw, bytes):
+            raw = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+        elif r.type == "?":
+            raw = raw != 0
+        out.append(raw)
+    return out
+
+
+def v1_pair(data):
+    fields, errors = scan(data)
+    assert not errors
+    return CompiledLayout(fields, data, plan_type=None), CompiledLayout(fields, data, plan_type=ReadPlan)
+
+
+@SETTINGS
+@given(descriptions, st.data())
+def test_v1_compiled_decode_equals_python_and_construct(records, data):
+    image = build_file(records)
+    py, c = v1_pair(image)
+    want = v1_construct_values(image)
+    assert same_answer(py.checked_values(image), want)
+    assert same_answer(c.checked_values(image), want)
+    assert same_answer(c.checked_fields(image), py.checked_fields(image))
+    assert same_answer(c.checked_values(bytearray(image) + b"x", len(image)), want)  # a longer buffer
+    assert c.checked_values(image + bytes(4096)) is None  # another size
+    for changed in mutations(image, data.draw):
+        assert same_answer(c.checked_values(changed), py.checked_values(changed))
+        assert same_answer(c.checked_fields(changed), py.checked_fields(changed))
+        if py.write_buffers is not None:
+            assert (c.write_buffers(changed) == c.write_buffers(image)) == \
+                   (py.write_buffers(changed) == py.write_buffers(image))
+
+
+def test_v1_a_bad_write_buffer_and_every_skeleton_byte_mean_scan_it():
+    image = build_file([{"label": "a", "type": "Q", "value": [1, 2], "write_buffer": 0},
+                        {"label": "s", "type": "4s", "value": b"ab\0\0", "write_buffer": 255}])
+    py, c = v1_pair(image)
+    values = set()
+    for at in range(len(image)):
+        changed = bytearray(image)
+        changed[at] ^= 0x80
+        got = c.checked_values(changed)
+        assert same_answer(got, py.checked_values(changed)), at
+        values.add(got is None)
+    assert values == {True, False}  # some bytes are values, every other one is skeleton
+
+
+# ---------------------------------------------------------------- version 2
+
+U64 = (1 << 64) - 1
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=8)
+floats = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@st.composite
+def v2_fields(draw, slots_used):
+    kind = draw(st.sampled_from(["counter", "gauge", "updown_counter", "constant", "string", "histogram"]))
+    types = {"counter": ["u64", "f64"], "gauge": ["u64", "i64", "f64"], "updown_counter": ["i64", "f64"],
+             "constant": ["u64", "i64", "f64", "utf8"], "string": ["utf8"], "histogram": ["f64"]}[kind]
+    vt = draw(st.sampled_from(types))
+    base = dict(name=draw(names), kind=kind, type=vt, unit=draw(st.sampled_from(["", "ms", "By"])),
+                help=draw(st.text(max_size=6)),
+                attributes=tuple(draw(st.dictionaries(names, st.text(max_size=4), max_size=2)).items()))
+    number = {"u64": st.integers(0, U64), "i64": st.integers(-(1 << 63), (1 << 63) - 1), "f64": floats}.get(vt)
+    if kind == "histogram":
+        bounds = sorted(set(draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), max_size=4))))
+        # bucket counts whose running totals stay below 2**64: model_v2's expected JSON does not wrap them
+        slots = tuple((draw(floats), tuple(draw(st.integers(0, 2 ** 58)) for _ in range(len(bounds) + 1)),
+                       draw(st.sampled_from([0, 2, 2, 2, 1]))) for _ in range(slots_used))
+        return m2.Field2(bounds=tuple(bounds), slots=slots, **base)
+    if vt == "utf8":
+        raw = draw(st.binary(max_size=12)) if draw(st.booleans()) else draw(st.text(max_size=6)).encode()
+        capacity = len(raw) + (-len(raw) % 8) + draw(st.sampled_from([0, 8]))
+        return m2.Field2(value=raw, capacity=capacity, seq=draw(st.sampled_from([0, 4, 4, 3])), **base)
+    if kind in ("counter", "updown_counter"):
+        return m2.Field2(slots=tuple(draw(number) for _ in range(slots_used)), **base)
+    return m2.Field2(value=draw(number), **base)
+
+
+def round8(n: int) -> int:
+    return n + 8 + -n % 8
+
+
+@st.composite
+def v2_files(draw):
+    slot_count = draw(st.integers(1, 4))
+    slots_used = draw(st.integers(1, slot_count))
+    fields = draw(st.lists(v2_fields(slots_used), min_size=0, max_size=8))
+    meta = sum(64 + len(f.name.encode()) + len(f.unit) + len(f.help.encode()) + len(m2.attrs_bytes(f.attributes))
+               + 8 * len(f.bounds) for f in fields)
+    process = sum(f.size() + 8 for f in fields if f.storage == "process")
+    slot = sum(f.size() + 8 for f in fields if f.storage == "slots")
+    return m2.File2(fields=tuple(fields), slot_count=slot_count, slots_used=slots_used,
+                    state=draw(st.sampled_from([1, 1, 2])), pid=draw(st.integers(0, U64)),
+                    meta_capacity=round8(meta), process_capacity=round8(process), slot_size=round8(slot),
+                    heartbeat_unix_ns=draw(st.integers(0, U64)), overflow_count=draw(st.integers(0, 2 ** 32 - 1)))
+
+
+def v2_pair(data):
+    fields, errors = scan(data)
+    assert not errors, errors
+    return Layout(fields, data, plan_type=None), Layout(fields, data, plan_type=ReadPlan)
+
+
+@SETTINGS
+@given(v2_files(), st.data())
+def test_v2_compiled_decode_equals_python_and_construct(spec, data):
+    image = bytes(m2.build(spec).data)
+    py, c = v2_pair(image)
+    records = c.checked_fields(image)
+    assert records is not None
+    assert diff_v2(m2.expected_json("f", spec), to_canonical("f", records, version=2)) == []
+    assert same_answer(c.checked_values(image), py.checked_values(image))
+    assert same_answer(records, py.checked_fields(image))
+    assert c.checked_values(image + bytes(4096)) is None
+    for changed in mutations(image, data.draw):
+        assert same_answer(c.checked_values(changed), py.checked_values(changed))
+        assert same_answer(c.checked_fields(changed), py.checked_fields(changed))
+
+
+def test_v2_header_words_out_of_range_mean_scan_it():
+    spec = m2.File2(fields=(m2.Field2("c", "counter", "u64", slots=(1, 2)),
+                            m2.Field2("s", "string", "utf8", value=b"abc", capacity=8, seq=2)),
+                    slot_count=3, slots_used=2, meta_capacity=256, process_capacity=64, slot_size=64)
+    image = m2.build(spec)
+    py, c = v2_pair(bytes(image.data))
+    assert c.checked_values(image.data)[0] == 3
+    string_at = image.entries[1].value_at
+    for offset, raw in ((12, struct.pack("<L", 0)), (12, struct.pack("<L", 3)), (84, struct.pack("<L", 0)),
+                        (84, struct.pack("<L", 4)), (string_at + 8, struct.pack("<Q", 9))):
+        changed = bytearray(image.data)
+        changed[offset:offset + len(raw)] = raw
+        assert py.checked_values(changed) is None and c.checked_values(changed) is None, offset
+    closed = bytearray(image.data)
+    closed[12:16] = struct.pack("<L", 2)
+    assert c.checked_values(closed).header["state"] == "closed"
+
+
+# ---------------------------------------------------------------- plans that make no sense
+
+def test_a_plan_refuses_offsets_outside_its_file():
+    with pytest.raises(ValueError, match="outside a file of 8 bytes"):
+        ReadPlan(bytes(8), ((4, 8),), (), (), (), (), None, None, None)
+    with pytest.raises(ValueError, match="outside"):
+        ReadPlan(bytes(8), (), (), (("uint", 8, 0, 4, 8, 0, 0, None, (), ()),), (), (), None, None, None)
+    with pytest.raises(ValueError, match="slotted value needs slots"):
+        ReadPlan(bytes(16), (), (), (("uint", 8, 0, 0, 8, 8, 1, None, (), ()),), (), (), None, None, None)
+    plan = ReadPlan(bytes(8), (), (), (("float", 8, 0, 0, 8, 0, 0, None, (), ()),), (), (), None, None, None)
+    assert plan.values(struct.pack("<d", math.pi)) == [math.pi]
+    with pytest.raises(TypeError, match="no field type"):
+        plan.fields(bytes(8))
