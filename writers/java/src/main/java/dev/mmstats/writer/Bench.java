@@ -1,5 +1,8 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.writer.v1.FieldSpec;
+import dev.mmstats.writer.v1.IntSlot;
+import dev.mmstats.writer.v1.MmstatsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

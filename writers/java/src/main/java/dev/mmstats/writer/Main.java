@@ -1,5 +1,6 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.writer.v1.Scenario;
 import dev.mmstats.reader.FileArgument;
 import dev.mmstats.reader.IoReason;
 import dev.mmstats.reader.Printable;
