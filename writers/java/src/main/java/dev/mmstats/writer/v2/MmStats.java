@@ -46,6 +46,7 @@ public final class MmStats implements AutoCloseable {
     private final Path path;
     private final Object fileKey;
     private final ByteBuffer map;
+    private final long address; // of byte 0 of the mapping, for the hot paths
     private final FileLock lock;
     private final boolean keep;
     private final Slots slots;
@@ -67,6 +68,7 @@ public final class MmStats implements AutoCloseable {
         this.path = path;
         this.fileKey = fileKey;
         this.map = map;
+        this.address = Memory.address(map);
         this.lock = lock;
         this.keep = b.keep;
         this.metaOffset = layout.metaOffset;
@@ -382,8 +384,11 @@ public final class MmStats implements AutoCloseable {
         return (int) Words.roundUp(capacity, FormatV2.ALIGN);
     }
 
-    /** Where a registered field's value lives: the file (or private memory), the offset, its slots. */
-    record Placement(ByteBuffer buffer, int at, Slots slots) {
+    /**
+     * Where a registered field's value lives: the address of the file's byte 0 (or of private memory), the
+     * value's offset from there (for a slotted value: in each slot), its slots.
+     */
+    record Placement(long address, int at, Slots slots) {
     }
 
     /**
@@ -409,7 +414,7 @@ public final class MmStats implements AutoCloseable {
             if (initial != null) {
                 own.put(0, initial);
             }
-            return new Placement(own, 0, Slots.sharedOnly(own));
+            return new Placement(Memory.address(own), 0, Slots.sharedOnly(own));
         }
         map.put(metaOffset + metaUsed, entry.bytes(used));
         int at = slotted ? used : processOffset + used;
@@ -424,7 +429,7 @@ public final class MmStats implements AutoCloseable {
         }
         fieldCount++;
         Words.INT.setRelease(map, FormatV2.H_FIELD_COUNT, fieldCount); // publishes entry and value
-        return new Placement(map, at, slots);
+        return new Placement(address, at, slots);
     }
 
     // ------------------------------------------------------------------ lifecycle

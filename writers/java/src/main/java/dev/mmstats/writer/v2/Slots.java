@@ -21,12 +21,7 @@ final class Slots {
     private record Lease(int base) {
     }
 
-    /** One thread and the offset of its slot, checked with one field load instead of a thread-local lookup. */
-    private record Binding(Thread thread, int base) {
-    }
-
     private static final Lease SHARED = new Lease(-1);
-    private static final Binding NOBODY = new Binding(null, -1);
 
     private final ByteBuffer map;
     private final int slotsOffset;
@@ -37,8 +32,6 @@ final class Slots {
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
     private final ThreadLocal<Lease> lease = ThreadLocal.withInitial(this::acquire);
     private int used = 1;
-    /** The first live thread that took a thread slot; written under the lock, read racily (immutable record). */
-    private Binding binding = NOBODY;
 
     Slots(ByteBuffer map, int slotsOffset, int slotSize, int slotCount, boolean threadSlots) {
         this.map = map;
@@ -56,8 +49,7 @@ final class Slots {
 
     /** The offset of the calling thread's slot, or -1 when it uses the shared slot. */
     int own() {
-        Binding b = binding;
-        return b.thread == Thread.currentThread() ? b.base : lease.get().base;
+        return lease.get().base;
     }
 
     /** Byte offset of slot 0, the shared slot. */
@@ -93,10 +85,6 @@ final class Slots {
         }
         Thread me = Thread.currentThread();
         owners.set(k, me);
-        int base = slotsOffset + k * slotSize;
-        if (binding.thread == null || !binding.thread.isAlive()) {
-            binding = new Binding(me, base);
-        }
-        return new Lease(base);
+        return new Lease(slotsOffset + k * slotSize);
     }
 }

@@ -1,49 +1,36 @@
 package dev.mmstats.writer.v2;
 
-import java.nio.ByteBuffer;
-
 /**
  * A number with a copy in every slot (counters, up-down counters). The calling thread's own copy is updated
- * with an opaque (relaxed) load, an add and an opaque store: no lock, no read-modify-write; a thread without a
- * slot of its own adds to the shared copy with an atomic read-modify-write (spec: "Updating a number").
+ * with a load, an add and a release store: no lock, no read-modify-write (spec: "Updating a number"; the release
+ * store also keeps the compiler from holding the value in a register across a loop). A thread without a slot of
+ * its own adds to the shared copy with an atomic read-modify-write.
  */
-abstract class SlottedWord {
-    private final ByteBuffer buf;
-    private final Slots slots;
-    private final int offset; // in each slot
-    private final int shared; // the copy in slot 0
-
+abstract class SlottedWord extends Slotted {
     SlottedWord(MmStats.Placement p) {
-        this.buf = p.buffer();
-        this.slots = p.slots();
-        this.offset = p.at();
-        this.shared = p.slots().sharedBase() + p.at();
+        super(p);
     }
 
     /** Adds {@code n} modulo 2^64. */
     final void addBits(long n) {
-        int base = slots.own();
-        if (base >= 0) {
-            int at = base + offset;
-            Words.LONG.setOpaque(buf, at, (long) Words.LONG.getOpaque(buf, at) + n);
+        long at = own();
+        if (at >= 0) {
+            Memory.storeRelease(at, Memory.load(at) + n);
         } else {
-            Words.LONG.getAndAdd(buf, shared, n);
+            Memory.getAndAdd(shared, n);
         }
     }
 
     /** Adds {@code n} as binary64 (a compare-and-swap loop on the bits of the shared copy). */
     final void addDouble(double n) {
-        int base = slots.own();
-        if (base >= 0) {
-            int at = base + offset;
-            double v = Double.longBitsToDouble((long) Words.LONG.getOpaque(buf, at));
-            Words.LONG.setOpaque(buf, at, Double.doubleToRawLongBits(v + n));
+        long at = own();
+        if (at >= 0) {
+            Memory.storeRelease(at, Double.doubleToRawLongBits(Double.longBitsToDouble(Memory.load(at)) + n));
         } else {
             long old;
             do {
-                old = (long) Words.LONG.getOpaque(buf, shared);
-            } while (!Words.LONG.weakCompareAndSet(buf, shared, old,
-                    Double.doubleToRawLongBits(Double.longBitsToDouble(old) + n)));
+                old = Memory.loadAcquire(shared);
+            } while (!Memory.compareAndSet(shared, old, Double.doubleToRawLongBits(Double.longBitsToDouble(old) + n)));
         }
     }
 }

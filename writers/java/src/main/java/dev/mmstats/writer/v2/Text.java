@@ -1,7 +1,6 @@
 package dev.mmstats.writer.v2;
 
 import dev.mmstats.reader.FormatV2;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,23 +9,21 @@ import java.nio.charset.StandardCharsets;
  * boundary.
  */
 public final class Text {
-    private final ByteBuffer buf;
-    private final int seq;
+    private final long seq;
     private final int capacity;
 
     Text(MmStats.Placement p, int capacity) {
-        this.buf = p.buffer();
-        this.seq = p.at();
+        this.seq = p.address() + p.at();
         this.capacity = capacity;
     }
 
     /** A text with an unpaired surrogate is stored with U+FFFD in its place (Java's UTF-8 encoder). */
     public void set(String text) {
         byte[] raw = cut(text.getBytes(StandardCharsets.UTF_8), capacity);
-        long s = SeqLock.beginShared(buf, seq);
-        Words.INT.setOpaque(buf, seq + FormatV2.STRING_LENGTH, raw.length);
-        buf.put(seq + FormatV2.STRING_HEADER_SIZE, raw);
-        SeqLock.end(buf, seq, s);
+        long s = SeqLock.beginShared(seq);
+        Memory.storeReleaseInt(seq + FormatV2.STRING_LENGTH, raw.length);
+        Memory.copy(raw, seq + FormatV2.STRING_HEADER_SIZE);
+        SeqLock.end(seq, s);
     }
 
     public int capacity() {

@@ -5,12 +5,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * Little-endian views of a byte buffer as 8- and 4-byte words. Every access is one load or store of an
- * aligned word (spec: "Numbers"): opaque for relaxed, {@code setRelease} to publish, {@code getAndAdd} and
- * compare-and-set for the shared copies.
+ * A little-endian view of a byte buffer as 4-byte words, for the header words a writer publishes
+ * (state, field_count, slots_used: {@code setRelease}; overflow_count: opaque). The hot paths use {@link Memory}.
  */
 final class Words {
-    static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Words() {
