@@ -13,9 +13,14 @@ public final class Counter extends SlottedWord {
     /** @throws IllegalArgumentException when {@code n} is negative (a counter only grows) */
     public void add(long n) {
         if (n < 0) {
-            throw new IllegalArgumentException("a counter only grows; use an up-down counter to add " + n);
+            throw negative(n);
         }
         addBits(n);
+    }
+
+    /** Kept out of {@link #add(long)}, so that the hot path stays small enough to inline. */
+    private static IllegalArgumentException negative(long n) {
+        return new IllegalArgumentException("a counter only grows; use an up-down counter to add " + n);
     }
 
     /** Adds {@code n} read as unsigned, 0 to 2^64 - 1 (past 2^63 - 1 Java's long is negative). */

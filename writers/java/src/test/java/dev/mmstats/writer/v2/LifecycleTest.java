@@ -119,6 +119,16 @@ class LifecycleTest {
         assertTrue(me.startTicks() > 0, "Linux has /proc/self/stat");
     }
 
+    /** Field 22 counted after the last ')': a command name may hold spaces and parentheses. */
+    @Test
+    void startTicksParsedAfterTheCommandName() throws Exception {
+        Path stat = Files.writeString(dir.resolve("stat"),
+                "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615\n");
+        assertEquals(987654, Producer.startTicks(stat));
+        assertEquals(0, Producer.startTicks(dir.resolve("missing")));
+        assertEquals(0, Producer.startTicks(Files.writeString(dir.resolve("short"), "1 (x) S 1\n")));
+    }
+
     private static Process writer(Path file, String mode) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
