@@ -183,9 +183,16 @@ public final class MmStats implements AutoCloseable {
             Path tmp = target.resolveSibling(target.getFileName() + "." + me.pid() + ".creating"); // not *.mmstats
             Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(tmp, options, permissions(mode));
+            } catch (FileAlreadyExistsException e) {
+                throw new FileAlreadyExistsException(tmp.toString(), null,
+                        "a temporary file of this name exists (a writer with this pid died creating it?); left alone");
+            }
             FileLock lock = null;
             boolean published = false;
-            try (FileChannel ch = FileChannel.open(tmp, options, permissions(mode))) {
+            try (ch) {
                 lock = FileLock.take(tmp);
                 ByteBuffer zeros = ByteBuffer.allocate(Math.min(layout.fileSize, 1 << 16));
                 for (long at = 0; at < layout.fileSize; at += zeros.capacity()) { // allocate every page now
@@ -201,12 +208,8 @@ public final class MmStats implements AutoCloseable {
                 MmStats stats = new MmStats(this, target, key, map, lock, layout);
                 Words.INT.setRelease(map, FormatV2.H_STATE, FormatV2.STATE_READY); // publishes the file
                 return stats;
-            } catch (FileAlreadyExistsException e) {
-                throw e.getFile().equals(tmp.toString())
-                        ? new FileAlreadyExistsException(tmp.toString(), null, "a writer's temporary file exists")
-                        : e;
             } finally {
-                if (!published) {
+                if (!published) { // the temporary file is ours: it goes, and the lock with it
                     if (lock != null) {
                         lock.release();
                     }

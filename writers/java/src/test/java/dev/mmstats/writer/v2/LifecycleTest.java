@@ -110,6 +110,18 @@ class LifecycleTest {
         }
     }
 
+    /** A temporary file left by a writer that died creating (same pid) is neither used nor removed. */
+    @Test
+    void leftoverTemporaryFileIsLeftAlone() throws Exception {
+        Path file = dir.resolve("t.mmstats");
+        Path tmp = Files.writeString(dir.resolve("t.mmstats." + ProcessHandle.current().pid() + ".creating"), "old");
+        FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+                () -> MmStats.builder().path(file).closeAtExit(false).build());
+        assertEquals(tmp.toString(), e.getFile());
+        assertEquals("old", Files.readString(tmp));
+        assertFalse(Files.exists(file));
+    }
+
     @Test
     void fileNamedAfterProgramPidAndStartTicks() throws Exception {
         Producer me = Producer.current();
