@@ -60,7 +60,7 @@ test-go: setup
 	cd readers/go && go vet ./... && go test ./...
 	cd writers/go && go vet ./... && go test ./...
 
-test-java:
+test-java: setup
 	mvn -B --no-transfer-progress -f pom.xml test
 
 test-ts:

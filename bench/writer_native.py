@@ -142,6 +142,12 @@ def java_rows(cfg: Config) -> list[Row]:
     return _rows("Java", parse(text), ("plain",), [
         (("buffered counter incr",), "buffered counter incr(n)", "<= 3x", None),
         (("unbuffered counter incr",), "unbuffered counter incr(n)", "", None),
+        (("v2 counter add(n), own thread slot",), "v2 counter add(n), own thread slot", "<= 1.5x", ("v2 floor",)),
+        (("v2 counter inc()",), "v2 counter inc(), own thread slot", "<= 1.5x", ("v2 floor",)),
+        (("thread-local lookup",), "v2 counter add(n), thread-local lookup", "", ("v2 floor",)),
+        (("v2 counter add(n), shared slot",), "v2 counter add(n), shared slot", "", ("v2 floor",)),
+        (("v2 histogram observe",), "v2 histogram observe", "", ("v2 floor",)),
+        (("v2 string set",), "v2 string set", "", ("v2 floor",)),
     ])
 
 

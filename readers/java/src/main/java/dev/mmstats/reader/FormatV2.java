@@ -18,59 +18,60 @@ public final class FormatV2 implements FileFormat {
 
     public static final int VERSION = 0x02;
     static final byte[] MAGIC = "MMSTATS".getBytes(StandardCharsets.US_ASCII);
-    static final int PAGE_SIZE = 4096;
-    static final int ALIGN = 8;
-    static final int HEADER_SIZE = 128;
-    static final int ENTRY_FIXED_SIZE = 32;
-    static final int UNIT_MAX = 63;
+    public static final int PAGE_SIZE = 4096;
+    public static final int ALIGN = 8;
+    public static final int HEADER_SIZE = 128;
+    public static final int ENTRY_FIXED_SIZE = 32;
+    public static final int UNIT_MAX = 63;
 
     // Header offsets.
-    static final int H_MAGIC = 1;
-    static final int H_MINOR = 8;
-    static final int H_HEADER_SIZE = 10;
-    static final int H_STATE = 12;
-    static final int H_PID = 16;
-    static final int H_START_TICKS = 24;
-    static final int H_CREATED_UNIX_NS = 32;
-    static final int H_HEARTBEAT_UNIX_NS = 40;
-    static final int H_HEARTBEAT_INTERVAL_MS = 48;
-    static final int H_ENTRY_FIXED_SIZE = 52;
-    static final int H_META_OFFSET = 56;
-    static final int H_META_CAPACITY = 60;
-    static final int H_PROCESS_OFFSET = 64;
-    static final int H_PROCESS_CAPACITY = 68;
-    static final int H_SLOTS_OFFSET = 72;
-    static final int H_SLOT_SIZE = 76;
-    static final int H_SLOT_COUNT = 80;
-    static final int H_SLOTS_USED = 84;
-    static final int H_FIELD_COUNT = 88;
-    static final int H_OVERFLOW_COUNT = 92;
+    public static final int H_MAGIC = 1;
+    public static final int H_MINOR = 8;
+    public static final int H_HEADER_SIZE = 10;
+    public static final int H_STATE = 12;
+    public static final int H_PID = 16;
+    public static final int H_START_TICKS = 24;
+    public static final int H_CREATED_UNIX_NS = 32;
+    public static final int H_HEARTBEAT_UNIX_NS = 40;
+    public static final int H_HEARTBEAT_INTERVAL_MS = 48;
+    public static final int H_ENTRY_FIXED_SIZE = 52;
+    public static final int H_META_OFFSET = 56;
+    public static final int H_META_CAPACITY = 60;
+    public static final int H_PROCESS_OFFSET = 64;
+    public static final int H_PROCESS_CAPACITY = 68;
+    public static final int H_SLOTS_OFFSET = 72;
+    public static final int H_SLOT_SIZE = 76;
+    public static final int H_SLOT_COUNT = 80;
+    public static final int H_SLOTS_USED = 84;
+    public static final int H_FIELD_COUNT = 88;
+    public static final int H_OVERFLOW_COUNT = 92;
 
     // Entry offsets, relative to the entry's first byte.
-    static final int E_ENTRY_SIZE = 0;
-    static final int E_KIND = 4;
-    static final int E_VALUE_TYPE = 5;
-    static final int E_VALUE_OFFSET = 8;
-    static final int E_VALUE_SIZE = 12;
-    static final int E_NAME_SIZE = 16;
-    static final int E_UNIT_SIZE = 18;
-    static final int E_HELP_SIZE = 20;
-    static final int E_ATTRIBUTES_SIZE = 22;
-    static final int E_EXTRA_SIZE = 24;
+    public static final int E_ENTRY_SIZE = 0;
+    public static final int E_KIND = 4;
+    public static final int E_VALUE_TYPE = 5;
+    public static final int E_VALUE_OFFSET = 8;
+    public static final int E_VALUE_SIZE = 12;
+    public static final int E_NAME_SIZE = 16;
+    public static final int E_UNIT_SIZE = 18;
+    public static final int E_HELP_SIZE = 20;
+    public static final int E_ATTRIBUTES_SIZE = 22;
+    public static final int E_EXTRA_SIZE = 24;
 
     // Multi-word values: a sequence word, then the payload.
-    static final int SEQ_SIZE = 8;
-    static final int STRING_LENGTH = 8;
-    static final int STRING_HEADER_SIZE = 16;
-    static final int HISTOGRAM_SUM = 8;
-    static final int HISTOGRAM_BUCKETS = 16;
-    static final int WORD = 8;
-    static final int ATTR_SIZE_SIZE = 2;
+    public static final int SEQ_SIZE = 8;
+    public static final int STRING_LENGTH = 8;
+    public static final int STRING_HEADER_SIZE = 16;
+    public static final int HISTOGRAM_SUM = 8;
+    public static final int HISTOGRAM_BUCKETS = 16;
+    public static final int WORD = 8;
+    public static final int ATTR_SIZE_SIZE = 2;
 
     /** State codes and their canonical names; index = code. */
-    static final List<String> STATES = List.of("creating", "ready", "closed");
-    static final int STATE_CREATING = 0;
-    static final int STATE_CLOSED = 2;
+    public static final List<String> STATES = List.of("creating", "ready", "closed");
+    public static final int STATE_CREATING = 0;
+    public static final int STATE_READY = 1;
+    public static final int STATE_CLOSED = 2;
 
     /** A value type of minor 0. */
     public enum ValueType {
@@ -84,6 +85,10 @@ public final class FormatV2 implements FileFormat {
 
         public String jsonName() {
             return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public int code() {
+            return code;
         }
 
         static ValueType of(int code) {
@@ -119,6 +124,19 @@ public final class FormatV2 implements FileFormat {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
+        public int code() {
+            return code;
+        }
+
+        /** Whether the value has a copy in each slot (else one copy in the process area). */
+        public boolean slotted() {
+            return slotted;
+        }
+
+        public boolean allows(ValueType type) {
+            return allowed.contains(type);
+        }
+
         static Kind of(int code) {
             for (Kind k : values()) {
                 if (k.code == code) {
@@ -148,6 +166,11 @@ public final class FormatV2 implements FileFormat {
 
     static int u8(byte[] data, long at) {
         return data[Math.toIntExact(at)] & 0xff;
+    }
+
+    /** Bytes 1 to 7 of every version 2 file (a copy). */
+    public static byte[] magic() {
+        return MAGIC.clone();
     }
 
     private FormatV2() {

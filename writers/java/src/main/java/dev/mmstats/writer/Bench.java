@@ -1,58 +1,153 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.writer.v1.FieldSpec;
+import dev.mmstats.writer.v1.IntSlot;
+import dev.mmstats.writer.v1.MmstatsFile;
+import dev.mmstats.writer.v2.Counter;
+import dev.mmstats.writer.v2.Histogram;
+import dev.mmstats.writer.v2.MmStats;
+import dev.mmstats.writer.v2.Text;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Micro-benchmark of the hot path: ns per counter increment (buffered Q: fence, value store, fence,
- * write-buffer store) against a plain field {@code x += n}, printed as a ratio. It asserts nothing.
+ * Micro-benchmark of the hot paths, each timed in the same loop shape ({@code for i < n: op(i & 3)}), best of 10
+ * interleaved rounds, printed as {@code NAME  X ns/op  R.RRx} (bench/writer_native.py parses these lines). It asserts nothing.
  *
- * <pre>java -cp writers/java/target/classes dev.mmstats.writer.Bench [iterations]</pre>
+ * <p>Version 1: a buffered and an unbuffered counter against a plain field {@code x += n}, which the JIT keeps in
+ * a register for the whole loop (the first "plain" line: the floor of the v1 rows).
+ *
+ * <p>Version 2: the floor is a {@code long} field of an object on the heap incremented with an opaque load, an add
+ * and an opaque store: one load and one store per iteration that the JIT may neither drop nor hoist out of the
+ * loop, which is exactly the work the spec asks of a thread-slot increment. The mmstats rows add the slot
+ * lookup, the mapped buffer's bounds check and the offset arithmetic; every value is consumed at the end.
+ *
+ * <pre>java -cp writers/java/target/classes:readers/java/target/classes dev.mmstats.writer.Bench [iterations]</pre>
  */
 public final class Bench {
-    private long plain;       // the floor: a plain field add (the JIT may keep it in a register in the loop)
+    private static final VarHandle FLOOR;
+
+    static {
+        try {
+            FLOOR = MethodHandles.lookup().findVarHandle(Bench.class, "inMemory", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private long plain;       // v1 floor: a plain field add (the JIT keeps it in a register in the loop)
+    private long inMemory;    // v2 floor: loaded and stored in memory every iteration
     private static volatile long sink;
 
     private Bench() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws Exception {
         long n = args.length > 0 ? Long.parseLong(args[0]) : 50_000_000L;
         Path dir = Files.createTempDirectory("mmstats-bench");
+        try {
+            v1(n, dir);
+            v2(n, dir);
+        } finally {
+            try (var left = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) left::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** One timed operation: a loop of n calls. */
+    private record Case(String name, long n, Runnable loop) {
+    }
+
+    /**
+     * Runs every case once per round, 10 rounds, and keeps each case's best ns per call: interleaved rounds let
+     * every case see the same machine load, and the best round is the one least disturbed (and compiled).
+     */
+    private static double[] timeAll(List<Case> cases) {
+        double[] best = new double[cases.size()];
+        java.util.Arrays.fill(best, Double.MAX_VALUE);
+        for (int round = 0; round < 10; round++) {
+            for (int k = 0; k < cases.size(); k++) {
+                Case c = cases.get(k);
+                long t0 = System.nanoTime();
+                c.loop.run();
+                best[k] = Math.min(best[k], (System.nanoTime() - t0) / (double) c.n);
+            }
+        }
+        return best;
+    }
+
+    private static void v1(long n, Path dir) throws IOException {
         Path file = dir.resolve("bench.mmstats");
         try (MmstatsFile f = MmstatsFile.create(file, List.of(new FieldSpec("requests", "Q", true),
                 new FieldSpec("unbuffered", "Q", false)))) {
             IntSlot counter = f.intSlot("requests");
             IntSlot flat = f.intSlot("unbuffered");
             Bench b = new Bench();
-            double floor = 0;
-            double incr = 0;
-            double flatIncr = 0;
-            for (int round = 0; round < 5; round++) { // later rounds run compiled code; keep the best
-                double p = time(() -> b.plainLoop(n), n);
-                double c = time(() -> loop(counter, n), n);
-                double u = time(() -> loop(flat, n), n);
-                floor = round == 0 ? p : Math.min(floor, p);
-                incr = round == 0 ? c : Math.min(incr, c);
-                flatIncr = round == 0 ? u : Math.min(flatIncr, u);
-            }
+            List<Case> cases = List.of(new Case("plain field x += n", n, () -> b.plainLoop(n)),
+                    new Case("buffered counter incr(n)", n, () -> loop(counter, n)),
+                    new Case("unbuffered counter incr(n)", n, () -> loop(flat, n)));
+            print(cases, timeAll(cases));
             sink = b.plain + counter.get() + flat.get();
-            System.out.printf("plain field x += n         %6.2f ns/op  1.00x%n", floor);
-            System.out.printf("buffered counter incr(n)   %6.2f ns/op  %.2fx%n", incr, incr / floor);
-            System.out.printf("unbuffered counter incr(n) %6.2f ns/op  %.2fx%n", flatIncr, flatIncr / floor);
             f.remove();
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
         }
     }
 
-    private static double time(Runnable r, long n) {
-        long t0 = System.nanoTime();
-        r.run();
-        return (System.nanoTime() - t0) / (double) n;
+    private static void v2(long n, Path dir) throws Exception {
+        try (MmStats own = MmStats.builder().path(dir.resolve("v2.mmstats")).closeAtExit(false).build();
+             MmStats shared = MmStats.builder().path(dir.resolve("v2-shared.mmstats")).threadSlots(false)
+                     .closeAtExit(false).build()) {
+            Counter counter = own.counter("requests").register();
+            Counter atomic = shared.counter("requests").register();
+            Histogram h = own.histogram("latency", 1.0, 2.0, 3.0).register();
+            Text text = own.string("state", 16).register();
+            String[] texts = {"idle", "reading", "writing", "closing"};
+            Bench b = new Bench();
+            long slow = Math.max(n / 10, 1);
+            counter.inc(); // this thread takes its slot, and the counter binds to it
+            List<Case> cases = List.of(
+                    new Case("v2 floor: heap long field, opaque load + add + opaque store", n, () -> b.inMemoryLoop(n)),
+                    new Case("v2 counter add(n), own thread slot", n, () -> addLoop(counter, n)),
+                    new Case("v2 counter inc(), own thread slot", n, () -> incLoop(counter, n)),
+                    new Case("v2 counter add(n), own thread slot, thread-local lookup", n,
+                            () -> inOtherThread(() -> otherThreadLoop(counter, n))),
+                    new Case("v2 counter add(n), shared slot (getAndAdd)", slow, () -> sharedLoop(atomic, slow)),
+                    new Case("v2 histogram observe, 3 bounds, own thread slot", slow, () -> observeLoop(h, slow)),
+                    new Case("v2 string set, 4 to 7 bytes", slow, () -> setLoop(text, texts, slow)));
+            print(cases, timeAll(cases));
+            sink = b.inMemory;
+        }
+    }
+
+    /**
+     * The loop in a second thread while the counter stays bound to this one: the second thread finds its slot
+     * through its thread-local lease on every call (what every thread but a field's bound one pays).
+     */
+    private static void inOtherThread(Runnable loop) {
+        Thread t = new Thread(loop);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void print(List<Case> cases, double[] ns) {
+        for (int k = 0; k < cases.size(); k++) {
+            line(cases.get(k).name, ns[k], ns[0]);
+        }
+    }
+
+    private static void line(String name, double ns, double floor) {
+        System.out.printf("%-62s %7.2f ns/op  %.2fx%n", name, ns, ns / floor);
     }
 
     private void plainLoop(long n) {
@@ -61,9 +156,54 @@ public final class Bench {
         }
     }
 
+    private void inMemoryLoop(long n) {
+        for (long i = 0; i < n; i++) {
+            FLOOR.setOpaque(this, (long) FLOOR.getOpaque(this) + (i & 3));
+        }
+    }
+
+    // One loop per case, so that each call site has its own profile (one receiver, one path) and the JIT
+    // compiles each as an application's call site would be compiled.
+
     private static void loop(IntSlot s, long n) {
         for (long i = 0; i < n; i++) {
             s.incr(i & 3);
+        }
+    }
+
+    private static void addLoop(Counter c, long n) {
+        for (long i = 0; i < n; i++) {
+            c.add(i & 3);
+        }
+    }
+
+    private static void otherThreadLoop(Counter c, long n) {
+        for (long i = 0; i < n; i++) {
+            c.add(i & 3);
+        }
+    }
+
+    private static void sharedLoop(Counter c, long n) {
+        for (long i = 0; i < n; i++) {
+            c.add(i & 3);
+        }
+    }
+
+    private static void incLoop(Counter c, long n) {
+        for (long i = 0; i < n; i++) {
+            c.inc();
+        }
+    }
+
+    private static void observeLoop(Histogram h, long n) {
+        for (long i = 0; i < n; i++) {
+            h.observe(i & 3);
+        }
+    }
+
+    private static void setLoop(Text t, String[] texts, long n) {
+        for (long i = 0; i < n; i++) {
+            t.set(texts[(int) (i & 3)]);
         }
     }
 }

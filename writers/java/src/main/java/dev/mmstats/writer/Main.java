@@ -1,5 +1,7 @@
 package dev.mmstats.writer;
 
+import dev.mmstats.writer.v1.Scenario;
+import dev.mmstats.writer.v2.ScenarioV2;
 import dev.mmstats.reader.FileArgument;
 import dev.mmstats.reader.IoReason;
 import dev.mmstats.reader.Printable;
@@ -10,6 +12,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.util.Map;
 
 /**
  * The writer command of the conformance protocol: {@code SCENARIO.json OUT.mmstats} writes OUT, which
@@ -44,12 +47,11 @@ public final class Main {
         FileArgument out = FileArgument.of(bytes[1]);
         String scenarioName = Printable.escape(scenarioFile.shown());
         String outName = Printable.escape(out.shown());
-        Scenario scenario;
+        String text;
         try {
             byte[] raw = Files.readAllBytes(scenarioFile.path());
-            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(raw)).toString();
-            scenario = Scenario.parse(text);
         } catch (NoSuchFileException e) {
             err.println(scenarioName + ": no such file");
             return 2;
@@ -59,12 +61,20 @@ public final class Main {
         } catch (IOException e) {
             err.println(scenarioName + ": cannot read: " + Printable.escape(IoReason.of(e)));
             return 2;
-        } catch (Scenario.Invalid e) {
-            err.println(scenarioName + ": " + Printable.escape(e.getMessage()));
-            return 1;
         }
         try {
-            scenario.writeTo(out.path());
+            // The one dispatch on the format version: a scenario without "format_version" is version 1.
+            Object root = parsedOrNull(text);
+            if (root instanceof Map<?, ?> top && Integer.valueOf(2).equals(version(top.get("format_version")))) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> doc = (Map<String, Object>) top;
+                ScenarioV2.of(doc).writeTo(out.path());
+            } else {
+                Scenario.parse(text).writeTo(out.path()); // reports malformed JSON with its place
+            }
+        } catch (Scenario.Invalid | ScenarioV2.Invalid e) {
+            err.println(scenarioName + ": " + Printable.escape(e.getMessage()));
+            return 1;
         } catch (IOException e) {
             err.println(outName + ": cannot create: " + Printable.escape(IoReason.of(e)));
             return 1;
@@ -73,5 +83,17 @@ public final class Main {
             return 1;
         }
         return 0;
+    }
+
+    private static Object parsedOrNull(String text) {
+        try {
+            return Json.parse(text);
+        } catch (Json.ParseException e) {
+            return null;
+        }
+    }
+
+    private static Integer version(Object v) {
+        return v instanceof Json.Num n && n.isInteger() && n.integer().bitLength() < 31 ? n.integer().intValue() : null;
     }
 }

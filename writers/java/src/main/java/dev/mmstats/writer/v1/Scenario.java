@@ -1,5 +1,6 @@
-package dev.mmstats.writer;
+package dev.mmstats.writer.v1;
 
+import dev.mmstats.writer.Json;
 import dev.mmstats.reader.TypeSpec;
 import java.io.IOException;
 import java.math.BigInteger;

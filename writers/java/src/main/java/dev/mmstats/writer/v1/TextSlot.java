@@ -1,4 +1,4 @@
-package dev.mmstats.writer;
+package dev.mmstats.writer.v1;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
-package dev.mmstats.writer;
+package dev.mmstats.writer.v1;
 
+import dev.mmstats.writer.Json;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,5 +1,7 @@
-package dev.mmstats.writer;
+package dev.mmstats.writer.v1;
 
+import dev.mmstats.writer.Paths;
+import dev.mmstats.writer.Json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.mmstats.writer;
+package dev.mmstats.writer.v1;
 
 import dev.mmstats.reader.FileScanner;
 import dev.mmstats.reader.FormatV1;

@@ -1,4 +1,4 @@
-package dev.mmstats.writer;
+package dev.mmstats.writer.v1;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

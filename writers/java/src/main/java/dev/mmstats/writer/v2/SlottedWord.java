@@ -1,0 +1,36 @@
+package dev.mmstats.writer.v2;
+
+/**
+ * A number with a copy in every slot (counters, up-down counters). The calling thread's own copy is updated
+ * with a load, an add and a release store: no lock, no read-modify-write (spec: "Updating a number"; the release
+ * store also keeps the compiler from holding the value in a register across a loop). A thread without a slot of
+ * its own adds to the shared copy with an atomic read-modify-write.
+ */
+abstract class SlottedWord extends Slotted {
+    SlottedWord(MmStats.Placement p) {
+        super(p);
+    }
+
+    /** Adds {@code n} modulo 2^64. */
+    final void addBits(long n) {
+        long at = own();
+        if (at >= 0) {
+            Memory.storeRelease(at, Memory.load(at) + n);
+        } else {
+            Memory.getAndAdd(shared, n);
+        }
+    }
+
+    /** Adds {@code n} as binary64 (a compare-and-swap loop on the bits of the shared copy). */
+    final void addDouble(double n) {
+        long at = own();
+        if (at >= 0) {
+            Memory.storeRelease(at, Double.doubleToRawLongBits(Double.longBitsToDouble(Memory.load(at)) + n));
+        } else {
+            long old;
+            do {
+                old = Memory.loadAcquire(shared);
+            } while (!Memory.compareAndSet(shared, old, Double.doubleToRawLongBits(Double.longBitsToDouble(old) + n)));
+        }
+    }
+}
