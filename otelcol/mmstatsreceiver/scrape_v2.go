@@ -1,6 +1,7 @@
 package mmstatsreceiver
 
 import (
+	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -146,7 +147,9 @@ func (fs *fileState) identifyV2(attrs pcommon.Map, rel string, f *mmstats.FileV2
 	}
 	attrs.PutStr("mmstats.file", rel)
 	attrs.PutStr("service.instance.id", rel) // version 2 has one file per process
-	attrs.PutInt("process.pid", int64(h.Pid))
+	if h.Pid <= math.MaxInt64 {
+		attrs.PutInt("process.pid", int64(h.Pid))
+	}
 	if w := (writerV2{h.Pid, h.StartTicks, h.CreatedUnixNs}); w != fs.writer {
 		fs.writer, fs.counters = w, nil // another writer now has this path
 		fs.process = lookupProcessV2(w)
