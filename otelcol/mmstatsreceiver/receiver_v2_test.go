@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/scraper/scrapererror"
 	"go.uber.org/zap"
 	"mmstats.dev/readers/go/mmstats"
 )
@@ -279,5 +280,37 @@ func TestV2CounterWrapStartsNewSeries(t *testing.T) {
 			t.Errorf("%s: start %d, want %d", from, dp.StartTimestamp(), want)
 		}
 		clock = clock.Add(time.Second)
+	}
+}
+
+// A broken version 2 file is reported with its path, offset and problem,
+// also where a good file was before; a file being created is no error.
+func TestV2BrokenFilesAreReported(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, filepath.Join(v2ValidDir, "kinds/all.mmstats"), filepath.Join(dir, "good.mmstats"))
+	copyFile(t, filepath.Join(v2ValidDir, "kinds/counter-u64.mmstats"), filepath.Join(dir, "bad.mmstats"))
+	copyFile(t, filepath.Join(repo, "conformance/v2/invalid/not_ready/state-creating.mmstats"), filepath.Join(dir, "new.mmstats"))
+	s := newFileScraper(&Config{Directory: dir, Glob: "*.mmstats"}, zap.NewNop())
+	if md, err := s.scrape(context.Background()); err != nil || len(byFile(t, md)) != 2 {
+		t.Fatalf("first collection: %v, %d resources; want good and bad (still good)", err, len(byFile(t, md)))
+	}
+	broken := filepath.Join(t.TempDir(), "bad.mmstats")
+	copyFile(t, filepath.Join(repo, "conformance/v2/invalid/bad_histogram/decreasing.mmstats"), broken)
+	if err := os.Rename(broken, filepath.Join(dir, "bad.mmstats")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the poller that read the good file, then a new look at the path
+		md, err := s.scrape(context.Background())
+		if !scrapererror.IsPartialScrapeError(err) {
+			t.Fatalf("collection %d: want a partial scrape error, got %v", i, err)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, filepath.Join(dir, "bad.mmstats")) || !strings.Contains(msg, "offset 176") ||
+			!strings.Contains(msg, "bad_histogram") || strings.Contains(msg, "new.mmstats") {
+			t.Fatalf("collection %d: error %q: want bad.mmstats at offset 176, bad_histogram, nothing about new.mmstats", i, msg)
+		}
+		if files := byFile(t, md); len(files) != 1 || files["good.mmstats"].Resource().Attributes().Len() == 0 {
+			t.Fatalf("collection %d: want good.mmstats alone, got %d resources", i, len(files))
+		}
 	}
 }
