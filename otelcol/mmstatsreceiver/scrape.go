@@ -37,6 +37,7 @@ type fileScraper struct {
 type fileState struct {
 	reader    *fileReader
 	firstSeen time.Time
+	version   byte                    // of the file last read: another means another writer
 	created   float64                 // version 1's sys.created when last read: a new value means a new writer
 	writer    writerV2                // version 2's identity of the writer when last read
 	process   processV2               // what /proc said of that writer
@@ -85,6 +86,9 @@ func (s *fileScraper) scrape(context.Context) (pmetric.Metrics, error) {
 				errs = append(errs, err) // names the file, the offset and the problem
 			}
 			continue
+		}
+		if f.Version != file.version {
+			file.version, file.created, file.writer, file.counters = f.Version, 0, writerV2{}, nil
 		}
 		if f.V2 != nil {
 			file.emitV2(md, rel, f.V2, now)
@@ -146,8 +150,7 @@ func (fs *fileState) emit(md pmetric.Metrics, rel string, fields []mmstats.Field
 		case KindGauge, KindConstant:
 			dps = newMetric(sm, f.Label, d).SetEmptyGauge().DataPoints()
 		default:
-			// identity went to the resource; text is no number; version 1 has no
-			// histograms, and version 2's will be emitted from their buckets here
+			// identity went to the resource; text is no number
 			continue
 		}
 		dp := dps.AppendEmpty()
