@@ -2,6 +2,7 @@ package mmstatsreceiver
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -312,5 +313,55 @@ func TestV2BrokenFilesAreReported(t *testing.T) {
 		if files := byFile(t, md); len(files) != 1 || files["good.mmstats"].Resource().Attributes().Len() == 0 {
 			t.Fatalf("collection %d: want good.mmstats alone, got %d resources", i, len(files))
 		}
+	}
+}
+
+// A version 2 file keeps its poller between collections (its entries are
+// parsed once), and its values are read again at each.
+func TestV2PollerKeptAcrossCollections(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.mmstats")
+	copyFile(t, filepath.Join(v2ValidDir, "kinds/gauge-u64.mmstats"), path)
+	s := newFileScraper(&Config{Directory: dir, Glob: "*.mmstats"}, zap.NewNop())
+	values := []int64{}
+	var poller *mmstats.PollerV2
+	for i := 0; i < 3; i++ {
+		md, err := s.scrape(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := s.files["w.mmstats"].reader.v2
+		if p == nil || (poller != nil && p != poller) {
+			t.Fatalf("collection %d: poller %p, was %p", i, p, poller)
+		}
+		poller = p
+		values = append(values, md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints().At(0).IntValue())
+		setGaugeInPlace(t, path, uint64(100+i))
+	}
+	if values[1] != 100 || values[2] != 101 {
+		t.Fatalf("values %v, want the file's value, then 100, 101 stored in place", values)
+	}
+}
+
+// setGaugeInPlace stores v into the gauge of the first entry of a version 2
+// file, at process_offset + value_offset (spec/v2.md: header offsets 56 and
+// 64, value_offset at 8 in the entry).
+func setGaugeInPlace(t *testing.T, path string, v uint64) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := binary.LittleEndian.Uint32(data[56:])
+	at := int64(binary.LittleEndian.Uint32(data[64:])) + int64(binary.LittleEndian.Uint32(data[entry+8:]))
+	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	var word [8]byte
+	binary.LittleEndian.PutUint64(word[:], v)
+	if _, err := fh.WriteAt(word[:], at); err != nil {
+		t.Fatal(err)
 	}
 }
