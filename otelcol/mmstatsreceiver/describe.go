@@ -24,16 +24,15 @@ const (
 // Description is everything the receiver needs to emit one field.
 type Description struct {
 	Kind       Kind
-	Unit       string            // UCUM, as OTel wants it; empty when unknown
-	Help       string            // the metric's description
-	Attributes map[string]string // data point attributes
-	Identity   identityRole      // which resource attribute, when Kind is KindIdentity
+	Unit       string              // UCUM, as OTel wants it; empty when unknown
+	Help       string              // the metric's description
+	Attributes []mmstats.Attribute // data point attributes
+	Identity   identityRole        // which resource attribute, when Kind is KindIdentity
 }
 
-// describe maps one decoded field to what it is. It is the one place where
-// the format's metadata becomes metric metadata: version 1 carries none, so
-// its rules (spec/v1.md) decide from the label, the type and buffering; a
-// version 2 field will bring its kind, unit, help and attributes along.
+// describe maps one decoded version 1 field to what it is. Version 1
+// carries no metadata, so its rules (spec/v1.md) decide from the label, the
+// type and buffering; describeV2 takes a version 2 field's own.
 func describe(f mmstats.Field) Description {
 	if role := identityOf(f); role != roleNone {
 		return Description{Kind: KindIdentity, Identity: role}
@@ -94,4 +93,17 @@ func identityOf(f mmstats.Field) identityRole {
 // hasLabel reports whether label is name or ends in "."+name (a writer's label prefix).
 func hasLabel(label, name string) bool {
 	return label == name || strings.HasSuffix(label, "."+name)
+}
+
+// kindsV2 are the kinds of spec/v2.md by name, as the reader gives them.
+var kindsV2 = map[string]Kind{
+	"counter": KindCounter, "gauge": KindGauge, "updown_counter": KindUpDown,
+	"constant": KindConstant, "string": KindString, "histogram": KindHistogram,
+}
+
+// describeV2 maps one decoded version 2 field to what it is: the file says
+// it all. A kind this receiver does not know is 0, and is not emitted (the
+// reader already skips kinds the format does not know).
+func describeV2(f *mmstats.FieldV2) Description {
+	return Description{Kind: kindsV2[f.Kind], Unit: f.Unit, Help: f.Help, Attributes: f.Attributes}
 }

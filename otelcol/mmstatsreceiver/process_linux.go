@@ -42,12 +42,18 @@ func startTime(stat []byte) (time.Time, bool) {
 	if len(rest) <= startField {
 		return time.Time{}, false
 	}
-	ticks, err := strconv.ParseInt(rest[startField], 10, 64)
+	ticks, err := strconv.ParseUint(rest[startField], 10, 64)
 	if err != nil {
 		return time.Time{}, false
 	}
+	return sinceBoot(ticks)
+}
+
+// sinceBoot is the wall-clock time of a process start given in clock ticks
+// since boot (/proc/<pid>/stat field 22, a version 2 file's start_ticks).
+func sinceBoot(ticks uint64) (time.Time, bool) {
 	boot, ok := bootTime()
-	if !ok {
+	if !ok || ticks == 0 {
 		return time.Time{}, false
 	}
 	return boot.Add(time.Duration(ticks) * time.Second / userHZ), true

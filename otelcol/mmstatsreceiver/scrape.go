@@ -35,15 +35,18 @@ type fileScraper struct {
 
 // fileState is what is kept of one file between collections.
 type fileState struct {
-	reader    *mmstats.StatsReader
+	reader    *fileReader
 	firstSeen time.Time
-	created   float64                 // sys.created when last read: a new value means a new writer
-	counters  map[string]counterState // by label
+	version   byte                    // of the file last read: another means another writer
+	created   float64                 // version 1's sys.created when last read: a new value means a new writer
+	writer    writerV2                // version 2's identity of the writer when last read
+	process   processV2               // what /proc said of that writer
+	counters  map[string]counterState // by series (label, and attributes in version 2)
 }
 
 // counterState lets a counter that went down start a new cumulative series.
 type counterState struct {
-	last  uint64
+	last  mmstats.Value
 	start pcommon.Timestamp // set when the counter went down; 0 while it follows the file's start
 	seen  pcommon.Timestamp // when last was read
 }
@@ -74,26 +77,28 @@ func (s *fileScraper) scrape(context.Context) (pmetric.Metrics, error) {
 		present[rel] = true
 		file, ok := s.files[rel]
 		if !ok {
-			file = &fileState{reader: mmstats.NewStatsReader(path, mmstats.DefaultMaxSize), firstSeen: now}
+			file = &fileState{reader: newFileReader(path), firstSeen: now}
 			s.files[rel] = file
 		}
-		values, err := file.reader.Read()
+		f, err := file.reader.read()
 		if err != nil {
 			if !transient(err) {
 				errs = append(errs, err) // names the file, the offset and the problem
 			}
 			continue
 		}
-		layout, err := file.reader.Layout()
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		if f.Version != file.version {
+			file.version, file.created, file.writer, file.counters = f.Version, 0, writerV2{}, nil
 		}
-		file.emit(md, rel, layout.Fields, values, now)
+		if f.V2 != nil {
+			file.emitV2(md, rel, f.V2, now)
+		} else {
+			file.emit(md, rel, f.Fields, now)
+		}
 	}
 	for rel, file := range s.files {
 		if !present[rel] {
-			file.reader.Close()
+			file.reader.close()
 			delete(s.files, rel)
 		}
 	}
@@ -115,19 +120,17 @@ func transient(err error) bool {
 
 func (s *fileScraper) shutdown(context.Context) error {
 	for rel, file := range s.files {
-		file.reader.Close()
+		file.reader.close()
 		delete(s.files, rel)
 	}
 	return nil
 }
 
-// emit appends one resource (the file's writer) with one metric per field.
-func (fs *fileState) emit(md pmetric.Metrics, rel string, layout []mmstats.FieldLayout, values []mmstats.Value, now time.Time) {
-	fields := make([]mmstats.Field, len(values))
-	descs := make([]Description, len(values))
-	for i, v := range values {
-		fields[i] = mmstats.Field{Label: layout[i].Label, Type: layout[i].Type, Buffered: layout[i].Buffered, Value: v}
-		descs[i] = describe(fields[i])
+// emit appends one resource (the writer of a version 1 file) with one metric per field.
+func (fs *fileState) emit(md pmetric.Metrics, rel string, fields []mmstats.Field, now time.Time) {
+	descs := make([]Description, len(fields))
+	for i, f := range fields {
+		descs[i] = describe(f)
 	}
 	rm := md.ResourceMetrics().AppendEmpty()
 	start := fs.identify(rm.Resource().Attributes(), rel, fields, descs)
@@ -147,8 +150,7 @@ func (fs *fileState) emit(md pmetric.Metrics, rel string, layout []mmstats.Field
 		case KindGauge, KindConstant:
 			dps = newMetric(sm, f.Label, d).SetEmptyGauge().DataPoints()
 		default:
-			// identity went to the resource; text is no number; version 1 has no
-			// histograms, and version 2's will be emitted from their buckets here
+			// identity went to the resource; text is no number
 			continue
 		}
 		dp := dps.AppendEmpty()
@@ -156,10 +158,7 @@ func (fs *fileState) emit(md pmetric.Metrics, rel string, layout []mmstats.Field
 		dp.SetTimestamp(ts)
 		dp.SetStartTimestamp(start)
 		if d.Kind == KindCounter && f.Value.Kind == mmstats.KindUint {
-			dp.SetStartTimestamp(fs.counterStart(f.Label, f.Value.Uint(), start, ts))
-		}
-		for k, v := range d.Attributes {
-			dp.Attributes().PutStr(k, v)
+			dp.SetStartTimestamp(fs.counterStart(f.Label, f.Value, start, ts))
 		}
 	}
 }
@@ -197,20 +196,28 @@ func setNumber(dp pmetric.NumberDataPoint, v mmstats.Value) {
 // counterStart is the start of a counter's cumulative series: the file's
 // start, or, once the counter went down (it wrapped or was reset), just after
 // the collection that saw the higher value, so consumers see a reset.
-func (fs *fileState) counterStart(label string, v uint64, fileStart, ts pcommon.Timestamp) pcommon.Timestamp {
+func (fs *fileState) counterStart(series string, v mmstats.Value, fileStart, ts pcommon.Timestamp) pcommon.Timestamp {
 	if fs.counters == nil {
 		fs.counters = map[string]counterState{}
 	}
-	c, ok := fs.counters[label]
-	if ok && v < c.last {
+	c, ok := fs.counters[series]
+	if ok && below(v, c.last) {
 		c.start = c.seen + 1
 	}
 	c.last, c.seen = v, ts
-	fs.counters[label] = c
+	fs.counters[series] = c
 	if c.start != 0 {
 		return c.start
 	}
 	return fileStart
+}
+
+// below reports whether counter value v is less than last (both of one type).
+func below(v, last mmstats.Value) bool {
+	if v.Kind == mmstats.KindUint {
+		return v.Uint() < last.Uint()
+	}
+	return v.Float() < last.Float()
 }
 
 // identify sets the resource attributes of the file's writer and returns the

@@ -59,7 +59,79 @@ func TestCollectorServesLiveFilesToPrometheus(t *testing.T) {
 	fmt.Fprintln(hits, "hit")
 	fmt.Fprintln(hits, "hit")
 	scrapeUntil(t, metrics, func(b string) bool { return sampleOf(b, hitsSeries, `process_pid="`+pid+`"`) == "5" })
+
+	// a format version 2 file of a live writer: the unit as a suffix, the
+	// help as HELP, a histogram's buckets cumulative as Prometheus's le
+	v2pid, sends := startV2Writer(t, dir)
+	proc := `process_pid="` + v2pid + `"`
+	sentSeries := `net_sent_bytes_total{` // counter net.sent, unit By
+	body = scrapeUntil(t, metrics, func(b string) bool { return sampleOf(b, sentSeries, proc) == "1500" })
+	if !strings.Contains(body, "# HELP net_sent_bytes_total Bytes sent") {
+		t.Errorf("net_sent_bytes_total lacks its help:\n%s", body)
+	}
+	if !strings.Contains(lineOf(body, sentSeries), `peer="db"`) {
+		t.Errorf("the attribute peer=db is not a label: %s", lineOf(body, sentSeries))
+	}
+	latency := "http_latency_milliseconds" // histogram http.latency, unit ms, observations 5, 50, 500
+	for _, c := range []struct{ series, label, want string }{
+		{latency + `_bucket{`, `le="10"`, "1"}, {latency + `_bucket{`, `le="100"`, "2"},
+		{latency + `_bucket{`, `le="+Inf"`, "3"}, {latency + `_count{`, proc, "3"}, {latency + `_sum{`, proc, "555"},
+	} {
+		if v := sampleOf(body, c.series, c.label); v != c.want {
+			t.Errorf("%s%s} = %q, want %s", c.series, c.label, v, c.want)
+		}
+	}
+	if strings.Contains(body, "build_version{") || !strings.Contains(lineOf(body, sentSeries), `build_version="2.0.1"`) {
+		t.Errorf("the text constant build.version is not a label of the process's series:\n%s", body)
+	}
+	fmt.Fprintln(sends, "send")
+	scrapeUntil(t, metrics, func(b string) bool { return sampleOf(b, sentSeries, proc) == "2000" })
 }
+
+// startV2Writer runs a Python writer of a format version 2 file in dir and
+// returns its pid with the pipe that makes it send 500 more bytes a line.
+func startV2Writer(t *testing.T, dir string) (pid string, sends io.WriteCloser) {
+	t.Helper()
+	python := mustExist(t, ".venv/bin/python", "make setup")
+	writer := exec.Command(python, "-c", pythonV2Writer, filepath.Join(dir, "py-v2.mmstats"))
+	writer.Stderr = os.Stderr
+	sends, err := writer.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, err := writer.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sends.Close(); writer.Wait() })
+	readyLine := bufio.NewScanner(ready)
+	if !readyLine.Scan() || readyLine.Text() != "ready" {
+		t.Fatalf("the Python version 2 writer did not start: %q", readyLine.Text())
+	}
+	return strconv.Itoa(writer.Process.Pid), sends
+}
+
+// pythonV2Writer publishes a counter with a unit, help and an attribute, a
+// histogram and a text constant, says "ready", then adds 500 bytes per line
+// of standard input until it ends.
+const pythonV2Writer = `
+import sys
+from mmstats._v2writer import V2Writer
+w = V2Writer.create(sys.argv[1])
+w.constant("build.version", "utf8", "2.0.1")
+sent = w.counter("net.sent", unit="By", help="Bytes sent", attributes={"peer": "db"})
+sent.add(1500)
+latency = w.histogram("http.latency", bounds=(10.0, 100.0), unit="ms", help="Request latency")
+for v in (5.0, 50.0, 500.0):
+    latency.observe(v)
+print("ready", flush=True)
+for _ in sys.stdin:
+    sent.add(500)
+w.close()
+`
 
 // The remote-write example pushes the same files into a real Prometheus
 // server (Debian's prometheus, started on a free loopback port), whose query
