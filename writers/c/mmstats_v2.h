@@ -389,12 +389,13 @@ static inline void mmstats_v2__own_store(uint64_t *p, uint64_t v)
     MMSTATS_V2__OWN_STORE(p, v);
 }
 
-/* Out of line: the add of a thread whose cache does not name its own slot of the field's
- * file (first update, another file last, slot 0, an unpublished field). */
+/* Out of line: the add of a thread whose cache names neither its own slot nor slot 0 of
+ * the field's file (first update, another file last, an unpublished field). */
 void mmstats_v2__add_int_slow(const mmstats_v2_field *fd, uint64_t n);
 
 /* Add n (wrapping) to a u64 or i64 copy. The everyday case, the thread's own slot of the
- * file it last updated, is one compare of two tags, the load, the add and the store. */
+ * file it last updated, is one compare of two tags, the load, the add and the store;
+ * slot 0 adds with fetch_add. */
 static inline void mmstats_v2__add_int(const mmstats_v2_field *fd, uint64_t n)
 {
     const mmstats_v2_thread *t = &mmstats_v2__current;
@@ -402,6 +403,8 @@ static inline void mmstats_v2__add_int(const mmstats_v2_field *fd, uint64_t n)
     if (__builtin_expect(t->own_tag == fd->tag, 1)) {
         uint64_t *p = mmstats_v2__word(t->base + fd->offset);
         mmstats_v2__own_store(p, mmstats_v2__own_load(p) + n);
+    } else if (t->file_id == fd->file_id && t->shared) {
+        __atomic_fetch_add(mmstats_v2__word(t->base + fd->offset), n, __ATOMIC_RELAXED);
     } else {
         mmstats_v2__add_int_slow(fd, n);
     }
