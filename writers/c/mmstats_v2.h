@@ -18,9 +18,10 @@
  *     mmstats_v2_close(f);                         // state closed, file removed (unless cfg.keep)
  *
  * Threads: the first slotted update (counter, up-down counter, histogram) of a
- * thread takes a thread slot; the thread owns it and updates it with a relaxed
- * load and a relaxed store. The slot goes back to the file's free list when the
- * thread exits (or calls mmstats_v2_thread_detach), keeping its values. When no
+ * thread takes a thread slot; the thread owns it and updates it with single-copy
+ * atomic loads and stores (see MMSTATS_V2__OWN_LOAD). The slot goes back to the
+ * file's free list when the thread exits (or calls mmstats_v2_thread_detach),
+ * keeping its values. When no
  * slot is left a thread uses the shared slot 0 with atomic read-modify-write.
  * Gauges are set with one atomic store; strings and shared histograms are
  * updated under their 64-bit sequence taken with a compare-and-swap.
@@ -208,6 +209,7 @@ typedef struct mmstats_v2_thread {
     unsigned char *base; /* first byte of the slot in the map */
     uint32_t shared;     /* 1: slot 0, updated with atomic read-modify-write */
     uint32_t slot;       /* slot index */
+    uint32_t own_tag;    /* the file's tag while this is a thread slot of it, else 0: the hot path's key */
 } mmstats_v2_thread;
 
 /* What the hot path needs of one field. */
@@ -218,6 +220,8 @@ typedef struct mmstats_v2_field {
     unsigned char *value; /* one-copy values: the value (process area, or private memory when the
                              field is not published); NULL for published slotted fields */
     uint32_t offset;      /* slotted: value_offset in every slot */
+    uint32_t tag;         /* slotted: matches own_tag of a thread that owns a thread slot of the file;
+                             MMSTATS_V2__NO_TAG when unpublished */
     uint32_t kind;        /* mmstats_v2_kind */
     uint32_t value_type;  /* mmstats_v2_value_type */
     uint32_t published;   /* 0: the file was full; the field works but readers never see it */
@@ -228,6 +232,10 @@ typedef struct mmstats_v2_field {
 } mmstats_v2_field;
 
 #define MMSTATS_V2__NO_FILE UINT64_MAX /* never a file's id, so never in a thread's cache */
+/* A file's tag is its id while the id fits below this; later files (after four billion
+ * opens) and unpublished fields all get this one, never an own_tag, so they take the
+ * out-of-line path. */
+#define MMSTATS_V2__NO_TAG UINT32_MAX
 
 /* One type per kind, so that a gauge cannot be passed where a counter goes. */
 typedef struct mmstats_v2_counter { mmstats_v2_field f; } mmstats_v2_counter;
@@ -291,6 +299,37 @@ int mmstats_v2_fd(const mmstats_v2_file *f);               /* the locked descrip
 
 /* ---- Hot path: static inline; no locks, no system calls ---- */
 
+/* Hides where p points from the optimizer (no code): the thread cache's address is then
+ * computed once and its members loaded through a plain register, which measures faster
+ * than the thread-segment-relative loads GCC otherwise folds every access into. */
+#define MMSTATS_V2__OPAQUE(p) __asm__("" : "+r"(p))
+
+/* The owner's load and store of a counter word in its own thread slot. The spec asks
+ * for single-copy-atomic aligned 8-byte accesses and nothing more: the slot has one
+ * writer, and no other word is ordered against them (slots_used, field_count, state,
+ * sequences and slot 0 keep __atomic with their orders). A volatile access of an
+ * aligned uint64_t is one full-width mov (x86-64) or ldr/str (AArch64) with GCC and
+ * Clang, never split or merged, and the ISA makes such an access single-copy atomic:
+ * the same reasoning as the Linux kernel's READ_ONCE/WRITE_ONCE. It is used instead of
+ * a relaxed __atomic because GCC keeps ordinary loads (here the thread cache) in the
+ * loop around any __atomic access, even a relaxed one, and moves them out past a
+ * volatile one. Under ThreadSanitizer, which knows only __atomic, they are the relaxed
+ * __atomic forms (the same instructions). */
+#if defined(__SANITIZE_THREAD__)
+#define MMSTATS_V2__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MMSTATS_V2__TSAN 1
+#endif
+#endif
+#ifdef MMSTATS_V2__TSAN
+#define MMSTATS_V2__OWN_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define MMSTATS_V2__OWN_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#else
+#define MMSTATS_V2__OWN_LOAD(p) (*(const volatile uint64_t *)(p))
+#define MMSTATS_V2__OWN_STORE(p, v) (*(volatile uint64_t *)(p) = (v))
+#endif
+
 /* The calling thread's view of the file it last updated (a one-entry cache). */
 extern __thread mmstats_v2_thread mmstats_v2__current;
 /* Slow path: find or take this thread's slot of f, fill mmstats_v2__current. */
@@ -339,15 +378,36 @@ static inline unsigned char *mmstats_v2__copy(const mmstats_v2_field *fd, int *s
     return t->base + fd->offset;
 }
 
-/* Add n (wrapping) to a u64 or i64 copy. Own slot: relaxed load, add, relaxed store. */
+/* The owner's load and store of a counter word in its own thread slot (see above). */
+static inline uint64_t mmstats_v2__own_load(const uint64_t *p)
+{
+    return MMSTATS_V2__OWN_LOAD(p);
+}
+
+static inline void mmstats_v2__own_store(uint64_t *p, uint64_t v)
+{
+    MMSTATS_V2__OWN_STORE(p, v);
+}
+
+/* Out of line: the add of a thread whose cache names neither its own slot nor slot 0 of
+ * the field's file (first update, another file last, an unpublished field). */
+void mmstats_v2__add_int_slow(const mmstats_v2_field *fd, uint64_t n);
+
+/* Add n (wrapping) to a u64 or i64 copy. The everyday case, the thread's own slot of the
+ * file it last updated, is one compare of two tags, the load, the add and the store;
+ * slot 0 adds with fetch_add. */
 static inline void mmstats_v2__add_int(const mmstats_v2_field *fd, uint64_t n)
 {
-    int shared;
-    uint64_t *p = mmstats_v2__word(mmstats_v2__copy(fd, &shared));
-    if (__builtin_expect(shared, 0))
-        __atomic_fetch_add(p, n, __ATOMIC_RELAXED);
-    else
-        __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+    const mmstats_v2_thread *t = &mmstats_v2__current;
+    MMSTATS_V2__OPAQUE(t);
+    if (__builtin_expect(t->own_tag == fd->tag, 1)) {
+        uint64_t *p = mmstats_v2__word(t->base + fd->offset);
+        mmstats_v2__own_store(p, mmstats_v2__own_load(p) + n);
+    } else if (t->file_id == fd->file_id && t->shared) {
+        __atomic_fetch_add(mmstats_v2__word(t->base + fd->offset), n, __ATOMIC_RELAXED);
+    } else {
+        mmstats_v2__add_int_slow(fd, n);
+    }
 }
 
 /* Add x (binary64) to an f64 word: plain when owned, compare-and-swap loop when shared. */
@@ -431,7 +491,7 @@ static inline void mmstats_v2_local_add(mmstats_v2_local l, uint64_t n)
     if (__builtin_expect(l.shared, 0))
         __atomic_fetch_add(l.word, n, __ATOMIC_RELAXED);
     else
-        __atomic_store_n(l.word, __atomic_load_n(l.word, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+        mmstats_v2__own_store(l.word, mmstats_v2__own_load(l.word) + n);
 }
 
 static inline void mmstats_v2_local_add_i64(mmstats_v2_local l, int64_t n)

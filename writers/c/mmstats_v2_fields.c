@@ -224,6 +224,7 @@ mmstats_v2_field *mmstats_v2_add_field(mmstats_v2_file *f, const mmstats_v2_desc
     fd = &h->field;
     fd->file = f;
     fd->file_id = f->id;
+    fd->tag = v2_tag(f->id);
     fd->kind = (uint32_t)d->kind;
     fd->value_type = (uint32_t)d->value_type;
     fd->capacity = d->value_type == MMSTATS_V2_UTF8 ? (uint32_t)(p.value_size - MMSTATS_V2_STRING_TEXT_OFFSET) : 0;
@@ -243,6 +244,7 @@ mmstats_v2_field *mmstats_v2_add_field(mmstats_v2_file *f, const mmstats_v2_desc
         fd->value = (unsigned char *)h + bounds_at + p.extra;
         write_initial(fd->value, d, fd->capacity);
         fd->file_id = MMSTATS_V2__NO_FILE; /* slotted kinds: every thread takes the view below */
+        fd->tag = MMSTATS_V2__NO_TAG;
         fd->unpublished.file_id = MMSTATS_V2__NO_FILE;
         fd->unpublished.base = fd->value;
         fd->unpublished.shared = 1;

@@ -50,6 +50,9 @@ struct mmstats_v2_file {
     struct mmstats_v2_file *next_open; /* the process's open files (for fork) */
 };
 
+/* The tag the hot path compares instead of the 64-bit id (see MMSTATS_V2__NO_TAG). */
+static inline uint32_t v2_tag(uint64_t id) { return id < MMSTATS_V2__NO_TAG ? (uint32_t)id : MMSTATS_V2__NO_TAG; }
+
 /* mmstats_v2_slots.c */
 int v2_slots_init(mmstats_v2_file *f);  /* 0, or an errno */
 void v2_slots_fini(mmstats_v2_file *f);

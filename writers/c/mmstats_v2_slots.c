@@ -11,13 +11,20 @@
 
 __thread mmstats_v2_thread mmstats_v2__current;
 
+/* The calling thread's cache names no file: its next update takes the slow path. */
+static void forget_current(void)
+{
+    mmstats_v2__current.file_id = 0;
+    mmstats_v2__current.own_tag = 0;
+}
+
 /* The pthread key destructor, and detach: runs on the thread that owned the slot. */
 static void give_back(void *arg)
 {
     v2_owner *o = arg;
     mmstats_v2_file *f = o->file;
     if (mmstats_v2__current.file_id == f->id) /* an update after this must take a slot anew */
-        mmstats_v2__current.file_id = 0;
+        forget_current();
     if (o->slot == 0)
         return;
     pthread_mutex_lock(&f->lock);
@@ -49,7 +56,7 @@ int v2_slots_init(mmstats_v2_file *f)
 void v2_slots_fini(mmstats_v2_file *f)
 {
     if (mmstats_v2__current.file_id == f->id)
-        mmstats_v2__current.file_id = 0;
+        forget_current();
     pthread_key_delete(f->key); /* runs no destructor: the slots die with the file */
     pthread_mutex_destroy(&f->lock);
 }
@@ -85,6 +92,7 @@ const mmstats_v2_thread *mmstats_v2__thread_slow(mmstats_v2_file *f)
     t->base = f->map + f->slots_offset + (size_t)o->slot * f->slot_size;
     t->shared = o->slot == 0;
     t->slot = o->slot;
+    t->own_tag = o->slot == 0 ? 0 : v2_tag(f->id);
     return t;
 }
 
@@ -93,6 +101,16 @@ const mmstats_v2_thread *mmstats_v2__view_slow(const mmstats_v2_field *fd)
     if (!fd->published)
         return &fd->unpublished;
     return mmstats_v2__thread_slow(fd->file);
+}
+
+void mmstats_v2__add_int_slow(const mmstats_v2_field *fd, uint64_t n)
+{
+    const mmstats_v2_thread *t = mmstats_v2__thread(fd);
+    uint64_t *p = mmstats_v2__word(t->base + fd->offset);
+    if (t->shared)
+        __atomic_fetch_add(p, n, __ATOMIC_RELAXED);
+    else
+        mmstats_v2__own_store(p, mmstats_v2__own_load(p) + n);
 }
 
 uint32_t mmstats_v2_thread_attach(mmstats_v2_file *f)
@@ -107,6 +125,6 @@ void mmstats_v2_thread_detach(mmstats_v2_file *f)
         pthread_setspecific(f->key, NULL);
         give_back(o);
     } else if (mmstats_v2__current.file_id == f->id) {
-        mmstats_v2__current.file_id = 0;
+        forget_current();
     }
 }

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "v2_peek.h"
 #include "../mmstats_v2.h"
+#include "../mmstats_v2_internal.h" /* v2_tag */
 
 #include <pthread.h>
 #include <stdio.h>
@@ -229,6 +230,78 @@ static void test_v2_detached_slot_keeps_its_values_for_the_next_owner(void)
     mmstats_v2_close(f);
 }
 
+/* ---- the hot path's key: a file's tag, in the thread cache only for a thread slot ---- */
+
+static void test_v2_tag_stops_before_it_could_repeat(void)
+{
+    CHECK(v2_tag(1) == 1);
+    CHECK(v2_tag(0xfffffffeu) == 0xfffffffeu);
+    CHECK(v2_tag(0xffffffffu) == MMSTATS_V2__NO_TAG); /* later ids: no tag, never a thread's own_tag */
+    CHECK(v2_tag(0x100000001ull) == MMSTATS_V2__NO_TAG); /* not 1 again */
+}
+
+/* One thread switching between two files, a full file's slot 0 and an unpublished field:
+ * every add lands in the copy the spec says, whatever the cache held before it. */
+static void test_v2_adds_land_in_their_own_files_slot_across_switches(void)
+{
+    mmstats_v2_file *a = open_file("v2-switch-a.mmstats", 4), *b = open_file("v2-switch-b.mmstats", 4);
+    mmstats_v2_file *one = open_file("v2-switch-one.mmstats", 1); /* slot 0 only */
+    mmstats_v2_counter *ca, *cb, *c1, *lost;
+    peek_entry ea, eb, e1;
+    mmstats_v2_config tiny;
+    mmstats_v2_file *full;
+    mmstats_error err;
+    int i;
+    if (!a || !b || !one)
+        return;
+    memset(&tiny, 0, sizeof tiny);
+    tiny.path = tmp_path("v2-switch-full.mmstats");
+    tiny.slot_size = 8; /* room for one slotted value */
+    tiny.quiet = 1;
+    full = mmstats_v2_open(&tiny, &err);
+    CHECK_MSG(full != NULL, "%s", err.message);
+    if (!full)
+        return;
+    ca = mmstats_v2_counter_new(a, "c", MMSTATS_V2_U64, NULL, NULL);
+    cb = mmstats_v2_counter_new(b, "c", MMSTATS_V2_U64, NULL, NULL);
+    c1 = mmstats_v2_counter_new(one, "c", MMSTATS_V2_U64, NULL, NULL);
+    CHECK(mmstats_v2_counter_new(full, "fits", MMSTATS_V2_U64, NULL, NULL) != NULL);
+    lost = mmstats_v2_counter_new(full, "lost", MMSTATS_V2_U64, NULL, NULL);
+    CHECK(!mmstats_v2_published(&lost->f));
+    for (i = 0; i < 10; i++) {
+        mmstats_v2_counter_add(ca, 1);
+        mmstats_v2_counter_add(cb, 10);
+        mmstats_v2_counter_add(c1, 100);
+        mmstats_v2_counter_add(lost, 1000);
+        mmstats_v2_counter_add(ca, 2); /* twice in a row: the second through the cache */
+    }
+    CHECK(peek_find(mmstats_v2_map(a), "c", &ea) == 0 && peek_slot_word(mmstats_v2_map(a), &ea, 1, 0) == 30);
+    CHECK(peek_find(mmstats_v2_map(b), "c", &eb) == 0 && peek_slot_word(mmstats_v2_map(b), &eb, 1, 0) == 100);
+    CHECK(peek_find(mmstats_v2_map(one), "c", &e1) == 0 && peek_slot_word(mmstats_v2_map(one), &e1, 0, 0) == 1000);
+    CHECK(peek_slot_sum(mmstats_v2_map(a), &ea) == 30 && peek_slot_sum(mmstats_v2_map(b), &eb) == 100);
+    CHECK(peek_find(mmstats_v2_map(full), "lost", &e1) != 0); /* never published */
+    mmstats_v2_counter_add(c1, 1);
+    CHECK(mmstats_v2__current.own_tag == 0); /* a slot-0 thread never matches a field's tag */
+    mmstats_v2_counter_add(ca, 1);
+    CHECK(mmstats_v2__current.own_tag == ca->f.tag && ca->f.tag != cb->f.tag);
+    mmstats_v2_thread_detach(a);
+    CHECK(mmstats_v2__current.own_tag == 0);
+    mmstats_v2_counter_add(ca, 4); /* takes slot 1 of a again */
+    CHECK(peek_slot_word(mmstats_v2_map(a), &ea, 1, 0) == 35 && peek_u32(mmstats_v2_map(a), PEEK_SLOTS_USED) == 2);
+    mmstats_v2_close(a);
+    CHECK(mmstats_v2__current.own_tag == 0); /* closing forgets the file */
+    a = open_file("v2-switch-c.mmstats", 4); /* a new file: a new tag, wherever it lands */
+    if (a) {
+        ca = mmstats_v2_counter_new(a, "c", MMSTATS_V2_U64, NULL, NULL);
+        mmstats_v2_counter_add(ca, 7);
+        CHECK(peek_find(mmstats_v2_map(a), "c", &ea) == 0 && peek_slot_word(mmstats_v2_map(a), &ea, 1, 0) == 7);
+        mmstats_v2_close(a);
+    }
+    mmstats_v2_close(b);
+    mmstats_v2_close(one);
+    mmstats_v2_close(full);
+}
+
 /* ---- strings set by several threads: readers see whole texts ---- */
 
 typedef struct setter {
@@ -323,5 +396,7 @@ void run_v2_slot_tests(void)
     RUN(test_v2_threads_beyond_the_slots_share_slot_0);
     RUN(test_v2_thread_exit_and_slot_reuse_never_go_backwards);
     RUN(test_v2_detached_slot_keeps_its_values_for_the_next_owner);
+    RUN(test_v2_tag_stops_before_it_could_repeat);
+    RUN(test_v2_adds_land_in_their_own_files_slot_across_switches);
     RUN(test_v2_strings_set_by_many_threads_are_never_torn);
 }
