@@ -51,4 +51,28 @@ void scenario_apply(const scenario *sc, mmstats_file *f);
 
 void scenario_free(scenario *sc);
 
+/* ---- shared by the v1 and v2 scenario loaders ---- */
+
+/* The whole file (at most 256 MiB) in *text (free it; NULL when empty). 0, or -1 with msg. */
+int scenario_read(const char *path, char **text, size_t *len, char *msg, size_t msg_size);
+
+typedef struct scenario_ctx {
+    const char *path;
+    const char *text;
+    size_t len;
+    char *msg;
+    size_t msg_size;
+} scenario_ctx;
+
+/* msg = "path: offset N (line L, column C): message"; returns -1. */
+int scenario_bad(scenario_ctx *c, size_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* A member of obj that must exist and have type t (or any type when t < 0); NULL with msg. */
+const mmjson_value *scenario_need(scenario_ctx *c, const mmjson_value *obj, const char *key, int t,
+                                  const char *what);
+
 #endif /* MMSTATS_SCENARIO_H */
