@@ -74,7 +74,9 @@ def readers(fmt: int) -> dict:
     return READERS_V2 if fmt == 2 else READERS
 
 
-def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1) -> dict:
+def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1, parallel: bool = False) -> dict:
+    """Each reader (all, or those named in ``only``) reads for ``seconds`` while the writer runs: one after
+    the other, or with ``parallel`` all at once (they then share the processors with each other too)."""
     table_of = readers(fmt)
     names = [n for n in table_of if not only or n in only]
     writer_bin = os.path.join(BUILD, WRITERS[fmt])
@@ -85,7 +87,7 @@ def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1) -> d
     env = dict(env or os.environ)
     env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
     results = {"format": fmt, "seconds_per_reader": seconds, "steps_per_second": rate or "as fast as it can",
-               "readers": [], "skipped": []}
+               "parallel": parallel, "readers": [], "skipped": []}
     with tempfile.TemporaryDirectory(prefix="mmstats-torture-") as d:
         path = os.path.join(d, "torture.mmstats")
         writer = subprocess.Popen([writer_bin, path, str(seconds * len(names) + 30)] + ([str(rate)] if rate else []),
@@ -94,16 +96,22 @@ def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1) -> d
             line = writer.stdout.readline()
             if not line.startswith("ready"):
                 raise SystemExit(f"torture-writer did not start: {line!r}")
-            for name in names:
-                cmd = table_of[name]
-                if not available(cmd):
-                    results["skipped"].append(f"{name}: {cmd[0]} not built")
-                    continue
-                done = subprocess.run(cmd + [path, str(seconds)], capture_output=True, text=True,
-                                      timeout=seconds + 120, env=env)
-                if done.returncode != 0:
-                    raise SystemExit(f"{name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-                results["readers"].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            results["skipped"] = [f"{n}: {table_of[n][0]} not built" for n in names if not available(table_of[n])]
+            names = [n for n in names if available(table_of[n])]
+            if parallel:
+                started = [(n, subprocess.Popen(table_of[n] + [path, str(seconds)], stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, text=True, env=env)) for n in names]
+                outcomes = [(n, p.args, *p.communicate(timeout=seconds + 120), p.returncode) for n, p in started]
+            else:
+                outcomes = []
+                for name in names:
+                    done = subprocess.run(table_of[name] + [path, str(seconds)], capture_output=True, text=True,
+                                          timeout=seconds + 120, env=env)
+                    outcomes.append((name, done.args, done.stdout, done.stderr, done.returncode))
+            for name, _args, out, err, rc in outcomes:
+                if rc != 0:
+                    raise SystemExit(f"{name} failed ({rc}): {err.strip()[-2000:]}")
+                results["readers"].append(json.loads(out.strip().splitlines()[-1]))
         finally:
             if writer.poll() is None:
                 writer.send_signal(signal.SIGTERM)
@@ -140,7 +148,8 @@ def table_v2(results) -> str:
     w = results["writer"] or {}
     rate = w.get("updates", 0) / w["seconds"] if w.get("seconds") else 0
     lines = [f"writer: {w.get('updates', '?')} steps in {w.get('seconds', '?')} s ({rate / 1e6:.1f} M steps/s, summed "
-             f"over its threads; slots {w.get('slots', '?')}); {results['seconds_per_reader']} s per reader",
+             f"over its threads; slots {w.get('slots', '?')}); {results['seconds_per_reader']} s per reader"
+             + (", all at once" if results.get("parallel") else ", one after the other"),
              f"{'reader':18} {'reads':>11} {'reads/s':>9} {'values':>11} "
              + " ".join(f"{k[:7]:>9}" for k in KINDS_V2) + f" {'torn':>5} {'nulls':>7}  errors"]
     for r in results["readers"]:
@@ -162,9 +171,11 @@ def main(argv=None) -> int:
     p.add_argument("--seconds", type=float, default=60, help="seconds each reader reads (default 60)")
     p.add_argument("--only", default="", help="comma-separated reader names (default: all)")
     p.add_argument("--rate", type=float, default=0, help="writer steps per second (default: as fast as it can)")
+    p.add_argument("--parallel", action="store_true", help="all readers at once instead of one after the other")
     p.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
-    results = run(args.seconds, {n for n in args.only.split(",") if n}, rate=args.rate, fmt=args.format)
+    results = run(args.seconds, {n for n in args.only.split(",") if n}, rate=args.rate, fmt=args.format,
+                  parallel=args.parallel)
     print(table_v2(results) if args.format == 2 else table(results))
     if args.json:
         with open(args.json, "w") as f:
