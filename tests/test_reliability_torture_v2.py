@@ -122,6 +122,12 @@ def test_every_mix_of_two_texts_is_caught():
                     assert not check_v2.fits_string(mixed), (k1, k2, mixed)
 
 
+def test_a_text_is_decimal_k_of_64_bits():
+    assert check_v2.fits_string(text(M64)) and not check_v2.fits_string(text(M64 + 1))
+    assert not check_v2.fits_string("0x1/0x1/") and not check_v2.fits_string("/") and not check_v2.fits_string("1/")
+    assert check_v2.fits_string("01/01/")  # the check reads k from the text; the writer never pads
+
+
 def test_a_histogram_mixed_from_two_moments_is_caught():
     one, two = (0.5 * 1 + 2 * 2 + 3 * 3, [1, 2, 3, 0]), (0.5 * 1 + 2 * 3 + 3 * 3, [1, 3, 3, 0])
     assert check_one("histogram", "f64", one) and check_one("histogram", "f64", two)
@@ -157,6 +163,8 @@ def hand_made_file(path):
     w.gauge("gauge.f64.torn", "f64").set(1.5)
     w.string("string.good", 128).set(text(12345))
     w.string("string.torn", 128).set("12/13/")
+    w.string("string.good.max", 128).set(text(M64))
+    w.string("string.torn.big", 128).set(text(M64 + 1))  # not a u64
     null_string = w.string("string.null", 128)
     null_string.set(text(5))
     good = w.histogram("histogram.good", check_v2.BOUNDS)
@@ -169,8 +177,8 @@ def hand_made_file(path):
     # a writer stuck inside an update: the sequences stay odd (readers retry, then report null)
     w._q[null_string._at >> 3] += 1
     w._q[(null_histogram._at + w.slot_offset(w._slot())) >> 3] += 1
-    checked = {"counter": 2, "updown_counter": 2, "gauge": 4, "string": 2, "histogram": 3}
-    return w, checked, 7, 2  # torn per read, nulls per read
+    checked = {"counter": 2, "updown_counter": 2, "gauge": 4, "string": 4, "histogram": 3}
+    return w, checked, 8, 2  # torn per read, nulls per read
 
 
 @pytest.mark.parametrize("name", list(torture_run.READERS_V2))
@@ -192,7 +200,8 @@ def test_each_v2_reader_counts_hand_made_torn_values_and_nulls(tmp_path, name):
     assert out["torn"] == reads * torn, out
     assert out["nulls"] == reads * nulls, out
     assert set(out["torn_fields"]) == {"counter.torn", "updown.torn", "gauge.u64.torn", "gauge.f64.torn",
-                                       "string.torn", "histogram.torn.sum", "histogram.torn.inf"}, out
+                                       "string.torn", "string.torn.big", "histogram.torn.sum",
+                                       "histogram.torn.inf"}, out
 
 
 # ---------------------------------------------------------------- the smoke run

@@ -66,9 +66,13 @@ static int fits_string(const char *s, size_t len)
     uint64_t k = 0;
     if (len == 0)
         return 1;
-    while (digits < len && s[digits] >= '0' && s[digits] <= '9' && digits < 20)
-        k = k * 10 + (uint64_t)(s[digits++] - '0');
-    if (digits == 0 || digits == 20 || digits >= len || s[digits] != '/')
+    while (digits < len && s[digits] >= '0' && s[digits] <= '9' && digits <= 20) {
+        uint64_t d = (uint64_t)(s[digits++] - '0');
+        if (k > (UINT64_MAX - d) / 10)
+            return 0; /* beyond 64 bits: never written */
+        k = k * 10 + d;
+    }
+    if (digits == 0 || digits > 20 || digits >= len || s[digits] != '/')
         return 0;
     unit = digits + 1;
     times = (size_t)(1 + k % 7);

@@ -9,7 +9,7 @@ hand-made file with any names is checked the same way:
   updown_counter i64  a multiple of K, at most MAX_UPDOWN times K either way
   gauge u64           (k32 << 32) | k32: the two halves equal
   gauge f64           bits 0x3ff00000_00000000 | k20 << 32 | k20 (version 1's d trick)
-  string              "" or (decimal k + "/") repeated 1 + k % 7 times
+  string              "" or (decimal k + "/") repeated 1 + k % 7 times (k a u64)
   histogram           bounds (1, 2, 4); observations are only 0.5, 2 and 3: the +Inf
                       bucket is 0, sum == 0.5 b0 + 2 b1 + 3 b2 exactly, and the count
                       never goes below the last one this reader saw
@@ -36,8 +36,8 @@ def fits_string(text: str) -> bool:
     if text == "":
         return True
     digits = text.split("/", 1)[0]
-    if not digits or not digits.isascii() or not digits.isdigit():
-        return False
+    if not digits or len(digits) > 20 or not digits.isascii() or not digits.isdigit() or int(digits) >> 64:
+        return False  # a u64 in decimal, as the writer writes it
     return text == (digits + "/") * (1 + int(digits) % 7)
 
 

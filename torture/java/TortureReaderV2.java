@@ -44,11 +44,16 @@ final class TortureReaderV2 {
         }
         int slash = s.indexOf('/');
         String digits = slash < 0 ? s : s.substring(0, slash);
-        if (digits.isEmpty() || digits.length() > 19 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (digits.isEmpty() || digits.length() > 20 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return false;
         }
-        long k = Long.parseLong(digits);
-        return s.equals((digits + "/").repeat((int) (1 + k % 7)));
+        long k;
+        try {
+            k = Long.parseUnsignedLong(digits);
+        } catch (NumberFormatException e) {
+            return false; // beyond 64 bits: never written
+        }
+        return s.equals((digits + "/").repeat((int) (1 + Long.remainderUnsigned(k, 7))));
     }
 
     private boolean monotone(String label, long n) {

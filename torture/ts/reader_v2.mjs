@@ -13,7 +13,7 @@ const KINDS = ["counter", "updown_counter", "gauge", "string", "histogram"];
 export function fitsString(s) {
   if (s === "") return true;
   const digits = s.split("/", 1)[0];
-  if (!/^[0-9]{1,20}$/.test(digits)) return false;
+  if (!/^[0-9]{1,20}$/.test(digits) || BigInt(digits) >> 64n) return false; // a u64 in decimal
   return s === `${digits}/`.repeat(Number(1n + (BigInt(digits) % 7n)));
 }
 
