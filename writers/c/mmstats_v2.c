@@ -53,17 +53,19 @@ static void after_fork_parent(void)
     pthread_mutex_unlock(&open_lock);
 }
 
-/* The child must not write its parent's file (spec: "Heartbeat and closing"): the
- * mapping becomes a private copy-on-write one at the same address, so every handle
- * keeps working on memory no reader sees, and the inherited locked descriptor is
- * closed so that it cannot keep a dead parent "live". */
+/* The child must not write its parent's file (spec: "Heartbeat and closing"), nor keep
+ * its lock: the inherited descriptor is closed and the shared mapping is replaced by
+ * anonymous memory at the same address (a mapping of the file would hold its open file
+ * description, and so the lock, as a descriptor does). Every handle keeps working, on
+ * zeroed memory no reader sees. */
 static void after_fork_child(void)
 {
     mmstats_v2_file *f;
     for (f = open_files; f; f = f->next_open) {
         if (!f->forked) {
-            if (mmap(f->map, f->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, f->fd, 0) == MAP_FAILED)
-                (void)mmap(f->map, f->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+            if (mmap(f->map, f->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+                MAP_FAILED)
+                munmap(f->map, f->size); /* a store then faults: never a silent write into the parent's file */
             close(f->fd);
             f->fd = -1;
             f->forked = 1;

@@ -31,5 +31,8 @@ void run_json_tests(void);
 void run_scenario_tests(void);
 void run_utf8_tests(void);
 void run_escape_tests(void);
+void run_v2_corpus_tests(void);
+void run_v2_slot_tests(void);
+void run_v2_life_tests(void);
 
 #endif

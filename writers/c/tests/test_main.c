@@ -120,6 +120,9 @@ int main(void)
     run_scenario_tests();
     run_utf8_tests();
     run_escape_tests();
+    run_v2_corpus_tests();
+    run_v2_slot_tests();
+    run_v2_life_tests();
     remove_tmp_dir();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -1,0 +1,327 @@
+/* test_v2_slots.c -- thread slots: sums across threads are exact, the shared
+ * slot takes threads beyond the slot count, a thread's exit and the reuse of its
+ * slot never make a sum go backwards, multi-word values are never seen torn. */
+#define _GNU_SOURCE
+
+#include "check.h"
+#include "v2_peek.h"
+#include "../mmstats_v2.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static mmstats_v2_file *open_file(const char *name, uint32_t slot_count)
+{
+    mmstats_v2_config cfg;
+    mmstats_error err;
+    mmstats_v2_file *f;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.path = tmp_path(name);
+    cfg.slot_count = slot_count;
+    f = mmstats_v2_open(&cfg, &err);
+    CHECK_MSG(f != NULL, "%s", err.message);
+    return f;
+}
+
+static uint64_t sum_of(const mmstats_v2_file *f, const char *name)
+{
+    peek_entry e;
+    if (peek_find(mmstats_v2_map(f), name, &e)) {
+        check_fail(__FILE__, __LINE__, "no field %s", name);
+        return 0;
+    }
+    return peek_slot_sum(mmstats_v2_map(f), &e);
+}
+
+/* ---- N threads x M increments ---- */
+
+typedef struct worker {
+    mmstats_v2_counter *c;
+    mmstats_v2_histogram *h;
+    mmstats_v2_updown *u;
+    long increments;
+    pthread_barrier_t *all_attached; /* NULL: no wait */
+    uint32_t slot;
+} worker;
+
+static void *count(void *arg)
+{
+    worker *w = arg;
+    long i;
+    if (w->all_attached) {
+        w->slot = mmstats_v2_thread_attach(w->c->f.file);
+        pthread_barrier_wait(w->all_attached);
+    }
+    for (i = 0; i < w->increments; i++) {
+        mmstats_v2_counter_inc(w->c);
+        if (w->u)
+            mmstats_v2_updown_add(w->u, (i & 1) ? 3 : -1);
+        if (w->h && i % 64 == 0)
+            mmstats_v2_histogram_observe(w->h, (double)(i % 3));
+    }
+    return NULL;
+}
+
+static void run_workers(worker *w, int n)
+{
+    pthread_t t[16];
+    int i;
+    for (i = 0; i < n; i++)
+        CHECK(pthread_create(&t[i], NULL, count, &w[i]) == 0);
+    for (i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+}
+
+/* Buckets of a histogram summed over the used slots, and every sequence even. */
+static uint64_t histogram_count(const mmstats_v2_file *f, const char *name)
+{
+    const unsigned char *map = mmstats_v2_map(f);
+    peek_entry e;
+    uint64_t n = 0;
+    uint32_t k, b;
+    if (peek_find(map, name, &e))
+        return 0;
+    for (k = 0; k < peek_u32(map, PEEK_SLOTS_USED); k++) {
+        CHECK_MSG(peek_slot_word(map, &e, k, 0) % 2 == 0, "slot %u: odd sequence at rest", k);
+        for (b = 0; b < e.extra_size / 8 + 1; b++)
+            n += peek_slot_word(map, &e, k, 2 + b);
+    }
+    return n;
+}
+
+static void test_v2_threads_times_increments_sum_exactly(void)
+{
+    enum { N = 8, M = 200000 };
+    static const double bounds[] = {0.5, 1.5};
+    mmstats_v2_file *f = open_file("v2-threads.mmstats", 64);
+    worker w[N];
+    int i;
+    if (!f)
+        return;
+    memset(w, 0, sizeof w);
+    w[0].c = mmstats_v2_counter_new(f, "requests", MMSTATS_V2_U64, NULL, NULL);
+    w[0].u = mmstats_v2_updown_new(f, "level", MMSTATS_V2_I64, NULL, NULL);
+    w[0].h = mmstats_v2_histogram_new(f, "latency", bounds, 2, NULL, NULL);
+    for (i = 0; i < N; i++) {
+        w[i].c = w[0].c;
+        w[i].u = w[0].u;
+        w[i].h = w[0].h;
+        w[i].increments = M;
+    }
+    run_workers(w, N);
+    CHECK_MSG(sum_of(f, "requests") == (uint64_t)N * M, "sum %llu, want %llu",
+              (unsigned long long)sum_of(f, "requests"), (unsigned long long)N * M);
+    CHECK_MSG(sum_of(f, "level") == (uint64_t)N * M, "up-down sum %lld, want %lld", (long long)sum_of(f, "level"),
+              (long long)N * M); /* M/2 times +3 and M/2 times -1 per thread: M each */
+    CHECK(histogram_count(f, "latency") == (uint64_t)N * ((M + 63) / 64));
+    CHECK(peek_u32(mmstats_v2_map(f), PEEK_SLOTS_USED) >= 2 &&
+          peek_u32(mmstats_v2_map(f), PEEK_SLOTS_USED) <= N + 1);
+    mmstats_v2_close(f);
+}
+
+static void test_v2_threads_beyond_the_slots_share_slot_0(void)
+{
+    enum { N = 6, M = 100000 };
+    static const double bounds[] = {1.0};
+    mmstats_v2_file *f = open_file("v2-shared.mmstats", 3); /* slots 1 and 2, then slot 0 for the rest */
+    pthread_barrier_t barrier;
+    worker w[N];
+    peek_entry e;
+    int i, shared = 0;
+    if (!f)
+        return;
+    pthread_barrier_init(&barrier, NULL, N);
+    memset(w, 0, sizeof w);
+    w[0].c = mmstats_v2_counter_new(f, "c", MMSTATS_V2_U64, NULL, NULL);
+    w[0].h = mmstats_v2_histogram_new(f, "h", bounds, 1, NULL, NULL);
+    for (i = 0; i < N; i++) {
+        w[i].c = w[0].c;
+        w[i].h = w[0].h;
+        w[i].increments = M;
+        w[i].all_attached = &barrier; /* every thread holds its slot before any exits */
+    }
+    run_workers(w, N);
+    for (i = 0; i < N; i++)
+        shared += w[i].slot == 0;
+    CHECK_MSG(shared == N - 2, "%d threads on the shared slot, want %d", shared, N - 2);
+    CHECK(peek_u32(mmstats_v2_map(f), PEEK_SLOTS_USED) == 3);
+    CHECK(sum_of(f, "c") == (uint64_t)N * M);
+    CHECK(peek_find(mmstats_v2_map(f), "c", &e) == 0 && peek_slot_word(mmstats_v2_map(f), &e, 0, 0) > 0);
+    CHECK(histogram_count(f, "h") == (uint64_t)N * ((M + 63) / 64));
+    pthread_barrier_destroy(&barrier);
+    mmstats_v2_close(f);
+}
+
+/* ---- exits and reuse: a reader polls while waves of threads come and go ---- */
+
+typedef struct poller {
+    const mmstats_v2_file *f;
+    int stop;
+    long reads, backwards;
+} poller;
+
+static void *poll_sum(void *arg)
+{
+    poller *p = arg;
+    uint64_t last = 0;
+    while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+        uint64_t s = sum_of(p->f, "c");
+        if (s < last)
+            p->backwards++;
+        last = s;
+        p->reads++;
+    }
+    return NULL;
+}
+
+static void test_v2_thread_exit_and_slot_reuse_never_go_backwards(void)
+{
+    enum { WAVES = 30, N = 4, M = 5000 };
+    mmstats_v2_file *f = open_file("v2-reuse.mmstats", 8);
+    poller p;
+    pthread_t reader;
+    worker w[N];
+    int wave, i;
+    if (!f)
+        return;
+    memset(&p, 0, sizeof p);
+    p.f = f;
+    memset(w, 0, sizeof w);
+    w[0].c = mmstats_v2_counter_new(f, "c", MMSTATS_V2_U64, NULL, NULL);
+    for (i = 0; i < N; i++) {
+        w[i].c = w[0].c;
+        w[i].increments = M;
+    }
+    CHECK(pthread_create(&reader, NULL, poll_sum, &p) == 0);
+    for (wave = 0; wave < WAVES; wave++)
+        run_workers(w, N); /* each wave's threads exit, giving their slots back */
+    __atomic_store_n(&p.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(reader, NULL);
+    CHECK_MSG(p.backwards == 0, "the sum went backwards %ld times in %ld reads", p.backwards, p.reads);
+    CHECK(p.reads > 0);
+    CHECK(sum_of(f, "c") == (uint64_t)WAVES * N * M);
+    /* 120 threads, at most 4 at a time: the slots were reused, never more than 4 handed out */
+    CHECK_MSG(peek_u32(mmstats_v2_map(f), PEEK_SLOTS_USED) <= N + 1, "slots_used %u",
+              peek_u32(mmstats_v2_map(f), PEEK_SLOTS_USED));
+    mmstats_v2_close(f);
+}
+
+static void test_v2_detached_slot_keeps_its_values_for_the_next_owner(void)
+{
+    mmstats_v2_file *f = open_file("v2-detach.mmstats", 4);
+    mmstats_v2_counter *c;
+    peek_entry e;
+    const unsigned char *map;
+    if (!f)
+        return;
+    map = mmstats_v2_map(f);
+    c = mmstats_v2_counter_new(f, "c", MMSTATS_V2_U64, NULL, NULL);
+    CHECK(mmstats_v2_thread_attach(f) == 1);
+    mmstats_v2_counter_add(c, 5);
+    mmstats_v2_thread_detach(f);
+    CHECK(peek_find(map, "c", &e) == 0 && peek_slot_word(map, &e, 1, 0) == 5); /* kept */
+    mmstats_v2_counter_add(c, 2); /* takes the given-back slot 1 again and adds to it */
+    CHECK(peek_slot_word(map, &e, 1, 0) == 7);
+    CHECK(peek_u32(map, PEEK_SLOTS_USED) == 2);
+    CHECK(mmstats_v2_thread_attach(f) == 1);
+    mmstats_v2_close(f);
+}
+
+/* ---- strings set by several threads: readers see whole texts ---- */
+
+typedef struct setter {
+    mmstats_v2_string *s;
+    char fill;
+    long sets;
+} setter;
+
+static void *set_texts(void *arg)
+{
+    setter *st = arg;
+    char text[24];
+    long i;
+    for (i = 0; i < st->sets; i++) {
+        size_t len = 1 + (size_t)(i % 23);
+        memset(text, st->fill, len);
+        mmstats_v2_string_set_n(st->s, text, len);
+    }
+    return NULL;
+}
+
+typedef struct text_reader {
+    const unsigned char *value;
+    int stop;
+    long consistent, torn;
+} text_reader;
+
+/* The spec's reader protocol: seq (acquire), payload, fence, seq again. */
+static void *read_texts(void *arg)
+{
+    text_reader *r = arg;
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+        uint64_t s1 = peek_u64(r->value, 0), s2, words[3];
+        uint32_t len, i;
+        int k;
+        if (s1 & 1)
+            continue;
+        len = (uint32_t)__atomic_load_n((const uint64_t *)(const void *)(r->value + 8), __ATOMIC_RELAXED);
+        for (k = 0; k < 3; k++)
+            words[k] = __atomic_load_n((const uint64_t *)(const void *)(r->value + 16 + 8 * k), __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        s2 = __atomic_load_n((const uint64_t *)(const void *)r->value, __ATOMIC_RELAXED);
+        if (s1 != s2)
+            continue;
+        if (s1 == 0)
+            continue; /* nothing set yet */
+        for (i = 1; i < len && len <= 24; i++)
+            if (((const unsigned char *)words)[i] != ((const unsigned char *)words)[0])
+                break;
+        if (len == 0 || len > 24 || i != len)
+            r->torn++;
+        else
+            r->consistent++;
+    }
+    return NULL;
+}
+
+static void test_v2_strings_set_by_many_threads_are_never_torn(void)
+{
+    enum { N = 3, SETS = 100000 };
+    mmstats_v2_file *f = open_file("v2-strings.mmstats", 4);
+    mmstats_v2_string *s;
+    setter st[N];
+    text_reader r;
+    pthread_t t[N], rt;
+    int i;
+    if (!f)
+        return;
+    s = mmstats_v2_string_new(f, "state", 24, NULL, NULL, NULL);
+    CHECK(s != NULL && s->f.capacity == 24);
+    memset(&r, 0, sizeof r);
+    r.value = s->f.value;
+    CHECK(pthread_create(&rt, NULL, read_texts, &r) == 0);
+    for (i = 0; i < N; i++) {
+        st[i].s = s;
+        st[i].fill = (char)('a' + i);
+        st[i].sets = SETS;
+        CHECK(pthread_create(&t[i], NULL, set_texts, &st[i]) == 0);
+    }
+    for (i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
+    __atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(rt, NULL);
+    CHECK_MSG(r.torn == 0, "%ld torn texts, %ld whole", r.torn, r.consistent);
+    CHECK(peek_u64(s->f.value, 0) == 2u * N * SETS); /* every set took the sequence once */
+    mmstats_v2_close(f);
+}
+
+void run_v2_slot_tests(void)
+{
+    RUN(test_v2_threads_times_increments_sum_exactly);
+    RUN(test_v2_threads_beyond_the_slots_share_slot_0);
+    RUN(test_v2_thread_exit_and_slot_reuse_never_go_backwards);
+    RUN(test_v2_detached_slot_keeps_its_values_for_the_next_owner);
+    RUN(test_v2_strings_set_by_many_threads_are_never_torn);
+}
