@@ -181,9 +181,12 @@ def hand_made_file(path):
     return w, checked, 8, 2  # torn per read, nulls per read
 
 
-@pytest.mark.parametrize("name", list(torture_run.READERS_V2))
+ALL_V2 = dict(torture_run.READERS_V2, **torture_run.CONTROLS_V2)
+
+
+@pytest.mark.parametrize("name", list(ALL_V2))
 def test_each_v2_reader_counts_hand_made_torn_values_and_nulls(tmp_path, name):
-    cmd = torture_run.READERS_V2[name]
+    cmd = ALL_V2[name]
     assert torture_run.available(cmd), f"{cmd[0]} not built: make -C torture"
     w, checked, torn, nulls = hand_made_file(tmp_path / "hand.mmstats")
     try:

@@ -2,8 +2,11 @@
 
     python torture/py_reader_v2.py MODE PATH SECONDS
 
-MODE: ``statsreader`` (mmstats_format.StatsReader: entries parsed once, values polled) or ``read``
-(mmstats_format.read: the whole file each time). Prints one JSON object (check_v2.Checker.result).
+MODE: ``statsreader`` (mmstats_format.StatsReader: entries parsed once, values polled), ``read``
+(mmstats_format.read: the whole file each time), or the control ``no-seqcheck``: one pread of the
+file decoded as a copy at rest (mmstats_format.v2.decode), which skips the reader protocol's
+sequence check across copies: what that check buys, and proof that the torture sees a torn text or
+histogram when a reader lets one through. Prints one JSON object (check_v2.Checker.result).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_v2 import Checker  # noqa: E402
 
-from mmstats_format import FormatError, StatsReader, read  # noqa: E402
+from mmstats_format import FormatError, StatsReader, read, v2  # noqa: E402
 
 
 def histogram(v):
@@ -37,6 +40,12 @@ def main(argv):
     elif mode == "read":
         def one():
             return [(f.label, f.kind, f.type, f.value) for f in read(path)]
+    elif mode == "no-seqcheck":
+        fd = os.open(path, os.O_RDONLY)
+
+        def one():
+            data = os.pread(fd, os.fstat(fd).st_size, 0)
+            return [(f.label, f.kind, f.type, f.value) for f in v2.decode(data, path)]
     else:
         raise SystemExit(f"unknown mode {mode}")
     checker, reads, errors = Checker(), 0, {}

@@ -60,6 +60,11 @@ READERS_V2 = {
     "ts-statsreader": ["node", os.path.join(HERE, "ts", "reader_v2.mjs"), "statsreader"],
     "ts-read": ["node", os.path.join(HERE, "ts", "reader_v2.mjs"), "read"],
 }
+# Readers that skip a step of the reader protocol on purpose: what the step buys. Their torn values are
+# expected and are not counted in "v2 torn" (run with control=True / --control).
+CONTROLS_V2 = {
+    "python-no-seqcheck": PY2 + ["no-seqcheck"],
+}
 WRITERS = {1: "torture-writer", 2: "torture-writer-v2"}
 KINDS_V2 = ("counter", "updown_counter", "gauge", "string", "histogram")
 
@@ -74,10 +79,12 @@ def readers(fmt: int) -> dict:
     return READERS_V2 if fmt == 2 else READERS
 
 
-def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1, parallel: bool = False) -> dict:
+def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1, parallel: bool = False,
+        control: bool = False) -> dict:
     """Each reader (all, or those named in ``only``) reads for ``seconds`` while the writer runs: one after
-    the other, or with ``parallel`` all at once (they then share the processors with each other too)."""
-    table_of = readers(fmt)
+    the other, or with ``parallel`` all at once (they then share the processors with each other too).
+    ``control``: the version 2 control readers too (CONTROLS_V2)."""
+    table_of = dict(readers(fmt), **(CONTROLS_V2 if control and fmt == 2 else {}))
     names = [n for n in table_of if not only or n in only]
     writer_bin = os.path.join(BUILD, WRITERS[fmt])
     if not os.access(writer_bin, os.X_OK):
@@ -111,7 +118,7 @@ def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1, para
             for name, _args, out, err, rc in outcomes:
                 if rc != 0:
                     raise SystemExit(f"{name} failed ({rc}): {err.strip()[-2000:]}")
-                results["readers"].append(json.loads(out.strip().splitlines()[-1]))
+                results["readers"].append(dict(json.loads(out.strip().splitlines()[-1]), control=name in CONTROLS_V2))
         finally:
             if writer.poll() is None:
                 writer.send_signal(signal.SIGTERM)
@@ -140,8 +147,9 @@ def table(results) -> str:
 
 
 def total_torn_v2(results) -> tuple[int, int]:
-    """(torn values, reads), summed over the readers."""
-    return sum(r["torn"] for r in results["readers"]), sum(r["reads"] for r in results["readers"])
+    """(torn values, reads), summed over the readers (not the controls)."""
+    rs = [r for r in results["readers"] if not r["control"]]
+    return sum(r["torn"] for r in rs), sum(r["reads"] for r in rs)
 
 
 def table_v2(results) -> str:
@@ -150,15 +158,20 @@ def table_v2(results) -> str:
     lines = [f"writer: {w.get('updates', '?')} steps in {w.get('seconds', '?')} s ({rate / 1e6:.1f} M steps/s, summed "
              f"over its threads; slots {w.get('slots', '?')}); {results['seconds_per_reader']} s per reader"
              + (", all at once" if results.get("parallel") else ", one after the other"),
-             f"{'reader':18} {'reads':>11} {'reads/s':>9} {'values':>11} "
-             + " ".join(f"{k[:7]:>9}" for k in KINDS_V2) + f" {'torn':>5} {'nulls':>7}  errors"]
+             f"{'reader':28} {'reads':>11} {'reads/s':>9} {'values':>11} "
+             + " ".join(f"{k.replace('_counter', ''):>9}" for k in KINDS_V2) + f" {'torn':>5} {'nulls':>7}  errors"]
     for r in results["readers"]:
         per_s = r["reads"] / r["seconds"] if r["seconds"] else 0
-        lines.append(f"{r['reader']:18} {r['reads']:>11} {per_s:>9.0f} {r['values']:>11} "
+        name = r["reader"] + (" (control)" if r["control"] else "")
+        lines.append(f"{name:28} {r['reads']:>11} {per_s:>9.0f} {r['values']:>11} "
                      + " ".join(f"{r['checked'][k]:>9}" for k in KINDS_V2)
                      + f" {r['torn']:>5} {r['nulls']:>7}  {r['errors'] or ''}"
                      + (f"  e.g. {r['example']}" if r["example"] else ""))
     lines += [f"skipped: {s}" for s in results["skipped"]]
+    controls = [r for r in results["readers"] if r["control"]]
+    if controls:
+        lines.append(f"controls (a protocol step skipped on purpose; not counted below): torn "
+                     f"{sum(r['torn'] for r in controls)} of {sum(r['reads'] for r in controls)} reads")
     torn, reads = total_torn_v2(results)
     lines.append(f"v2 torn: {torn} of {reads} reads")
     return "\n".join(lines)
@@ -172,10 +185,12 @@ def main(argv=None) -> int:
     p.add_argument("--only", default="", help="comma-separated reader names (default: all)")
     p.add_argument("--rate", type=float, default=0, help="writer steps per second (default: as fast as it can)")
     p.add_argument("--parallel", action="store_true", help="all readers at once instead of one after the other")
+    p.add_argument("--control", action="store_true",
+                   help="--format 2: also the control readers, which skip the sequence check on purpose")
     p.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
     results = run(args.seconds, {n for n in args.only.split(",") if n}, rate=args.rate, fmt=args.format,
-                  parallel=args.parallel)
+                  parallel=args.parallel, control=args.control)
     print(table_v2(results) if args.format == 2 else table(results))
     if args.json:
         with open(args.json, "w") as f:
