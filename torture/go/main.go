@@ -128,7 +128,8 @@ func main() {
 		return
 	}
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: torture-go-reader statsreader|read PATH SECONDS\n       torture-go-reader v2 poller|read PATH SECONDS")
+		fmt.Fprintln(os.Stderr, "usage: torture-go-reader statsreader|read PATH SECONDS")
+		fmt.Fprintln(os.Stderr, "       torture-go-reader v2 poller|read PATH SECONDS")
 		os.Exit(2)
 	}
 	mode, path := os.Args[1], os.Args[2]

@@ -77,7 +77,8 @@ final class TortureReaderV2 {
         }
         if (kind == FormatV2.Kind.GAUGE && type == FormatV2.ValueType.F64 && v instanceof Value.Float f) {
             long b = Double.doubleToRawLongBits(f.value());
-            return b == 0 || ((b >>> 52) == 0x3ff && ((b >>> 32) & 0xfffffL) == (b & 0xfffffL) && ((b >>> 20) & 0xfffL) == 0);
+            return b == 0
+                    || ((b >>> 52) == 0x3ff && ((b >>> 32) & 0xfffffL) == (b & 0xfffffL) && ((b >>> 20) & 0xfffL) == 0);
         }
         if (kind == FormatV2.Kind.STRING && v instanceof Value.Text t) {
             return fitsString(t.value());

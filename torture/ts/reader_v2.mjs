@@ -21,7 +21,8 @@ function fitsF64(x) {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x, true);
   const b = view.getBigUint64(0, true);
-  return b === 0n || (b >> 52n === 0x3ffn && ((b >> 32n) & 0xfffffn) === (b & 0xfffffn) && ((b >> 20n) & 0xfffn) === 0n);
+  if (b === 0n) return true;
+  return b >> 52n === 0x3ffn && ((b >> 32n) & 0xfffffn) === (b & 0xfffffn) && ((b >> 20n) & 0xfffn) === 0n;
 }
 
 class Checker {
