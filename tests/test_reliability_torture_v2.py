@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from mmstats._v2writer import V2Writer
+from mmstats_format import v2
 
 REPO = Path(__file__).resolve().parents[1]
 TORTURE = REPO / "torture"
@@ -165,18 +166,21 @@ def hand_made_file(path):
     w.string("string.torn", 128).set("12/13/")
     w.string("string.good.max", 128).set(text(M64))
     w.string("string.torn.big", 128).set(text(M64 + 1))  # not a u64
-    null_string = w.string("string.null", 128)
-    null_string.set(text(5))
+    w.string("string.null", 128).set(text(5))
     good = w.histogram("histogram.good", check_v2.BOUNDS)
     for v in (0.5, 2.0, 2.0, 3.0):
         good.observe(v)
     w.histogram("histogram.torn.sum", check_v2.BOUNDS).observe(2.5)
     w.histogram("histogram.torn.inf", check_v2.BOUNDS).observe(100.0)
-    null_histogram = w.histogram("histogram.null", check_v2.BOUNDS)
-    null_histogram.observe(2.0)
-    # a writer stuck inside an update: the sequences stay odd (readers retry, then report null)
-    w._q[null_string._at >> 3] += 1
-    w._q[(null_histogram._at + w.slot_offset(w._slot())) >> 3] += 1
+    w.histogram("histogram.null", check_v2.BOUNDS).observe(2.0)
+    # a writer stuck inside an update: the sequences stay odd (readers retry, then report null);
+    # the string's only copy, and the histogram's copy in slot 0
+    with open(path, "r+b") as f:
+        _, entries, _ = v2.walk(f.read())
+        for e in entries:
+            if e.label.endswith(".null"):
+                f.seek(e.at)
+                f.write(struct.pack("<Q", 1))
     checked = {"counter": 2, "updown_counter": 2, "gauge": 4, "string": 4, "histogram": 3}
     return w, checked, 8, 2  # torn per read, nulls per read
 
