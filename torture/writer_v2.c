@@ -165,6 +165,8 @@ int main(int argc, char **argv)
     memset(&cfg, 0, sizeof cfg);
     cfg.path = argv[1];
     cfg.slot_count = (uint32_t)nslot + 1; /* a slot per slot thread: the last thread gets slot 0 */
+    cfg.meta_capacity = 4096;             /* small regions: readers copy the whole file at every read */
+    cfg.process_capacity = 4096;
     file = f = mmstats_v2_create(&cfg, &err);
     if (!f) {
         fprintf(stderr, "torture-writer-v2: %s\n", err.message);
