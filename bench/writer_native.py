@@ -88,6 +88,15 @@ def c_rows(cfg: Config) -> list[Row]:
         (("incr", "buffered I"), "mmstats_incr, buffered I", "", None),
         (("set_double",), "mmstats_set_double", "", None),
         (("8 buffered Q",), "mmstats_incr, 8 counters in turn", "<= 3x", ("8 plain",)),
+        (("compiler barrier",), "plain x += n + compiler barrier", "", None),
+        (("run-time p",), "plain *p += n, run-time p", "", None),
+        (("v2 local_add",), "v2 local_add, thread slot found once", "<= 1.5x", None),
+        (("v2 counter_add", "thread slot"), "v2 counter_add, thread slot", "<= 1.5x", None),
+        (("v2 counter_add", "shared"), "v2 counter_add, shared slot 0", "", None),
+        (("v2 counter_add", "8 counters"), "v2 counter_add, 8 counters in turn", "", ("8 plain",)),
+        (("histogram_observe",), "v2 histogram_observe", "", None),
+        (("gauge_set_f64",), "v2 gauge_set_f64", "", None),
+        (("string_set",), "v2 string_set", "", None),
     ])
 
 

@@ -202,10 +202,19 @@ typedef struct mmstats_v2_desc {
 
 /* ---- Handles (read-only for users) ---- */
 
+/* A thread's view of one file: the slot it writes (or an unpublished field's private copy). */
+typedef struct mmstats_v2_thread {
+    uint64_t file_id;    /* 0: none */
+    unsigned char *base; /* first byte of the slot in the map */
+    uint32_t shared;     /* 1: slot 0, updated with atomic read-modify-write */
+    uint32_t slot;       /* slot index */
+} mmstats_v2_thread;
+
 /* What the hot path needs of one field. */
 typedef struct mmstats_v2_field {
     mmstats_v2_file *file;
-    uint64_t file_id;     /* identifies the file for the thread-slot cache; never reused */
+    uint64_t file_id;     /* identifies the file for the thread-slot cache; never reused;
+                             MMSTATS_V2__NO_FILE when the field is not published */
     unsigned char *value; /* one-copy values: the value (process area, or private memory when the
                              field is not published); NULL for published slotted fields */
     uint32_t offset;      /* slotted: value_offset in every slot */
@@ -215,7 +224,10 @@ typedef struct mmstats_v2_field {
     uint32_t capacity;    /* utf8: bytes of text */
     uint32_t bound_count; /* histogram */
     const double *bounds; /* histogram: the file's copy */
+    mmstats_v2_thread unpublished; /* slotted and not published: the view of every thread (shared) */
 } mmstats_v2_field;
+
+#define MMSTATS_V2__NO_FILE UINT64_MAX /* never a file's id, so never in a thread's cache */
 
 /* One type per kind, so that a gauge cannot be passed where a counter goes. */
 typedef struct mmstats_v2_counter { mmstats_v2_field f; } mmstats_v2_counter;
@@ -224,14 +236,6 @@ typedef struct mmstats_v2_gauge { mmstats_v2_field f; } mmstats_v2_gauge;
 typedef struct mmstats_v2_constant { mmstats_v2_field f; } mmstats_v2_constant;
 typedef struct mmstats_v2_string { mmstats_v2_field f; } mmstats_v2_string;
 typedef struct mmstats_v2_histogram { mmstats_v2_field f; } mmstats_v2_histogram;
-
-/* A thread's view of one file: the slot it writes. */
-typedef struct mmstats_v2_thread {
-    uint64_t file_id;    /* 0: none */
-    unsigned char *base; /* first byte of the slot in the map */
-    uint32_t shared;     /* 1: slot 0, updated with atomic read-modify-write */
-    uint32_t slot;       /* slot index */
-} mmstats_v2_thread;
 
 /* ---- Set-up (mmstats_v2.c) ---- */
 
@@ -291,13 +295,16 @@ int mmstats_v2_fd(const mmstats_v2_file *f);               /* the locked descrip
 extern __thread mmstats_v2_thread mmstats_v2__current;
 /* Slow path: find or take this thread's slot of f, fill mmstats_v2__current. */
 const mmstats_v2_thread *mmstats_v2__thread_slow(mmstats_v2_file *f);
+/* Slow path of one field: the above, or the private view of an unpublished field. */
+const mmstats_v2_thread *mmstats_v2__view_slow(const mmstats_v2_field *fd);
 
+/* The view a slotted field's copy is found through: one compare on the fast path. */
 static inline const mmstats_v2_thread *mmstats_v2__thread(const mmstats_v2_field *fd)
 {
     const mmstats_v2_thread *t = &mmstats_v2__current;
     if (__builtin_expect(t->file_id == fd->file_id, 1))
         return t;
-    return mmstats_v2__thread_slow(fd->file);
+    return mmstats_v2__view_slow(fd);
 }
 
 static inline int mmstats_v2_published(const mmstats_v2_field *fd)
@@ -327,12 +334,7 @@ static inline double mmstats_v2__bits_f64(uint64_t b)
 /* Where a slotted value's copy is for this thread; *shared: update with atomic RMW. */
 static inline unsigned char *mmstats_v2__copy(const mmstats_v2_field *fd, int *shared)
 {
-    const mmstats_v2_thread *t;
-    if (__builtin_expect(fd->value != NULL, 0)) { /* not published: private, any thread */
-        *shared = 1;
-        return fd->value;
-    }
-    t = mmstats_v2__thread(fd);
+    const mmstats_v2_thread *t = mmstats_v2__thread(fd);
     *shared = (int)t->shared;
     return t->base + fd->offset;
 }
@@ -397,6 +399,51 @@ static inline void mmstats_v2_updown_add_f64(mmstats_v2_updown *u, double x)
     mmstats_v2__add_f64(&u->f, x);
 }
 
+/* A counter's copy for the calling thread, found once: for a loop that updates one
+ * counter (or up-down counter) many times, so that each update is only the load, the
+ * add and the store. Valid in the calling thread until it exits or detaches, or the
+ * file closes; passed by value, so that it stays in registers. */
+typedef struct mmstats_v2_local {
+    uint64_t *word;
+    int shared;
+} mmstats_v2_local;
+
+static inline mmstats_v2_local mmstats_v2__local(const mmstats_v2_field *fd)
+{
+    mmstats_v2_local l;
+    l.word = mmstats_v2__word(mmstats_v2__copy(fd, &l.shared));
+    return l;
+}
+
+static inline mmstats_v2_local mmstats_v2_counter_local(mmstats_v2_counter *c)
+{
+    return mmstats_v2__local(&c->f);
+}
+
+static inline mmstats_v2_local mmstats_v2_updown_local(mmstats_v2_updown *u)
+{
+    return mmstats_v2__local(&u->f);
+}
+
+/* u64 counters (n >= 0) and i64 up-down counters (n of either sign, as uint64_t). */
+static inline void mmstats_v2_local_add(mmstats_v2_local l, uint64_t n)
+{
+    if (__builtin_expect(l.shared, 0))
+        __atomic_fetch_add(l.word, n, __ATOMIC_RELAXED);
+    else
+        __atomic_store_n(l.word, __atomic_load_n(l.word, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline void mmstats_v2_local_add_i64(mmstats_v2_local l, int64_t n)
+{
+    mmstats_v2_local_add(l, (uint64_t)n);
+}
+
+static inline void mmstats_v2_local_add_f64(mmstats_v2_local l, double x)
+{
+    mmstats_v2__add_f64_at(l.word, x, l.shared);
+}
+
 /* Gauges: one atomic store; the last store wins. */
 static inline void mmstats_v2_gauge_set_u64(mmstats_v2_gauge *g, uint64_t v)
 {
@@ -452,11 +499,18 @@ static inline void mmstats_v2__seq_end(uint64_t *seq, uint64_t odd)
     __atomic_store_n(seq, odd + 1, __ATOMIC_RELEASE);
 }
 
-/* Bucket of v: the first i with v <= bounds[i], else n (+Inf; NaN lands there too). */
+/* Bucket of v: the first i with v <= bounds[i], else n (+Inf; NaN lands there too).
+ * Few bounds: count those below v, with no branch to mispredict; many: binary search. */
 static inline uint32_t mmstats_v2__bucket(const double *bounds, uint32_t n, double v)
 {
     uint32_t lo = 0, hi = n;
-    while (lo < hi) { /* binary search for the first bound >= v */
+    if (n <= 16) {
+        uint32_t i;
+        for (i = 0; i < n; i++)
+            lo += !(v <= bounds[i]);
+        return lo;
+    }
+    while (lo < hi) { /* the first bound >= v */
         uint32_t mid = lo + (hi - lo) / 2;
         if (v <= bounds[mid])
             hi = mid;

@@ -242,6 +242,10 @@ mmstats_v2_field *mmstats_v2_add_field(mmstats_v2_file *f, const mmstats_v2_desc
         __atomic_store_n(v2_u32(f->map + MMSTATS_V2_OVERFLOW_COUNT_OFFSET), f->overflow_count, __ATOMIC_RELAXED);
         fd->value = (unsigned char *)h + bounds_at + p.extra;
         write_initial(fd->value, d, fd->capacity);
+        fd->file_id = MMSTATS_V2__NO_FILE; /* slotted kinds: every thread takes the view below */
+        fd->unpublished.file_id = MMSTATS_V2__NO_FILE;
+        fd->unpublished.base = fd->value;
+        fd->unpublished.shared = 1;
         if (!f->quiet && !f->overflow_logged)
             fprintf(stderr, "mmstats: %s: file full: fields added from now on are not published "
                             "(counted in overflow_count)\n", f->path);

@@ -88,6 +88,13 @@ const mmstats_v2_thread *mmstats_v2__thread_slow(mmstats_v2_file *f)
     return t;
 }
 
+const mmstats_v2_thread *mmstats_v2__view_slow(const mmstats_v2_field *fd)
+{
+    if (!fd->published)
+        return &fd->unpublished;
+    return mmstats_v2__thread_slow(fd->file);
+}
+
 uint32_t mmstats_v2_thread_attach(mmstats_v2_file *f)
 {
     return mmstats_v2__thread_slow(f)->slot;

@@ -57,7 +57,8 @@ static int load_fields(scenario_ctx *c, scenario *sc, const mmjson_value *list)
         snprintf(what, sizeof what, "fields[%zu]", i);
         if (f->type != MMJSON_OBJECT)
             return scenario_bad(c, f->offset, "%s must be an object, not %s", what, mmjson_type_name(f->type));
-        if (!(label = scenario_need(c, f, "label", MMJSON_STRING, what)) || !(type = scenario_need(c, f, "type", MMJSON_STRING, what)))
+        if (!(label = scenario_need(c, f, "label", MMJSON_STRING, what)) ||
+            !(type = scenario_need(c, f, "type", MMJSON_STRING, what)))
             return -1;
         buffered = scenario_need(c, f, "buffered", -1, what);
         if (!buffered)
@@ -66,7 +67,8 @@ static int load_fields(scenario_ctx *c, scenario *sc, const mmjson_value *list)
             return scenario_bad(c, buffered->offset, "\"buffered\" of %s must be true or false, not %s", what,
                        mmjson_type_name(buffered->type));
         if (label->len == 0)
-            return scenario_bad(c, label->offset, "%s: the label is empty (a label size of 0 ends the record list)", what);
+            return scenario_bad(c, label->offset, "%s: the label is empty (a label size of 0 ends the record list)",
+                                what);
         if (strlen(type->str) != type->len || mmstats_type_kind(type->str, type->len) < 0)
             return scenario_bad(c, type->offset, "%s: type signature \"%.20s\" is not in the type table "
                        "(b B h H i I q Q f d ? or <N>s)", what, type->str);
@@ -157,7 +159,8 @@ static int load_updates(scenario_ctx *c, scenario *sc, const mmjson_value *list)
         snprintf(what, sizeof what, "updates[%zu]", i);
         if (u->type != MMJSON_OBJECT)
             return scenario_bad(c, u->offset, "%s must be an object, not %s", what, mmjson_type_name(u->type));
-        if (!(name = scenario_need(c, u, "field", MMJSON_STRING, what)) || !(value = scenario_need(c, u, "value", -1, what)))
+        if (!(name = scenario_need(c, u, "field", MMJSON_STRING, what)) ||
+            !(value = scenario_need(c, u, "value", -1, what)))
             return -1;
         k = field_index(sc, name);
         if (k < 0)

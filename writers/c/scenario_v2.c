@@ -243,7 +243,8 @@ static int load_updates(scenario_ctx *c, scenario_v2 *sc, const mmjson_value *li
         snprintf(what, sizeof what, "updates[%zu]", i);
         if (u->type != MMJSON_OBJECT)
             return scenario_bad(c, u->offset, "%s must be an object, not %s", what, mmjson_type_name(u->type));
-        if (!(field = scenario_need(c, u, "field", -1, what)) || !(op = scenario_need(c, u, "op", MMJSON_STRING, what)) ||
+        if (!(field = scenario_need(c, u, "field", -1, what)) ||
+            !(op = scenario_need(c, u, "op", MMJSON_STRING, what)) ||
             !(value = scenario_need(c, u, "value", -1, what)))
             return -1;
         if (!sc->field_count)

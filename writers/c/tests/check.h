@@ -34,5 +34,6 @@ void run_escape_tests(void);
 void run_v2_corpus_tests(void);
 void run_v2_slot_tests(void);
 void run_v2_life_tests(void);
+void run_v2_value_tests(void);
 
 #endif

@@ -123,6 +123,7 @@ int main(void)
     run_v2_corpus_tests();
     run_v2_slot_tests();
     run_v2_life_tests();
+    run_v2_value_tests();
     remove_tmp_dir();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -115,7 +115,8 @@ static void test_v2_creation_publication_and_liveness(void)
     CHECK(peek_u32(map, PEEK_STATE) == 0);
     CHECK(map[0] == 2 && memcmp(map + 1, "MMSTATS", 7) == 0);
     CHECK(peek_u64(map, PEEK_PID) == (uint64_t)getpid());
-    CHECK_MSG(peek_u64(map, PEEK_START_TICKS) == my_start_ticks() && my_start_ticks() != 0, "start_ticks %llu, /proc says %llu",
+    CHECK_MSG(peek_u64(map, PEEK_START_TICKS) == my_start_ticks() && my_start_ticks() != 0,
+              "start_ticks %llu, /proc says %llu",
               (unsigned long long)peek_u64(map, PEEK_START_TICKS), my_start_ticks());
     CHECK(peek_u64(map, PEEK_CREATED) >= t0 && peek_u64(map, PEEK_CREATED) <= t1);
     CHECK(peek_u32(map, PEEK_SLOTS_USED) == 1 && peek_u32(map, PEEK_FIELD_COUNT) == 0);
@@ -323,7 +324,8 @@ static void test_v2_full_file_counts_and_keeps_a_working_handle(void)
         mmstats_v2_gauge_set_i64(g1, 1);
         /* the unpublished values hold what was stored, in their own layouts */
         CHECK(peek_u64(g2->f.value, 0) == 9);
-        CHECK(peek_u64(s->f.value, 0) == 2 && peek_u64(s->f.value, 8) == 6 && memcmp(s->f.value + 16, "hidden", 6) == 0);
+        CHECK(peek_u64(s->f.value, 0) == 2 && peek_u64(s->f.value, 8) == 6);
+        CHECK(memcmp(s->f.value + 16, "hidden", 6) == 0);
         CHECK(peek_u64(h->f.value, 0) == 2 && peek_u64(h->f.value, 8) == 0x3ff8000000000000u &&
               peek_u64(h->f.value, 24) == 1); /* seq 2, sum 1.5, bucket le 2 */
     }
@@ -426,7 +428,8 @@ static void test_v2_bad_descriptions_are_refused_with_their_reason(void)
     mmstats_v2_attribute twice[] = {{"k", "1", 0, 0}, {"k", "2", 0, 0}};
     mmstats_v2_attribute empty_key[] = {{"", "1", 0, 0}};
     mmstats_v2_options spaced = {NULL, "m s", NULL, 0, 0};
-    mmstats_v2_options long_unit = {NULL, "0123456789012345678901234567890123456789012345678901234567890123", NULL, 0, 0};
+    mmstats_v2_options long_unit = {NULL, "0123456789012345678901234567890123456789012345678901234567890123",
+                                    NULL, 0, 0}; /* 64 bytes */
     mmstats_v2_options bad_help = {"\xc3\x28", NULL, NULL, 0, 0};
     mmstats_v2_options dup = {NULL, NULL, twice, 2, 0};
     mmstats_v2_options nokey = {NULL, NULL, empty_key, 1, 0};
