@@ -1,10 +1,13 @@
 // torture-go-reader reads a torture-writer file continuously and counts torn values.
 //
 //	torture-go-reader MODE PATH SECONDS
+//	torture-go-reader v2 MODE PATH SECONDS
 //
 // MODE: statsreader (mmstats.StatsReader: layout once, re-check of write
 // buffers) or read (mmstats.Read: whole file, re-check). Prints one JSON
 // object like torture/py_reader.py. The checks are torture/check.py's.
+// Version 2 (v2.go): MODE poller (mmstats.PollerV2) or read (mmstats.ReadFile),
+// the checks of torture/check_v2.py, one JSON object like torture/py_reader_v2.py.
 package main
 
 import (
@@ -113,8 +116,20 @@ func main() {
 		twice(os.Args[2])
 		return
 	}
+	if len(os.Args) == 5 && os.Args[1] == "v2" {
+		seconds, err := strconv.ParseFloat(os.Args[4], 64)
+		if err == nil {
+			err = runV2(os.Args[2], os.Args[3], seconds)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	if len(os.Args) != 4 {
 		fmt.Fprintln(os.Stderr, "usage: torture-go-reader statsreader|read PATH SECONDS")
+		fmt.Fprintln(os.Stderr, "       torture-go-reader v2 poller|read PATH SECONDS")
 		os.Exit(2)
 	}
 	mode, path := os.Args[1], os.Args[2]

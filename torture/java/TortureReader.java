@@ -3,6 +3,8 @@
 // once, write-buffer re-check) or read (MmstatsReader.read: whole file, re-check). Prints one JSON
 // object like torture/py_reader.py; the checks are torture/check.py's.
 //
+// TortureReader v2 MODE PATH SECONDS -- format version 2 (TortureReaderV2).
+//
 // TortureReader twice PATH -- reads PATH with one StatsReader, prints its labels as JSON, waits for a
 // line on stdin, reads again and prints the labels (or {"error": CODE}) -- for the in-place rewrite test.
 
@@ -115,8 +117,12 @@ public final class TortureReader {
             twice(Path.of(args[1]));
             return;
         }
+        if (args.length == 4 && args[0].equals("v2")) {
+            TortureReaderV2.run(java.util.Arrays.copyOfRange(args, 1, 4));
+            return;
+        }
         if (args.length != 3) {
-            System.err.println("usage: TortureReader statsreader|read PATH SECONDS");
+            System.err.println("usage: TortureReader statsreader|read PATH SECONDS | v2 statsreader|read PATH SECONDS");
             System.exit(2);
         }
         String mode = args[0];

@@ -1,8 +1,13 @@
 //! torture-rust-reader MODE PATH SECONDS
+//! torture-rust-reader v2 MODE PATH SECONDS
 //!
 //! MODE: `statsreader` (mmstats_reader::StatsReader: layout once, re-check of write buffers) or
 //! `read` (mmstats_reader::read: whole file, re-check). Prints one JSON object like
 //! torture/py_reader.py; the checks are torture/check.py's.
+//! Version 2 (v2.rs): MODE `poller` (v2::Poller) or `read` (read_document), the checks of
+//! torture/check_v2.py, one JSON object like torture/py_reader_v2.py.
+
+mod v2;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -76,6 +81,11 @@ fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.len() == 3 && args[1] == "twice" {
         twice(Path::new(&args[2]));
+        return;
+    }
+    if args.len() == 5 && args[1] == "v2" {
+        let seconds: f64 = args[4].to_str().and_then(|s| s.parse().ok()).expect("SECONDS is a number");
+        v2::run(&args[2].to_string_lossy(), Path::new(&args[3]), seconds);
         return;
     }
     if args.len() != 4 {
