@@ -262,7 +262,10 @@ class Exporter:
         directory = self.directory
         by_plan: dict = {}
         for (fs, plan), proc in zip(planned, of_file):
-            by_plan.setdefault(id(plan), (plan, []))[1].append((fs, proc))
+            entry = by_plan.get(id(plan))
+            if entry is None:  # (not setdefault: its default would be built for every file)
+                entry = by_plan[id(plan)] = (plan, [])
+            entry[1].append((fs, proc))
         for plan, members in by_plan.values():
             counters, others = [], []
             for i, label, info, name, factor in plan.metrics:
