@@ -11,8 +11,10 @@ descriptor (/proc/self/fd), so a directory swapped for a symlink is caught.
 """
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
+import re
 import stat
 import threading
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from mmstats_format import FormatError, StatsReader
 from mmstats_format.fdbudget import OpenFiles
 
 from ..._liveness import default_field
-from .._files import walk
+from .._files import MAX_ENTRIES, has_magic, walk
 from .._kinds import is_counter, numeric
 
 __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "is_counter", "numeric"]
@@ -98,6 +100,8 @@ class StatsDir:
         """Regular files inside the directory matching ``pattern`` (checked: see module doc);
         the list's ``cut`` says whether the walk stopped at its limit."""
         pattern = check_pattern(pattern or self.default_glob)
+        if os.sep not in pattern and has_magic(pattern):
+            return _flat(self.directory, pattern)
         real_dir = self._real_dir()
         out = _Listing()
         paths, out.cut = walk(pattern, root=self.directory)
@@ -185,6 +189,48 @@ class StatsDir:
     def close(self):
         with self._lock:
             self._close_all()
+
+
+_MATCHERS: dict = {}
+
+
+def _matcher(pattern: str):
+    """The compiled fnmatch of one glob component, as the walk matches it (no leading dot for * and ?)."""
+    match = _MATCHERS.get(pattern)
+    if match is None:
+        if len(_MATCHERS) > 64:
+            _MATCHERS.clear()
+        regex = fnmatch.translate(pattern)
+        if not pattern.startswith("."):
+            regex = r"(?!\.)" + regex
+        match = _MATCHERS[pattern] = re.compile(regex).match
+    return match
+
+
+def _flat(directory: str, pattern: str) -> _Listing:
+    """The walk's answer for a one-component glob, from one scandir: each entry's type comes with
+    the listing (d_type), so a regular file costs no lstat, and a file directly in the directory needs
+    no check of the way to it."""
+    match = _matcher(pattern)
+    out = _Listing()
+    left = MAX_ENTRIES
+    try:
+        with os.scandir(directory) as it:
+            for entry in it:
+                left -= 1
+                if left < 0:
+                    out.cut = True
+                    break
+                if match(entry.name):
+                    try:
+                        if entry.is_file(follow_symlinks=False):
+                            out.append(entry.path)
+                    except OSError:
+                        continue
+    except OSError:
+        pass
+    out.sort()
+    return out
 
 
 def _opened_inside(reader, real_dir: str) -> bool:

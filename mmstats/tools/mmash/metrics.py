@@ -209,9 +209,11 @@ class Exporter:
     def _processes(self, planned):
         procs: dict = {}
         of_file = []
+        add = of_file.append
+        no_header: dict = {}
         for fs, plan in planned:
             ident, values = plan.identity, fs.values
-            header = getattr(fs, "header", None) or {}  # format version 2: the producer, in the header
+            header = getattr(fs, "header", None) or no_header  # format version 2: the producer, in the header
             pid = header.get("pid") or (values[ident["pid"]] if "pid" in ident else None)
             if not (isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 1 << 31):
                 pid = None
@@ -228,7 +230,7 @@ class Exporter:
             if start is not None:
                 if isinstance(start, float) and math.isfinite(start) and (p.start is None or start < p.start):
                     p.start = start
-            of_file.append(p)
+            add(p)
         return procs, of_file
 
     def _families(self, planned):
@@ -260,7 +262,10 @@ class Exporter:
         directory = self.directory
         by_plan: dict = {}
         for (fs, plan), proc in zip(planned, of_file):
-            by_plan.setdefault(id(plan), (plan, []))[1].append((fs, proc))
+            entry = by_plan.get(id(plan))
+            if entry is None:  # (not setdefault: its default would be built for every file)
+                entry = by_plan[id(plan)] = (plan, [])
+            entry[1].append((fs, proc))
         for plan, members in by_plan.values():
             counters, others = [], []
             for i, label, info, name, factor in plan.metrics:
@@ -271,11 +276,14 @@ class Exporter:
                         counters.append((i, info.kind, key, factor))
                     else:
                         others.append((i, info.kind, key, factor, _rule_for(label, gauge)))
-            groups = [_group(aggregate, fs, proc, directory) for fs, proc in members]
+            if aggregate == "sum":
+                groups = [""] * len(members)  # one series per metric: no labels to tell files apart
+            else:
+                groups = [_group(aggregate, fs, proc, directory) for fs, proc in members]
             rows = [fs.values for fs, _ in members]
             if counters:
                 columns = list(zip(*rows))
-                unique = len(set(groups)) == len(groups)
+                unique = aggregate != "sum" and len(set(groups)) == len(groups)
                 for i, _, key, factor in counters:
                     col = columns[i]
                     if factor != 1.0:
