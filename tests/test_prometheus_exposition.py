@@ -304,21 +304,35 @@ def test_v2_metadata_gives_units_help_attributes_and_histograms(tmp_path):
             promtool_check(text)
 
 
-class FakeFile2(NamedTuple):
-    path: str
-    fields: list
-    values: list
+class HeaderValues(list):
+    """Values as a version 2 reader gives them: the header rides on the list."""
     header: dict
 
 
 def test_v2_producer_identity_comes_from_the_header(tmp_path):
     fields = [V2("jobs", "Q", True, "counter", "", "Jobs done.")]
-    header = {"pid": 5_000_001, "created_unix_ns": 1_700_000_000_500_000_000}
-    files = [FakeFile2(str(tmp_path / "p.mmstats"), fields, [3], header)]
+    values = HeaderValues([3])
+    values.header = {"pid": 5_000_001, "created_unix_ns": 1_700_000_000_500_000_000}
+    files = [FakeFile(str(tmp_path / "p.mmstats"), fields, values)]
     got = samples(Exporter(str(tmp_path)).render(files, "process").decode())
     assert got["jobs_total", (("pid", "5000001"),)] == 3
     assert got["mmstats_process_start_time_seconds", (("pid", "5000001"),)] == 1_700_000_000.5
     assert got["mmstats_process_alive", (("pid", "5000001"),)] == 0   # past the largest pid_max: gone
+
+
+def test_a_real_v2_file_gives_its_pid_and_start_from_the_header(tmp_path):
+    """The same through the real snapshot: a version 2 file has no sys.pid field, only its header."""
+    from mmstats._v2writer import V2Writer
+    w = V2Writer.create(str(tmp_path / "svc.mmstats"), created_unix_ns=1_700_000_000_250_000_000)
+    try:
+        w.counter("jobs").add(5)
+        files, _ = StatsDir(str(tmp_path), "*.mmstats").snapshot()
+        got = samples(Exporter(str(tmp_path)).render(files, "process").decode())
+        pid = str(__import__("os").getpid())
+        assert got["jobs_total", (("pid", pid),)] == 5
+        assert got["mmstats_process_start_time_seconds", (("pid", pid),)] == 1_700_000_000.25
+    finally:
+        w.close()
 
 
 def test_a_gauge_rule_per_field_by_label_glob(tmp_path):

@@ -213,7 +213,7 @@ class Exporter:
         no_header: dict = {}
         for fs, plan in planned:
             ident, values = plan.identity, fs.values
-            header = getattr(fs, "header", None) or no_header  # format version 2: the producer, in the header
+            header = getattr(values, "header", None) or no_header  # format version 2: the producer, in the header
             pid = header.get("pid") or (values[ident["pid"]] if "pid" in ident else None)
             if not (isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 1 << 31):
                 pid = None
@@ -224,7 +224,7 @@ class Exporter:
             p.threads += 1
             start = header.get("created_unix_ns")
             if isinstance(start, int) and start > 0:
-                start = start / 1e9
+                start = start // 1_000_000_000 + start % 1_000_000_000 / 1e9  # whole seconds kept exact
             elif "start_time" in ident:
                 start = values[ident["start_time"]]
             if start is not None:
