@@ -192,6 +192,8 @@ def test_stats_reader_makes_its_second_copy_before_decoding(tmp_path):
 
     reader._copy = counting_copy
     reader.layout.checked_values = noting_checked_values
+    reader.layout.reread_plan = None  # the Python path (the reader's own layout); the compiled one
+    # copies and re-checks before it decodes by construction (test_compiled_decode.py)
     assert reader.read() == [9, 0]
     assert at_decode == [2] and len(copies) == 2  # copy, re-check copy, then one decode
     f.remove()

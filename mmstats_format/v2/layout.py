@@ -121,9 +121,12 @@ class Layout:
         self.write_buffers = None  # numbers are single-copy atomic: no whole-file re-check
         self._sequenced = [(i, f) for i, f in enumerate(self.fields) if f.sequenced]
         self._plan_type = plan_type
+        self.reread_plan = None  # the ReadPlan when one copy is a whole re-read (nothing sequence-locked)
         if plan_type is not None:
             plan = read_plan(plan_type, self, data)
             self.checked_values, self.checked_fields = plan.values, plan.fields
+            if not self._sequenced:
+                self.reread_plan = plan
 
     @property
     def has_sequenced(self) -> bool:
