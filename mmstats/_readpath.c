@@ -936,10 +936,96 @@ static PyTypeObject Plan_Type = {
     .tp_new = plan_new,
 };
 
+/* ------------------------------------------------------------------ opening a file for read() */
+
+/* open_copies(path, flags, limit, twice): open path with flags, and if it is a regular file of at most
+ * ``limit`` bytes, copy it (read) and, with ``twice``, copy it again at once (pread: the spec's
+ * re-check copy; it may come back another size) -- (fd, copy, second copy or None), the descriptor left open for more
+ * copies.  None (nothing left open) for anything else: the caller's general path opens it again
+ * and says what it is.  One call for what took open, fstat, read and pread from Python. */
+static PyObject *
+open_copies(PyObject *module, PyObject *args)
+{
+    PyObject *path, *encoded;
+    int flags, twice;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Oinp:open_copies", &path, &flags, &limit, &twice))
+        return NULL;
+    if (!PyUnicode_FSConverter(path, &encoded))
+        return NULL;
+    int fd;
+    struct stat st;
+    Py_BEGIN_ALLOW_THREADS
+    fd = open(PyBytes_AS_STRING(encoded), flags);
+    if (fd >= 0 && fstat(fd, &st) != 0) {
+        int saved = errno;
+        close(fd);
+        fd = -1;
+        errno = saved;
+    }
+    Py_END_ALLOW_THREADS
+    Py_DECREF(encoded);
+    if (fd < 0)
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+    if (!S_ISREG(st.st_mode) || st.st_size > limit) {
+        close(fd);
+        Py_RETURN_NONE;
+    }
+    /* one byte more than fstat said: a file grown since is seen, and left to the general path */
+    Py_ssize_t want = (Py_ssize_t)st.st_size + 1;
+    PyObject *first = PyBytes_FromStringAndSize(NULL, want);
+    PyObject *second = twice ? PyBytes_FromStringAndSize(NULL, want) : (Py_INCREF(Py_None), Py_None);
+    if (first == NULL || second == NULL) {
+        Py_XDECREF(first);
+        Py_XDECREF(second);
+        close(fd);
+        return NULL;
+    }
+    Py_ssize_t n, m = 0;
+    char *a = PyBytes_AS_STRING(first), *b = twice ? PyBytes_AS_STRING(second) : NULL;
+    Py_BEGIN_ALLOW_THREADS
+    do {
+        n = read(fd, a, (size_t)want);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0 && b != NULL) {
+        do {
+            m = pread(fd, b, (size_t)want, 0);
+        } while (m < 0 && errno == EINTR);
+    }
+    Py_END_ALLOW_THREADS
+    if (n < 0 || m < 0) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        goto fail;
+    }
+    if (n == want) {  /* it grew: the general path reads it whole */
+        Py_DECREF(first);
+        Py_DECREF(second);
+        close(fd);
+        Py_RETURN_NONE;
+    }
+    if (_PyBytes_Resize(&first, n) < 0)
+        goto fail;
+    if (b != NULL && _PyBytes_Resize(&second, m) < 0)
+        goto fail;
+    return Py_BuildValue("(iNN)", fd, first, second);
+fail:
+    Py_XDECREF(first);
+    Py_XDECREF(second);
+    close(fd);
+    return NULL;
+}
+
+static PyMethodDef readpath_functions[] = {
+    {"open_copies", open_copies, METH_VARARGS,
+     "open_copies(path, flags, limit, twice): (fd, copy, second copy or None) of a regular file of at most "
+     "limit bytes, the descriptor left open; None for anything else (nothing left open)."},
+    {NULL, NULL, 0, NULL},
+};
+
 int
 mmstats_readpath_init(PyObject *module)
 {
-    if (PyType_Ready(&Plan_Type) < 0)
+    if (PyType_Ready(&Plan_Type) < 0 || PyModule_AddFunctions(module, readpath_functions) < 0)
         return -1;
     if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
         return -1;

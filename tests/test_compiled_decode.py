@@ -350,3 +350,31 @@ def test_repoll_tells_an_unchanged_copy_by_its_digest():
     fill, _ = filler([bytes(changed)])
     values, d2 = plan.repoll(fill, bytearray(len(image) + 1), bytearray(len(image) + 1), RETRIES, d)
     assert values == v1_pair(image)[0].checked_values(bytes(changed)) and d2 == plan.digest(bytes(changed)) != d
+
+
+def test_open_copies_gives_two_copies_of_an_ordinary_file_and_none_for_anything_else(tmp_path):
+    from mmstats_format._fileio import _FLAGS
+    open_copies = _extension().open_copies
+    image = build_file([{"label": "q", "type": "Q", "value": [1, 2], "write_buffer": 0}])
+    path = tmp_path / "f.mmstats"
+    path.write_bytes(image)
+    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True)
+    try:
+        assert first == second == image
+        assert os.pread(fd, 10, 0) == image[:10]  # left open for more copies
+    finally:
+        os.close(fd)
+    fd, first, second = open_copies(path, _FLAGS, len(image), False)  # a path-like, exactly the limit
+    os.close(fd)
+    assert (first, second) == (image, None)
+    assert open_copies(str(path), _FLAGS, len(image) - 1, True) is None  # past the limit
+    assert open_copies(str(tmp_path), _FLAGS, 1 << 16, True) is None  # a directory
+    os.mkfifo(tmp_path / "fifo")
+    assert open_copies(str(tmp_path / "fifo"), _FLAGS, 1 << 16, True) is None  # not a regular file
+    with pytest.raises(FileNotFoundError) as e:
+        open_copies(str(tmp_path / "missing"), _FLAGS, 1 << 16, True)
+    assert e.value.filename == str(tmp_path / "missing")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        assert open_copies(str(tmp_path), _FLAGS, 1 << 16, True) is None
+    assert len(os.listdir("/proc/self/fd")) == before  # nothing left open by a None
