@@ -53,15 +53,13 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> lis
     """
     fd, data, second = open_and_copy(path, max_size, recheck)  # the second copy at once, before any decode
     try:
-        if recheck:
-            copies = _preads(fd, len(data), second)
         layout, fields = LAYOUTS.find(data, path, fields=True)
-        if recheck and getattr(layout, "has_sequenced", False):
-            settled = layout.sequenced(fd, data, copies)
+        if recheck and layout.has_sequenced:
+            settled = layout.sequenced(fd, data, _preads(fd, len(data), second))
             if settled is not None:
                 fields = layout.fields_of(settled[0])
-        elif recheck and layout.write_buffers is not None:
-            kept = settle(data, copies, layout.write_buffers)
+        elif recheck and layout.write_buffers is not None and second != data:  # equal: settle() keeps data
+            kept = settle(data, _preads(fd, len(data), second), layout.write_buffers)
             if kept is not data:
                 newer = layout.checked_fields(kept)
                 if newer is not None:  # else rewritten meanwhile: keep the copy that was checked

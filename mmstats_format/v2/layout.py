@@ -120,6 +120,8 @@ class Layout:
                          bytes(data[self.meta_offset:entries_end]))
         self.write_buffers = None  # numbers are single-copy atomic: no whole-file re-check
         self._sequenced = [(i, f) for i, f in enumerate(self.fields) if f.sequenced]
+        # some value is behind a sequence lock: readers follow the copy protocol (``sequenced``)
+        self.has_sequenced = bool(self._sequenced)
         self._plan_type = plan_type
         self.reread_plan = None  # the ReadPlan when one copy is a whole re-read (nothing sequence-locked)
         if plan_type is not None:
@@ -127,11 +129,6 @@ class Layout:
             self.checked_values, self.checked_fields = plan.values, plan.fields
             if not self._sequenced:
                 self.reread_plan = plan
-
-    @property
-    def has_sequenced(self) -> bool:
-        """Some value is behind a sequence lock: readers follow the copy protocol (``sequenced``)."""
-        return bool(self._sequenced)
 
     # ------------------------------------------------------------ one copy
 
