@@ -46,6 +46,8 @@ assert _WHERE["state"] == (d.H_STATE, 4) and _WHERE["slots_used"][0] == d.H_SLOT
 class Values(list):
     """Values of every field in file order, with the header values read in the same copy."""
 
+    __slots__ = ("header",)  # no per-instance dict: one is made per file per poll
+
     def __init__(self, values, header: dict):
         super().__init__(values)
         self.header = header
