@@ -15,6 +15,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int mmstats_readpath_init(PyObject *module);
 
@@ -574,6 +578,51 @@ header_values(Plan *p, const unsigned char *b)
     return h;
 }
 
+/* The values (or Field tuples) of the copy b[:size], or None when it has not the plan's skeleton. */
+static PyObject *
+decode_copy(Plan *p, const unsigned char *b, Py_ssize_t size, int as_fields)
+{
+    if (size != p->size || !skeleton_holds(p, b))
+        Py_RETURN_NONE;
+    unsigned long long slots = p->slots_at >= 0 ? load_le(b + p->slots_at, p->slots_width) : 1;
+    for (Py_ssize_t i = 0; i < p->n_ops; i++) {  /* a slotted value must stay in the file */
+        const Op *op = &p->ops[i];
+        if ((op->sum_slots || op->code == OP_HISTOGRAM) && slots > 0 && op->stride > 0
+            && (unsigned long long)(p->size - op->off - op->size) / (unsigned long long)op->stride < slots - 1)
+            Py_RETURN_NONE;
+    }
+    PyObject *list = PyList_New(p->n_ops);
+    if (list == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < p->n_ops; i++) {
+        PyObject *v = value(p, &p->ops[i], b, slots);
+        if (v != NULL && as_fields)
+            v = make_field(p, &p->ops[i], v);
+        if (v == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    if (p->n_header < 0)
+        return list;
+    PyObject *out = NULL, *h = header_values(p, b);
+    PyTypeObject *type = p->result_types[as_fields];
+    if (h == NULL) {
+        out = NULL;
+    } else if (type == NULL) {
+        out = PyTuple_Pack(2, list, h);
+    } else {  /* the version's list type, made without running its __init__ */
+        out = type->tp_alloc(type, 0);
+        if (out != NULL && (PyList_SetSlice(out, 0, 0, list) < 0
+                            || PyObject_SetAttr(out, str_header, h) < 0))
+            Py_CLEAR(out);
+    }
+    Py_DECREF(list);
+    Py_XDECREF(h);
+    return out;
+}
+
 static PyObject *
 decode(Plan *p, PyObject *args, int as_fields)
 {
@@ -596,60 +645,223 @@ decode(Plan *p, PyObject *args, int as_fields)
     PyObject *out = NULL;
     if (size < 0)
         size = view.len;
-    if (size > view.len) {
+    if (size > view.len)
         PyErr_Format(PyExc_ValueError, "size %zd is past the %zd bytes given", size, view.len);
-        goto done;
-    }
-    const unsigned char *b = view.buf;
-    if (size != p->size || !skeleton_holds(p, b)) {
-        out = Py_None;
-        Py_INCREF(out);
-        goto done;
-    }
-    unsigned long long slots = p->slots_at >= 0 ? load_le(b + p->slots_at, p->slots_width) : 1;
-    for (Py_ssize_t i = 0; i < p->n_ops; i++) {  /* a slotted value must stay in the file */
-        const Op *op = &p->ops[i];
-        if ((op->sum_slots || op->code == OP_HISTOGRAM) && slots > 0 && op->stride > 0
-            && (unsigned long long)(p->size - op->off - op->size) / (unsigned long long)op->stride < slots - 1) {
-            out = Py_None;
-            Py_INCREF(out);
-            goto done;
-        }
-    }
-    PyObject *list = PyList_New(p->n_ops);
-    if (list == NULL)
-        goto done;
-    for (Py_ssize_t i = 0; i < p->n_ops; i++) {
-        PyObject *v = value(p, &p->ops[i], b, slots);
-        if (v != NULL && as_fields)
-            v = make_field(p, &p->ops[i], v);
-        if (v == NULL) {
-            Py_DECREF(list);
-            goto done;
-        }
-        PyList_SET_ITEM(list, i, v);
-    }
-    if (p->n_header < 0) {
-        out = list;
-    } else {
-        PyObject *h = header_values(p, b);
-        PyTypeObject *type = p->result_types[as_fields];
-        if (h == NULL) {
-            out = NULL;
-        } else if (type == NULL) {
-            out = PyTuple_Pack(2, list, h);
-        } else {  /* the version's list type, made without running its __init__ */
-            out = type->tp_alloc(type, 0);
-            if (out != NULL && (PyList_SetSlice(out, 0, 0, list) < 0
-                                || PyObject_SetAttr(out, str_header, h) < 0))
-                Py_CLEAR(out);
-        }
-        Py_DECREF(list);
-        Py_XDECREF(h);
-    }
-done:
+    else
+        out = decode_copy(p, view.buf, size, as_fields);
     PyBuffer_Release(&view);
     return out;
+}
+
+/* ------------------------------------------------------------------ copying a file and decoding it */
+
+/* Where copies come from: a descriptor (pread of the whole buffer, retried on EINTR), or for
+ * the tests a callable fill(buf) -> bytes copied, which can change the file between copies. */
+typedef struct { int fd; PyObject *fill; } Source;
+
+static int
+source_from(PyObject *obj, Source *src)
+{
+    src->fill = NULL;
+    if (PyCallable_Check(obj)) {
+        src->fd = -1;
+        src->fill = obj;
+        return 0;
+    }
+    long fd = PyLong_AsLong(obj);
+    if (fd == -1 && PyErr_Occurred())
+        return -1;
+    if (fd < 0 || fd > INT_MAX) {
+        PyErr_Format(PyExc_ValueError, "ReadPlan: %ld is not a file descriptor", fd);
+        return -1;
+    }
+    src->fd = (int)fd;
+    return 0;
+}
+
+/* Bytes copied into buf (the object ``owner``); -1 with an exception set. */
+static Py_ssize_t
+copy_file(Source *src, PyObject *owner, unsigned char *buf, Py_ssize_t len)
+{
+    Py_ssize_t n;
+    if (src->fill != NULL) {
+        PyObject *got = PyObject_CallOneArg(src->fill, owner);
+        if (got == NULL)
+            return -1;
+        n = PyLong_AsSsize_t(got);
+        Py_DECREF(got);
+        return n;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    do {
+        n = pread(src->fd, buf, (size_t)len, 0);
+    } while (n < 0 && errno == EINTR);
+    Py_END_ALLOW_THREADS
+    if (n < 0)
+        PyErr_SetFromErrno(PyExc_OSError);
+    return n;
+}
+
+/* 1: the write-buffer bytes of a and b are the same. */
+static int
+same_write_buffers(Plan *p, const unsigned char *a, const unsigned char *b)
+{
+    for (Py_ssize_t i = 0; i < p->n_wbs; i++)
+        if (a[p->wbs[i]] != b[p->wbs[i]])
+            return 0;
+    return 1;
+}
+
+/* A digest of a copy, to tell an unchanged file without keeping its bytes (four lanes of
+ * multiply-xorshift words, so the multiplications overlap). */
+static unsigned long long
+digest(const unsigned char *b, Py_ssize_t n)
+{
+    const unsigned long long k = 0x9E3779B97F4A7C15ULL;
+    unsigned long long h[4] = {k, k ^ 1, k ^ 2, k ^ 3};
+    Py_ssize_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int j = 0; j < 4; j++) {
+            h[j] = (h[j] ^ load_le(b + i + 8 * j, 8)) * k;
+            h[j] ^= h[j] >> 29;
+        }
+    unsigned long long t = (unsigned long long)n;
+    for (; i < n; i++)
+        t = (t ^ b[i]) * k;
+    unsigned long long out = t;
+    for (int j = 0; j < 4; j++)
+        out = ((out ^ h[j]) * k) ^ (out >> 31);
+    return out;
+}
+
+/* reread(fd, copy, spare, retries[, path, ident[, follow_symlinks]]) and
+ * repoll(fd, copy, spare, retries, digest): the whole re-read of a file whose layout is this
+ * plan's, in one call -- copy it into ``copy`` (pread), take newer copies into ``spare`` while a
+ * write buffer flipped (the spec's re-check, ``retries`` copies at most; 0: none), decode the
+ * copy kept.  None: anything not the ordinary case (the path names another file, the copy came
+ * back another size, its skeleton is not the plan's); the caller takes its general path. */
+static PyObject *
+copy_and_decode(Plan *p, Source *src, Py_buffer *copy, Py_buffer *spare, int retries, int with_digest,
+                unsigned long long last)
+{
+    if (copy->len < p->size || spare->len < copy->len) {
+        PyErr_Format(PyExc_ValueError, "ReadPlan: copy buffers of %zd and %zd bytes for a file of %zd",
+                     copy->len, spare->len, p->size);
+        return NULL;
+    }
+    unsigned char *b = copy->buf, *other = spare->buf;
+    PyObject *b_obj = copy->obj, *other_obj = spare->obj;
+    Py_ssize_t n = copy_file(src, b_obj, b, copy->len);
+    if (n < 0)
+        return NULL;
+    if (n != p->size)
+        Py_RETURN_NONE;
+    unsigned long long d = 0;
+    if (with_digest && (d = digest(b, n)) == last)
+        return Py_BuildValue("(OK)", Py_None, d);  /* not one byte changed (to the digest's odds) */
+    for (int r = 0; p->n_wbs > 0 && r < retries; r++) {
+        Py_ssize_t m = copy_file(src, other_obj, other, copy->len);
+        if (m < 0)
+            return NULL;
+        if (m != n || memcmp(b, other, (size_t)n) == 0 || same_write_buffers(p, b, other))
+            break;
+        unsigned char *t = b;  /* the newer copy is the one to check next */
+        PyObject *t_obj = b_obj;
+        b = other;
+        other = t;
+        b_obj = other_obj;
+        other_obj = t_obj;
+        if (with_digest)
+            d = digest(b, n);
+    }
+    PyObject *values = decode_copy(p, b, n, 0);
+    if (values == NULL || values == Py_None || !with_digest)
+        return values;
+    return Py_BuildValue("(NK)", values, d);
+}
+
+static int
+two_buffers(PyObject *a, PyObject *b, Py_buffer *copy, Py_buffer *spare)
+{
+    if (PyObject_GetBuffer(a, copy, PyBUF_WRITABLE) < 0)
+        return -1;
+    if (PyObject_GetBuffer(b, spare, PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(copy);
+        return -1;
+    }
+    if (copy->buf == spare->buf) {
+        PyErr_SetString(PyExc_ValueError, "ReadPlan: the two copy buffers must be distinct");
+        PyBuffer_Release(copy);
+        PyBuffer_Release(spare);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+plan_reread(Plan *p, PyObject *args)
+{
+    int retries, follow = 1;
+    PyObject *from, *a, *b, *path = NULL, *ident = NULL;
+    Source src;
+    if (!PyArg_ParseTuple(args, "OOOi|OOp:reread", &from, &a, &b, &retries, &path, &ident, &follow)
+        || source_from(from, &src) < 0)
+        return NULL;
+    if (path != NULL && path != Py_None) {  /* does the path still name the file at fd? */
+        PyObject *encoded;
+        unsigned long long dev, ino;
+        Py_ssize_t size;
+        if (!PyArg_ParseTuple(ident, "KKn;ident is (device, inode, size)", &dev, &ino, &size))
+            return NULL;
+        if (!PyUnicode_FSConverter(path, &encoded))
+            return NULL;
+        struct stat st;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = follow ? stat(PyBytes_AS_STRING(encoded), &st) : lstat(PyBytes_AS_STRING(encoded), &st);
+        Py_END_ALLOW_THREADS
+        Py_DECREF(encoded);
+        if (rc != 0)
+            return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        if ((unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino || st.st_size != size)
+            Py_RETURN_NONE;
+    }
+    Py_buffer copy, spare;
+    if (two_buffers(a, b, &copy, &spare) < 0)
+        return NULL;
+    PyObject *out = copy_and_decode(p, &src, &copy, &spare, retries, 0, 0);
+    PyBuffer_Release(&copy);
+    PyBuffer_Release(&spare);
+    return out;
+}
+
+static PyObject *
+plan_repoll(Plan *p, PyObject *args)
+{
+    int retries;
+    PyObject *from, *a, *b;
+    unsigned long long last;
+    Source src;
+    if (!PyArg_ParseTuple(args, "OOOiK:repoll", &from, &a, &b, &retries, &last) || source_from(from, &src) < 0)
+        return NULL;
+    Py_buffer copy, spare;
+    if (two_buffers(a, b, &copy, &spare) < 0)
+        return NULL;
+    PyObject *out = copy_and_decode(p, &src, &copy, &spare, retries, 1, last);
+    PyBuffer_Release(&copy);
+    PyBuffer_Release(&spare);
+    return out;
+}
+
+static PyObject *
+plan_digest(Plan *p, PyObject *obj)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    unsigned long long d = digest(view.buf, view.len);
+    PyBuffer_Release(&view);
+    return PyLong_FromUnsignedLongLong(d);
 }
 
 static PyObject *
@@ -694,6 +906,16 @@ static PyMethodDef plan_methods[] = {
      "fields(buf, size=None): as values(), but each value in a field_type tuple (prefix, value, suffix)."},
     {"write_buffers", (PyCFunction)plan_write_buffers, METH_O,
      "write_buffers(buf): the write-buffer bytes of buf, as bytes (what a reader's re-check compares)."},
+    {"reread", (PyCFunction)plan_reread, METH_VARARGS,
+     "reread(fd, copy, spare, retries, path=None, ident=None, follow_symlinks=True): stat path (when given; None "
+     "unless it is still (device, inode, size) ident), copy the file at fd into copy, re-check into spare up to "
+     "retries times while a write buffer flipped, and decode the copy kept: its values, or None (take the general "
+     "path). fd may be a callable fill(buf) -> bytes copied instead (tests)."},
+    {"repoll", (PyCFunction)plan_repoll, METH_VARARGS,
+     "repoll(fd, copy, spare, retries, digest): as reread() without the stat; (values, digest of the copy), "
+     "(None, digest) when the copy's digest is the one given (unchanged), or None."},
+    {"digest", (PyCFunction)plan_digest, METH_O,
+     "digest(buf): the 64-bit digest repoll() gives for a copy of these bytes."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -714,10 +936,96 @@ static PyTypeObject Plan_Type = {
     .tp_new = plan_new,
 };
 
+/* ------------------------------------------------------------------ opening a file for read() */
+
+/* open_copies(path, flags, limit, twice): open path with flags, and if it is a regular file of at most
+ * ``limit`` bytes, copy it (read) and, with ``twice``, copy it again at once (pread: the spec's
+ * re-check copy; it may come back another size) -- (fd, copy, second copy or None), the descriptor left open for more
+ * copies.  None (nothing left open) for anything else: the caller's general path opens it again
+ * and says what it is.  One call for what took open, fstat, read and pread from Python. */
+static PyObject *
+open_copies(PyObject *module, PyObject *args)
+{
+    PyObject *path, *encoded;
+    int flags, twice;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Oinp:open_copies", &path, &flags, &limit, &twice))
+        return NULL;
+    if (!PyUnicode_FSConverter(path, &encoded))
+        return NULL;
+    int fd;
+    struct stat st;
+    Py_BEGIN_ALLOW_THREADS
+    fd = open(PyBytes_AS_STRING(encoded), flags);
+    if (fd >= 0 && fstat(fd, &st) != 0) {
+        int saved = errno;
+        close(fd);
+        fd = -1;
+        errno = saved;
+    }
+    Py_END_ALLOW_THREADS
+    Py_DECREF(encoded);
+    if (fd < 0)
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+    if (!S_ISREG(st.st_mode) || st.st_size > limit) {
+        close(fd);
+        Py_RETURN_NONE;
+    }
+    /* one byte more than fstat said: a file grown since is seen, and left to the general path */
+    Py_ssize_t want = (Py_ssize_t)st.st_size + 1;
+    PyObject *first = PyBytes_FromStringAndSize(NULL, want);
+    PyObject *second = twice ? PyBytes_FromStringAndSize(NULL, want) : (Py_INCREF(Py_None), Py_None);
+    if (first == NULL || second == NULL) {
+        Py_XDECREF(first);
+        Py_XDECREF(second);
+        close(fd);
+        return NULL;
+    }
+    Py_ssize_t n, m = 0;
+    char *a = PyBytes_AS_STRING(first), *b = twice ? PyBytes_AS_STRING(second) : NULL;
+    Py_BEGIN_ALLOW_THREADS
+    do {
+        n = read(fd, a, (size_t)want);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0 && b != NULL) {
+        do {
+            m = pread(fd, b, (size_t)want, 0);
+        } while (m < 0 && errno == EINTR);
+    }
+    Py_END_ALLOW_THREADS
+    if (n < 0 || m < 0) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        goto fail;
+    }
+    if (n == want) {  /* it grew: the general path reads it whole */
+        Py_DECREF(first);
+        Py_DECREF(second);
+        close(fd);
+        Py_RETURN_NONE;
+    }
+    if (_PyBytes_Resize(&first, n) < 0)
+        goto fail;
+    if (b != NULL && _PyBytes_Resize(&second, m) < 0)
+        goto fail;
+    return Py_BuildValue("(iNN)", fd, first, second);
+fail:
+    Py_XDECREF(first);
+    Py_XDECREF(second);
+    close(fd);
+    return NULL;
+}
+
+static PyMethodDef readpath_functions[] = {
+    {"open_copies", open_copies, METH_VARARGS,
+     "open_copies(path, flags, limit, twice): (fd, copy, second copy or None) of a regular file of at most "
+     "limit bytes, the descriptor left open; None for anything else (nothing left open)."},
+    {NULL, NULL, 0, NULL},
+};
+
 int
 mmstats_readpath_init(PyObject *module)
 {
-    if (PyType_Ready(&Plan_Type) < 0)
+    if (PyType_Ready(&Plan_Type) < 0 || PyModule_AddFunctions(module, readpath_functions) < 0)
         return -1;
     if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
         return -1;

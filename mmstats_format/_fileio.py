@@ -11,9 +11,11 @@ import errno
 import os
 import stat
 
+from .accel import open_copies
 from .errors import FormatError
 
-__all__ = ["DEFAULT_MAX_SIZE", "NotRegularFile", "open_regular", "read_capped", "read_bytes", "too_large"]
+__all__ = ["DEFAULT_MAX_SIZE", "NotRegularFile", "open_regular", "open_and_copy", "read_capped", "read_bytes",
+           "too_large"]
 
 # Hostile-input cap: no honest stats file comes near this.
 DEFAULT_MAX_SIZE = 256 * 1024 * 1024
@@ -90,3 +92,22 @@ def read_bytes(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
         return read_capped(fd, path, max_size)
     finally:
         os.close(fd)
+
+
+def open_and_copy(path, max_size: int, twice: bool):
+    """(descriptor, the file's bytes, a second copy made at once after the first or None) of the
+    regular file at ``path``; the caller closes the descriptor. An ordinary stats file takes one
+    call of the compiled path (open, fstat, read, pread); anything else -- larger than one first
+    read, not a regular file, growing, or pure Python -- goes through open_regular and read_capped,
+    which raise what it is."""
+    if open_copies is not None:
+        got = open_copies(path, _FLAGS, min(max_size, _FIRST_READ - 1), twice)
+        if got is not None:
+            return got
+    fd, _ = open_regular(path)
+    try:
+        data = read_capped(fd, path, max_size)
+        return fd, data, os.pread(fd, len(data), 0) if twice else None
+    except BaseException:
+        os.close(fd)
+        raise

@@ -28,7 +28,7 @@ from .fdbudget import descriptor_budget
 from ._fileio import DEFAULT_MAX_SIZE, NotRegularFile, open_regular, read_capped
 from .cache import LAYOUTS
 from .errors import FormatError
-from .settle import alternating, settle
+from .settle import RETRIES, alternating, settle
 
 __all__ = ["FileValues", "StatsDirectory"]
 
@@ -47,7 +47,7 @@ class FileValues(NamedTuple):
 class _File:
     """What is known about one file between polls."""
 
-    __slots__ = ("path", "fd", "ino", "by_stat", "layout", "size", "last", "values", "bufs")
+    __slots__ = ("path", "fd", "ino", "by_stat", "layout", "size", "last", "digest", "values", "bufs")
 
     def __init__(self, path):
         self.path = path
@@ -56,7 +56,8 @@ class _File:
         self.by_stat = False  # d_ino disagreed with st_ino at open: identify by lstat instead
         self.layout = None    # None: read and parse afresh at the next poll
         self.size = -1
-        self.last = None      # the copy ``values`` came from
+        self.last = None      # the copy ``values`` came from (pure Python; the compiled path keeps...)
+        self.digest = None    # ... only its digest (ReadPlan.digest)
         self.values = None
         self.bufs = None      # the directory's copy buffers for files of this size
 
@@ -136,10 +137,18 @@ class StatsDirectory(Closeable):
 
     def _copy_values(self, f: _File, fd, ino):
         copy, spare, iov = f.bufs
+        plan = f.layout.reread_plan
+        if plan is not None and f.digest is not None:  # the ordinary poll, in one call: copy, re-check, decode
+            got = plan.repoll(fd, copy, spare, RETRIES if self.recheck else 0, f.digest)
+            if got is not None:
+                values, f.digest = got
+                if values is not None:
+                    f.values = values
+                return f.values.copy()  # values None: the same digest, so (to its odds) the same bytes
         n = os.preadv(fd, iov, 0)
         if n != f.size:
             return self._load(f, ino)  # grew (the buffer holds one byte more) or shrank
-        if copy.startswith(f.last):
+        if f.last is not None and copy.startswith(f.last):
             return f.values.copy()  # not one byte changed since the last poll
         got = self._settled(f.layout, fd, copy, spare, n)
         if got is None:
@@ -152,8 +161,19 @@ class StatsDirectory(Closeable):
             if got is None:
                 return self._load(f, ino)
         values, copy = got
-        f.last, f.values = copy[:n], values
+        self._remember(f, copy[:n], values)
         return values.copy()
+
+    @staticmethod
+    def _remember(f: _File, copy, values):
+        """What tells the next poll that nothing changed: the copy's digest where the layout has a
+        compiled plan (8 bytes instead of the file's), else the copy."""
+        plan = f.layout.reread_plan
+        f.values = values
+        if plan is not None:
+            f.last, f.digest = None, plan.digest(copy)
+        else:
+            f.last, f.digest = copy, None
 
     def _settled(self, layout, fd, copy, spare, n):
         """(values, the copy they came from) by the version's reader rule, or None when ``copy``
@@ -185,9 +205,10 @@ class StatsDirectory(Closeable):
         else:
             os.close(fd)
         f.ino, f.by_stat = st.st_ino, ino != st.st_ino
-        f.size, f.last, f.values = len(data), bytearray(data), values
+        f.size = len(data)
         f.bufs = self._buffers(len(data))
         f.layout = layout
+        self._remember(f, data, values)
         return values.copy()
 
     def _buffers(self, size):
@@ -204,7 +225,7 @@ class StatsDirectory(Closeable):
             os.close(f.fd)
             f.fd = -1
             self._held -= 1
-        f.layout = f.last = f.values = None
+        f.layout = f.last = f.digest = f.values = None
 
     @property
     def open_files(self) -> int:

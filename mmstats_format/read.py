@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ._fileio import DEFAULT_MAX_SIZE, open_regular, read_bytes, read_capped
+from ._fileio import DEFAULT_MAX_SIZE, open_and_copy, read_bytes
 from .cache import LAYOUTS
 from .v1.decode import field_value
 from .scan import scan
@@ -51,18 +51,15 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> lis
     across three copies and retried alone (spec/v2.md). Raises FormatError (code, offset, path) for a
     file that breaks the format, OSError when it cannot be read.
     """
-    fd, _ = open_regular(path)
+    fd, data, second = open_and_copy(path, max_size, recheck)  # the second copy at once, before any decode
     try:
-        data = read_capped(fd, path, max_size)
-        if recheck:  # the second copy at once, before anything is decoded
-            copies = _preads(fd, len(data), os.pread(fd, len(data), 0))
         layout, fields = LAYOUTS.find(data, path, fields=True)
-        if recheck and getattr(layout, "has_sequenced", False):
-            settled = layout.sequenced(fd, data, copies)
+        if recheck and layout.has_sequenced:
+            settled = layout.sequenced(fd, data, _preads(fd, len(data), second))
             if settled is not None:
                 fields = layout.fields_of(settled[0])
-        elif recheck and layout.write_buffers is not None:
-            kept = settle(data, copies, layout.write_buffers)
+        elif recheck and layout.write_buffers is not None and second != data:  # equal: settle() keeps data
+            kept = settle(data, _preads(fd, len(data), second), layout.write_buffers)
             if kept is not data:
                 newer = layout.checked_fields(kept)
                 if newer is not None:  # else rewritten meanwhile: keep the copy that was checked

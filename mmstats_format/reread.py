@@ -9,7 +9,7 @@ from ._closeable import Closeable
 from ._fileio import DEFAULT_MAX_SIZE, open_regular, too_large
 from .cache import LAYOUTS
 from .errors import FormatError
-from .settle import alternating, settle
+from .settle import RETRIES, alternating, settle
 
 __all__ = ["StatsReader"]
 
@@ -73,6 +73,13 @@ class StatsReader(Closeable):
 
     def read(self) -> list:
         """Current values of all fields, in file order."""
+        plan = self.layout.reread_plan if self._ident is not None else None
+        if plan is not None:  # the ordinary re-read (same file, same skeleton): stat, copy, re-check, decode in C
+            buf, spare = _scratch(self._ident[2])
+            values = plan.reread(self._fd, buf, spare, RETRIES if self.recheck else 0, self.path, self._ident,
+                                 self.follow_symlinks)
+            if values is not None:
+                return values
         st = os.stat(self.path, follow_symlinks=self.follow_symlinks)
         ident = (st.st_dev, st.st_ino, st.st_size)
         try:

@@ -237,3 +237,144 @@ def test_a_plan_refuses_offsets_outside_its_file():
     assert plan.values(struct.pack("<d", math.pi)) == [math.pi]
     with pytest.raises(TypeError, match="no field type"):
         plan.fields(bytes(8))
+
+
+# ---------------------------------------------------------------- the whole re-read in one call
+
+from mmstats_format.settle import RETRIES, settle  # noqa: E402
+
+
+def flipped(image, draw):
+    """A later copy of a version 1 file: some write buffers flipped, some values changed."""
+    fields, _ = scan(image)
+    out = bytearray(image)
+    for f in fields:
+        if f.buffered and draw(st.booleans()):
+            out[f.write_buffer_offset] ^= 1
+        if f.end > f.value_offset and draw(st.booleans()):
+            at = draw(st.integers(f.value_offset, f.end - 1))
+            out[at] = draw(st.integers(0, 255))
+    return bytes(out)
+
+
+def filler(copies):
+    """A fill(buf) handing out ``copies`` in turn (the file as a writer changes it between copies),
+    counting the copies made."""
+    made = []
+
+    def fill(buf):
+        data = copies[min(len(made), len(copies) - 1)]
+        made.append(1)
+        buf[:len(data)] = data
+        return len(data)
+    return fill, made
+
+
+@SETTINGS
+@given(descriptions, st.data())
+def test_v1_reread_settles_like_the_python_rule(records, data):
+    """The compiled re-read (copy, re-check while a write buffer flipped, decode) keeps the copy
+    settle() keeps and decodes it as checked_values does, after as many copies."""
+    image = build_file(records)
+    py, c = v1_pair(image)
+    copies = [image] + [flipped(image, data.draw) for _ in range(data.draw(st.integers(0, 5)))]
+    for retries in (0, RETRIES):
+        fill, made = filler(copies)
+        got = c.reread_plan.reread(fill, bytearray(len(image)), bytearray(len(image)), retries)
+        taken = []
+        more = (copies[min(k, len(copies) - 1)] for k in range(1, 99) if not taken.append(k))
+        kept = settle(image, more, py.write_buffers) if retries and py.write_buffers is not None else image
+        assert same_answer(got, py.checked_values(kept))
+        assert len(made) == 1 + (len(taken) if retries and py.write_buffers is not None else 0)
+
+
+def test_reread_takes_the_newer_copy_when_a_write_buffer_flips_during_the_copy():
+    torn, good = (5 << 32) | 6, (7 << 32) | 7
+    image = build_file([{"label": "q", "type": "Q", "value": [0, torn], "write_buffer": 0}])  # reads value[1]
+    (field,), _ = scan(image)
+    after = bytearray(image)  # the writer stored value[0] = good and flipped, right after the first copy
+    after[field.value_offset:field.value_offset + 8] = good.to_bytes(8, "little")
+    after[field.write_buffer_offset] = 1
+    plan = v1_pair(image)[1].reread_plan
+    fill, made = filler([image, bytes(after)])
+    assert plan.reread(fill, bytearray(len(image)), bytearray(len(image)), RETRIES) == [good]
+    assert len(made) == 3  # the copy, the re-check that saw the flip, one that agreed
+    fill, made = filler([image, bytes(after)])
+    assert plan.reread(fill, bytearray(len(image)), bytearray(len(image)), 0) == [torn] and len(made) == 1
+
+
+def test_reread_answers_none_for_anything_but_the_ordinary_case(tmp_path):
+    image = build_file([{"label": "q", "type": "Q", "value": [1, 2], "write_buffer": 0}])
+    plan = v1_pair(image)[1].reread_plan
+    path = tmp_path / "f.mmstats"
+    path.write_bytes(image)
+    st_ = os.stat(path)
+    ident = (st_.st_dev, st_.st_ino, st_.st_size)
+    bufs = lambda: (bytearray(len(image)), bytearray(len(image)))  # noqa: E731
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert plan.reread(fd, *bufs(), RETRIES, str(path), ident) == [2]
+        assert plan.reread(fd, *bufs(), RETRIES, str(path), (ident[0], ident[1] + 1, ident[2])) is None
+        changed = bytearray(image)
+        changed[3] ^= 0xff  # a label byte: another skeleton
+        path.write_bytes(changed)
+        assert plan.reread(fd, *bufs(), RETRIES, str(path), ident) is None
+        os.truncate(path, 100)  # shorter than the plan's file
+        assert plan.reread(fd, *bufs(), RETRIES) is None
+        other = tmp_path / "other"
+        other.write_bytes(image)
+        os.rename(other, path)  # the path names another file now
+        assert plan.reread(fd, *bufs(), RETRIES, str(path), ident) is None
+        path.unlink()
+        with pytest.raises(FileNotFoundError) as e:
+            plan.reread(fd, *bufs(), RETRIES, str(path), ident)
+        assert e.value.filename == str(path)
+        with pytest.raises(ValueError, match="distinct"):
+            buf = bytearray(len(image))
+            plan.reread(fd, buf, buf, RETRIES)
+    finally:
+        os.close(fd)
+
+
+def test_repoll_tells_an_unchanged_copy_by_its_digest():
+    image = build_file([{"label": "q", "type": "Q", "value": [1, 2], "write_buffer": 0}])
+    plan = v1_pair(image)[1].reread_plan
+    d = plan.digest(image)
+    later = bytearray(image)
+    later[-1] ^= 1  # zero fill: skeleton, so values are None either way; the digest must differ
+    assert plan.digest(later) != d
+    fill, _ = filler([image])
+    assert plan.repoll(fill, bytearray(len(image) + 1), bytearray(len(image) + 1), RETRIES, d) == (None, d)
+    changed = bytearray(image)
+    changed[15] = 9  # value[1]'s last byte... a value, same skeleton
+    fill, _ = filler([bytes(changed)])
+    values, d2 = plan.repoll(fill, bytearray(len(image) + 1), bytearray(len(image) + 1), RETRIES, d)
+    assert values == v1_pair(image)[0].checked_values(bytes(changed)) and d2 == plan.digest(bytes(changed)) != d
+
+
+def test_open_copies_gives_two_copies_of_an_ordinary_file_and_none_for_anything_else(tmp_path):
+    from mmstats_format._fileio import _FLAGS
+    open_copies = _extension().open_copies
+    image = build_file([{"label": "q", "type": "Q", "value": [1, 2], "write_buffer": 0}])
+    path = tmp_path / "f.mmstats"
+    path.write_bytes(image)
+    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True)
+    try:
+        assert first == second == image
+        assert os.pread(fd, 10, 0) == image[:10]  # left open for more copies
+    finally:
+        os.close(fd)
+    fd, first, second = open_copies(path, _FLAGS, len(image), False)  # a path-like, exactly the limit
+    os.close(fd)
+    assert (first, second) == (image, None)
+    assert open_copies(str(path), _FLAGS, len(image) - 1, True) is None  # past the limit
+    assert open_copies(str(tmp_path), _FLAGS, 1 << 16, True) is None  # a directory
+    os.mkfifo(tmp_path / "fifo")
+    assert open_copies(str(tmp_path / "fifo"), _FLAGS, 1 << 16, True) is None  # not a regular file
+    with pytest.raises(FileNotFoundError) as e:
+        open_copies(str(tmp_path / "missing"), _FLAGS, 1 << 16, True)
+    assert e.value.filename == str(tmp_path / "missing")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        assert open_copies(str(tmp_path), _FLAGS, 1 << 16, True) is None
+    assert len(os.listdir("/proc/self/fd")) == before  # nothing left open by a None

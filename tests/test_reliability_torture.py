@@ -164,6 +164,8 @@ def test_read_takes_a_newer_copy_when_a_write_buffer_flipped_during_its_copy(tmp
         return real_pread(fd, n, offset)
 
     monkeypatch.setattr(os, "pread", pread_after_the_writer_moved)
+    monkeypatch.setattr("mmstats_format._fileio.open_copies", None)  # the os-level path (pure Python's);
+    # the compiled open_copies makes both copies in one call (test_compiled_decode.py)
     assert [f.value for f in read(path)] == [good]
     assert len(calls) == 2  # one re-read that saw the flip, one that agreed
     assert check.fits("Q", good) and not check.fits("Q", torn)
@@ -192,6 +194,8 @@ def test_stats_reader_makes_its_second_copy_before_decoding(tmp_path):
 
     reader._copy = counting_copy
     reader.layout.checked_values = noting_checked_values
+    reader.layout.reread_plan = None  # the Python path (the reader's own layout); the compiled one
+    # copies and re-checks before it decodes by construction (test_compiled_decode.py)
     assert reader.read() == [9, 0]
     assert at_decode == [2] and len(copies) == 2  # copy, re-check copy, then one decode
     f.remove()
@@ -206,6 +210,7 @@ def test_read_makes_its_second_copy_before_decoding(tmp_path, monkeypatch):
     preads, at_decode = [], []
     real_pread, real_decode = os.pread, read_module.LAYOUTS.find
     monkeypatch.setattr(os, "pread", lambda *a: preads.append(1) or real_pread(*a))
+    monkeypatch.setattr("mmstats_format._fileio.open_copies", None)  # the os-level path, as above
     monkeypatch.setattr(read_module.LAYOUTS, "find",
                         lambda *a, **k: at_decode.append(len(preads)) or real_decode(*a, **k))
     assert [x.value for x in read_module.read(f.path)] == [4]

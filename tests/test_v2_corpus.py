@@ -190,6 +190,7 @@ def _read_copies(monkeypatch, tmp_path, copies):
     path.write_bytes(copies[0])
     later = iter(copies[1:])
     monkeypatch.setattr(os, "pread", lambda fd, n, off: next(later)[off:off + n])
+    monkeypatch.setattr("mmstats_format._fileio.open_copies", None)  # the second copy by os.pread too
     return mf.read(path)[0].value
 
 

@@ -170,7 +170,8 @@ class CompiledLayout:
         wb_offsets = [f.write_buffer_offset for f in self.fields if f.buffered]
         # The write-buffer bytes straight from a buffer: what the reader's re-check compares.
         self.write_buffers = itemgetter(*wb_offsets, *wb_offsets[:1]) if wb_offsets else None
-        self.file_size = self.skeleton = None
+        # reread_plan: the ReadPlan that does a whole re-read (copy, re-check, decode) in one call, if built
+        self.file_size = self.skeleton = self.reread_plan = None
         if data is not None:
             whole, self._checked, _, slots = _generate(self.fields, len(data))
             self._whole = whole
@@ -178,7 +179,7 @@ class CompiledLayout:
             self.file_size = whole.size
             self.skeleton = self._skeleton_of(whole.unpack_from(data))
             if plan_type is not None:
-                plan = read_plan(plan_type, self.fields, data)
+                plan = self.reread_plan = read_plan(plan_type, self.fields, data)
                 self.checked_values, self.checked_fields = plan.values, plan.fields
                 if wb_offsets:
                     self.write_buffers = plan.write_buffers

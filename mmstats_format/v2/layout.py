@@ -46,6 +46,8 @@ assert _WHERE["state"] == (d.H_STATE, 4) and _WHERE["slots_used"][0] == d.H_SLOT
 class Values(list):
     """Values of every field in file order, with the header values read in the same copy."""
 
+    __slots__ = ("header",)  # no per-instance dict: one is made per file per poll
+
     def __init__(self, values, header: dict):
         super().__init__(values)
         self.header = header
@@ -120,15 +122,15 @@ class Layout:
                          bytes(data[self.meta_offset:entries_end]))
         self.write_buffers = None  # numbers are single-copy atomic: no whole-file re-check
         self._sequenced = [(i, f) for i, f in enumerate(self.fields) if f.sequenced]
+        # some value is behind a sequence lock: readers follow the copy protocol (``sequenced``)
+        self.has_sequenced = bool(self._sequenced)
         self._plan_type = plan_type
+        self.reread_plan = None  # the ReadPlan when one copy is a whole re-read (nothing sequence-locked)
         if plan_type is not None:
             plan = read_plan(plan_type, self, data)
             self.checked_values, self.checked_fields = plan.values, plan.fields
-
-    @property
-    def has_sequenced(self) -> bool:
-        """Some value is behind a sequence lock: readers follow the copy protocol (``sequenced``)."""
-        return bool(self._sequenced)
+            if not self._sequenced:
+                self.reread_plan = plan
 
     # ------------------------------------------------------------ one copy
 
