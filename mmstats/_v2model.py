@@ -130,7 +130,13 @@ class ProcessFile:
     def _make(self, pub: Published) -> None:
         spec = pub.spec
         try:
+            if getattr(spec.field, "in_v2_header", False):  # the header says it: kept, not published
+                raise _Unpublished
             pub.handle, pub.writer = _MAKERS[spec.kind](self.writer, spec), self.writer
+        except _Unpublished:
+            if self._private is None:
+                self._private = _private_writer()
+            pub.handle, pub.writer = _MAKERS[spec.kind](self._private, spec), self._private
         except FileFull as e:
             if not self.warned_full:
                 self.warned_full = True
@@ -238,6 +244,10 @@ def _create(path: str, mode: int) -> V2Writer:
         raise CreateError(alt, e.errno, e.strerror or str(e)) from None
     warnings.warn(f"mmstats: {path} is taken ({verdict}); writing {alt} instead", RuntimeWarning, stacklevel=5)
     return w
+
+
+class _Unpublished(Exception):
+    """A field that lives in private memory by design (its fact is in the version 2 header)."""
 
 
 def _private_writer() -> V2Writer:

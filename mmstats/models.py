@@ -429,3 +429,10 @@ class MmStats(BaseMmStats):
     gid = StaticUInt64Field(label="sys.gid", value=_defaults.value("gid"))
     python_version = StaticTextField(label="org.python.version", value=_defaults.value("python_version"))
     created = StaticDoubleField(label="sys.created", value=_defaults.value("created"))
+
+    # Format version 2: the header says the writer's pid and when the file was created, the file is the
+    # process's (no one thread's tid), and ids are not metrics: these stay readable on the model but are
+    # not published, so no tool exports or sums them. org.python.version is published, as a constant.
+    for _f in (pid, tid, uid, gid, created):
+        _f.in_v2_header = True
+    del _f
