@@ -15,21 +15,11 @@ import time
 import warnings
 from operator import index as _index
 
+from ._pyslots import _Closed  # the closed file's stand-in, shared with version 1
+
 __all__ = ["CounterSlot", "MeanGauge", "TimerFront"]
 
 _MASK = (1 << 64) - 1
-
-
-class _Closed:
-    __slots__ = ("label",)
-
-    def __init__(self, label):
-        self.label = label
-
-    def _fail(self, *args):
-        raise ValueError(f"mmstats field {self.label!r}: its file is closed")
-
-    __getitem__ = __setitem__ = _fail
 
 
 def to_amount(label, n) -> int:
