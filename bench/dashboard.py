@@ -13,16 +13,13 @@ buckets; the files' locks held by this bench, so every writer is live) and forma
 """
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from _harness import Config, Row, log
+from metrics import Mmash
 
 SECTION = "dashboard"
 PROCESSES, FIELDS = 100, 50
@@ -91,37 +88,12 @@ def _cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-class Server:
-    def __init__(self, directory: Path):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mmstats.tools.mmash", "--port", "0", "--path", str(directory), "--interval", "1"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.search(r":(\d+)/ ", line)
-        if not m:
-            self.proc.kill()
-            raise RuntimeError(f"mmash did not start: {line!r} {self.proc.stderr.read()[-500:]}")
-        self.conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=60)
-
-    def get(self, path: str) -> bytes:
-        self.conn.request("GET", path)
-        resp = self.conn.getresponse()
-        body = resp.read()
-        if resp.status != 200:
-            raise RuntimeError(f"mmash answered {resp.status}: {body[:200]!r}")
-        return body
-
-    def close(self):
-        self.conn.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def start_server(directory: Path) -> Mmash:
+    """mmash sampling every second (the dashboard's history), one kept-alive connection to it."""
+    return Mmash(directory, "--interval", "1", timeout=60)
 
 
-def _measure(server: Server, files, seconds: float, client: bool, charts: int) -> float:
+def _measure(server: Mmash, files, seconds: float, client: bool, charts: int) -> float:
     """The server's CPU milliseconds per second over ``seconds``, values changing every second."""
     since = None
     if client:
@@ -148,7 +120,7 @@ def run(cfg: Config, fx) -> list[Row]:
     for version, make, charts in (("v2", V2Files, f), ("v1", V1Files, f)):
         log(f"dashboard: {n} processes x {f} fields ({version}), {seconds} s idle then {seconds} s with a client")
         files = make(fx.root, n, f)
-        server = Server(files.dir)
+        server = start_server(files.dir)
         try:
             time.sleep(settle)   # the first samples: every file opened and parsed
             idle = _measure(server, files, seconds, False, charts)

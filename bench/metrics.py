@@ -74,16 +74,16 @@ class MetricsFiles:
 class Mmash:
     """An mmash process over one directory, and a kept-alive HTTP connection to it."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *options: str, timeout: float = 120):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mmstats.tools.mmash", "--port", "0", "--path", str(directory)],
+            [sys.executable, "-m", "mmstats.tools.mmash", "--port", "0", "--path", str(directory), *options],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         m = re.search(r":(\d+)/ ", line)
         if not m:
             self.proc.kill()
             raise RuntimeError(f"mmash did not start: {line!r} {self.proc.stderr.read()[-500:]}")
-        self.conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=120)
+        self.conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=timeout)
 
     def get(self, path: str) -> bytes:
         self.conn.request("GET", path)
