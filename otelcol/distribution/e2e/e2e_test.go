@@ -94,8 +94,15 @@ func startV2Writer(t *testing.T, dir string) (pid string, sends io.WriteCloser) 
 	t.Helper()
 	python := mustExist(t, ".venv/bin/python", "make setup")
 	writer := exec.Command(python, "-c", pythonV2Writer, filepath.Join(dir, "py-v2.mmstats"))
+	return startPython(t, writer, "the Python version 2 writer")
+}
+
+// startPython starts writer, waits for its "ready" line and returns its pid
+// with its stdin; the writer stops when the test ends.
+func startPython(t *testing.T, writer *exec.Cmd, what string) (pid string, stdin io.WriteCloser) {
+	t.Helper()
 	writer.Stderr = os.Stderr
-	sends, err := writer.StdinPipe()
+	stdin, err := writer.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +113,12 @@ func startV2Writer(t *testing.T, dir string) (pid string, sends io.WriteCloser) 
 	if err := writer.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { sends.Close(); writer.Wait() })
+	t.Cleanup(func() { stdin.Close(); writer.Wait() })
 	readyLine := bufio.NewScanner(ready)
 	if !readyLine.Scan() || readyLine.Text() != "ready" {
-		t.Fatalf("the Python version 2 writer did not start: %q", readyLine.Text())
+		t.Fatalf("%s did not start: %q", what, readyLine.Text())
 	}
-	return strconv.Itoa(writer.Process.Pid), sends
+	return strconv.Itoa(writer.Process.Pid), stdin
 }
 
 // pythonV2Writer publishes a counter with a unit, help and an attribute, a
@@ -172,24 +179,7 @@ func startWriters(t *testing.T, dir string) (pid string, hits io.WriteCloser) {
 
 	writer := exec.Command(python, "-c", pythonWriter)
 	writer.Env = append(os.Environ(), "MMSTATS_PATH="+dir, "MMSTATS_FILES=py-writer-{PID}-{TID}.mmstats")
-	writer.Stderr = os.Stderr
-	hits, err := writer.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready, err := writer.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writer.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hits.Close(); writer.Wait() })
-	readyLine := bufio.NewScanner(ready)
-	if !readyLine.Scan() || readyLine.Text() != "ready" {
-		t.Fatalf("the Python writer did not start: %q", readyLine.Text())
-	}
-	return strconv.Itoa(writer.Process.Pid), hits
+	return startPython(t, writer, "the Python writer")
 }
 
 // startCollector runs the built collector with an example configuration.
