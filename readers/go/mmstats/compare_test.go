@@ -28,6 +28,24 @@ func canonicalDiff(want, got []byte) []string {
 	if fmt.Sprint(w["format_version"]) != fmt.Sprint(g["format_version"]) {
 		out = append(out, fmt.Sprintf("format_version: want %v, got %v", w["format_version"], g["format_version"]))
 	}
+	return append(out, fieldDiffs(w, g, func(i int, wi, gi map[string]any) (out []string) {
+		for _, key := range []string{"label", "type", "buffered"} {
+			if wi[key] != gi[key] {
+				out = append(out, fmt.Sprintf("fields[%d].%s: want %#v, got %#v", i, key, wi[key], gi[key]))
+			}
+		}
+		typ, _ := wi["type"].(string)
+		if !sameValue(typ, wi["value"], gi["value"]) {
+			out = append(out, fmt.Sprintf("fields[%d].value (%v): want %#v, got %#v", i, wi["label"], wi["value"], gi["value"]))
+		}
+		return out
+	})...)
+}
+
+// fieldDiffs walks the two "fields" lists side by side (both versions): their
+// shape, then each pair of objects through diff.
+func fieldDiffs(w, g map[string]any, diff func(i int, wi, gi map[string]any) []string) []string {
+	var out []string
 	wf, _ := w["fields"].([]any)
 	gf, ok := g["fields"].([]any)
 	if !ok {
@@ -43,15 +61,7 @@ func canonicalDiff(want, got []byte) []string {
 			out = append(out, fmt.Sprintf("fields[%d]: not an object", i))
 			continue
 		}
-		for _, key := range []string{"label", "type", "buffered"} {
-			if wi[key] != gi[key] {
-				out = append(out, fmt.Sprintf("fields[%d].%s: want %#v, got %#v", i, key, wi[key], gi[key]))
-			}
-		}
-		typ, _ := wi["type"].(string)
-		if !sameValue(typ, wi["value"], gi["value"]) {
-			out = append(out, fmt.Sprintf("fields[%d].value (%v): want %#v, got %#v", i, wi["label"], wi["value"], gi["value"]))
-		}
+		out = append(out, diff(i, wi, gi)...)
 	}
 	return out
 }

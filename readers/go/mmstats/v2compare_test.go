@@ -21,21 +21,7 @@ func canonicalDiffV2(w, g map[string]any) []string {
 	if w["state"] != g["state"] {
 		out = append(out, fmt.Sprintf("state: want %v, got %v", w["state"], g["state"]))
 	}
-	wf, _ := w["fields"].([]any)
-	gf, ok := g["fields"].([]any)
-	if !ok {
-		return append(out, "fields: not a list")
-	}
-	if len(wf) != len(gf) {
-		out = append(out, fmt.Sprintf("fields: want %d, got %d", len(wf), len(gf)))
-	}
-	for i := 0; i < len(wf) && i < len(gf); i++ {
-		wi, _ := wf[i].(map[string]any)
-		gi, ok := gf[i].(map[string]any)
-		if !ok {
-			out = append(out, fmt.Sprintf("fields[%d]: not an object", i))
-			continue
-		}
+	return append(out, fieldDiffs(w, g, func(i int, wi, gi map[string]any) (out []string) {
 		for _, key := range []string{"label", "kind", "type", "unit", "help"} {
 			if _, isString := gi[key].(string); !isString || wi[key] != gi[key] {
 				out = append(out, fmt.Sprintf("fields[%d].%s: want %#v, got %#v", i, key, wi[key], gi[key]))
@@ -48,8 +34,8 @@ func canonicalDiffV2(w, g map[string]any) []string {
 		if !sameValueV2(typ, wi["value"], gi["value"]) {
 			out = append(out, fmt.Sprintf("fields[%d].value (%v): want %#v, got %#v", i, wi["label"], wi["value"], gi["value"]))
 		}
-	}
-	return out
+		return out
+	})...)
 }
 
 func sameInt(want, got any) bool {
