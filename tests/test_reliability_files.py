@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from mmstats_format import FormatError, StatsReader, build_file, read
+from mmstats_format import FormatError, StatsReader, build_file, decode_bytes, read
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,6 +49,21 @@ def as_read(path):
 def reader_view(reader):
     values = reader.read()
     return shape(reader.layout.fields), values
+
+
+def codes_of_a_changing_file(a: bytes, b: bytes) -> set[str]:
+    """Every error code mmstats_format gives for what a reader can catch while the file changes
+    between images a and b: a prefix (truncated, half written) or one image's head over the
+    other's tail (rewritten in place), plus the codes of the file itself going away."""
+    codes = {"io", "missing", "not_ready", "bad_version"}
+    for x, y in ((a, b), (b, a)):
+        for k in range(len(x) + 1):
+            for image in (x[:k] + y[k:], x[:k]):
+                try:
+                    decode_bytes(image)
+                except FormatError as e:
+                    codes.add(e.code)
+    return codes
 
 
 def test_images_of_both_layouts_have_the_same_size():
@@ -226,8 +241,7 @@ def test_reader_survives_a_churning_file(tmp_path):
         changes = int(churn.communicate()[0] or 0)
     assert churn.returncode == 0 and changes > 20
     assert good["reader"] > 0 and good["read"] > 0, (good, errors)
-    assert set(errors) <= {"missing", "not_ready", "past_eof", "bad_file_size", "truncated_record",
-                           "bad_version", "trailing_garbage"}, errors
+    assert set(errors) <= codes_of_a_changing_file(a, b), errors
 
 
 SHRINKER = textwrap.dedent(r"""
@@ -325,9 +339,17 @@ def test_native_readers_survive_a_churning_file(tmp_path, reader):
     finally:
         churn.kill()
         churn.wait()
+    allowed = codes_of_a_changing_file(a, b)
     for done in outs:
         assert done.returncode == 0, (reader, done.returncode, done.stderr[-500:])
         out = json.loads(done.stdout)
         assert out["reads"] > 0, out
-        assert set(out["errors"]) <= {"io", "not_ready", "past_eof", "bad_file_size", "truncated_record",
-                                      "bad_version", "trailing_garbage"}, out["errors"]
+        assert set(out["errors"]) <= allowed, out["errors"]
+
+
+def test_a_mixed_image_can_give_unknown_type():
+    """Why the churn tests accept more than size errors: one image's head over the other's tail
+    puts label bytes where a type is read (seen from the Rust reader in CI)."""
+    a, b = build_file(LAYOUT_A), build_file(LAYOUT_B)
+    assert {"unknown_type", "trailing_garbage", "truncated_record"} <= codes_of_a_changing_file(a, b)
+    assert "bad_label_utf8" not in codes_of_a_changing_file(a, b)
