@@ -59,6 +59,7 @@ def test_pool_workers_forked_from_a_writer_each_write_their_own_file(tmp_path):
     with ctx.Pool(3) as pool:
         results = pool.map(_task, [10] * 12, chunksize=1)
         pids = {pid for pid, _, _ in results}
+        workers = {proc.pid for proc in pool._pool}
         assert Path(parent_file).read_bytes() == parent_bytes  # no worker ever wrote the parent's file
     assert pids and os.getpid() not in pids
     totals = {}
@@ -74,9 +75,10 @@ def test_pool_workers_forked_from_a_writer_each_write_their_own_file(tmp_path):
     assert values(parent_file)["hits"] == 101
     STATS.remove()  # the parent's own file goes; the workers' files (their processes ended) stay
     assert not os.path.exists(parent_file)
-    # every worker got its file when it was forked (models.py), used or not; none is the parent's
-    left = sorted(p.name for p in tmp_path.iterdir())
-    assert len(left) == 3 and all(f"-{pid}-" in " ".join(left) for pid in pids)
+    # every worker gets its file when it is forked (models.py), used or not; none is the parent's. A worker
+    # that ran no task can be terminated by the pool's exit before its fork hook made the file (seen in CI).
+    left = {int(p.name.split("-")[1]) for p in tmp_path.iterdir()}
+    assert pids <= left <= workers, (pids, left, workers)
 
 
 @fork_only
