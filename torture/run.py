@@ -57,6 +57,7 @@ READERS_V2 = {
     "java-read": [JAVA, "v2", "read"],
     "c-poller": [os.path.join(BUILD, "torture-c-reader-v2"), "poller"],
     "c-read": [os.path.join(BUILD, "torture-c-reader-v2"), "read"],
+    "c-mapped": [os.path.join(BUILD, "torture-c-reader-v2"), "mapped"],
     "ts-statsreader": ["node", os.path.join(HERE, "ts", "reader_v2.mjs"), "statsreader"],
     "ts-read": ["node", os.path.join(HERE, "ts", "reader_v2.mjs"), "read"],
 }
