@@ -191,7 +191,7 @@ ALL_V2 = dict(torture_run.READERS_V2, **torture_run.CONTROLS_V2)
 # they hand values over, and the mapping modes read the values themselves (their null after the retry
 # bound included). Each program start takes seconds on a loaded machine: CI time.
 HAND_MADE_READERS = ["python-statsreader", "python-read", "python-no-seqcheck", "go-poller", "rust-poller",
-                     "java-statsreader", "c-poller", "c-mapped", "ts-statsreader"]
+                     "rust-mapped", "java-statsreader", "c-poller", "c-mapped", "ts-statsreader"]
 
 
 def program(cmd):

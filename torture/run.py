@@ -53,6 +53,7 @@ READERS_V2 = {
     "go-read": [GO, "v2", "read"],
     "rust-poller": [RUST, "v2", "poller"],
     "rust-read": [RUST, "v2", "read"],
+    "rust-mapped": [RUST, "v2", "mapped"],
     "java-statsreader": [JAVA, "v2", "statsreader"],
     "java-read": [JAVA, "v2", "read"],
     "c-poller": [os.path.join(BUILD, "torture-c-reader-v2"), "poller"],
