@@ -759,9 +759,9 @@ int mmr__v2_cursor_advance(mmr_v2_cursor *c, const unsigned char *map, size_t si
     }
     field_count = load32(map, H_FIELD_COUNT, __ATOMIC_ACQUIRE);
     if (field_count < c->count) {
-        mmr__emit(s, MMR_BAD_COUNT, H_FIELD_COUNT, "field_count went down from %u to %u: published entries stay",
-                  c->count, field_count);
-        return 0;
+        /* No writer does this (published entries stay): the file was rewritten in place. Parse it again. */
+        mmr__v2_cursor_reset(c);
+        return mmr__v2_cursor_advance(c, map, size, s);
     }
     for (i = c->count; i < field_count && !mmr__done(s); i++) {
         if (copy_entry(c, map, c->next))

@@ -208,6 +208,10 @@ static void test_mapped_follows_values_and_appended_fields(void)
     /* an entry published and then changed: the poller keeps its checked copy */
     map[FREE_META + 32] = 'h';
     CHECK(poll_ok(mp, &f, &reparsed) && field(f, "g") && !field(f, "h"));
+    /* field_count going down (a file rewritten in place): parsed again from the start */
+    __atomic_store_n((uint32_t *)(void *)(map + FIELD_COUNT), 2u, __ATOMIC_RELEASE);
+    CHECK(poll_ok(mp, &f, &reparsed) && reparsed && f->count == 2 && !field(f, "state"));
+    CHECK_MSG(mmr_mapped_entries_parsed(mp) == 6, "%zu entries parsed, want 6", mmr_mapped_entries_parsed(mp));
     mmr_mapped_free(mp);
     drop(map, fd);
 }
