@@ -152,6 +152,11 @@ fn values_and_appended_fields_are_picked_up_and_each_entry_is_parsed_once() {
     let labels: Vec<_> = poller.read().unwrap().fields.into_iter().map(|f| f.label).collect();
     assert_eq!(labels.last().map(String::as_str), Some("g"));
     assert_eq!(poller.entries_parsed(), 4);
+
+    // field_count going down (a file rewritten in place): walked again from the start.
+    put(&path, header::FIELD_COUNT, &2u32.to_le_bytes());
+    assert_eq!(poller.read().unwrap().fields.len(), 2);
+    assert_eq!(poller.entries_parsed(), 6);
 }
 
 #[test]
