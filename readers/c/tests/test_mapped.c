@@ -265,11 +265,25 @@ static void test_mapped_truncated_between_polls(void)
     mmr_mapped_free(mp);
 }
 
-/* A new file renamed over the path: the next poll maps it. */
+/* Mappings of files whose name contains `name` (this process's /proc/self/maps; -1 without it). */
+static int mappings_of(const char *name)
+{
+    FILE *fp = fopen("/proc/self/maps", "r");
+    char line[1024];
+    int n = 0;
+    if (!fp)
+        return -1;
+    while (fgets(line, sizeof line, fp))
+        n += strstr(line, name) != NULL;
+    fclose(fp);
+    return n;
+}
+
+/* A new file renamed over the path: the next poll maps it, and the old mapping is gone. */
 static void test_mapped_replaced_by_rename(void)
 {
     const char *path = tmp_path("mapped-replace.mmstats"), *next = tmp_path("mapped-replace.new");
-    int fd, reparsed;
+    int fd, reparsed, i;
     unsigned char *map = writable_basic(path, &fd), copy[4096];
     mmr_mapped *mp = map ? mmr_mapped_new(path, MMR_DEFAULT_MAX_SIZE) : NULL;
     const mmr_file *f;
@@ -282,7 +296,12 @@ static void test_mapped_replaced_by_rename(void)
     CHECK(write_bytes(next, copy, sizeof copy) == 0 && rename(next, path) == 0);
     CHECK(poll_ok(mp, &f, &reparsed) && reparsed && field(f, "http.requests")->v.u == 112);
     CHECK(poll_ok(mp, &f, &reparsed) && !reparsed && field(f, "http.requests")->v.u == 112);
+    for (i = 0; i < 5; i++)
+        CHECK(write_bytes(next, copy, sizeof copy) == 0 && rename(next, path) == 0 && poll_ok(mp, &f, &reparsed));
+    CHECK_MSG(mappings_of("mapped-replace.mmstats") == 1, "%d mappings after 6 replacements, want 1",
+              mappings_of("mapped-replace.mmstats"));
     mmr_mapped_free(mp);
+    CHECK(mappings_of("mapped-replace.mmstats") == 0);
 }
 
 /* A version 1 file is refused with a clear error; a missing path is an I/O error. */
