@@ -208,6 +208,18 @@ fn a_file_replaced_by_rename_is_mapped_again() {
     assert_eq!(value(&poller.read().unwrap(), "http.requests"), Some(Value::UInt(112)));
     assert_eq!(poller.entries_parsed(), 6, "the new file's three entries");
     assert_eq!(value(&poller.read().unwrap(), "http.requests"), Some(Value::UInt(112)));
+    // The old files' mappings are gone: one mapping of the path after more replacements, none after drop.
+    let mappings = || {
+        let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+        maps.lines().filter(|l| l.contains(path.to_str().unwrap())).count()
+    };
+    for _ in 0..5 {
+        std::fs::rename(dir.write("next.mmstats", &data), &path).unwrap();
+        poller.read().unwrap();
+    }
+    assert_eq!(mappings(), 1);
+    drop(poller);
+    assert_eq!(mappings(), 0);
 }
 
 #[test]
