@@ -1,6 +1,7 @@
 /* torture-c-reader-v2 MODE PATH SECONDS -- reads a torture-writer-v2 file continuously with readers/c and
  * checks every value as torture/check_v2.py does. MODE: poller (mmr_poller: layout parsed once, values
- * re-read) or read (mmr_read_path: the whole file each time). Prints one JSON object like
+ * re-read), mapped (mmr_mapped: the file mapped once, values loaded in place) or read (mmr_read_path: the
+ * whole file each time). Prints one JSON object like
  * torture/py_reader_v2.py.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -157,16 +158,20 @@ int main(int argc, char **argv)
     static char err_name[MMR_CODE_COUNT + 1][32];
     uint64_t errs[MMR_CODE_COUNT + 1] = {0}; /* the last one: I/O */
     mmr_poller *poller = NULL;
+    mmr_mapped *mapped = NULL;
     double end;
-    int poll, k, first = 1;
+    int poll, map, k, first = 1;
     size_t i;
 
-    if (argc != 4 || (strcmp(argv[1], "poller") != 0 && strcmp(argv[1], "read") != 0)) {
-        fprintf(stderr, "usage: %s poller|read PATH SECONDS\n", argv[0]);
+    if (argc != 4 ||
+        (strcmp(argv[1], "poller") != 0 && strcmp(argv[1], "mapped") != 0 && strcmp(argv[1], "read") != 0)) {
+        fprintf(stderr, "usage: %s poller|mapped|read PATH SECONDS\n", argv[0]);
         return 2;
     }
     poll = strcmp(argv[1], "poller") == 0;
-    if (poll && !(poller = mmr_poller_new(argv[2], MMR_DEFAULT_MAX_SIZE))) {
+    map = strcmp(argv[1], "mapped") == 0;
+    if ((poll && !(poller = mmr_poller_new(argv[2], MMR_DEFAULT_MAX_SIZE))) ||
+        (map && !(mapped = mmr_mapped_new(argv[2], MMR_DEFAULT_MAX_SIZE)))) {
         fprintf(stderr, "torture-c-reader-v2: out of memory\n");
         return 1;
     }
@@ -180,8 +185,9 @@ int main(int argc, char **argv)
         mmr_problem problem;
         mmr_ioerr io;
         int reparsed, rc;
-        rc = poll ? mmr_poller_poll(poller, &f, &reparsed, &problem, &io)
-                  : mmr_read_path(argv[2], MMR_DEFAULT_MAX_SIZE, &own, &problem, &io);
+        rc = poll  ? mmr_poller_poll(poller, &f, &reparsed, &problem, &io)
+             : map ? mmr_mapped_poll(mapped, &f, &reparsed, &problem, &io)
+                   : mmr_read_path(argv[2], MMR_DEFAULT_MAX_SIZE, &own, &problem, &io);
         if (rc != MMR_OK) {
             errs[rc == MMR_INVALID ? (int)problem.code : MMR_CODE_COUNT]++;
             continue;
@@ -189,7 +195,7 @@ int main(int argc, char **argv)
         c.reads++;
         for (i = 0; i < f->count; i++)
             check(&c, &f->fields[i]);
-        if (!poll)
+        if (!poll && !map)
             mmr_file_free(&own);
     }
     printf("{\"reader\": \"c-%s\", \"reads\": %llu, \"values\": %llu, \"checked\": {", argv[1],
@@ -217,5 +223,6 @@ int main(int argc, char **argv)
     }
     printf("}, \"seconds\": %s}\n", argv[3]);
     mmr_poller_free(poller);
+    mmr_mapped_free(mapped);
     return 0;
 }

@@ -53,10 +53,12 @@ READERS_V2 = {
     "go-read": [GO, "v2", "read"],
     "rust-poller": [RUST, "v2", "poller"],
     "rust-read": [RUST, "v2", "read"],
+    "rust-mapped": [RUST, "v2", "mapped"],
     "java-statsreader": [JAVA, "v2", "statsreader"],
     "java-read": [JAVA, "v2", "read"],
     "c-poller": [os.path.join(BUILD, "torture-c-reader-v2"), "poller"],
     "c-read": [os.path.join(BUILD, "torture-c-reader-v2"), "read"],
+    "c-mapped": [os.path.join(BUILD, "torture-c-reader-v2"), "mapped"],
     "ts-statsreader": ["node", os.path.join(HERE, "ts", "reader_v2.mjs"), "statsreader"],
     "ts-read": ["node", os.path.join(HERE, "ts", "reader_v2.mjs"), "read"],
 }

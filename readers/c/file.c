@@ -70,7 +70,7 @@ long long mmr__pread_full(int fd, unsigned char *buf, size_t n, uint64_t off)
     return (long long)done;
 }
 
-static void too_large(mmr_problem *first, uint64_t max_size, unsigned long long size)
+void mmr__too_large(mmr_problem *first, uint64_t max_size, unsigned long long size)
 {
     first->code = MMR_FILE_TOO_LARGE;
     first->offset = max_size;
@@ -93,7 +93,7 @@ int mmr__read_image(int fd, uint64_t max_size, unsigned char **imgp, size_t *siz
         size = (uint64_t)st.st_size;
         if (size > max_size || size > SIZE_MAX - 1) {
             free(img);
-            too_large(first, max_size, (unsigned long long)size);
+            mmr__too_large(first, max_size, (unsigned long long)size);
             return MMR_INVALID;
         }
         free(img);
@@ -111,7 +111,7 @@ int mmr__read_image(int fd, uint64_t max_size, unsigned char **imgp, size_t *siz
             break;
         if ((uint64_t)got > max_size) {
             free(img);
-            too_large(first, max_size, (unsigned long long)got);
+            mmr__too_large(first, max_size, (unsigned long long)got);
             return MMR_INVALID;
         }
         /* the size changed while reading: copy again; after the last attempt keep

@@ -69,6 +69,35 @@ const mmr_format *mmr__format_for(unsigned version);
 
 /* Dispatch on the version byte, walk, check the size. Returns the format or NULL. */
 const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout *lay);
+/* mmr__scan's steps alone: the format of d's version byte (NULL after not_ready or
+ * bad_version; d may be NULL when size is 0; *not_ready: the file-size rule does
+ * not apply yet), and the file-size rule. */
+const mmr_format *mmr__dispatch(const unsigned char *d, size_t size, mmr_sink *s, int *not_ready);
+void mmr__check_size(size_t size, mmr_sink *s);
+
+/* A sink that keeps the first problem only (a reader's). */
+typedef struct {
+    mmr_sink sink;
+    mmr_problem first;
+} mmr_first_sink;
+#define MMR_FIRST_SINK_INIT {{mmr__keep_first, 1, 0}, {0}}
+void mmr__keep_first(mmr_sink *s, const mmr_problem *p);
+
+/* A mapping reader's parse of a version 2 file, kept between polls (v2.c): the
+ * header once, then only the entries beyond its cursor, each copied to private
+ * memory before it is checked. */
+typedef struct mmr_v2_cursor mmr_v2_cursor;
+mmr_v2_cursor *mmr__v2_cursor_new(void); /* NULL when out of memory */
+void mmr__v2_cursor_free(mmr_v2_cursor *c);
+/* Forget the parse (the count of entries parsed stays). */
+void mmr__v2_cursor_reset(mmr_v2_cursor *c);
+/* Parse what is new in the mapping map (size bytes): problems to s; 1: the layout
+ * grew (build the file again), 0: nothing new, -1: out of memory. */
+int mmr__v2_cursor_advance(mmr_v2_cursor *c, const unsigned char *map, size_t size, mmr_sink *s);
+/* The decoded file of the entries parsed so far (values not loaded). -1: out of memory. */
+int mmr__v2_cursor_build(const mmr_v2_cursor *c, mmr_file *f);
+/* Entries checked over the cursor's life. */
+size_t mmr__v2_cursor_parsed(const mmr_v2_cursor *c);
 
 /* Build f's fields (labels and types copied) from a layout. -1: out of memory. */
 int mmr__build_file(const unsigned char *d, const mmr_layout *lay, int version, mmr_file *f);
@@ -93,6 +122,8 @@ void mmr__show_bytes(char *out, size_t outsz, const unsigned char *b, size_t n, 
 
 /* File access shared by the one-shot functions and the poller. */
 int mmr__open_regular(const char *path, int *fd, mmr_ioerr *io);
+/* file_too_large for a file of size bytes. */
+void mmr__too_large(mmr_problem *first, uint64_t max_size, unsigned long long size);
 /* pread exactly n bytes at off; returns bytes read (less at end of file), -1 on error. */
 long long mmr__pread_full(int fd, unsigned char *buf, size_t n, uint64_t off);
 /* Read the whole file into a malloc'd image (size limit checked). MMR_OK, MMR_INVALID

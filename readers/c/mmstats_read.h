@@ -1,8 +1,9 @@
 /* mmstats_read.h -- read, re-read and validate mmstats files (spec/v1.md, spec/v2.md).
  *
- * C11, libc only. Files are read with pread() into memory, never mapped. Every
- * function that reads a path refuses anything but a regular file and files over
- * a size limit, and never blocks on a FIFO. Nothing here writes to a stats file.
+ * C11, libc only. Files are read with pread() into memory; only the mapping poller
+ * (mmr_mapped_*) maps them. Every function that reads a path refuses anything but a
+ * regular file and files over a size limit, and never blocks on a FIFO. Nothing here
+ * writes to a stats file.
  *
  * Results of the functions that take a path:
  *   MMR_OK       the file is valid (read) or has no problem (validate)
@@ -175,6 +176,23 @@ mmr_poller *mmr_poller_new(const char *path, uint64_t max_size); /* NULL when ou
  * in this poll. not_ready is reported as MMR_INVALID: poll again later. */
 int mmr_poller_poll(mmr_poller *p, const mmr_file **file, int *reparsed, mmr_problem *first, mmr_ioerr *io);
 void mmr_poller_free(mmr_poller *p);
+
+/* The mapping poller, version 2 only (spec/v2.md "Readers that map the file"): the
+ * file is mapped read-only once and every poll reads it in place, with the spec's
+ * acquire loads, one 8-byte load per number and the sequence protocol per string
+ * and histogram copy. The header is parsed once, then only the entries published
+ * since the last poll, each copied before it is checked. Each poll compares the
+ * file's size with the mapped size (bad_file_size: no load past a shrunk file) and
+ * the path's device and inode with the mapped file's (replaced: mapped again). A
+ * version 1 file is MMR_IOERR (mmr_poller reads it). After any error the next poll
+ * opens the path again. Same results and lifetimes as mmr_poller_poll. */
+typedef struct mmr_mapped mmr_mapped;
+
+mmr_mapped *mmr_mapped_new(const char *path, uint64_t max_size); /* NULL when out of memory */
+int mmr_mapped_poll(mmr_mapped *p, const mmr_file **file, int *reparsed, mmr_problem *first, mmr_ioerr *io);
+/* Entries checked since mmr_mapped_new (each one once while the file stays mapped). */
+size_t mmr_mapped_entries_parsed(const mmr_mapped *p);
+void mmr_mapped_free(mmr_mapped *p); /* unmaps and closes */
 
 /* The canonical JSON object of a file (spec "Canonical decoded form"), one line,
  * no newline. The path is written with U+FFFD for ill-formed UTF-8. Returns a

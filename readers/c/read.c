@@ -7,15 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The reader keeps the first problem only. */
-typedef struct {
-    mmr_sink sink;
-    mmr_problem first;
-} first_sink;
-
-static void keep_first(mmr_sink *s, const mmr_problem *p)
+void mmr__keep_first(mmr_sink *s, const mmr_problem *p)
 {
-    first_sink *fs = (first_sink *)s;
+    mmr_first_sink *fs = (mmr_first_sink *)s;
     if (s->count == 1)
         fs->first = *p;
 }
@@ -49,7 +43,7 @@ static void append(mmr_sink *s, const mmr_problem *p)
 /* Walk d and build the decoded layout. MMR_OK, MMR_INVALID (*first) or -1 (out of memory). */
 static int parse(const unsigned char *d, size_t size, mmr_file *out, mmr_problem *first, const mmr_format **fmtp)
 {
-    first_sink fs = {{keep_first, 1, 0}, {0}};
+    mmr_first_sink fs = MMR_FIRST_SINK_INIT;
     mmr_layout lay = {0};
     const mmr_format *fmt = mmr__scan(d, size, &fs.sink, &lay);
     int rc;

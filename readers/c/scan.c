@@ -57,10 +57,11 @@ const mmr_format *mmr__format_for(unsigned version)
     return i < sizeof formats / sizeof formats[0] ? formats[i].fmt : NULL;
 }
 
-const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout *lay)
+const mmr_format *mmr__dispatch(const unsigned char *d, size_t size, mmr_sink *s, int *not_ready)
 {
     const mmr_format *fmt;
     unsigned version;
+    *not_ready = 1;
     if (size == 0) {
         mmr__emit(s, MMR_NOT_READY, 0, "the file is empty: a writer is creating it");
         return NULL;
@@ -72,14 +73,27 @@ const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mm
         mmr__emit(s, MMR_NOT_READY, 0, "the version byte is 0x00: a writer is creating the file");
         return NULL;
     }
+    *not_ready = 0;
     fmt = mmr__format_for(version);
-    if (!fmt) {
+    if (!fmt)
         mmr__emit(s, MMR_BAD_VERSION, 0, "version byte is 0x%02x; supported: 0x01, 0x02", version);
-    } else {
-        fmt->walk(d, size, s, lay);
-    }
+    return fmt;
+}
+
+void mmr__check_size(size_t size, mmr_sink *s)
+{
     if (size % MMR_PAGE_SIZE)
         mmr__emit(s, MMR_BAD_FILE_SIZE, size, "file size %zu is not a multiple of %u", size, MMR_PAGE_SIZE);
+}
+
+const mmr_format *mmr__scan(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout *lay)
+{
+    int not_ready;
+    const mmr_format *fmt = mmr__dispatch(d, size, s, &not_ready);
+    if (fmt)
+        fmt->walk(d, size, s, lay);
+    if (!not_ready)
+        mmr__check_size(size, s);
     return fmt;
 }
 

@@ -320,145 +320,165 @@ static int bad_bounds(const unsigned char *d, uint64_t e, uint64_t at, uint32_t 
     return 0;
 }
 
+/* What the header fixes for the entries' checks. */
+typedef struct {
+    mmr_v2_header h;
+    uint64_t meta_off, meta_end, fixed, process_off, slots_off;
+    uint32_t process_cap;
+} v2_frame;
+
+static int v2_frame_of(const unsigned char *d, size_t size, mmr_sink *s, v2_frame *fr)
+{
+    memset(fr, 0, sizeof *fr);
+    return v2_header(d, size, s, &fr->h, &fr->meta_off, &fr->meta_end, &fr->fixed, &fr->process_cap,
+                     &fr->process_off, &fr->slots_off);
+}
+
+/* Check entry i at *e and add its record to lay. d holds the entry's bytes, live the
+ * values (the same buffer, except for a mapping's private copies of its entries).
+ * *e moves past the entry; 0: the walk stops here. */
+static int v2_entry(const unsigned char *d, const unsigned char *live, const v2_frame *fr, uint32_t i, uint64_t *ep,
+                    mmr_sink *s, mmr_layout *lay)
+{
+    uint64_t e = *ep, esz, name, unit, help, attrs, extra, extra_size, value_size, value_offset, area, base;
+    uint64_t meta_end = fr->meta_end, fixed = fr->fixed;
+    unsigned name_size, unit_size, help_size, attrs_size, kind, vt, k;
+    size_t before = s->count;
+    long pairs;
+    mmr_rec r;
+    if (meta_end - e < fixed) {
+        mmr__emit(s, MMR_BAD_ENTRY_SIZE, e, "entry %u: only %llu bytes left in the metadata region, the fixed part needs %llu",
+                  i, (unsigned long long)(meta_end - e), (unsigned long long)fixed);
+        return 0;
+    }
+    esz = mmr__le32(d + e + E_ENTRY_SIZE);
+    if (esz < fixed || esz % V2_ALIGN || esz > meta_end - e) {
+        mmr__emit(s, MMR_BAD_ENTRY_SIZE, e, "entry_size is %llu; want at least %llu, a multiple of 8, ending by %llu",
+                  (unsigned long long)esz, (unsigned long long)fixed, (unsigned long long)meta_end);
+        return 0;
+    }
+    *ep = e + esz;
+    kind = d[e + E_KIND];
+    vt = d[e + E_VALUE_TYPE];
+    value_offset = mmr__le32(d + e + E_VALUE_OFFSET);
+    value_size = mmr__le32(d + e + E_VALUE_SIZE);
+    name_size = mmr__le16(d + e + E_NAME_SIZE);
+    unit_size = mmr__le16(d + e + E_UNIT_SIZE);
+    help_size = mmr__le16(d + e + E_HELP_SIZE);
+    attrs_size = mmr__le16(d + e + E_ATTRIBUTES_SIZE);
+    extra_size = mmr__le32(d + e + E_EXTRA_SIZE);
+    extra = pad8(fixed + name_size + unit_size + help_size + attrs_size);
+    if (extra + extra_size > esz) {
+        mmr__emit(s, MMR_BAD_LENGTHS, e + E_NAME_SIZE,
+                  "name, unit, help, attributes and extra need %llu bytes; entry_size is %llu",
+                  (unsigned long long)(extra + extra_size), (unsigned long long)esz);
+        return 0;
+    }
+    name = e + fixed;
+    unit = name + name_size;
+    help = unit + unit_size;
+    attrs = help + help_size;
+    extra += e;
+    if (name_size == 0)
+        mmr__emit(s, MMR_BAD_NAME, e + E_NAME_SIZE, "name_size is 0: a field needs a name");
+    bad_utf8(d, name, name_size, "the name", s);
+    if (unit_size > V2_UNIT_MAX) {
+        mmr__emit(s, MMR_BAD_UNIT, e + E_UNIT_SIZE, "unit_size is %u; at most %u", unit_size, V2_UNIT_MAX);
+    } else {
+        for (k = 0; k < unit_size; k++) {
+            if (d[unit + k] < 0x21 || d[unit + k] > 0x7e) {
+                mmr__emit(s, MMR_BAD_UNIT, unit + k, "unit byte 0x%02x; allowed 0x21 to 0x7e", d[unit + k]);
+                break;
+            }
+        }
+    }
+    bad_utf8(d, help, help_size, "the help text", s);
+    pairs = attributes(d, attrs, attrs_size, s);
+    if (mmr__done(s))
+        return 0;
+    if (kind >= V2_KIND_COUNT || !v2_kinds[kind].name || vt >= V2_TYPE_COUNT || !v2_types[vt].name)
+        return 1; /* a later minor's kind or value type: skipped, never a problem */
+    if (!(v2_kinds[kind].allowed & VT_BIT(vt))) {
+        mmr__emit(s, MMR_BAD_VALUE_TYPE, e + E_VALUE_TYPE, "a %s of %s is not allowed", v2_kinds[kind].name,
+                  v2_types[vt].name);
+        return 1;
+    }
+    if (kind == KIND_HISTOGRAM ? value_size != 16 + 8 * (extra_size / 8 + 1)
+        : vt == VT_UTF8        ? value_size < 16 || value_size % V2_ALIGN
+                               : value_size != 8) {
+        mmr__emit(s, MMR_BAD_VALUE_SIZE, e + E_VALUE_SIZE, "value_size %llu is not the size a %s of %s needs",
+                  (unsigned long long)value_size, v2_kinds[kind].name, v2_types[vt].name);
+        return 1;
+    }
+    area = v2_kinds[kind].slotted ? fr->h.slot_size : fr->process_cap;
+    if (value_offset % V2_ALIGN || value_offset + value_size > area)
+        mmr__emit(s, MMR_BAD_VALUE_OFFSET, e + E_VALUE_OFFSET,
+                  "value_offset %llu + value_size %llu in an area of %llu bytes; the offset must be a multiple of 8",
+                  (unsigned long long)value_offset, (unsigned long long)value_size, (unsigned long long)area);
+    if (kind == KIND_HISTOGRAM)
+        bad_bounds(d, e, extra, (uint32_t)extra_size, s);
+    if (s->count != before)
+        return 1;
+    base = (v2_kinds[kind].slotted ? fr->slots_off : fr->process_off) + value_offset;
+    if (vt == VT_UTF8 && load64(live, base + SEQ, __ATOMIC_ACQUIRE) % 2 == 0) {
+        uint32_t length = load32(live, base + STR_LENGTH, __ATOMIC_RELAXED);
+        if (length > value_size - 16) {
+            mmr__emit(s, MMR_BAD_STRING_LENGTH, base + STR_LENGTH, "length %u exceeds the capacity %llu", length,
+                      (unsigned long long)(value_size - 16));
+            return 1;
+        }
+    }
+    if (lay) {
+        memset(&r, 0, sizeof r);
+        r.label_off = name;
+        r.label_len = name_size;
+        r.type_name = v2_types[vt].name;
+        r.kind_name = v2_kinds[kind].name;
+        r.kind = kind == KIND_HISTOGRAM ? MMR_HISTOGRAM : v2_types[vt].kind;
+        r.size = (uint32_t)value_size;
+        r.val_off = base;
+        r.wb_off = base;
+        r.unit_off = unit;
+        r.unit_len = unit_size;
+        r.help_off = help;
+        r.help_len = help_size;
+        r.attr_off = attrs;
+        r.attr_len = attrs_size;
+        r.attr_count = (uint32_t)pairs;
+        r.bounds_off = extra;
+        r.bound_count = kind == KIND_HISTOGRAM ? (uint32_t)(extra_size / 8) : 0;
+        r.slotted = v2_kinds[kind].slotted;
+        if (mmr__layout_add(lay, &r))
+            return 0;
+    }
+    return 1;
+}
+
 static void v2_walk(const unsigned char *d, size_t size, mmr_sink *s, mmr_layout *lay)
 {
-    mmr_v2_header h;
-    uint64_t e, meta_end, fixed, process_off, slots_off;
-    uint32_t i, field_count, process_cap;
-    memset(&h, 0, sizeof h);
-    if (!v2_header(d, size, s, &h, &e, &meta_end, &fixed, &process_cap, &process_off, &slots_off))
+    v2_frame fr;
+    uint64_t e;
+    uint32_t i, field_count;
+    if (!v2_frame_of(d, size, s, &fr))
         return;
     if (lay) {
-        lay->v2 = h;
-        lay->records_end = slots_off + (uint64_t)h.slot_count * h.slot_size;
+        lay->v2 = fr.h;
+        lay->records_end = fr.slots_off + (uint64_t)fr.h.slot_count * fr.h.slot_size;
     }
     field_count = load32(d, H_FIELD_COUNT, __ATOMIC_ACQUIRE);
     if (lay)
         lay->v2.field_count = field_count;
-    for (i = 0; i < field_count && !mmr__done(s); i++) {
-        uint64_t esz, name, unit, help, attrs, extra, extra_size, value_size, value_offset, area, base;
-        unsigned name_size, unit_size, help_size, attrs_size, kind, vt, k;
-        size_t before = s->count;
-        long pairs;
-        mmr_rec r;
-        if (meta_end - e < fixed) {
-            mmr__emit(s, MMR_BAD_ENTRY_SIZE, e, "entry %u: only %llu bytes left in the metadata region, the fixed part needs %llu",
-                      i, (unsigned long long)(meta_end - e), (unsigned long long)fixed);
+    e = fr.meta_off;
+    for (i = 0; i < field_count && !mmr__done(s); i++)
+        if (!v2_entry(d, d, &fr, i, &e, s, lay))
             return;
-        }
-        esz = mmr__le32(d + e + E_ENTRY_SIZE);
-        if (esz < fixed || esz % V2_ALIGN || esz > meta_end - e) {
-            mmr__emit(s, MMR_BAD_ENTRY_SIZE, e, "entry_size is %llu; want at least %llu, a multiple of 8, ending by %llu",
-                      (unsigned long long)esz, (unsigned long long)fixed, (unsigned long long)meta_end);
-            return;
-        }
-        kind = d[e + E_KIND];
-        vt = d[e + E_VALUE_TYPE];
-        value_offset = mmr__le32(d + e + E_VALUE_OFFSET);
-        value_size = mmr__le32(d + e + E_VALUE_SIZE);
-        name_size = mmr__le16(d + e + E_NAME_SIZE);
-        unit_size = mmr__le16(d + e + E_UNIT_SIZE);
-        help_size = mmr__le16(d + e + E_HELP_SIZE);
-        attrs_size = mmr__le16(d + e + E_ATTRIBUTES_SIZE);
-        extra_size = mmr__le32(d + e + E_EXTRA_SIZE);
-        extra = pad8(fixed + name_size + unit_size + help_size + attrs_size);
-        if (extra + extra_size > esz) {
-            mmr__emit(s, MMR_BAD_LENGTHS, e + E_NAME_SIZE,
-                      "name, unit, help, attributes and extra need %llu bytes; entry_size is %llu",
-                      (unsigned long long)(extra + extra_size), (unsigned long long)esz);
-            return;
-        }
-        name = e + fixed;
-        unit = name + name_size;
-        help = unit + unit_size;
-        attrs = help + help_size;
-        extra += e;
-        if (name_size == 0)
-            mmr__emit(s, MMR_BAD_NAME, e + E_NAME_SIZE, "name_size is 0: a field needs a name");
-        bad_utf8(d, name, name_size, "the name", s);
-        if (unit_size > V2_UNIT_MAX) {
-            mmr__emit(s, MMR_BAD_UNIT, e + E_UNIT_SIZE, "unit_size is %u; at most %u", unit_size, V2_UNIT_MAX);
-        } else {
-            for (k = 0; k < unit_size; k++) {
-                if (d[unit + k] < 0x21 || d[unit + k] > 0x7e) {
-                    mmr__emit(s, MMR_BAD_UNIT, unit + k, "unit byte 0x%02x; allowed 0x21 to 0x7e", d[unit + k]);
-                    break;
-                }
-            }
-        }
-        bad_utf8(d, help, help_size, "the help text", s);
-        pairs = attributes(d, attrs, attrs_size, s);
-        if (mmr__done(s))
-            return;
-        if (kind >= V2_KIND_COUNT || !v2_kinds[kind].name || vt >= V2_TYPE_COUNT || !v2_types[vt].name) {
-            e += esz; /* a later minor's kind or value type: skipped, never a problem */
-            continue;
-        }
-        if (!(v2_kinds[kind].allowed & VT_BIT(vt))) {
-            mmr__emit(s, MMR_BAD_VALUE_TYPE, e + E_VALUE_TYPE, "a %s of %s is not allowed", v2_kinds[kind].name,
-                      v2_types[vt].name);
-            e += esz;
-            continue;
-        }
-        if (kind == KIND_HISTOGRAM ? value_size != 16 + 8 * (extra_size / 8 + 1)
-            : vt == VT_UTF8        ? value_size < 16 || value_size % V2_ALIGN
-                                   : value_size != 8) {
-            mmr__emit(s, MMR_BAD_VALUE_SIZE, e + E_VALUE_SIZE, "value_size %llu is not the size a %s of %s needs",
-                      (unsigned long long)value_size, v2_kinds[kind].name, v2_types[vt].name);
-            e += esz;
-            continue;
-        }
-        area = v2_kinds[kind].slotted ? h.slot_size : process_cap;
-        if (value_offset % V2_ALIGN || value_offset + value_size > area)
-            mmr__emit(s, MMR_BAD_VALUE_OFFSET, e + E_VALUE_OFFSET,
-                      "value_offset %llu + value_size %llu in an area of %llu bytes; the offset must be a multiple of 8",
-                      (unsigned long long)value_offset, (unsigned long long)value_size, (unsigned long long)area);
-        if (kind == KIND_HISTOGRAM)
-            bad_bounds(d, e, extra, (uint32_t)extra_size, s);
-        if (s->count != before) {
-            e += esz;
-            continue;
-        }
-        base = (v2_kinds[kind].slotted ? slots_off : process_off) + value_offset;
-        if (vt == VT_UTF8 && load64(d, base + SEQ, __ATOMIC_ACQUIRE) % 2 == 0) {
-            uint32_t length = load32(d, base + STR_LENGTH, __ATOMIC_RELAXED);
-            if (length > value_size - 16) {
-                mmr__emit(s, MMR_BAD_STRING_LENGTH, base + STR_LENGTH, "length %u exceeds the capacity %llu", length,
-                          (unsigned long long)(value_size - 16));
-                e += esz;
-                continue;
-            }
-        }
-        if (lay) {
-            memset(&r, 0, sizeof r);
-            r.label_off = name;
-            r.label_len = name_size;
-            r.type_name = v2_types[vt].name;
-            r.kind_name = v2_kinds[kind].name;
-            r.kind = kind == KIND_HISTOGRAM ? MMR_HISTOGRAM : v2_types[vt].kind;
-            r.size = (uint32_t)value_size;
-            r.val_off = base;
-            r.wb_off = base;
-            r.unit_off = unit;
-            r.unit_len = unit_size;
-            r.help_off = help;
-            r.help_len = help_size;
-            r.attr_off = attrs;
-            r.attr_len = attrs_size;
-            r.attr_count = (uint32_t)pairs;
-            r.bounds_off = extra;
-            r.bound_count = kind == KIND_HISTOGRAM ? (uint32_t)(extra_size / 8) : 0;
-            r.slotted = v2_kinds[kind].slotted;
-            if (mmr__layout_add(lay, &r))
-                return;
-        }
-        e += esz;
-    }
 }
 
-/* One consistent copy of a sequence-locked value at d + at (n bytes) into out, by
- * the spec's reader protocol. 0: none within the retry bound (or at once when the
- * writer closed the file: an odd sequence then stays odd). */
+/* One consistent copy of a sequence-locked value at d + at (n bytes, a multiple of 8)
+ * into out, by the spec's reader protocol: the sequence (acquire), the payload in
+ * 8-byte words (relaxed), an acquire fence, the sequence again. 0: none within the
+ * retry bound (or at once when the writer closed the file: an odd sequence then
+ * stays odd). */
 static int seq_copy(const unsigned char *d, uint64_t at, size_t n, unsigned char *out, int closed)
 {
     int attempt;
@@ -466,8 +486,12 @@ static int seq_copy(const unsigned char *d, uint64_t at, size_t n, unsigned char
         uint64_t s1 = load64(d, at + SEQ, __ATOMIC_ACQUIRE), s2;
         size_t i;
         if (s1 % 2 == 0) {
-            for (i = 0; i < n; i++)
-                out[i] = __atomic_load_n(&d[at + i], __ATOMIC_RELAXED);
+            for (i = 0; i < n; i += 8) {
+                uint64_t w = load64(d, at + i, __ATOMIC_RELAXED);
+                int b;
+                for (b = 0; b < 8; b++)
+                    out[i + b] = (unsigned char)(w >> (8 * b));
+            }
             __atomic_thread_fence(__ATOMIC_ACQUIRE);
             s2 = load64(d, at + SEQ, __ATOMIC_RELAXED);
             if (s1 == s2)
@@ -648,6 +672,113 @@ static int v2_settle_fd(int fd, unsigned char *img, size_t size, const mmr_file 
     }
     free(tmp);
     return MMR_OK;
+}
+
+/* ---- A mapping reader's parse, kept between polls ("Readers that map the file"). */
+
+struct mmr_v2_cursor {
+    int started;         /* the header passed its checks: fr holds it */
+    v2_frame fr;
+    uint32_t count;      /* entries parsed (field_count when last advanced) */
+    uint64_t next;       /* offset of the next entry */
+    unsigned char *copy; /* private copies of the entries, at their file offsets */
+    size_t copy_cap;
+    mmr_layout lay;
+    size_t parsed;       /* entries checked over the cursor's life */
+};
+
+mmr_v2_cursor *mmr__v2_cursor_new(void) { return calloc(1, sizeof(mmr_v2_cursor)); }
+
+void mmr__v2_cursor_reset(mmr_v2_cursor *c)
+{
+    size_t parsed = c->parsed;
+    free(c->copy);
+    free(c->lay.recs);
+    memset(c, 0, sizeof *c);
+    c->parsed = parsed;
+}
+
+void mmr__v2_cursor_free(mmr_v2_cursor *c)
+{
+    if (c)
+        mmr__v2_cursor_reset(c);
+    free(c);
+}
+
+size_t mmr__v2_cursor_parsed(const mmr_v2_cursor *c) { return c->parsed; }
+
+static int copy_room(mmr_v2_cursor *c, uint64_t need)
+{
+    size_t cap = c->copy_cap ? c->copy_cap : 4096;
+    unsigned char *p;
+    if (need <= c->copy_cap)
+        return 0;
+    while (cap < need)
+        cap *= 2;
+    p = realloc(c->copy, cap);
+    if (!p)
+        return -1;
+    c->copy = p;
+    c->copy_cap = cap;
+    return 0;
+}
+
+/* Copy the entry at e from the mapping: its fixed part, then as many bytes as the
+ * copied entry_size says, if they fit the region (else the check reports it). A
+ * published entry never changes, so a plain copy is enough; checking the copy means
+ * a writer that breaks that rule cannot change the bytes between check and use. */
+static int copy_entry(mmr_v2_cursor *c, const unsigned char *map, uint64_t e)
+{
+    uint64_t left = c->fr.meta_end - e, fixed = c->fr.fixed, esz;
+    if (left < fixed)
+        return copy_room(c, 1); /* the check reports it without reading */
+    if (copy_room(c, e + fixed))
+        return -1;
+    memcpy(c->copy + e, map + e, fixed);
+    esz = mmr__le32(c->copy + e + E_ENTRY_SIZE);
+    if (esz <= fixed || esz > left)
+        return 0;
+    if (copy_room(c, e + esz))
+        return -1;
+    memcpy(c->copy + e + fixed, map + e + fixed, esz - fixed);
+    return 0;
+}
+
+int mmr__v2_cursor_advance(mmr_v2_cursor *c, const unsigned char *map, size_t size, mmr_sink *s)
+{
+    uint32_t field_count, i;
+    int grew = 0;
+    if (!c->started) {
+        if (!v2_frame_of(map, size, s, &c->fr))
+            return 0;
+        c->started = 1;
+        c->next = c->fr.meta_off;
+        c->lay.v2 = c->fr.h;
+        c->lay.records_end = c->fr.slots_off + (uint64_t)c->fr.h.slot_count * c->fr.h.slot_size;
+        grew = 1;
+    }
+    field_count = load32(map, H_FIELD_COUNT, __ATOMIC_ACQUIRE);
+    if (field_count < c->count) {
+        /* No writer does this (published entries stay): the file was rewritten in place. Parse it again. */
+        mmr__v2_cursor_reset(c);
+        return mmr__v2_cursor_advance(c, map, size, s);
+    }
+    for (i = c->count; i < field_count && !mmr__done(s); i++) {
+        if (copy_entry(c, map, c->next))
+            return -1;
+        c->parsed++;
+        grew = 1;
+        if (!v2_entry(c->copy, map, &c->fr, i, &c->next, s, &c->lay))
+            break;
+    }
+    c->count = i;
+    c->lay.v2.field_count = c->count;
+    return c->lay.oom ? -1 : grew;
+}
+
+int mmr__v2_cursor_build(const mmr_v2_cursor *c, mmr_file *f)
+{
+    return mmr__build_file(c->copy, &c->lay, 2, f);
 }
 
 const mmr_format mmr__format_v2 = {2, v2_walk, v2_load_values, v2_settle_fd};

@@ -38,5 +38,6 @@ void run_poll_tests(void);
 void run_cli_tests(void);
 void run_api_tests(void);
 void run_v2_tests(void);
+void run_mapped_tests(void);
 
 #endif

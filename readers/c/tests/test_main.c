@@ -136,6 +136,7 @@ int main(void)
     run_cli_tests();
     run_api_tests();
     run_v2_tests();
+    run_mapped_tests();
     remove_tree(tmp_dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -3,7 +3,8 @@
 //! - [`scan`]: one pass over a file's bytes: every field's layout and every problem (code + offset).
 //! - [`read()`] / [`validate()`]: a file by path, read into memory (never mapped), with a size limit;
 //!   [`open`] opens every file, never blocking, and refuses anything but a regular file.
-//! - [`StatsReader`]: polls a path, parsing the layout once and re-reading only the values.
+//! - [`StatsReader`]: polls a path, parsing the layout once and re-reading only the values;
+//!   [`v2::Poller`] and [`v2::MappedPoller`] do that for version 2, the latter through a shared mapping.
 //! - [`canonical`]: the canonical JSON form; [`json`] and [`compare`] parse and compare such objects.
 //!
 //! Everything specific to format version 1 lives in [`v1`], to version 2 in [`v2`]; [`scan`] dispatches on

@@ -4,8 +4,8 @@
 //! MODE: `statsreader` (mmstats_reader::StatsReader: layout once, re-check of write buffers) or
 //! `read` (mmstats_reader::read: whole file, re-check). Prints one JSON object like
 //! torture/py_reader.py; the checks are torture/check.py's.
-//! Version 2 (v2.rs): MODE `poller` (v2::Poller) or `read` (read_document), the checks of
-//! torture/check_v2.py, one JSON object like torture/py_reader_v2.py.
+//! Version 2 (v2.rs): MODE `poller` (v2::Poller), `mapped` (v2::MappedPoller) or `read` (read_document),
+//! the checks of torture/check_v2.py, one JSON object like torture/py_reader_v2.py.
 
 mod v2;
 

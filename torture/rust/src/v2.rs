@@ -1,4 +1,5 @@
-//! The version 2 torture: the checks of torture/check_v2.py, on `v2::Poller` and `read_document`.
+//! The version 2 torture: the checks of torture/check_v2.py, on `v2::Poller`, `v2::MappedPoller` and
+//! `read_document`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -94,9 +95,11 @@ fn map_json<K: AsRef<str>>(m: impl Iterator<Item = (K, u64)>) -> String {
     format!("{{{}}}", items.join(", "))
 }
 
-/// Reads `path` for `seconds` with `mode` "poller" (v2::Poller) or "read" (read_document); prints the result.
+/// Reads `path` for `seconds` with `mode` "poller" (v2::Poller), "mapped" (v2::MappedPoller) or "read"
+/// (read_document); prints the result.
 pub fn run(mode: &str, path: &Path, seconds: f64) {
     let mut poller = v2::Poller::new(path);
+    let mut mapped = v2::MappedPoller::new(path);
     let mut c = Checker::default();
     for k in KINDS {
         c.checked.insert(k, 0);
@@ -106,6 +109,7 @@ pub fn run(mode: &str, path: &Path, seconds: f64) {
     while Instant::now() < end {
         let got = match mode {
             "poller" => poller.read(),
+            "mapped" => mapped.read(),
             "read" => read_document(path, DEFAULT_MAX_SIZE).and_then(|d| match d {
                 Document::V2(f) => Ok(f),
                 Document::V1(_) => Err(ReadError::Io(std::io::Error::other("not a version 2 file"))),

@@ -1,10 +1,13 @@
 //! Everything specific to format version 2 (spec/v2.md): the layout and code tables ([`layout`]), the
 //! problem-finding walk ([`walk`]), the values read from copies ([`values`]), the canonical JSON
-//! ([`canonical`]) and its comparison by value ([`compare`]). `scan::scan` dispatches here on the version byte 0x02.
+//! ([`canonical`]) and its comparison by value ([`compare`]); [`Poller`] polls a file through copies,
+//! [`MappedPoller`] through a shared mapping. `scan::scan` dispatches here on the version byte 0x02.
 
 pub mod canonical;
 pub mod compare;
 pub mod layout;
+pub mod mapped;
+mod mapping;
 pub mod poll;
 pub mod values;
 pub mod walk;
@@ -12,6 +15,7 @@ pub mod walk;
 use crate::error::FormatError;
 use crate::reread::ReadAt;
 pub use layout::{Header, Kind, ValueType, FORMAT_VERSION};
+pub use mapped::MappedPoller;
 pub use poll::Poller;
 pub use values::{Histogram, Value};
 pub use walk::{walk, EntryLayout};

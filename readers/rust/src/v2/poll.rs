@@ -115,7 +115,7 @@ impl Poller {
 }
 
 /// The regions and sizes that fix where entries and values are.
-fn same_regions(a: &Header, b: &Header) -> bool {
+pub(super) fn same_regions(a: &Header, b: &Header) -> bool {
     (a.header_size, a.entry_fixed_size, a.meta_offset, a.meta_capacity, a.process_offset, a.process_capacity)
         == (b.header_size, b.entry_fixed_size, b.meta_offset, b.meta_capacity, b.process_offset, b.process_capacity)
         && (a.slots_offset, a.slot_size, a.slot_count) == (b.slots_offset, b.slot_size, b.slot_count)

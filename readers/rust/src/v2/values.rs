@@ -121,7 +121,7 @@ fn values_range(hd: &Header) -> std::ops::Range<usize> {
 }
 
 /// Offsets of a field's copies: one for a process value, one per used slot for a slotted one.
-fn copy_offsets(e: &EntryLayout, slots_used: u32) -> impl Iterator<Item = usize> + '_ {
+pub(super) fn copy_offsets(e: &EntryLayout, slots_used: u32) -> impl Iterator<Item = usize> + '_ {
     let count = if e.stride == 0 { 1 } else { slots_used as usize };
     (0..count).map(move |k| e.at + k * e.stride)
 }
