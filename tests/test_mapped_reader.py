@@ -464,3 +464,86 @@ def test_random_layouts_read_alike_mapped_compiled_python_copied_and_construct(s
             compiled.close()
             python.close()
             copying.close()
+
+
+# ---------------------------------------------------------------- a writer racing the reader
+
+def _fits(text: str) -> bool:
+    """The racing writer's texts: "k/" repeated 1 + k % 7 times (as torture/check_v2.py checks them)."""
+    k = text.split("/", 1)[0]
+    return k.isdigit() and text == (k + "/") * (1 + int(k) % 7)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_writer_thread_racing_the_reader_never_shows_a_torn_text_or_histogram(tmp_path, plan):
+    """A writer thread of this process (the GIL can pass to the reader in the middle of an update,
+    with the sequence odd) against the mapped poll: every text and histogram read is whole."""
+    import threading
+    w = V2Writer.create(tmp_path / "race.mmstats", slot_count=2)
+    s, h = w.string("s", 160, value="1/1/"), w.histogram("h", (1.0, 2.0, 4.0))
+    stop = threading.Event()
+
+    def write():
+        k = 1
+        while not stop.is_set():
+            s.set(f"{k}/" * (1 + k % 7))
+            h.observe(0.5 if k % 2 else 3.0)
+            k += 1
+
+    t = threading.Thread(target=write)
+    m = MappedFile.open(w.path, MAX, plan_type=plan)
+    t.start()
+    try:
+        reads = nulls = 0
+        last = 0
+        for _ in range(3000):
+            text, hist = m.read()
+            reads += 1
+            if text is None or hist is None:
+                nulls += 1
+                continue
+            assert _fits(text), text
+            b = [c["count"] for c in hist["buckets"]]
+            per = [b[0], b[1] - b[0], b[2] - b[1], b[3] - b[2]]
+            assert per[1] == per[3] == 0 and hist["sum"] == 0.5 * per[0] + 3.0 * per[2], hist
+            assert hist["count"] >= last
+            last = hist["count"]
+        assert last > 0 and nulls < reads // 2, (reads, nulls)
+    finally:
+        stop.set()
+        t.join()
+        m.close()
+        w.close()
+
+
+# ---------------------------------------------------------------- plans that make no sense
+
+def _plan_args(**change):
+    args = dict(size=4096, state=(12, 4, 1, 2, 2), field_count=(88, 4, 1), slots_used=(84, 4, 2),
+                ops=(("uint", 8, 0, 1024, 8, 0, 0, None, (), ()),), header=(), strings=(0, 8, 4, 16),
+                histograms=(0, 8, 16), values_type=v2layout.Values)
+    args.update(change)
+    return args
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_mapped_plan_refuses_values_that_are_not_aligned_words_of_its_mapping(plan):
+    assert plan(**_plan_args()) is not None
+    for bad in (("uint", 8, 0, 1020, 8, 0, 0, None, (), ()),   # not aligned
+                ("uint", 8, 1, 1024, 8, 0, 0, None, (), ())):  # a version 1 write buffer
+        with pytest.raises(ValueError):
+            plan(**_plan_args(ops=(bad,)))
+    if plan is COMPILED:  # the compiled plan also bounds every load by the mapping
+        for bad in (("uint", 8, 0, 4096, 8, 0, 0, None, (), ()),
+                    ("uint", 8, 0, 2048, 8, 2048, 1, None, (), ()),  # slot 1 ends past the mapping
+                    ("histogram", 8, 0, 0, 48, 0, 0, (1.0, 2.0), (), ())):  # size not 16 + 8 x 3
+            with pytest.raises(ValueError):
+                plan(**_plan_args(ops=(bad,)))
+        with pytest.raises(ValueError):
+            plan(**_plan_args(state=(13, 4, 1, 2, 2)))
+        p = plan(**_plan_args())
+        with tempfile.TemporaryFile() as f:
+            f.write(bytes(4096))
+            f.flush()
+            with pytest.raises(ValueError, match="mapping of 8 bytes"):
+                p.poll(bytes(8), f.fileno(), "x", None, 0, 0, True, 1)
