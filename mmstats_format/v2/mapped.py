@@ -235,7 +235,7 @@ def _detach(plan_type, view):
         view.release()
 
 
-_GENERAL_TRIES = 3  # general-path passes per poll before the values of its private copy are taken
+_GENERAL_TRIES = 3  # general-path looks per read before the values of a private copy are taken
 
 
 class MappedFile:
@@ -298,16 +298,21 @@ class MappedFile:
         FormatError (bad_file_size when the file's size is no longer the size mapped; the first
         problem of the file otherwise) or OSError."""
         attempts = RETRIES if recheck else 1
+        values = self.plan.poll(self.view, self.fd, self.path, self.encoded if stat_path else None, self.ident[0],
+                                self.ident[1], self.follow_symlinks, attempts)
+        return values if values is not None else self._look(attempts, stat_path)
+
+    def _look(self, attempts: int, stat_path: bool):
+        """read() past what the poll could not take: the general path, then the poll again."""
         for _ in range(_GENERAL_TRIES):
+            if not self._general(stat_path):
+                return None
             values = self.plan.poll(self.view, self.fd, self.path, self.encoded if stat_path else None,
                                     self.ident[0], self.ident[1], self.follow_symlinks, attempts)
             if values is not None:
                 return values
-            if not self._general(stat_path):
-                return None
         data = self._private()  # changed at every look: the values of a private copy, at rest
-        values = self.layout.checked_values(data) if self._parse(data) else None
-        return values
+        return self.layout.checked_values(data) if self._parse(data) else None
 
     def _general(self, stat_path: bool) -> bool:
         """What the poll could not take: False when the path names another file (or this one is no
