@@ -230,6 +230,19 @@ def test_a_file_replaced_by_rename_is_mapped_anew_and_the_old_mapping_is_gone(tm
     assert not [line for line in Path("/proc/self/maps").read_text().splitlines() if str(tmp_path) in line]
 
 
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_mapped_file_dropped_without_close_gives_back_its_descriptors_and_mapping(tmp_path, plan):
+    import gc
+    path, _ = _image(tmp_path)
+    before = len(os.listdir("/proc/self/fd"))
+    m = MappedFile.open(path, MAX, plan_type=plan)
+    assert m.read()[0] == 3 and len(os.listdir("/proc/self/fd")) == before + 2  # ours and the mapping's
+    del m
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert not [line for line in Path("/proc/self/maps").read_text().splitlines() if str(tmp_path) in line]
+
+
 @pytest.fixture
 def counted(monkeypatch):
     """{"scan": whole-file scans, "walked": [(known, new entries) per walk of appended entries only]}."""

@@ -30,6 +30,7 @@ import weakref
 
 from ..accel import MappedPlan as _CompiledPlan
 from ..cache import LAYOUTS
+from .._closeable import Closeable
 from .._fileio import open_regular
 from . import derived as d
 from .decode import _KEEP, RETRIES, V2Error
@@ -238,9 +239,10 @@ def _detach(plan_type, view):
 _GENERAL_TRIES = 3  # general-path looks per read before the values of a private copy are taken
 
 
-class MappedFile:
+class MappedFile(Closeable):
     """One version 2 file, mapped read-only: ``open()`` it, ``read()`` its values at each poll,
-    ``close()`` it. ``layout`` is the file's layout (a new object per file parsed, as StatsReader's)."""
+    ``close()`` it (or drop it: collection closes it). ``layout`` is the file's layout (a new object per
+    file parsed, as StatsReader's)."""
 
     __slots__ = ("path", "encoded", "max_size", "follow_symlinks", "fd", "ident", "size", "mm", "view", "layout",
                  "plan", "plan_type")
