@@ -6,4 +6,5 @@ reader (mmstats_format).
 """
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("mmstats._speedups", ["mmstats/_speedups.c", "mmstats/_readpath.c"], optional=True)])
+setup(ext_modules=[Extension("mmstats._speedups", ["mmstats/_speedups.c", "mmstats/_readpath.c",
+                                                                "mmstats/_mapread.c"], optional=True)])

@@ -16,6 +16,8 @@ Readers (one pass = every value of every file):
 - the same without the layout cache: scan() and one value at a time;
 - StatsReader.read() of N readers kept open;
 - StatsDirectory.poll() of the directory;
+- version 2 files: the same with mapped=True (values loaded from each file's mapping: a stat
+  and an fstat per file and poll for StatsReader, an fstat for StatsDirectory);
 - mmash /metrics: StatsDir.snapshot() + metrics.render() through prometheus_client's collector API (what a scrape runs,
   minus HTTP);
 - prometheus_client MultiProcessCollector.collect() (counters, summed over
@@ -210,9 +212,9 @@ def scanned_reader(mm: MmstatsFiles):
     return one_pass, None
 
 
-def statsreader_reader(mm: MmstatsFiles):
+def statsreader_reader(mm: MmstatsFiles, mapped: bool = False):
     from mmstats_format import StatsReader
-    readers = [StatsReader(p) for p in mm.paths]
+    readers = [StatsReader(p, mapped=mapped) for p in mm.paths]
 
     def one_pass():
         return sum(len(r.read()) for r in readers)
@@ -223,9 +225,9 @@ def statsreader_reader(mm: MmstatsFiles):
     return one_pass, close
 
 
-def directory_reader(mm: MmstatsFiles):
+def directory_reader(mm: MmstatsFiles, mapped: bool = False):
     from mmstats_format.directory import StatsDirectory
-    sd = StatsDirectory(mm.dir, "*.mmstats", max_open=mm.n + 16)
+    sd = StatsDirectory(mm.dir, "*.mmstats", max_open=(2 if mapped else 1) * mm.n + 16, mapped=mapped)
 
     def one_pass():
         files, problems = sd.poll()
@@ -275,7 +277,7 @@ def _check(name, got, want):
 
 def run(cfg: Config, fx: Fixtures) -> list[Row]:
     n, f = cfg.files, cfg.fields
-    raise_fd_limit(4 * n + 256)
+    raise_fd_limit(10 * n + 256)
     mm = fx.mmstats(n, f)
     mm2 = fx.mmstats(n, f, version=2)
     pc = fx.prometheus(n, f, "counter")
@@ -293,6 +295,8 @@ def run(cfg: Config, fx: Fixtures) -> list[Row]:
         "read2": "version 2 files: mmstats_format.read(path), each file",
         "statsreader2": "version 2 files: StatsReader.read(), N readers kept open",
         "directory2": "version 2 files: StatsDirectory.poll() of the directory",
+        "mapped_statsreader2": "version 2 files: StatsReader(mapped=True).read(), N readers kept open",
+        "mapped_directory2": "version 2 files: StatsDirectory(mapped=True).poll() of the directory",
     }
     made = {
         "floor": floor_reader(mm), "read": read_reader(mm), "scanned": scanned_reader(mm),
@@ -300,12 +304,14 @@ def run(cfg: Config, fx: Fixtures) -> list[Row]:
         "idle": directory_reader(mm), "mmash": mmash_reader(mm),
         "mpc": mpc_reader(pc), "mpc_expo": mpc_exposition_reader(pg),
         "read2": read_reader(mm2), "statsreader2": statsreader_reader(mm2), "directory2": directory_reader(mm2),
+        "mapped_statsreader2": statsreader_reader(mm2, mapped=True),
+        "mapped_directory2": directory_reader(mm2, mapped=True),
     }
     try:
         log(f"reader: {n} files x {f} fields, checking every reader reads every value")
         want = n * f
         for key in ("read", "scanned", "statsreader", "directory", "idle", "mmash", "mpc_expo", "read2",
-                    "statsreader2", "directory2"):
+                    "statsreader2", "directory2", "mapped_statsreader2", "mapped_directory2"):
             _check(names[key], made[key][0](), want)
         count, metrics = made["mpc"][0]()
         _check(names["mpc"], len(metrics), f)  # counters summed over the pids: F metrics ...
@@ -344,6 +350,13 @@ def run(cfg: Config, fx: Fixtures) -> list[Row]:
                     "ns/field", "floor per field", ms["floor"] * per, "< 50 ns"))
     rows.append(Row(SECTION, "re-read of a known layout, per field: StatsReader.read()", ms["statsreader"] * per,
                     "ns/field", "floor per field", ms["floor"] * per, "< 50 ns"))
+    for key in ("statsreader2", "directory2"):  # the mapped re-read, beside the floor and the copying reader
+        what = names["mapped_" + key].split(": ", 1)[1].split(",")[0].split(" of")[0]
+        mapped, copied = ms["mapped_" + key] * per, ms[key] * per
+        rows.append(Row(SECTION, f"re-read of a known layout, per field: version 2, {what}", mapped, "ns/field",
+                        "floor per field", ms["floor"] * per, "< 50 ns"))
+        rows.append(Row(SECTION, f"re-read of a known layout, per field: version 2, {what}", mapped, "ns/field",
+                        "the same reader copying", copied))
     rows += decode_rows(cfg, mm)
     return rows
 

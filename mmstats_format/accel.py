@@ -13,7 +13,7 @@ import importlib.util
 import os
 import sys
 
-__all__ = ["PURE_PYTHON_ENV", "load_speedups", "ReadPlan", "open_copies", "IMPLEMENTATION"]
+__all__ = ["PURE_PYTHON_ENV", "load_speedups", "ReadPlan", "MappedPlan", "open_copies", "IMPLEMENTATION"]
 
 PURE_PYTHON_ENV = "MMSTATS_PURE_PYTHON"
 _NAME = "mmstats._speedups"
@@ -51,5 +51,6 @@ def load_speedups():
 
 _speedups = load_speedups()
 ReadPlan = getattr(_speedups, "ReadPlan", None)  # None: the pure-Python decode
+MappedPlan = getattr(_speedups, "MappedPlan", None)  # None: v2/mapped.py's PurePlan
 open_copies = getattr(_speedups, "open_copies", None)  # None: read() opens and copies with os calls
 IMPLEMENTATION = "python" if ReadPlan is None else "c"

@@ -29,6 +29,9 @@ from ._fileio import DEFAULT_MAX_SIZE, NotRegularFile, open_regular, read_capped
 from .cache import LAYOUTS
 from .errors import FormatError
 from .settle import RETRIES, alternating, settle
+from .v2.mapped import MappedFile
+
+open_mapped = MappedFile.open
 
 __all__ = ["FileValues", "StatsDirectory"]
 
@@ -47,7 +50,7 @@ class FileValues(NamedTuple):
 class _File:
     """What is known about one file between polls."""
 
-    __slots__ = ("path", "fd", "ino", "by_stat", "layout", "size", "last", "digest", "values", "bufs")
+    __slots__ = ("path", "fd", "ino", "by_stat", "layout", "size", "last", "digest", "values", "bufs", "mapped")
 
     def __init__(self, path):
         self.path = path
@@ -60,6 +63,7 @@ class _File:
         self.digest = None    # ... only its digest (ReadPlan.digest)
         self.values = None
         self.bufs = None      # the directory's copy buffers for files of this size
+        self.mapped = None    # mapped=True: the version 2 file's MappedFile
 
 
 class StatsDirectory(Closeable):
@@ -71,15 +75,20 @@ class StatsDirectory(Closeable):
     file a writer is still creating). A file removed between the listing and
     the read is left out quietly. Holds at most ``max_open`` descriptors
     (default: half the soft limit); files past that are opened for each poll.
+
+    ``mapped=True``: version 2 files are mapped (v2/mapped.py) and their values loaded from the
+    mapping, the listing's inode telling a replaced file; each holds two descriptors (the mapping
+    keeps its own), and files past ``max_open`` are copied. Version 1 files are copied as without it.
     """
 
     def __init__(self, directory, pattern: str = "*.mmstats", *, max_size: int = DEFAULT_MAX_SIZE,
-                 recheck: bool = True, max_open: int | None = None):
+                 recheck: bool = True, max_open: int | None = None, mapped: bool = False):
         self.directory = os.fspath(directory)
         self.pattern = pattern
         self.max_size = max_size
         self.recheck = recheck
         self.max_open = descriptor_budget() if max_open is None else max_open
+        self.mapped = mapped
         self._match = re.compile(fnmatch.translate(pattern)).match
         self._files: dict[str, _File] = {}
         self._skip: set[str] = set()
@@ -125,6 +134,10 @@ class StatsDirectory(Closeable):
     # -- one file --------------------------------------------------------------
 
     def _values(self, f: _File, ino):
+        if self.mapped and (f.mapped is not None or f.layout is None or ino != f.ino):
+            values = self._mapped_values(f, ino)
+            if values is not None:
+                return values
         if f.layout is None or ino != f.ino:
             return self._load(f, ino)
         if f.fd >= 0:
@@ -134,6 +147,29 @@ class StatsDirectory(Closeable):
             return self._copy_values(f, fd, ino)
         finally:
             os.close(fd)
+
+    def _mapped_values(self, f: _File, ino):
+        """The values of a version 2 file through its mapping, or None: copy it (another version, or
+        no descriptors left for a mapping)."""
+        m = f.mapped
+        if m is not None and ino == f.ino:
+            values = m.read(self.recheck, stat_path=False)  # the listing's inode is this poll's look at the path
+            if values is not None:
+                f.layout = m.layout
+                return values
+        self._forget(f)
+        if self._held + 2 > self.max_open:
+            return None
+        m = open_mapped(f.path, self.max_size, follow_symlinks=False)
+        if m is None:
+            return None
+        f.mapped, f.layout = m, m.layout
+        f.ino, f.by_stat = m.ident[1], ino != m.ident[1]
+        self._held += 2
+        values = m.read(self.recheck, stat_path=False)
+        if values is None:  # (rewritten as another version at once)
+            self._forget(f)
+        return values
 
     def _copy_values(self, f: _File, fd, ino):
         copy, spare, iov = f.bufs
@@ -225,6 +261,10 @@ class StatsDirectory(Closeable):
             os.close(f.fd)
             f.fd = -1
             self._held -= 1
+        if f.mapped is not None:
+            f.mapped.close()
+            f.mapped = None
+            self._held -= 2
         f.layout = f.last = f.digest = f.values = None
 
     @property

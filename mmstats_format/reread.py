@@ -10,6 +10,9 @@ from ._fileio import DEFAULT_MAX_SIZE, open_regular, too_large
 from .cache import LAYOUTS
 from .errors import FormatError
 from .settle import RETRIES, alternating, settle
+from .v2.mapped import MappedFile
+
+open_mapped = MappedFile.open
 
 __all__ = ["StatsReader"]
 
@@ -52,14 +55,20 @@ class StatsReader(Closeable):
     """
 
     def __init__(self, path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True,
-                 follow_symlinks: bool = True):
+                 follow_symlinks: bool = True, mapped: bool = False):
         """``follow_symlinks=False``: if the path's last component is (or becomes) a symbolic link,
         read() raises OSError instead of reading what it points to -- for servers whose paths come
-        from a listing that checked them (mmash). Anything but a regular file is always an OSError."""
+        from a listing that checked them (mmash). Anything but a regular file is always an OSError.
+
+        ``mapped=True``: a version 2 file is mapped and each read() loads its values from the mapping
+        (v2/mapped.py: no copy, the spec's loads; a file truncated during a read faults the process);
+        a file of version 1 is copied as without it."""
         self.path = os.fspath(path)
         self.max_size = max_size
         self.recheck = recheck
         self.follow_symlinks = follow_symlinks
+        self.mapped = mapped
+        self._map = None  # mapped=True: the version 2 file's MappedFile
         self._fd = -1
         self._ident = None
         self.layout = None  # the version's compiled layout (v1.layout.CompiledLayout)
@@ -73,6 +82,10 @@ class StatsReader(Closeable):
 
     def read(self) -> list:
         """Current values of all fields, in file order."""
+        if self.mapped and self._ident is None:  # (a file held by copying is version 1)
+            values = self._read_mapped()
+            if values is not None:
+                return values
         plan = self.layout.reread_plan if self._ident is not None else None
         if plan is not None:  # the ordinary re-read (same file, same skeleton): stat, copy, re-check, decode in C
             buf, spare = _scratch(self._ident[2])
@@ -103,6 +116,24 @@ class StatsReader(Closeable):
             raise e.with_path(self.path) from None
         finally:
             self._buf = self._spare = None
+
+    def _read_mapped(self):
+        """The values through the file's mapping, or None when the path names no version 2 file."""
+        for _ in range(2):  # the file mapped, or the one that replaced it
+            if self._map is None:
+                self._map = open_mapped(self.path, self.max_size, self.follow_symlinks)
+                if self._map is None:
+                    return None
+            try:
+                values = self._map.read(self.recheck)
+            except BaseException:
+                self.close()
+                raise
+            if values is not None:
+                self.layout = self._map.layout
+                return values
+            self.close()  # replaced
+        return None
 
     def _copy(self, buf) -> bool:
         """Copy the file into ``buf``; False when it came back short (the file shrank)."""
@@ -158,11 +189,14 @@ class StatsReader(Closeable):
         return values
 
     def fileno(self) -> int:
-        """The descriptor of the file the last read() copied (-1 when none is open): lets a caller
-        ask the kernel which file that really is (e.g. /proc/self/fd), free of path races."""
-        return self._fd
+        """The descriptor of the file the last read() copied or mapped (-1 when none is open): lets a
+        caller ask the kernel which file that really is (e.g. /proc/self/fd), free of path races."""
+        return self._map.fd if self._map is not None else self._fd
 
     def close(self):
+        if self._map is not None:
+            self._map.close()
+            self._map = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1

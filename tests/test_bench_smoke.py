@@ -29,7 +29,8 @@ EXPECTED = {
         "floor: open + read + close", "mmstats_format.read(path)", "read without the layout cache",
         "StatsReader.read()", "StatsDirectory.poll()", "mmash /metrics", "MultiProcessCollector.collect()",
         "+ generate_latest", "per field: StatsDirectory.poll()", "decode step, per field",
-        "no file changed since its last poll",
+        "no file changed since its last poll", "per field: version 2, StatsReader(mapped=True).read()",
+        "per field: version 2, StatsDirectory(mapped=True).poll()",
     ],
     "scale": [f"{n} files x 10: {r}" for n in (10, 30)
               for r in ("read()", "StatsReader", "StatsDirectory", "mmash /metrics", "MultiProcessCollector")],

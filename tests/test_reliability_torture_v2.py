@@ -187,11 +187,11 @@ def hand_made_file(path):
 
 ALL_V2 = dict(torture_run.READERS_V2, **torture_run.CONTROLS_V2)
 # One mode per reader program is enough to test its checker (both modes of a program share it, and
-# the smoke run below catches a mode that hands it wrong values); Python's three modes differ in how
+# the smoke run below catches a mode that hands it wrong values); Python's four modes differ in how
 # they hand values over, and the mapping modes read the values themselves (their null after the retry
 # bound included). Each program start takes seconds on a loaded machine: CI time.
-HAND_MADE_READERS = ["python-statsreader", "python-read", "python-no-seqcheck", "go-poller", "rust-poller",
-                     "rust-mapped", "java-statsreader", "c-poller", "c-mapped", "ts-statsreader"]
+HAND_MADE_READERS = ["python-statsreader", "python-read", "python-mapped", "python-no-seqcheck", "go-poller",
+                     "rust-poller", "rust-mapped", "java-statsreader", "c-poller", "c-mapped", "ts-statsreader"]
 
 
 def program(cmd):

@@ -2,7 +2,8 @@
 
     python torture/py_reader_v2.py MODE PATH SECONDS
 
-MODE: ``statsreader`` (mmstats_format.StatsReader: entries parsed once, values polled), ``read``
+MODE: ``statsreader`` (mmstats_format.StatsReader: entries parsed once, values polled), ``mapped``
+(StatsReader(mapped=True): the same, the values loaded from the file's mapping), ``read``
 (mmstats_format.read: the whole file each time), or the control ``no-seqcheck``: one pread of the
 file decoded as a copy at rest (mmstats_format.v2.decode), which skips the reader protocol's
 sequence check across copies: what that check buys, and proof that the torture sees a torn text or
@@ -36,6 +37,14 @@ def main(argv):
 
         def one():
             values = reader.read()
+            return [(f.label, f.kind, f.type, v) for f, v in zip(reader.layout.fields, values)]
+    elif mode == "mapped":
+        reader = StatsReader(path, mapped=True)
+
+        def one():
+            values = reader.read()
+            if reader._map is None:
+                raise SystemExit(f"{path} was not mapped")
             return [(f.label, f.kind, f.type, v) for f, v in zip(reader.layout.fields, values)]
     elif mode == "read":
         def one():

@@ -49,6 +49,7 @@ READERS = {
 READERS_V2 = {
     "python-statsreader": PY2 + ["statsreader"],
     "python-read": PY2 + ["read"],
+    "python-mapped": PY2 + ["mapped"],
     "go-poller": [GO, "v2", "poller"],
     "go-read": [GO, "v2", "read"],
     "rust-poller": [RUST, "v2", "poller"],
