@@ -936,21 +936,216 @@ static PyTypeObject Plan_Type = {
     .tp_new = plan_new,
 };
 
+/* ------------------------------------------------------------------ records
+
+ * record_type(cls): a copy of the tuple subclass ``cls`` (a NamedTuple: its namespace, so the
+ * same attributes, repr, equality and pickling) whose instances are made and freed here instead
+ * of through CPython's generic subclass paths (PyType_GenericAlloc, subtype_dealloc), with a
+ * free list per length as plain tuples have.  A reader makes one record per field per file. */
+
+#define RECORD_MAX_LEN 16      /* lengths that get a free list */
+#define RECORD_MAX_FREE 2048   /* records kept per length */
+
+static PyTupleObject *record_free[RECORD_MAX_LEN + 1];
+static int record_nfree[RECORD_MAX_LEN + 1];
+
+static void record_dealloc(PyTupleObject *op);
+
+static PyObject *
+record_alloc(PyTypeObject *type, Py_ssize_t n)
+{
+    PyTupleObject *op;
+    if (n > 0 && n <= RECORD_MAX_LEN && record_free[n] != NULL) {
+        op = record_free[n];
+        record_free[n] = (PyTupleObject *)op->ob_item[0];
+        record_nfree[n]--;
+        PyObject_InitVar((PyVarObject *)op, type, n);  /* type, size, one reference (and the type's) */
+    } else {
+        op = PyObject_GC_NewVar(PyTupleObject, type, n);
+        if (op == NULL)
+            return NULL;
+    }
+    memset(op->ob_item, 0, (size_t)n * sizeof(PyObject *));
+    PyObject_GC_Track(op);  /* as PyType_GenericAlloc: tuple.__new__ fills a tracked object */
+    return (PyObject *)op;
+}
+
+static void
+record_dealloc(PyTupleObject *op)
+{
+    PyTypeObject *type = Py_TYPE(op);
+    Py_ssize_t n = Py_SIZE(op);
+    PyObject_GC_UnTrack(op);
+    Py_TRASHCAN_BEGIN(op, record_dealloc)
+    for (Py_ssize_t i = n; --i >= 0;)
+        Py_XDECREF(op->ob_item[i]);
+    /* a Python subclass's instance (another size perhaps) goes back to the allocator */
+    if (type->tp_dealloc == (destructor)record_dealloc && n > 0 && n <= RECORD_MAX_LEN
+        && record_nfree[n] < RECORD_MAX_FREE) {
+        op->ob_item[0] = (PyObject *)record_free[n];
+        record_free[n] = op;
+        record_nfree[n]++;
+    } else {
+        type->tp_free((PyObject *)op);
+    }
+    Py_DECREF(type);  /* instances of heap types hold their type */
+    Py_TRASHCAN_END
+}
+
+static int
+record_traverse(PyTupleObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    for (Py_ssize_t i = Py_SIZE(op); --i >= 0;)
+        Py_VISIT(op->ob_item[i]);
+    return 0;
+}
+
+static PyObject *
+record_type(PyObject *module, PyObject *cls)
+{
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type)
+        || ((PyTypeObject *)cls)->tp_base != &PyTuple_Type) {
+        PyErr_SetString(PyExc_TypeError, "record_type: a direct subclass of tuple (a NamedTuple) is needed");
+        return NULL;
+    }
+    PyObject *qualname = PyObject_GetAttrString(cls, "__qualname__");
+    PyObject *bare = qualname == NULL ? NULL : PyObject_GetAttrString(cls, "__name__");
+    PyObject *mod = bare == NULL ? NULL : PyObject_GetAttrString(cls, "__module__");
+    PyObject *full = mod == NULL ? NULL : PyUnicode_FromFormat("%S.%S", mod, bare);
+    PyObject *bases = NULL, *type = NULL;
+    if (full == NULL)
+        goto done;
+    const char *utf8 = PyUnicode_AsUTF8(full);
+    char *name = utf8 == NULL ? NULL : PyMem_Malloc(strlen(utf8) + 1);  /* tp_name: kept as long as the type */
+    if (name == NULL) {
+        if (utf8 != NULL)
+            PyErr_NoMemory();
+        goto done;
+    }
+    strcpy(name, utf8);
+    PyType_Slot slots[] = {
+        {Py_tp_dealloc, (void *)record_dealloc},
+        {Py_tp_alloc, (void *)record_alloc},
+        {Py_tp_traverse, (void *)record_traverse},
+        {Py_tp_free, (void *)PyObject_GC_Del},
+        {0, NULL},
+    };
+    PyType_Spec spec = {name, (int)PyTuple_Type.tp_basicsize, (int)PyTuple_Type.tp_itemsize,
+                        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, slots};
+    bases = PyTuple_Pack(1, (PyObject *)&PyTuple_Type);
+    if (bases == NULL || (type = PyType_FromSpecWithBases(&spec, bases)) == NULL) {
+        PyMem_Free(name);
+        goto done;
+    }
+    PyObject *key, *item;
+    Py_ssize_t pos = 0;
+    PyObject *dict = ((PyTypeObject *)cls)->tp_dict;
+    while (PyDict_Next(dict, &pos, &key, &item)) {
+        if (PyUnicode_Check(key) && (PyUnicode_CompareWithASCIIString(key, "__dict__") == 0
+                                     || PyUnicode_CompareWithASCIIString(key, "__weakref__") == 0))
+            continue;
+        if (PyObject_SetAttr(type, key, item) < 0)
+            goto fail;
+    }
+    /* __name__ sets tp_name to the bare name, as a class statement does (errors say 'Field') */
+    if (PyObject_SetAttrString(type, "__qualname__", qualname) < 0
+        || PyObject_SetAttrString(type, "__name__", bare) < 0)
+        goto fail;
+    goto done;
+fail:
+    Py_CLEAR(type);
+done:
+    Py_XDECREF(qualname);
+    Py_XDECREF(bare);
+    Py_XDECREF(mod);
+    Py_XDECREF(full);
+    Py_XDECREF(bases);
+    return type;
+}
+
 /* ------------------------------------------------------------------ opening a file for read() */
 
-/* open_copies(path, flags, limit, twice): open path with flags, and if it is a regular file of at most
- * ``limit`` bytes, copy it (read) and, with ``twice``, copy it again at once (pread: the spec's
- * re-check copy; it may come back another size) -- (fd, copy, second copy or None), the descriptor left open for more
- * copies.  None (nothing left open) for anything else: the caller's general path opens it again
- * and says what it is.  One call for what took open, fstat, read and pread from Python. */
+/* The fields of a copy ``a`` (n bytes) of the file at fd by the first plan in ``plans`` (a tuple of
+ * ReadPlans, or NULL) whose skeleton it has, after the spec's re-check: ``b`` (m bytes, or NULL)
+ * is the copy made at once after ``a``; while a write buffer flipped between two copies, the
+ * newer is checked against a fresh one, ``retries`` copies in all at most (settle.settle()'s
+ * rule); the copy kept is decoded, or ``a`` when the kept one no longer has the skeleton.
+ * NULL without an exception: no plan fits (the caller's general path parses it). */
+static PyObject *
+known_fields(PyObject *plans, int fd, const unsigned char *a, Py_ssize_t n, const unsigned char *b,
+             Py_ssize_t m, int retries)
+{
+    Plan *p = NULL;
+    for (Py_ssize_t i = 0; plans != NULL && i < PyTuple_GET_SIZE(plans); i++) {
+        Plan *q = (Plan *)PyTuple_GET_ITEM(plans, i);
+        if (Py_TYPE(q) == &Plan_Type && q->field_type != NULL && n == q->size && skeleton_holds(q, a)) {
+            p = q;
+            break;
+        }
+    }
+    if (p == NULL)
+        return NULL;
+    const unsigned char *kept = a;
+    unsigned char *more = NULL;
+    if (b != NULL && p->n_wbs > 0) {
+        const unsigned char *next = b;
+        Py_ssize_t got = m;
+        for (int r = 0; r < retries; r++) {
+            if (got != n || memcmp(kept, next, (size_t)n) == 0 || same_write_buffers(p, kept, next))
+                break;
+            kept = next;  /* a write buffer flipped while ``kept`` was copied: check the newer one */
+            if (r + 1 == retries)
+                break;
+            if (more == NULL && (more = PyMem_Malloc((size_t)n * 2)) == NULL)
+                return PyErr_NoMemory();
+            unsigned char *into = kept == more ? more + n : more;  /* never over the copy kept */
+            Py_BEGIN_ALLOW_THREADS
+            do {
+                got = pread(fd, into, (size_t)n, 0);
+            } while (got < 0 && errno == EINTR);
+            Py_END_ALLOW_THREADS
+            if (got < 0) {
+                PyMem_Free(more);
+                return PyErr_SetFromErrno(PyExc_OSError);
+            }
+            next = into;
+        }
+    }
+    PyObject *out = decode_copy(p, kept, n, 1);
+    if (out == Py_None && kept != a) {  /* rewritten meanwhile: the copy whose skeleton was checked */
+        Py_DECREF(out);
+        out = decode_copy(p, a, n, 1);
+    }
+    PyMem_Free(more);
+    if (out == Py_None)  /* a check beyond the skeleton failed: the general path says what it is */
+        Py_CLEAR(out);
+    return out;
+}
+
+/* open_copies(path, flags, limit, twice, plans=None, retries=0, single=b""): open path with flags, and
+ * if it is a regular file of at most ``limit`` bytes, copy it (read) and, with ``twice``, copy it
+ * again at once (pread: the spec's re-check copy; it may come back another size) unless its
+ * first byte is in ``single`` (a version whose reader needs no second copy at once).
+ * ``plans``: {file size: (ReadPlan, ...)} -- when one of them has the copy's skeleton, the whole
+ * read() is this call: its fields after the re-check (known_fields), the file closed.  Else
+ * (fd, copy, second copy or None), the descriptor left open for more copies.  None (nothing
+ * left open) for anything else: the caller's general path opens it again and says what it is. */
 static PyObject *
 open_copies(PyObject *module, PyObject *args)
 {
-    PyObject *path, *encoded;
-    int flags, twice;
+    PyObject *path, *encoded, *plans = Py_None;
+    int flags, twice, retries = 0;
     Py_ssize_t limit;
-    if (!PyArg_ParseTuple(args, "Oinp:open_copies", &path, &flags, &limit, &twice))
+    const char *single = "";
+    Py_ssize_t n_single = 0;
+    if (!PyArg_ParseTuple(args, "Oinp|Oiy#:open_copies", &path, &flags, &limit, &twice, &plans, &retries, &single,
+                          &n_single))
         return NULL;
+    if (plans != Py_None && !PyDict_Check(plans)) {
+        PyErr_SetString(PyExc_TypeError, "open_copies: plans must be a dict or None");
+        return NULL;
+    }
     if (!PyUnicode_FSConverter(path, &encoded))
         return NULL;
     int fd;
@@ -975,18 +1170,17 @@ open_copies(PyObject *module, PyObject *args)
     Py_ssize_t want = (Py_ssize_t)st.st_size + 1;
     PyObject *first = PyBytes_FromStringAndSize(NULL, want);
     PyObject *second = twice ? PyBytes_FromStringAndSize(NULL, want) : (Py_INCREF(Py_None), Py_None);
-    if (first == NULL || second == NULL) {
-        Py_XDECREF(first);
-        Py_XDECREF(second);
-        close(fd);
-        return NULL;
-    }
+    PyObject *out = NULL;
+    if (first == NULL || second == NULL)
+        goto fail;
     Py_ssize_t n, m = 0;
     char *a = PyBytes_AS_STRING(first), *b = twice ? PyBytes_AS_STRING(second) : NULL;
     Py_BEGIN_ALLOW_THREADS
     do {
         n = read(fd, a, (size_t)want);
     } while (n < 0 && errno == EINTR);
+    if (n > 0 && b != NULL && memchr(single, a[0], (size_t)n_single) != NULL)
+        b = NULL;  /* one copy is what this version's reader starts from */
     if (n >= 0 && b != NULL) {
         do {
             m = pread(fd, b, (size_t)want, 0);
@@ -1003,9 +1197,31 @@ open_copies(PyObject *module, PyObject *args)
         close(fd);
         Py_RETURN_NONE;
     }
+    if (plans != Py_None) {
+        PyObject *size = PyLong_FromSsize_t(n);
+        PyObject *known = size == NULL ? NULL : PyDict_GetItemWithError(plans, size);
+        Py_XDECREF(size);
+        if (known == NULL && PyErr_Occurred())
+            goto fail;
+        if (known != NULL && !PyTuple_Check(known)) {
+            PyErr_SetString(PyExc_TypeError, "open_copies: plans maps sizes to tuples of ReadPlans");
+            goto fail;
+        }
+        out = known == NULL ? NULL : known_fields(known, fd, (unsigned char *)a, n, (unsigned char *)b, m, retries);
+        if (out != NULL) {
+            Py_DECREF(first);
+            Py_DECREF(second);
+            close(fd);
+            return out;
+        }
+        if (PyErr_Occurred())
+            goto fail;
+    }
     if (_PyBytes_Resize(&first, n) < 0)
         goto fail;
-    if (b != NULL && _PyBytes_Resize(&second, m) < 0)
+    if (b == NULL)
+        Py_SETREF(second, (Py_INCREF(Py_None), Py_None));
+    else if (_PyBytes_Resize(&second, m) < 0)
         goto fail;
     return Py_BuildValue("(iNN)", fd, first, second);
 fail:
@@ -1017,8 +1233,12 @@ fail:
 
 static PyMethodDef readpath_functions[] = {
     {"open_copies", open_copies, METH_VARARGS,
-     "open_copies(path, flags, limit, twice): (fd, copy, second copy or None) of a regular file of at most "
-     "limit bytes, the descriptor left open; None for anything else (nothing left open)."},
+     "open_copies(path, flags, limit, twice, plans=None, retries=0, single=b''): (fd, copy, second copy or None) "
+     "of a regular file of at most limit bytes, the descriptor left open; its fields, the file closed, when a plan "
+     "of plans ({size: (ReadPlan, ...)}) has its skeleton; None for anything else (nothing left open)."},
+    {"record_type", record_type, METH_O,
+     "record_type(cls): a copy of the NamedTuple class cls whose instances are made and freed in C "
+     "(same fields, methods, repr, equality, pickling)."},
     {NULL, NULL, 0, NULL},
 };
 

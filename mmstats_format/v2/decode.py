@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from . import derived as d
 from .._compare import diff_document, float_bits
+from ..accel import records
 from ..errors import FormatError
 
 __all__ = ["Entry", "Field", "File2", "V2Error", "walk", "walk_entries", "decode", "problems", "value_of",
@@ -60,6 +61,9 @@ class Field(NamedTuple):
     unit: str
     help: str
     attributes: dict
+
+
+Field = records(Field)
 
 
 class File2(list):
