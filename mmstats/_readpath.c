@@ -5,7 +5,7 @@
  * _compiled.py): every offset, width and check comes from there, so this file knows no format
  * constant.  One call checks the copy's skeleton (byte ranges that must equal the parsed
  * file, words that must lie in a range, version 2 string lengths, version 1 write buffers) and
- * makes the values, or the reader's Field tuples, and the header values: nothing else is
+ * makes the values, or the reader's Field tuples, and keeps the header's bytes: nothing else is
  * allocated.  A copy that fails a check gives None and the caller scans it (the pure-Python
  * path names the problem).
  */
@@ -19,6 +19,10 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *Py_NewRef(PyObject *o) { Py_INCREF(o); return o; }
+#endif
 
 int mmstats_readpath_init(PyObject *module);
 
@@ -35,12 +39,12 @@ typedef struct {
     PyObject *bounds;     /* histogram: tuple of floats, then +inf */
     PyObject *prefix;     /* Field items before the value */
     PyObject *suffix;     /* Field items after the value */
+    int rest_untracked;   /* prefix and suffix hold nothing the cycle collector follows */
 } Op;
 
 typedef struct { Py_ssize_t off, len; } Range;
 typedef struct { Py_ssize_t off; int width; unsigned long long lo, hi; } Bound;
 typedef struct { Py_ssize_t off; Py_ssize_t capacity; } TextCheck;
-typedef struct { PyObject *key; Py_ssize_t off; int width; int is_signed; PyObject *names; } HeaderWord;
 
 typedef struct {
     PyObject_HEAD
@@ -52,13 +56,14 @@ typedef struct {
     Py_ssize_t *wbs; Py_ssize_t n_wbs;
     Op *ops; Py_ssize_t n_ops;
     Py_ssize_t slots_at; int slots_width;
-    HeaderWord *header; Py_ssize_t n_header;  /* n_header < 0: no header values */
+    unsigned long long max_slots;  /* slots in use past this: a slotted value would leave the file */
+    Py_ssize_t header_at, header_len;  /* header_len < 0: no header bytes kept */
     PyTypeObject *field_type;
-    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and a header attribute */
+    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and the header bytes (_raw) */
     PyObject *inf;
 } Plan;
 
-static PyObject *str_header;
+static PyObject *str_raw;
 
 static inline unsigned long long
 load_le(const unsigned char *p, int width)
@@ -128,10 +133,6 @@ plan_clear_ops(Plan *p)
         Py_XDECREF(p->ops[i].prefix);
         Py_XDECREF(p->ops[i].suffix);
     }
-    for (Py_ssize_t i = 0; p->header != NULL && i < p->n_header; i++) {
-        Py_XDECREF(p->header[i].key);
-        Py_XDECREF(p->header[i].names);
-    }
 }
 
 static void
@@ -143,7 +144,6 @@ plan_dealloc(Plan *p)
     PyMem_Free(p->texts);
     PyMem_Free(p->wbs);
     PyMem_Free(p->ops);
-    PyMem_Free(p->header);
     Py_XDECREF(p->reference);
     Py_XDECREF(p->field_type);
     Py_XDECREF(p->result_types[0]);
@@ -162,6 +162,16 @@ in_file(Plan *p, Py_ssize_t off, Py_ssize_t len)
     }
     return 1;
 }
+
+/* Not followed by the cycle collector (the rule CPython untracks a tuple by). */
+static inline int
+untracked(PyObject *x)
+{
+    return !PyObject_IS_GC(x) || !PyObject_GC_IsTracked(x);
+}
+
+static PyObject *record_alloc(PyTypeObject *type, Py_ssize_t n);
+static PyObject *record_make(PyTypeObject *type, Py_ssize_t n);
 
 static int
 parse_op(Plan *p, PyObject *spec, Op *op)
@@ -217,6 +227,11 @@ parse_op(Plan *p, PyObject *spec, Op *op)
         PyErr_SetString(PyExc_ValueError, "ReadPlan: negative stride");
         return -1;
     }
+    op->rest_untracked = 1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefix); i++)
+        op->rest_untracked = op->rest_untracked && untracked(PyTuple_GET_ITEM(prefix, i));
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(suffix); i++)
+        op->rest_untracked = op->rest_untracked && untracked(PyTuple_GET_ITEM(suffix, i));
     Py_INCREF(bounds);
     Py_INCREF(prefix);
     Py_INCREF(suffix);
@@ -243,7 +258,7 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     Py_INCREF(reference);
     p->reference = reference;
     p->size = PyBytes_GET_SIZE(reference);
-    p->n_header = -1;
+    p->header_len = -1;
     p->slots_at = -1;
     p->inf = PyFloat_FromDouble(Py_HUGE_VAL);
     if (p->inf == NULL)
@@ -314,26 +329,9 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
 
     if (header != Py_None) {
-        if ((n = tuple_items(header, "header", &items)) < 0)
+        if (!PyArg_ParseTuple(header, "nn;ReadPlan: header is (offset, length) or None", &p->header_at,
+                              &p->header_len) || !in_file(p, p->header_at, p->header_len))
             goto fail;
-        p->header = PyMem_Calloc(n ? n : 1, sizeof(HeaderWord));
-        if (p->header == NULL)
-            goto nomem;
-        for (p->n_header = 0; p->n_header < n; p->n_header++) {
-            HeaderWord *h = &p->header[p->n_header];
-            PyObject *key, *names;
-            if (!PyArg_ParseTuple(items[p->n_header], "UniiO;ReadPlan: header is ((key, offset, width, signed, "
-                                  "names or None), ...)", &key, &h->off, &h->width, &h->is_signed, &names)
-                || !in_file(p, h->off, h->width))
-                goto fail;
-            if (!valid_width(h->width) || (names != Py_None && !PyDict_Check(names))) {
-                PyErr_SetString(PyExc_ValueError, "ReadPlan: bad header word");
-                goto fail;
-            }
-            Py_INCREF(key);
-            h->key = key;
-            h->names = names == Py_None ? NULL : (Py_INCREF(names), names);
-        }
     }
 
     if (field_type != Py_None) {
@@ -351,7 +349,7 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         if (!PyType_Check(result_types[i]) || !PyType_IsSubtype((PyTypeObject *)result_types[i], &PyList_Type)
             || header == Py_None) {
             PyErr_SetString(PyExc_TypeError, "ReadPlan: values_type and fields_type are list subclasses, "
-                            "for a plan with header values");
+                            "for a plan that keeps header bytes");
             goto fail;
         }
         Py_INCREF(result_types[i]);
@@ -375,6 +373,15 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             PyErr_SetString(PyExc_ValueError, "ReadPlan: a slotted value needs slots");
             p->n_ops++;
             goto fail;
+        }
+    }
+    p->max_slots = ULLONG_MAX;
+    for (Py_ssize_t i = 0; i < p->n_ops; i++) {
+        const Op *op = &p->ops[i];
+        if ((op->sum_slots || op->code == OP_HISTOGRAM) && op->stride > 0) {
+            unsigned long long fit = (unsigned long long)(p->size - op->off - op->size) / (unsigned long long)op->stride + 1;
+            if (fit < p->max_slots)
+                p->max_slots = fit;
         }
     }
     return (PyObject *)p;
@@ -511,71 +518,28 @@ value(Plan *p, const Op *op, const unsigned char *b, unsigned long long slots)
     }
 }
 
-/* Not followed by the cycle collector (the rule CPython untracks a tuple by). */
-static inline int
-untracked(PyObject *x)
-{
-    return !PyObject_IS_GC(x) || !PyObject_GC_IsTracked(x);
-}
-
 static PyObject *
 make_field(Plan *p, const Op *op, PyObject *v)
 {
     Py_ssize_t np = PyTuple_GET_SIZE(op->prefix), ns = PyTuple_GET_SIZE(op->suffix);
-    PyObject *t = p->field_type->tp_alloc(p->field_type, np + 1 + ns);
+    int ours = p->field_type->tp_alloc == record_alloc;  /* made untracked: tracked below if need be */
+    PyObject *t = ours ? record_make(p->field_type, np + 1 + ns) : p->field_type->tp_alloc(p->field_type, np + 1 + ns);
     if (t == NULL) {
         Py_DECREF(v);
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < np; i++) {
-        PyObject *x = PyTuple_GET_ITEM(op->prefix, i);
-        Py_INCREF(x);
-        PyTuple_SET_ITEM(t, i, x);
-    }
-    PyTuple_SET_ITEM(t, np, v);
-    int atomic = untracked(v);
-    for (Py_ssize_t i = 0; i < ns; i++) {
-        PyObject *x = PyTuple_GET_ITEM(op->suffix, i);
-        Py_INCREF(x);
-        PyTuple_SET_ITEM(t, np + 1 + i, x);
-        atomic = atomic && untracked(x);
-    }
-    for (Py_ssize_t i = 0; atomic && i < np; i++)
-        atomic = untracked(PyTuple_GET_ITEM(op->prefix, i));
-    if (atomic && PyObject_GC_IsTracked(t))  /* CPython's own rule for tuples: spare the collector */
+    PyObject **items = ((PyTupleObject *)t)->ob_item;
+    for (Py_ssize_t i = 0; i < np; i++)
+        items[i] = Py_NewRef(PyTuple_GET_ITEM(op->prefix, i));
+    items[np] = v;
+    for (Py_ssize_t i = 0; i < ns; i++)
+        items[np + 1 + i] = Py_NewRef(PyTuple_GET_ITEM(op->suffix, i));
+    int atomic = op->rest_untracked && untracked(v);  /* CPython's own rule for tuples: spare the collector */
+    if (ours && !atomic)
+        PyObject_GC_Track(t);
+    else if (!ours && atomic && PyObject_GC_IsTracked(t))
         PyObject_GC_UnTrack(t);
     return t;
-}
-
-static PyObject *
-header_values(Plan *p, const unsigned char *b)
-{
-    PyObject *h = PyDict_New();
-    for (Py_ssize_t i = 0; h != NULL && i < p->n_header; i++) {
-        HeaderWord *w = &p->header[i];
-        unsigned long long raw = load_le(b + w->off, w->width);
-        PyObject *v;
-        if (w->names != NULL) {
-            PyObject *k = PyLong_FromUnsignedLongLong(raw);
-            v = k == NULL ? NULL : PyDict_GetItemWithError(w->names, k);
-            Py_XDECREF(k);
-            if (v == NULL) {
-                if (!PyErr_Occurred())
-                    PyErr_Format(PyExc_ValueError, "ReadPlan: header word %S is %llu, which has no name", w->key, raw);
-            } else {
-                Py_INCREF(v);
-            }
-        } else {
-            v = w->is_signed ? PyLong_FromLongLong(sign_extend(raw, w->width)) : PyLong_FromUnsignedLongLong(raw);
-        }
-        if (v == NULL || PyDict_SetItem(h, w->key, v) < 0) {
-            Py_XDECREF(v);
-            Py_CLEAR(h);
-            break;
-        }
-        Py_DECREF(v);
-    }
-    return h;
 }
 
 /* The values (or Field tuples) of the copy b[:size], or None when it has not the plan's skeleton. */
@@ -585,13 +549,25 @@ decode_copy(Plan *p, const unsigned char *b, Py_ssize_t size, int as_fields)
     if (size != p->size || !skeleton_holds(p, b))
         Py_RETURN_NONE;
     unsigned long long slots = p->slots_at >= 0 ? load_le(b + p->slots_at, p->slots_width) : 1;
-    for (Py_ssize_t i = 0; i < p->n_ops; i++) {  /* a slotted value must stay in the file */
-        const Op *op = &p->ops[i];
-        if ((op->sum_slots || op->code == OP_HISTOGRAM) && slots > 0 && op->stride > 0
-            && (unsigned long long)(p->size - op->off - op->size) / (unsigned long long)op->stride < slots - 1)
-            Py_RETURN_NONE;
+    if (slots > p->max_slots)  /* a slotted value must stay in the file */
+        Py_RETURN_NONE;
+    PyTypeObject *type = p->header_len < 0 ? NULL : p->result_types[as_fields];
+    PyObject *list;
+    if (type == NULL) {
+        list = PyList_New(p->n_ops);
+    } else {  /* the version's list type, made without running its __init__, its items filled below */
+        list = type->tp_alloc(type, 0);
+        PyObject **items = list == NULL || p->n_ops == 0 ? NULL : PyMem_Calloc((size_t)p->n_ops, sizeof(PyObject *));
+        if (list != NULL && p->n_ops > 0) {
+            if (items == NULL) {
+                Py_DECREF(list);
+                return PyErr_NoMemory();
+            }
+            ((PyListObject *)list)->ob_item = items;
+            ((PyListObject *)list)->allocated = p->n_ops;
+            Py_SET_SIZE(list, p->n_ops);
+        }
     }
-    PyObject *list = PyList_New(p->n_ops);
     if (list == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < p->n_ops; i++) {
@@ -604,20 +580,15 @@ decode_copy(Plan *p, const unsigned char *b, Py_ssize_t size, int as_fields)
         }
         PyList_SET_ITEM(list, i, v);
     }
-    if (p->n_header < 0)
+    if (p->header_len < 0)
         return list;
-    PyObject *out = NULL, *h = header_values(p, b);
-    PyTypeObject *type = p->result_types[as_fields];
-    if (h == NULL) {
+    PyObject *out = NULL, *h = PyBytes_FromStringAndSize((const char *)b + p->header_at, p->header_len);
+    if (h == NULL)
         out = NULL;
-    } else if (type == NULL) {
+    else if (type == NULL)
         out = PyTuple_Pack(2, list, h);
-    } else {  /* the version's list type, made without running its __init__ */
-        out = type->tp_alloc(type, 0);
-        if (out != NULL && (PyList_SetSlice(out, 0, 0, list) < 0
-                            || PyObject_SetAttr(out, str_header, h) < 0))
-            Py_CLEAR(out);
-    }
+    else if (PyObject_SetAttr(list, str_raw, h) == 0)
+        out = (Py_INCREF(list), list);
     Py_DECREF(list);
     Py_XDECREF(h);
     return out;
@@ -900,7 +871,8 @@ plan_write_buffers(Plan *p, PyObject *obj)
 
 static PyMethodDef plan_methods[] = {
     {"values", (PyCFunction)plan_values, METH_VARARGS,
-     "values(buf, size=None): the values of buf[:size] (with the header values: (values, header)), or None "
+     "values(buf, size=None): the values of buf[:size] (with header bytes: (values, header bytes), or a values_type "
+     "holding them as _raw), or None "
      "when it does not have this plan's skeleton."},
     {"fields", (PyCFunction)plan_fields, METH_VARARGS,
      "fields(buf, size=None): as values(), but each value in a field_type tuple (prefix, value, suffix)."},
@@ -951,8 +923,9 @@ static int record_nfree[RECORD_MAX_LEN + 1];
 
 static void record_dealloc(PyTupleObject *op);
 
+/* A record of n items, all NULL, not yet tracked by the cycle collector. */
 static PyObject *
-record_alloc(PyTypeObject *type, Py_ssize_t n)
+record_make(PyTypeObject *type, Py_ssize_t n)
 {
     PyTupleObject *op;
     if (n > 0 && n <= RECORD_MAX_LEN && record_free[n] != NULL) {
@@ -966,8 +939,16 @@ record_alloc(PyTypeObject *type, Py_ssize_t n)
             return NULL;
     }
     memset(op->ob_item, 0, (size_t)n * sizeof(PyObject *));
-    PyObject_GC_Track(op);  /* as PyType_GenericAlloc: tuple.__new__ fills a tracked object */
     return (PyObject *)op;
+}
+
+static PyObject *
+record_alloc(PyTypeObject *type, Py_ssize_t n)
+{
+    PyObject *op = record_make(type, n);
+    if (op != NULL)
+        PyObject_GC_Track(op);  /* as PyType_GenericAlloc: tuple.__new__ fills a tracked object */
+    return op;
 }
 
 static void
@@ -1247,7 +1228,7 @@ mmstats_readpath_init(PyObject *module)
 {
     if (PyType_Ready(&Plan_Type) < 0 || PyModule_AddFunctions(module, readpath_functions) < 0)
         return -1;
-    if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
+    if (str_raw == NULL && (str_raw = PyUnicode_InternFromString("_raw")) == NULL)
         return -1;
     Py_INCREF(&Plan_Type);
     if (PyModule_AddObject(module, "ReadPlan", (PyObject *)&Plan_Type) < 0) {

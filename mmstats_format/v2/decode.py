@@ -66,15 +66,45 @@ class Field(NamedTuple):
 Field = records(Field)
 
 
-class File2(list):
+class Headed(list):
+    """A list of one copy's values or fields with that copy's header values (``header``: the
+    canonical form's top-level keys beside ``fields``). The compiled decode keeps only the
+    header's bytes (``_raw``); the dict is made on first use: most polls never look at it."""
+
+    __slots__ = ("_raw", "_header")  # _header unset: made from _raw when asked for
+
+    def __init__(self, items, header: dict):
+        super().__init__(items)
+        self._header = header
+
+    @property
+    def header(self) -> dict:
+        try:
+            return self._header
+        except AttributeError:
+            h = self._header = header_values(dict(zip(d.HEADER_FIELDS, _HEADER.unpack_from(self._raw))))
+            return h
+
+    @header.setter
+    def header(self, value: dict):
+        self._header = value
+
+    def _share_header(self, new):
+        """``new`` with this one's header: a copy of the dict once made, else the same bytes."""
+        try:
+            new._header = dict(self._header)
+        except AttributeError:
+            new._raw = self._raw
+        return new
+
+
+class File2(Headed):
     """The fields of a version 2 file, with its header values (``header``: the canonical form's
     top-level keys beside ``fields``)."""
 
-    format_version = 2
+    __slots__ = ("__dict__", "__weakref__")  # as a plain list subclass has
 
-    def __init__(self, fields, header: dict):
-        super().__init__(fields)
-        self.header = header
+    format_version = 2
 
 
 class Entry(NamedTuple):
