@@ -59,11 +59,11 @@ typedef struct {
     unsigned long long max_slots;  /* slots in use past this: a slotted value would leave the file */
     Py_ssize_t header_at, header_len;  /* header_len < 0: no header bytes kept */
     PyTypeObject *field_type;
-    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and the header bytes (_raw) */
+    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and the header bytes (_header) */
     PyObject *inf;
 } Plan;
 
-static PyObject *str_raw;
+static PyObject *str_header_slot;
 
 static inline unsigned long long
 load_le(const unsigned char *p, int width)
@@ -587,7 +587,7 @@ decode_copy(Plan *p, const unsigned char *b, Py_ssize_t size, int as_fields)
         out = NULL;
     else if (type == NULL)
         out = PyTuple_Pack(2, list, h);
-    else if (PyObject_SetAttr(list, str_raw, h) == 0)
+    else if (PyObject_SetAttr(list, str_header_slot, h) == 0)
         out = (Py_INCREF(list), list);
     Py_DECREF(list);
     Py_XDECREF(h);
@@ -872,7 +872,7 @@ plan_write_buffers(Plan *p, PyObject *obj)
 static PyMethodDef plan_methods[] = {
     {"values", (PyCFunction)plan_values, METH_VARARGS,
      "values(buf, size=None): the values of buf[:size] (with header bytes: (values, header bytes), or a values_type "
-     "holding them as _raw), or None "
+     "holding them as _header), or None "
      "when it does not have this plan's skeleton."},
     {"fields", (PyCFunction)plan_fields, METH_VARARGS,
      "fields(buf, size=None): as values(), but each value in a field_type tuple (prefix, value, suffix)."},
@@ -1047,14 +1047,14 @@ done:
 
 /* ------------------------------------------------------------------ opening a file for read() */
 
-/* The fields of a copy ``a`` (n bytes) of the file at fd by the first plan in ``plans`` (a tuple of
+/* The fields of a copy ``a`` (n bytes) of a file by the first plan in ``plans`` (a tuple of
  * ReadPlans, or NULL) whose skeleton it has, after the spec's re-check: ``b`` (m bytes, or NULL)
  * is the copy made at once after ``a``; while a write buffer flipped between two copies, the
- * newer is checked against a fresh one, ``retries`` copies in all at most (settle.settle()'s
- * rule); the copy kept is decoded, or ``a`` when the kept one no longer has the skeleton.
- * NULL without an exception: no plan fits (the caller's general path parses it). */
+ * newer is checked against a fresh one from ``src``, ``retries`` copies in all at most
+ * (settle.settle()'s rule); the copy kept is decoded, or ``a`` when the kept one no longer has
+ * the skeleton.  NULL without an exception: no plan fits (the caller's general path parses it). */
 static PyObject *
-known_fields(PyObject *plans, int fd, const unsigned char *a, Py_ssize_t n, const unsigned char *b,
+known_fields(PyObject *plans, Source *src, const unsigned char *a, Py_ssize_t n, const unsigned char *b,
              Py_ssize_t m, int retries)
 {
     Plan *p = NULL;
@@ -1068,39 +1068,62 @@ known_fields(PyObject *plans, int fd, const unsigned char *a, Py_ssize_t n, cons
     if (p == NULL)
         return NULL;
     const unsigned char *kept = a;
-    unsigned char *more = NULL;
+    PyObject *more[2] = {NULL, NULL}, *out = NULL;  /* the further copies, in turn */
     if (b != NULL && p->n_wbs > 0) {
         const unsigned char *next = b;
         Py_ssize_t got = m;
-        for (int r = 0; r < retries; r++) {
+        for (int r = 0, turn = 0; r < retries; r++, turn ^= 1) {
             if (got != n || memcmp(kept, next, (size_t)n) == 0 || same_write_buffers(p, kept, next))
                 break;
             kept = next;  /* a write buffer flipped while ``kept`` was copied: check the newer one */
             if (r + 1 == retries)
                 break;
-            if (more == NULL && (more = PyMem_Malloc((size_t)n * 2)) == NULL)
-                return PyErr_NoMemory();
-            unsigned char *into = kept == more ? more + n : more;  /* never over the copy kept */
-            Py_BEGIN_ALLOW_THREADS
-            do {
-                got = pread(fd, into, (size_t)n, 0);
-            } while (got < 0 && errno == EINTR);
-            Py_END_ALLOW_THREADS
-            if (got < 0) {
-                PyMem_Free(more);
-                return PyErr_SetFromErrno(PyExc_OSError);
-            }
+            if (more[turn] == NULL && (more[turn] = PyByteArray_FromStringAndSize(NULL, n)) == NULL)
+                goto done;
+            unsigned char *into = (unsigned char *)PyByteArray_AS_STRING(more[turn]);  /* not the kept one */
+            if ((got = copy_file(src, more[turn], into, n)) < 0)
+                goto done;
             next = into;
         }
     }
-    PyObject *out = decode_copy(p, kept, n, 1);
+    out = decode_copy(p, kept, n, 1);
     if (out == Py_None && kept != a) {  /* rewritten meanwhile: the copy whose skeleton was checked */
         Py_DECREF(out);
         out = decode_copy(p, a, n, 1);
     }
-    PyMem_Free(more);
     if (out == Py_None)  /* a check beyond the skeleton failed: the general path says what it is */
         Py_CLEAR(out);
+done:
+    Py_XDECREF(more[0]);
+    Py_XDECREF(more[1]);
+    return out;
+}
+
+/* settle_fields(plans, first, second, fd, retries): known_fields() of two copies already made
+ * (second None: no re-check), further copies from fd or a callable fill(buf) -> bytes copied
+ * (the tests move a writer between copies this way); None when no plan has first's skeleton. */
+static PyObject *
+settle_fields(PyObject *module, PyObject *args)
+{
+    PyObject *plans, *first, *second, *from;
+    int retries;
+    Source src;
+    if (!PyArg_ParseTuple(args, "O!OOOi:settle_fields", &PyTuple_Type, &plans, &first, &second, &from, &retries)
+        || source_from(from, &src) < 0)
+        return NULL;
+    Py_buffer a, b = {0};
+    if (PyObject_GetBuffer(first, &a, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (second != Py_None && PyObject_GetBuffer(second, &b, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&a);
+        return NULL;
+    }
+    PyObject *out = known_fields(plans, &src, a.buf, a.len, second == Py_None ? NULL : b.buf, b.len, retries);
+    PyBuffer_Release(&a);
+    if (second != Py_None)
+        PyBuffer_Release(&b);
+    if (out == NULL && !PyErr_Occurred())
+        Py_RETURN_NONE;
     return out;
 }
 
@@ -1188,7 +1211,8 @@ open_copies(PyObject *module, PyObject *args)
             PyErr_SetString(PyExc_TypeError, "open_copies: plans maps sizes to tuples of ReadPlans");
             goto fail;
         }
-        out = known == NULL ? NULL : known_fields(known, fd, (unsigned char *)a, n, (unsigned char *)b, m, retries);
+        Source src = {fd, NULL};
+        out = known == NULL ? NULL : known_fields(known, &src, (unsigned char *)a, n, (unsigned char *)b, m, retries);
         if (out != NULL) {
             Py_DECREF(first);
             Py_DECREF(second);
@@ -1217,6 +1241,9 @@ static PyMethodDef readpath_functions[] = {
      "open_copies(path, flags, limit, twice, plans=None, retries=0, single=b''): (fd, copy, second copy or None) "
      "of a regular file of at most limit bytes, the descriptor left open; its fields, the file closed, when a plan "
      "of plans ({size: (ReadPlan, ...)}) has its skeleton; None for anything else (nothing left open)."},
+    {"settle_fields", settle_fields, METH_VARARGS,
+     "settle_fields(plans, first, second, fd, retries): the fields open_copies() gives for these two copies "
+     "(further copies from fd, or a callable fill(buf) -> bytes copied), or None when no plan fits."},
     {"record_type", record_type, METH_O,
      "record_type(cls): a copy of the NamedTuple class cls whose instances are made and freed in C "
      "(same fields, methods, repr, equality, pickling)."},
@@ -1228,7 +1255,7 @@ mmstats_readpath_init(PyObject *module)
 {
     if (PyType_Ready(&Plan_Type) < 0 || PyModule_AddFunctions(module, readpath_functions) < 0)
         return -1;
-    if (str_raw == NULL && (str_raw = PyUnicode_InternFromString("_raw")) == NULL)
+    if (str_header_slot == NULL && (str_header_slot = PyUnicode_InternFromString("_header")) == NULL)
         return -1;
     Py_INCREF(&Plan_Type);
     if (PyModule_AddObject(module, "ReadPlan", (PyObject *)&Plan_Type) < 0) {

@@ -69,9 +69,9 @@ Field = records(Field)
 class Headed(list):
     """A list of one copy's values or fields with that copy's header values (``header``: the
     canonical form's top-level keys beside ``fields``). The compiled decode keeps only the
-    header's bytes (``_raw``); the dict is made on first use: most polls never look at it."""
+    header's bytes; the dict is made from them on first use: most polls never look at it."""
 
-    __slots__ = ("_raw", "_header")  # _header unset: made from _raw when asked for
+    __slots__ = ("_header",)  # the header dict, or the header's bytes until it is asked for
 
     def __init__(self, items, header: dict):
         super().__init__(items)
@@ -79,22 +79,19 @@ class Headed(list):
 
     @property
     def header(self) -> dict:
-        try:
-            return self._header
-        except AttributeError:
-            h = self._header = header_values(dict(zip(d.HEADER_FIELDS, _HEADER.unpack_from(self._raw))))
-            return h
+        h = self._header
+        if h.__class__ is bytes:
+            h = self._header = header_values(dict(zip(d.HEADER_FIELDS, _HEADER.unpack_from(h))))
+        return h
 
     @header.setter
     def header(self, value: dict):
         self._header = value
 
     def _share_header(self, new):
-        """``new`` with this one's header: a copy of the dict once made, else the same bytes."""
-        try:
-            new._header = dict(self._header)
-        except AttributeError:
-            new._raw = self._raw
+        """``new`` with this one's header: the same bytes, or a copy of the dict once made."""
+        h = self._header
+        new._header = h if h.__class__ is bytes else dict(h)
         return new
 
 

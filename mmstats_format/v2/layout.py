@@ -28,6 +28,7 @@ from .decode import RETRIES, Field, File2, Headed, header_values, value_of, walk
 __all__ = ["Layout", "Values"]
 
 _HEADER = struct.Struct(d.HEADER_FORMAT)
+_new_list = list.__new__
 _SEQ = struct.Struct("<Q")
 _ODD = _SEQ.pack(1)  # marks a copy that has no consistent value
 
@@ -49,9 +50,11 @@ class Values(Headed):
     __slots__ = ()  # no per-instance dict: one is made per file per poll
 
     def copy(self) -> "Values":
-        new = list.__new__(Values)  # without __init__: this is per file per poll
+        new = _new_list(Values)  # without __init__, _share_header inlined: this is per file per poll
         new += self
-        return self._share_header(new)
+        h = self._header
+        new._header = h if h.__class__ is bytes else dict(h)
+        return new
 
 
 def _op(f):
