@@ -2,7 +2,7 @@
  * of the file in one call.
  *
  * A plan is built in Python from a layout the pure-Python path compiled (mmstats_format/
- * _compiled.py): every offset, width and check comes from there, so this file knows no format
+ * v1/layout.py, v2/layout.py): every offset, width and check comes from there, so this file knows no format
  * constant.  One call checks the copy's skeleton (byte ranges that must equal the parsed
  * file, words that must lie in a range, version 2 string lengths, version 1 write buffers) and
  * makes the values, or the reader's Field tuples, and keeps the header's bytes: nothing else is

@@ -439,25 +439,26 @@ def test_open_copies_reads_a_known_layout_whole_in_one_call(tmp_path):
     path.write_bytes(image)
     cache = LayoutCache()
     assert open_copies(str(path), _FLAGS, 1 << 16, True, cache.plans, RETRIES, ONE_COPY)[1:] == (image, image)
-    cache.find(image)
+    layout, _ = cache.find(image)
+    assert cache.plans == ({len(image): (layout.reread_plan,)} if accel.ReadPlan is not None else {len(image): ()})
+    plans = {len(image): (v1_pair(image)[1].reread_plan,)}  # whatever the switch says
     before = len(os.listdir("/proc/self/fd"))
-    got = open_copies(str(path), _FLAGS, 1 << 16, True, cache.plans, RETRIES, ONE_COPY)
+    got = open_copies(str(path), _FLAGS, 1 << 16, True, plans, RETRIES, ONE_COPY)
     assert got == read(path) == [("q", "Q", True, 2)] and type(got[0]) is type(read(path)[0])
     assert len(os.listdir("/proc/self/fd")) == before  # the file is closed
     changed = bytearray(image)
     changed[3] ^= 0xff  # a label byte: no known skeleton, the caller parses it
     path.write_bytes(changed)
-    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True, cache.plans, RETRIES, ONE_COPY)
+    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True, plans, RETRIES, ONE_COPY)
     os.close(fd)
     assert first == second == changed
     v2 = bytes(m2.build(m2.File2(fields=(m2.Field2("c", "counter", "u64", slots=(3,)),), slot_count=1,
                                   slots_used=1, meta_capacity=128, process_capacity=8, slot_size=16)).data)
     path.write_bytes(v2)
-    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True, cache.plans, RETRIES, ONE_COPY)
+    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True, plans, RETRIES, ONE_COPY)
     os.close(fd)
     assert (first, second) == (v2, None)  # version 2: one copy (no write buffers to re-check)
-    cache.find(v2)
-    got = open_copies(str(path), _FLAGS, 1 << 16, True, cache.plans, RETRIES, ONE_COPY)
+    got = open_copies(str(path), _FLAGS, 1 << 16, True, {len(v2): (v2_pair(v2)[1].reread_plan,)}, RETRIES, ONE_COPY)
     assert same_answer(got, read(path)) and got[0].value == 3 and got.header["state"] == "ready"
 
 

@@ -11,8 +11,8 @@ only the new entries: published entries never change (spec/v2.md, "Reading a fil
 With the C extension built (accel.ReadPlan), ``checked_values`` and ``checked_fields``
 are one call of a ReadPlan made from the same offsets (read_plan below): header and
 entries compared with memcmp, state and slots_used range-checked, string lengths
-checked, values and header values made in C (tests/test_compiled_decode.py holds it to
-this module's own path).
+checked, values made in C and the header's bytes kept, its dict made only when asked for
+(decode.Headed; tests/test_compiled_decode.py holds it to this module's own path).
 """
 from __future__ import annotations
 
