@@ -2,10 +2,10 @@
  * of the file in one call.
  *
  * A plan is built in Python from a layout the pure-Python path compiled (mmstats_format/
- * _compiled.py): every offset, width and check comes from there, so this file knows no format
+ * v1/layout.py, v2/layout.py): every offset, width and check comes from there, so this file knows no format
  * constant.  One call checks the copy's skeleton (byte ranges that must equal the parsed
  * file, words that must lie in a range, version 2 string lengths, version 1 write buffers) and
- * makes the values, or the reader's Field tuples, and the header values: nothing else is
+ * makes the values, or the reader's Field tuples, and keeps the header's bytes: nothing else is
  * allocated.  A copy that fails a check gives None and the caller scans it (the pure-Python
  * path names the problem).
  */
@@ -19,6 +19,10 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *Py_NewRef(PyObject *o) { Py_INCREF(o); return o; }
+#endif
 
 int mmstats_readpath_init(PyObject *module);
 
@@ -35,12 +39,12 @@ typedef struct {
     PyObject *bounds;     /* histogram: tuple of floats, then +inf */
     PyObject *prefix;     /* Field items before the value */
     PyObject *suffix;     /* Field items after the value */
+    int rest_untracked;   /* prefix and suffix hold nothing the cycle collector follows */
 } Op;
 
 typedef struct { Py_ssize_t off, len; } Range;
 typedef struct { Py_ssize_t off; int width; unsigned long long lo, hi; } Bound;
 typedef struct { Py_ssize_t off; Py_ssize_t capacity; } TextCheck;
-typedef struct { PyObject *key; Py_ssize_t off; int width; int is_signed; PyObject *names; } HeaderWord;
 
 typedef struct {
     PyObject_HEAD
@@ -52,13 +56,14 @@ typedef struct {
     Py_ssize_t *wbs; Py_ssize_t n_wbs;
     Op *ops; Py_ssize_t n_ops;
     Py_ssize_t slots_at; int slots_width;
-    HeaderWord *header; Py_ssize_t n_header;  /* n_header < 0: no header values */
+    unsigned long long max_slots;  /* slots in use past this: a slotted value would leave the file */
+    Py_ssize_t header_at, header_len;  /* header_len < 0: no header bytes kept */
     PyTypeObject *field_type;
-    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and a header attribute */
+    PyTypeObject *result_types[2];  /* list subclasses holding values / fields and the header bytes (_header) */
     PyObject *inf;
 } Plan;
 
-static PyObject *str_header;
+static PyObject *str_header_slot;
 
 static inline unsigned long long
 load_le(const unsigned char *p, int width)
@@ -128,10 +133,6 @@ plan_clear_ops(Plan *p)
         Py_XDECREF(p->ops[i].prefix);
         Py_XDECREF(p->ops[i].suffix);
     }
-    for (Py_ssize_t i = 0; p->header != NULL && i < p->n_header; i++) {
-        Py_XDECREF(p->header[i].key);
-        Py_XDECREF(p->header[i].names);
-    }
 }
 
 static void
@@ -143,7 +144,6 @@ plan_dealloc(Plan *p)
     PyMem_Free(p->texts);
     PyMem_Free(p->wbs);
     PyMem_Free(p->ops);
-    PyMem_Free(p->header);
     Py_XDECREF(p->reference);
     Py_XDECREF(p->field_type);
     Py_XDECREF(p->result_types[0]);
@@ -162,6 +162,16 @@ in_file(Plan *p, Py_ssize_t off, Py_ssize_t len)
     }
     return 1;
 }
+
+/* Not followed by the cycle collector (the rule CPython untracks a tuple by). */
+static inline int
+untracked(PyObject *x)
+{
+    return !PyObject_IS_GC(x) || !PyObject_GC_IsTracked(x);
+}
+
+static PyObject *record_alloc(PyTypeObject *type, Py_ssize_t n);
+static PyObject *record_make(PyTypeObject *type, Py_ssize_t n);
 
 static int
 parse_op(Plan *p, PyObject *spec, Op *op)
@@ -217,6 +227,11 @@ parse_op(Plan *p, PyObject *spec, Op *op)
         PyErr_SetString(PyExc_ValueError, "ReadPlan: negative stride");
         return -1;
     }
+    op->rest_untracked = 1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefix); i++)
+        op->rest_untracked = op->rest_untracked && untracked(PyTuple_GET_ITEM(prefix, i));
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(suffix); i++)
+        op->rest_untracked = op->rest_untracked && untracked(PyTuple_GET_ITEM(suffix, i));
     Py_INCREF(bounds);
     Py_INCREF(prefix);
     Py_INCREF(suffix);
@@ -243,7 +258,7 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     Py_INCREF(reference);
     p->reference = reference;
     p->size = PyBytes_GET_SIZE(reference);
-    p->n_header = -1;
+    p->header_len = -1;
     p->slots_at = -1;
     p->inf = PyFloat_FromDouble(Py_HUGE_VAL);
     if (p->inf == NULL)
@@ -314,26 +329,9 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
 
     if (header != Py_None) {
-        if ((n = tuple_items(header, "header", &items)) < 0)
+        if (!PyArg_ParseTuple(header, "nn;ReadPlan: header is (offset, length) or None", &p->header_at,
+                              &p->header_len) || !in_file(p, p->header_at, p->header_len))
             goto fail;
-        p->header = PyMem_Calloc(n ? n : 1, sizeof(HeaderWord));
-        if (p->header == NULL)
-            goto nomem;
-        for (p->n_header = 0; p->n_header < n; p->n_header++) {
-            HeaderWord *h = &p->header[p->n_header];
-            PyObject *key, *names;
-            if (!PyArg_ParseTuple(items[p->n_header], "UniiO;ReadPlan: header is ((key, offset, width, signed, "
-                                  "names or None), ...)", &key, &h->off, &h->width, &h->is_signed, &names)
-                || !in_file(p, h->off, h->width))
-                goto fail;
-            if (!valid_width(h->width) || (names != Py_None && !PyDict_Check(names))) {
-                PyErr_SetString(PyExc_ValueError, "ReadPlan: bad header word");
-                goto fail;
-            }
-            Py_INCREF(key);
-            h->key = key;
-            h->names = names == Py_None ? NULL : (Py_INCREF(names), names);
-        }
     }
 
     if (field_type != Py_None) {
@@ -351,7 +349,7 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         if (!PyType_Check(result_types[i]) || !PyType_IsSubtype((PyTypeObject *)result_types[i], &PyList_Type)
             || header == Py_None) {
             PyErr_SetString(PyExc_TypeError, "ReadPlan: values_type and fields_type are list subclasses, "
-                            "for a plan with header values");
+                            "for a plan that keeps header bytes");
             goto fail;
         }
         Py_INCREF(result_types[i]);
@@ -375,6 +373,15 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             PyErr_SetString(PyExc_ValueError, "ReadPlan: a slotted value needs slots");
             p->n_ops++;
             goto fail;
+        }
+    }
+    p->max_slots = ULLONG_MAX;
+    for (Py_ssize_t i = 0; i < p->n_ops; i++) {
+        const Op *op = &p->ops[i];
+        if ((op->sum_slots || op->code == OP_HISTOGRAM) && op->stride > 0) {
+            unsigned long long fit = (unsigned long long)(p->size - op->off - op->size) / (unsigned long long)op->stride + 1;
+            if (fit < p->max_slots)
+                p->max_slots = fit;
         }
     }
     return (PyObject *)p;
@@ -511,71 +518,28 @@ value(Plan *p, const Op *op, const unsigned char *b, unsigned long long slots)
     }
 }
 
-/* Not followed by the cycle collector (the rule CPython untracks a tuple by). */
-static inline int
-untracked(PyObject *x)
-{
-    return !PyObject_IS_GC(x) || !PyObject_GC_IsTracked(x);
-}
-
 static PyObject *
 make_field(Plan *p, const Op *op, PyObject *v)
 {
     Py_ssize_t np = PyTuple_GET_SIZE(op->prefix), ns = PyTuple_GET_SIZE(op->suffix);
-    PyObject *t = p->field_type->tp_alloc(p->field_type, np + 1 + ns);
+    int ours = p->field_type->tp_alloc == record_alloc;  /* made untracked: tracked below if need be */
+    PyObject *t = ours ? record_make(p->field_type, np + 1 + ns) : p->field_type->tp_alloc(p->field_type, np + 1 + ns);
     if (t == NULL) {
         Py_DECREF(v);
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < np; i++) {
-        PyObject *x = PyTuple_GET_ITEM(op->prefix, i);
-        Py_INCREF(x);
-        PyTuple_SET_ITEM(t, i, x);
-    }
-    PyTuple_SET_ITEM(t, np, v);
-    int atomic = untracked(v);
-    for (Py_ssize_t i = 0; i < ns; i++) {
-        PyObject *x = PyTuple_GET_ITEM(op->suffix, i);
-        Py_INCREF(x);
-        PyTuple_SET_ITEM(t, np + 1 + i, x);
-        atomic = atomic && untracked(x);
-    }
-    for (Py_ssize_t i = 0; atomic && i < np; i++)
-        atomic = untracked(PyTuple_GET_ITEM(op->prefix, i));
-    if (atomic && PyObject_GC_IsTracked(t))  /* CPython's own rule for tuples: spare the collector */
+    PyObject **items = ((PyTupleObject *)t)->ob_item;
+    for (Py_ssize_t i = 0; i < np; i++)
+        items[i] = Py_NewRef(PyTuple_GET_ITEM(op->prefix, i));
+    items[np] = v;
+    for (Py_ssize_t i = 0; i < ns; i++)
+        items[np + 1 + i] = Py_NewRef(PyTuple_GET_ITEM(op->suffix, i));
+    int atomic = op->rest_untracked && untracked(v);  /* CPython's own rule for tuples: spare the collector */
+    if (ours && !atomic)
+        PyObject_GC_Track(t);
+    else if (!ours && atomic && PyObject_GC_IsTracked(t))
         PyObject_GC_UnTrack(t);
     return t;
-}
-
-static PyObject *
-header_values(Plan *p, const unsigned char *b)
-{
-    PyObject *h = PyDict_New();
-    for (Py_ssize_t i = 0; h != NULL && i < p->n_header; i++) {
-        HeaderWord *w = &p->header[i];
-        unsigned long long raw = load_le(b + w->off, w->width);
-        PyObject *v;
-        if (w->names != NULL) {
-            PyObject *k = PyLong_FromUnsignedLongLong(raw);
-            v = k == NULL ? NULL : PyDict_GetItemWithError(w->names, k);
-            Py_XDECREF(k);
-            if (v == NULL) {
-                if (!PyErr_Occurred())
-                    PyErr_Format(PyExc_ValueError, "ReadPlan: header word %S is %llu, which has no name", w->key, raw);
-            } else {
-                Py_INCREF(v);
-            }
-        } else {
-            v = w->is_signed ? PyLong_FromLongLong(sign_extend(raw, w->width)) : PyLong_FromUnsignedLongLong(raw);
-        }
-        if (v == NULL || PyDict_SetItem(h, w->key, v) < 0) {
-            Py_XDECREF(v);
-            Py_CLEAR(h);
-            break;
-        }
-        Py_DECREF(v);
-    }
-    return h;
 }
 
 /* The values (or Field tuples) of the copy b[:size], or None when it has not the plan's skeleton. */
@@ -585,13 +549,25 @@ decode_copy(Plan *p, const unsigned char *b, Py_ssize_t size, int as_fields)
     if (size != p->size || !skeleton_holds(p, b))
         Py_RETURN_NONE;
     unsigned long long slots = p->slots_at >= 0 ? load_le(b + p->slots_at, p->slots_width) : 1;
-    for (Py_ssize_t i = 0; i < p->n_ops; i++) {  /* a slotted value must stay in the file */
-        const Op *op = &p->ops[i];
-        if ((op->sum_slots || op->code == OP_HISTOGRAM) && slots > 0 && op->stride > 0
-            && (unsigned long long)(p->size - op->off - op->size) / (unsigned long long)op->stride < slots - 1)
-            Py_RETURN_NONE;
+    if (slots > p->max_slots)  /* a slotted value must stay in the file */
+        Py_RETURN_NONE;
+    PyTypeObject *type = p->header_len < 0 ? NULL : p->result_types[as_fields];
+    PyObject *list;
+    if (type == NULL) {
+        list = PyList_New(p->n_ops);
+    } else {  /* the version's list type, made without running its __init__, its items filled below */
+        list = type->tp_alloc(type, 0);
+        PyObject **items = list == NULL || p->n_ops == 0 ? NULL : PyMem_Calloc((size_t)p->n_ops, sizeof(PyObject *));
+        if (list != NULL && p->n_ops > 0) {
+            if (items == NULL) {
+                Py_DECREF(list);
+                return PyErr_NoMemory();
+            }
+            ((PyListObject *)list)->ob_item = items;
+            ((PyListObject *)list)->allocated = p->n_ops;
+            Py_SET_SIZE(list, p->n_ops);
+        }
     }
-    PyObject *list = PyList_New(p->n_ops);
     if (list == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < p->n_ops; i++) {
@@ -604,20 +580,15 @@ decode_copy(Plan *p, const unsigned char *b, Py_ssize_t size, int as_fields)
         }
         PyList_SET_ITEM(list, i, v);
     }
-    if (p->n_header < 0)
+    if (p->header_len < 0)
         return list;
-    PyObject *out = NULL, *h = header_values(p, b);
-    PyTypeObject *type = p->result_types[as_fields];
-    if (h == NULL) {
+    PyObject *out = NULL, *h = PyBytes_FromStringAndSize((const char *)b + p->header_at, p->header_len);
+    if (h == NULL)
         out = NULL;
-    } else if (type == NULL) {
+    else if (type == NULL)
         out = PyTuple_Pack(2, list, h);
-    } else {  /* the version's list type, made without running its __init__ */
-        out = type->tp_alloc(type, 0);
-        if (out != NULL && (PyList_SetSlice(out, 0, 0, list) < 0
-                            || PyObject_SetAttr(out, str_header, h) < 0))
-            Py_CLEAR(out);
-    }
+    else if (PyObject_SetAttr(list, str_header_slot, h) == 0)
+        out = (Py_INCREF(list), list);
     Py_DECREF(list);
     Py_XDECREF(h);
     return out;
@@ -900,7 +871,8 @@ plan_write_buffers(Plan *p, PyObject *obj)
 
 static PyMethodDef plan_methods[] = {
     {"values", (PyCFunction)plan_values, METH_VARARGS,
-     "values(buf, size=None): the values of buf[:size] (with the header values: (values, header)), or None "
+     "values(buf, size=None): the values of buf[:size] (with header bytes: (values, header bytes), or a values_type "
+     "holding them as _header), or None "
      "when it does not have this plan's skeleton."},
     {"fields", (PyCFunction)plan_fields, METH_VARARGS,
      "fields(buf, size=None): as values(), but each value in a field_type tuple (prefix, value, suffix)."},
@@ -936,21 +908,249 @@ static PyTypeObject Plan_Type = {
     .tp_new = plan_new,
 };
 
+/* ------------------------------------------------------------------ records
+
+ * record_type(cls): a copy of the tuple subclass ``cls`` (a NamedTuple: its namespace, so the
+ * same attributes, repr, equality and pickling) whose instances are made and freed here instead
+ * of through CPython's generic subclass paths (PyType_GenericAlloc, subtype_dealloc), with a
+ * free list per length as plain tuples have.  A reader makes one record per field per file. */
+
+#define RECORD_MAX_LEN 16      /* lengths that get a free list */
+#define RECORD_MAX_FREE 2048   /* records kept per length */
+
+static PyTupleObject *record_free[RECORD_MAX_LEN + 1];
+static int record_nfree[RECORD_MAX_LEN + 1];
+
+static void record_dealloc(PyTupleObject *op);
+
+/* A record of n items, all NULL, not yet tracked by the cycle collector. */
+static PyObject *
+record_make(PyTypeObject *type, Py_ssize_t n)
+{
+    PyTupleObject *op;
+    if (n > 0 && n <= RECORD_MAX_LEN && record_free[n] != NULL) {
+        op = record_free[n];
+        record_free[n] = (PyTupleObject *)op->ob_item[0];
+        record_nfree[n]--;
+        PyObject_InitVar((PyVarObject *)op, type, n);  /* type, size, one reference (and the type's) */
+    } else {
+        op = PyObject_GC_NewVar(PyTupleObject, type, n);
+        if (op == NULL)
+            return NULL;
+    }
+    memset(op->ob_item, 0, (size_t)n * sizeof(PyObject *));
+    return (PyObject *)op;
+}
+
+static PyObject *
+record_alloc(PyTypeObject *type, Py_ssize_t n)
+{
+    PyObject *op = record_make(type, n);
+    if (op != NULL)
+        PyObject_GC_Track(op);  /* as PyType_GenericAlloc: tuple.__new__ fills a tracked object */
+    return op;
+}
+
+static void
+record_dealloc(PyTupleObject *op)
+{
+    PyTypeObject *type = Py_TYPE(op);
+    Py_ssize_t n = Py_SIZE(op);
+    PyObject_GC_UnTrack(op);
+    Py_TRASHCAN_BEGIN(op, record_dealloc)
+    for (Py_ssize_t i = n; --i >= 0;)
+        Py_XDECREF(op->ob_item[i]);
+    /* a Python subclass's instance (another size perhaps) goes back to the allocator */
+    if (type->tp_dealloc == (destructor)record_dealloc && n > 0 && n <= RECORD_MAX_LEN
+        && record_nfree[n] < RECORD_MAX_FREE) {
+        op->ob_item[0] = (PyObject *)record_free[n];
+        record_free[n] = op;
+        record_nfree[n]++;
+    } else {
+        type->tp_free((PyObject *)op);
+    }
+    Py_DECREF(type);  /* instances of heap types hold their type */
+    Py_TRASHCAN_END
+}
+
+static int
+record_traverse(PyTupleObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));
+    for (Py_ssize_t i = Py_SIZE(op); --i >= 0;)
+        Py_VISIT(op->ob_item[i]);
+    return 0;
+}
+
+static PyObject *
+record_type(PyObject *module, PyObject *cls)
+{
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type)
+        || ((PyTypeObject *)cls)->tp_base != &PyTuple_Type) {
+        PyErr_SetString(PyExc_TypeError, "record_type: a direct subclass of tuple (a NamedTuple) is needed");
+        return NULL;
+    }
+    PyObject *qualname = PyObject_GetAttrString(cls, "__qualname__");
+    PyObject *bare = qualname == NULL ? NULL : PyObject_GetAttrString(cls, "__name__");
+    PyObject *mod = bare == NULL ? NULL : PyObject_GetAttrString(cls, "__module__");
+    PyObject *full = mod == NULL ? NULL : PyUnicode_FromFormat("%S.%S", mod, bare);
+    PyObject *bases = NULL, *type = NULL;
+    if (full == NULL)
+        goto done;
+    const char *utf8 = PyUnicode_AsUTF8(full);
+    char *name = utf8 == NULL ? NULL : PyMem_Malloc(strlen(utf8) + 1);  /* tp_name: kept as long as the type */
+    if (name == NULL) {
+        if (utf8 != NULL)
+            PyErr_NoMemory();
+        goto done;
+    }
+    strcpy(name, utf8);
+    PyType_Slot slots[] = {
+        {Py_tp_dealloc, (void *)record_dealloc},
+        {Py_tp_alloc, (void *)record_alloc},
+        {Py_tp_traverse, (void *)record_traverse},
+        {Py_tp_free, (void *)PyObject_GC_Del},
+        {0, NULL},
+    };
+    PyType_Spec spec = {name, (int)PyTuple_Type.tp_basicsize, (int)PyTuple_Type.tp_itemsize,
+                        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, slots};
+    bases = PyTuple_Pack(1, (PyObject *)&PyTuple_Type);
+    if (bases == NULL || (type = PyType_FromSpecWithBases(&spec, bases)) == NULL) {
+        PyMem_Free(name);
+        goto done;
+    }
+    PyObject *key, *item;
+    Py_ssize_t pos = 0;
+    PyObject *dict = ((PyTypeObject *)cls)->tp_dict;
+    while (PyDict_Next(dict, &pos, &key, &item)) {
+        if (PyUnicode_Check(key) && (PyUnicode_CompareWithASCIIString(key, "__dict__") == 0
+                                     || PyUnicode_CompareWithASCIIString(key, "__weakref__") == 0))
+            continue;
+        if (PyObject_SetAttr(type, key, item) < 0)
+            goto fail;
+    }
+    /* __name__ sets tp_name to the bare name, as a class statement does (errors say 'Field') */
+    if (PyObject_SetAttrString(type, "__qualname__", qualname) < 0
+        || PyObject_SetAttrString(type, "__name__", bare) < 0)
+        goto fail;
+    goto done;
+fail:
+    Py_CLEAR(type);
+done:
+    Py_XDECREF(qualname);
+    Py_XDECREF(bare);
+    Py_XDECREF(mod);
+    Py_XDECREF(full);
+    Py_XDECREF(bases);
+    return type;
+}
+
 /* ------------------------------------------------------------------ opening a file for read() */
 
-/* open_copies(path, flags, limit, twice): open path with flags, and if it is a regular file of at most
- * ``limit`` bytes, copy it (read) and, with ``twice``, copy it again at once (pread: the spec's
- * re-check copy; it may come back another size) -- (fd, copy, second copy or None), the descriptor left open for more
- * copies.  None (nothing left open) for anything else: the caller's general path opens it again
- * and says what it is.  One call for what took open, fstat, read and pread from Python. */
+/* The fields of a copy ``a`` (n bytes) of a file by the first plan in ``plans`` (a tuple of
+ * ReadPlans, or NULL) whose skeleton it has, after the spec's re-check: ``b`` (m bytes, or NULL)
+ * is the copy made at once after ``a``; while a write buffer flipped between two copies, the
+ * newer is checked against a fresh one from ``src``, ``retries`` copies in all at most
+ * (settle.settle()'s rule); the copy kept is decoded, or ``a`` when the kept one no longer has
+ * the skeleton.  NULL without an exception: no plan fits (the caller's general path parses it). */
+static PyObject *
+known_fields(PyObject *plans, Source *src, const unsigned char *a, Py_ssize_t n, const unsigned char *b,
+             Py_ssize_t m, int retries)
+{
+    Plan *p = NULL;
+    for (Py_ssize_t i = 0; plans != NULL && i < PyTuple_GET_SIZE(plans); i++) {
+        Plan *q = (Plan *)PyTuple_GET_ITEM(plans, i);
+        if (Py_TYPE(q) == &Plan_Type && q->field_type != NULL && n == q->size && skeleton_holds(q, a)) {
+            p = q;
+            break;
+        }
+    }
+    if (p == NULL)
+        return NULL;
+    const unsigned char *kept = a;
+    PyObject *more[2] = {NULL, NULL}, *out = NULL;  /* the further copies, in turn */
+    if (b != NULL && p->n_wbs > 0) {
+        const unsigned char *next = b;
+        Py_ssize_t got = m;
+        for (int r = 0, turn = 0; r < retries; r++, turn ^= 1) {
+            if (got != n || memcmp(kept, next, (size_t)n) == 0 || same_write_buffers(p, kept, next))
+                break;
+            kept = next;  /* a write buffer flipped while ``kept`` was copied: check the newer one */
+            if (r + 1 == retries)
+                break;
+            if (more[turn] == NULL && (more[turn] = PyByteArray_FromStringAndSize(NULL, n)) == NULL)
+                goto done;
+            if ((got = copy_file(src, more[turn], (unsigned char *)PyByteArray_AS_STRING(more[turn]), n)) < 0)
+                goto done;
+            if (PyByteArray_GET_SIZE(more[turn]) != n)  /* a test's fill() resized it: not a copy of n bytes */
+                got = n + 1;
+            next = (unsigned char *)PyByteArray_AS_STRING(more[turn]);  /* not the kept one */
+        }
+    }
+    out = decode_copy(p, kept, n, 1);
+    if (out == Py_None && kept != a) {  /* rewritten meanwhile: the copy whose skeleton was checked */
+        Py_DECREF(out);
+        out = decode_copy(p, a, n, 1);
+    }
+    if (out == Py_None)  /* a check beyond the skeleton failed: the general path says what it is */
+        Py_CLEAR(out);
+done:
+    Py_XDECREF(more[0]);
+    Py_XDECREF(more[1]);
+    return out;
+}
+
+/* settle_fields(plans, first, second, fd, retries): known_fields() of two copies already made
+ * (second None: no re-check), further copies from fd or a callable fill(buf) -> bytes copied
+ * (the tests move a writer between copies this way); None when no plan has first's skeleton. */
+static PyObject *
+settle_fields(PyObject *module, PyObject *args)
+{
+    PyObject *plans, *first, *second, *from;
+    int retries;
+    Source src;
+    if (!PyArg_ParseTuple(args, "O!OOOi:settle_fields", &PyTuple_Type, &plans, &first, &second, &from, &retries)
+        || source_from(from, &src) < 0)
+        return NULL;
+    Py_buffer a, b = {0};
+    if (PyObject_GetBuffer(first, &a, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (second != Py_None && PyObject_GetBuffer(second, &b, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&a);
+        return NULL;
+    }
+    PyObject *out = known_fields(plans, &src, a.buf, a.len, second == Py_None ? NULL : b.buf, b.len, retries);
+    PyBuffer_Release(&a);
+    if (second != Py_None)
+        PyBuffer_Release(&b);
+    if (out == NULL && !PyErr_Occurred())
+        Py_RETURN_NONE;
+    return out;
+}
+
+/* open_copies(path, flags, limit, twice, plans=None, retries=0, single=b""): open path with flags, and
+ * if it is a regular file of at most ``limit`` bytes, copy it (read) and, with ``twice``, copy it
+ * again at once (pread: the spec's re-check copy; it may come back another size) unless its
+ * first byte is in ``single`` (a version whose reader needs no second copy at once).
+ * ``plans``: {file size: (ReadPlan, ...)} -- when one of them has the copy's skeleton, the whole
+ * read() is this call: its fields after the re-check (known_fields), the file closed.  Else
+ * (fd, copy, second copy or None), the descriptor left open for more copies.  None (nothing
+ * left open) for anything else: the caller's general path opens it again and says what it is. */
 static PyObject *
 open_copies(PyObject *module, PyObject *args)
 {
-    PyObject *path, *encoded;
-    int flags, twice;
+    PyObject *path, *encoded, *plans = Py_None;
+    int flags, twice, retries = 0;
     Py_ssize_t limit;
-    if (!PyArg_ParseTuple(args, "Oinp:open_copies", &path, &flags, &limit, &twice))
+    const char *single = "";
+    Py_ssize_t n_single = 0;
+    if (!PyArg_ParseTuple(args, "Oinp|Oiy#:open_copies", &path, &flags, &limit, &twice, &plans, &retries, &single,
+                          &n_single))
         return NULL;
+    if (plans != Py_None && !PyDict_Check(plans)) {
+        PyErr_SetString(PyExc_TypeError, "open_copies: plans must be a dict or None");
+        return NULL;
+    }
     if (!PyUnicode_FSConverter(path, &encoded))
         return NULL;
     int fd;
@@ -975,18 +1175,17 @@ open_copies(PyObject *module, PyObject *args)
     Py_ssize_t want = (Py_ssize_t)st.st_size + 1;
     PyObject *first = PyBytes_FromStringAndSize(NULL, want);
     PyObject *second = twice ? PyBytes_FromStringAndSize(NULL, want) : (Py_INCREF(Py_None), Py_None);
-    if (first == NULL || second == NULL) {
-        Py_XDECREF(first);
-        Py_XDECREF(second);
-        close(fd);
-        return NULL;
-    }
+    PyObject *out = NULL;
+    if (first == NULL || second == NULL)
+        goto fail;
     Py_ssize_t n, m = 0;
     char *a = PyBytes_AS_STRING(first), *b = twice ? PyBytes_AS_STRING(second) : NULL;
     Py_BEGIN_ALLOW_THREADS
     do {
         n = read(fd, a, (size_t)want);
     } while (n < 0 && errno == EINTR);
+    if (n > 0 && b != NULL && memchr(single, a[0], (size_t)n_single) != NULL)
+        b = NULL;  /* one copy is what this version's reader starts from */
     if (n >= 0 && b != NULL) {
         do {
             m = pread(fd, b, (size_t)want, 0);
@@ -1003,9 +1202,32 @@ open_copies(PyObject *module, PyObject *args)
         close(fd);
         Py_RETURN_NONE;
     }
+    if (plans != Py_None) {
+        PyObject *size = PyLong_FromSsize_t(n);
+        PyObject *known = size == NULL ? NULL : PyDict_GetItemWithError(plans, size);
+        Py_XDECREF(size);
+        if (known == NULL && PyErr_Occurred())
+            goto fail;
+        if (known != NULL && !PyTuple_Check(known)) {
+            PyErr_SetString(PyExc_TypeError, "open_copies: plans maps sizes to tuples of ReadPlans");
+            goto fail;
+        }
+        Source src = {fd, NULL};
+        out = known == NULL ? NULL : known_fields(known, &src, (unsigned char *)a, n, (unsigned char *)b, m, retries);
+        if (out != NULL) {
+            Py_DECREF(first);
+            Py_DECREF(second);
+            close(fd);
+            return out;
+        }
+        if (PyErr_Occurred())
+            goto fail;
+    }
     if (_PyBytes_Resize(&first, n) < 0)
         goto fail;
-    if (b != NULL && _PyBytes_Resize(&second, m) < 0)
+    if (b == NULL)
+        Py_SETREF(second, (Py_INCREF(Py_None), Py_None));
+    else if (_PyBytes_Resize(&second, m) < 0)
         goto fail;
     return Py_BuildValue("(iNN)", fd, first, second);
 fail:
@@ -1017,8 +1239,15 @@ fail:
 
 static PyMethodDef readpath_functions[] = {
     {"open_copies", open_copies, METH_VARARGS,
-     "open_copies(path, flags, limit, twice): (fd, copy, second copy or None) of a regular file of at most "
-     "limit bytes, the descriptor left open; None for anything else (nothing left open)."},
+     "open_copies(path, flags, limit, twice, plans=None, retries=0, single=b''): (fd, copy, second copy or None) "
+     "of a regular file of at most limit bytes, the descriptor left open; its fields, the file closed, when a plan "
+     "of plans ({size: (ReadPlan, ...)}) has its skeleton; None for anything else (nothing left open)."},
+    {"settle_fields", settle_fields, METH_VARARGS,
+     "settle_fields(plans, first, second, fd, retries): the fields open_copies() gives for these two copies "
+     "(further copies from fd, or a callable fill(buf) -> bytes copied), or None when no plan fits."},
+    {"record_type", record_type, METH_O,
+     "record_type(cls): a copy of the NamedTuple class cls whose instances are made and freed in C "
+     "(same fields, methods, repr, equality, pickling)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1027,7 +1256,7 @@ mmstats_readpath_init(PyObject *module)
 {
     if (PyType_Ready(&Plan_Type) < 0 || PyModule_AddFunctions(module, readpath_functions) < 0)
         return -1;
-    if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
+    if (str_header_slot == NULL && (str_header_slot = PyUnicode_InternFromString("_header")) == NULL)
         return -1;
     Py_INCREF(&Plan_Type);
     if (PyModule_AddObject(module, "ReadPlan", (PyObject *)&Plan_Type) < 0) {

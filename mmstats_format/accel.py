@@ -13,7 +13,7 @@ import importlib.util
 import os
 import sys
 
-__all__ = ["PURE_PYTHON_ENV", "load_speedups", "ReadPlan", "MappedPlan", "open_copies", "IMPLEMENTATION"]
+__all__ = ["PURE_PYTHON_ENV", "load_speedups", "ReadPlan", "MappedPlan", "open_copies", "records", "IMPLEMENTATION"]
 
 PURE_PYTHON_ENV = "MMSTATS_PURE_PYTHON"
 _NAME = "mmstats._speedups"
@@ -54,3 +54,11 @@ ReadPlan = getattr(_speedups, "ReadPlan", None)  # None: the pure-Python decode
 MappedPlan = getattr(_speedups, "MappedPlan", None)  # None: v2/mapped.py's PurePlan
 open_copies = getattr(_speedups, "open_copies", None)  # None: read() opens and copies with os calls
 IMPLEMENTATION = "python" if ReadPlan is None else "c"
+_record_type = getattr(_speedups, "record_type", None)
+
+
+def records(cls):
+    """The reader's record class ``cls`` (a NamedTuple) as readers make it: with the extension, a copy
+    whose instances are made and freed in C (same fields, methods, repr, equality and pickling; a
+    reader makes one per field per file), else ``cls`` itself. Both paths make the same type."""
+    return cls if _record_type is None else _record_type(cls)

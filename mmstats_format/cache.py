@@ -26,6 +26,9 @@ class LayoutCache:
         self.max_file_size = max_file_size  # bigger files' layouts are not kept: they cost ~50 bytes a byte
         self._by_file: dict = {}
         self._by_size: dict[int, tuple] = {}
+        # file size -> the compiled plans of _by_size's layouts that do a whole read in one call
+        # (read(): open_copies); only replaced, never changed in place
+        self.plans: dict[int, tuple] = {}
         self._lock = threading.Lock()
 
     def lookup(self, data, ident=None, fields: bool = False):
@@ -70,9 +73,12 @@ class LayoutCache:
                     layout = old
                     break
             else:
-                self._by_size[len(data)] = (layout, *same)[:self.per_size]
+                kept = self._by_size[len(data)] = (layout, *same)[:self.per_size]
+                self.plans[len(data)] = tuple(p for p in (k.reread_plan for k in kept) if p is not None)
                 if len(self._by_size) > self.max_files:
-                    self._by_size.pop(next(iter(self._by_size)))
+                    oldest = next(iter(self._by_size))
+                    del self._by_size[oldest]
+                    self.plans.pop(oldest, None)
         if ident is not None:
             self._remember(ident, layout)
         return layout
@@ -87,6 +93,7 @@ class LayoutCache:
         with self._lock:
             self._by_file.clear()
             self._by_size.clear()
+            self.plans.clear()
 
     def __len__(self):
         return len(self._by_file)

@@ -24,6 +24,7 @@ import threading
 from typing import NamedTuple
 
 from ._closeable import Closeable
+from .accel import records
 from .fdbudget import descriptor_budget
 from ._fileio import DEFAULT_MAX_SIZE, NotRegularFile, open_regular, read_capped
 from .cache import LAYOUTS
@@ -46,6 +47,9 @@ class FileValues(NamedTuple):
     fields: list
     values: list
 
+
+FileValues = records(FileValues)  # one per file per poll
+_new = tuple.__new__  # FileValues(...) without the Python-level __new__
 
 class _File:
     """What is known about one file between polls."""
@@ -99,6 +103,7 @@ class StatsDirectory(Closeable):
     def poll(self) -> tuple[list[FileValues], list[Exception]]:
         out, problems = [], []
         files = self._files
+        retries = RETRIES if self.recheck else 0
         with self._lock, os.scandir(self.directory) as listing:
             seen = set()
             for entry in listing:
@@ -118,7 +123,18 @@ class StatsDirectory(Closeable):
                         self._forget(f)
                         continue
                     ino = entry.stat(follow_symlinks=False).st_ino if f.by_stat else entry.inode()
-                    values = self._values(f, ino)
+                    # held open with a digest (so a compiled plan): the ordinary poll in one call
+                    plan = f.layout.reread_plan if f.digest is not None and f.fd >= 0 and ino == f.ino else None
+                    got = None if plan is None else plan.repoll(f.fd, f.bufs[0], f.bufs[1], retries, f.digest)
+                    if got is None:
+                        values = self._values(f, ino, compiled=plan is None)
+                    else:  # copied, re-checked, decoded
+                        values, f.digest = got
+                        if values is None:  # the same digest: (to its odds) the same bytes
+                            values = f.values
+                        else:
+                            f.values = values
+                        values = values.copy()
                 except (FileNotFoundError, IsADirectoryError, NotRegularFile):  # gone, or replaced by a fifo, a directory...
                     self._forget(f)
                     continue
@@ -126,14 +142,15 @@ class StatsDirectory(Closeable):
                     self._forget(f)
                     problems.append(e)
                     continue
-                out.append(FileValues(f.path, f.layout.fields, values))
+                out.append(_new(FileValues, (f.path, f.layout.fields, values)))
             for name in [n for n in files if n not in seen]:
                 self._forget(files.pop(name))
         return out, problems
 
     # -- one file --------------------------------------------------------------
 
-    def _values(self, f: _File, ino):
+    def _values(self, f: _File, ino, compiled=True):
+        """``compiled``: try the layout's ReadPlan first (False: poll() just did)."""
         if self.mapped and (f.mapped is not None or f.layout is None or ino != f.ino):
             values = self._mapped_values(f, ino)
             if values is not None:
@@ -141,10 +158,10 @@ class StatsDirectory(Closeable):
         if f.layout is None or ino != f.ino:
             return self._load(f, ino)
         if f.fd >= 0:
-            return self._copy_values(f, f.fd, ino)
+            return self._copy_values(f, f.fd, ino, compiled)
         fd, _ = open_regular(f.path, follow_symlinks=False)
         try:
-            return self._copy_values(f, fd, ino)
+            return self._copy_values(f, fd, ino, compiled)
         finally:
             os.close(fd)
 
@@ -171,10 +188,10 @@ class StatsDirectory(Closeable):
             self._forget(f)
         return values
 
-    def _copy_values(self, f: _File, fd, ino):
+    def _copy_values(self, f: _File, fd, ino, compiled=True):
         copy, spare, iov = f.bufs
         plan = f.layout.reread_plan
-        if plan is not None and f.digest is not None:  # the ordinary poll, in one call: copy, re-check, decode
+        if compiled and plan is not None and f.digest is not None:  # the ordinary poll, in one call
             got = plan.repoll(fd, copy, spare, RETRIES if self.recheck else 0, f.digest)
             if got is not None:
                 values, f.digest = got

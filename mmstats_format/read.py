@@ -12,8 +12,8 @@ import os
 from ._fileio import DEFAULT_MAX_SIZE, open_and_copy, read_bytes
 from .cache import LAYOUTS
 from .v1.decode import field_value
-from .scan import scan
-from .settle import settle
+from .scan import ONE_COPY, scan
+from .settle import RETRIES, settle
 from .v1 import Field
 
 __all__ = ["Field", "DEFAULT_MAX_SIZE", "read", "read_bytes", "decode_bytes", "decode_scanned"]
@@ -35,8 +35,9 @@ def decode_bytes(data, path=None) -> list[Field]:
 
 
 def _preads(fd, size, first):
-    """``first``, then fresh copies of the file (None when one comes back another size)."""
-    again = first
+    """``first`` (None: a copy made now), then fresh copies of the file (None when one comes back
+    another size)."""
+    again = os.pread(fd, size, 0) if first is None else first
     while True:
         yield again if len(again) == size else None
         again = os.pread(fd, size, 0)
@@ -51,7 +52,10 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> lis
     across three copies and retried alone (spec/v2.md). Raises FormatError (code, offset, path) for a
     file that breaks the format, OSError when it cannot be read.
     """
-    fd, data, second = open_and_copy(path, max_size, recheck)  # the second copy at once, before any decode
+    got = open_and_copy(path, max_size, recheck, LAYOUTS.plans, RETRIES, ONE_COPY)
+    if got.__class__ is not tuple:
+        return got  # a known layout: the compiled path did it all (the re-check below included)
+    fd, data, second = got  # the second copy at once, before any decode
     try:
         layout, fields = LAYOUTS.find(data, path, fields=True)
         if recheck and layout.has_sequenced:

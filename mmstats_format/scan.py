@@ -25,6 +25,9 @@ reference):
 ``SELF_CHECKED: bool`` (optional, default False)
     True: ``scan`` checks the file size itself and returns its problems in the
     order its spec's walk finds them (``scan`` here neither adds nor sorts).
+``ONE_COPY: bool`` (optional, default False)
+    True: a one-shot read starts from one copy (no write buffers to re-check against a
+    second copy made at once; sequence-locked values take their own copies).
 ``compile_layout(fields, data) -> layout``
     Called once per distinct file skeleton with ``scan``'s fields of an error-free
     ``data``; the result is cached and shared across files and threads
@@ -70,10 +73,13 @@ from . import v1, v2
 from .errors import FormatError
 from .v1 import FieldLayout
 
-__all__ = ["VERSIONS", "PAGE_SIZE", "FieldLayout", "scan"]
+__all__ = ["VERSIONS", "ONE_COPY", "PAGE_SIZE", "FieldLayout", "scan"]
 
 # version byte -> the module that reads that version
 VERSIONS = {v1.VERSION: v1, v2.VERSION: v2}
+
+# version bytes of the versions whose one-shot read starts from one copy
+ONE_COPY = bytes(v for v, module in VERSIONS.items() if getattr(module, "ONE_COPY", False))
 
 # Every version's files are whole pages.
 PAGE_SIZE = v1.PAGE_SIZE

@@ -378,3 +378,173 @@ def test_open_copies_gives_two_copies_of_an_ordinary_file_and_none_for_anything_
     for _ in range(20):
         assert open_copies(str(tmp_path), _FLAGS, 1 << 16, True) is None
     assert len(os.listdir("/proc/self/fd")) == before  # nothing left open by a None
+
+
+# ---------------------------------------------------------------- read() of a known layout in one call
+
+def python_read(py, image, stream, retries):
+    """What read()'s Python path answers for the copy ``image`` and the copies after it (``stream``,
+    the last repeated), and how many of them it took."""
+    taken = []
+    more = (stream[min(k, len(stream) - 1)] for k in range(99) if not taken.append(k))
+    kept = settle(image, more, py.write_buffers) if retries and py.write_buffers is not None else image
+    got = py.checked_fields(kept) if kept is not image else None
+    return (got if got is not None else py.checked_fields(image)), len(taken)
+
+
+@SETTINGS
+@given(descriptions, st.data())
+def test_v1_settle_fields_settles_like_read(records, data):
+    """open_copies' whole read() of a known layout (settle_fields: the same code, its copies handed
+    in) keeps the copy read()'s Python path keeps, after as many copies, and falls back to the
+    first copy when the kept one lost the skeleton."""
+    settle_fields = _extension().settle_fields
+    image = build_file(records)
+    py, c = v1_pair(image)
+    stream = [flipped(image, data.draw) for _ in range(data.draw(st.integers(1, 5)))]
+    if data.draw(st.booleans()):
+        stream.insert(data.draw(st.integers(0, len(stream))), mutations(image, data.draw)[0])
+    for retries in (0, RETRIES):
+        fill, made = filler(stream[1:] or stream)
+        got = settle_fields((c.reread_plan,), image, stream[0], fill, retries)
+        want, taken = python_read(py, image, stream, retries)
+        assert same_answer(got, want)
+        assert len(made) == max(taken - 1, 0)  # the second copy came with the call
+    assert settle_fields((c.reread_plan,), image, None, fill, RETRIES) == py.checked_fields(image)
+    other = build_file(records + [{"label": "x", "type": "Q", "value": 1}])
+    assert settle_fields((c.reread_plan,), other, None, fill, RETRIES) is None  # no plan fits
+
+
+def test_settle_fields_takes_the_newer_copy_when_a_write_buffer_flips_during_the_copy():
+    torn, good = (5 << 32) | 6, (7 << 32) | 7
+    image = build_file([{"label": "q", "type": "Q", "value": [0, torn], "write_buffer": 0}])  # reads value[1]
+    (field,), _ = scan(image)
+    after = bytearray(image)  # the writer stored value[0] = good and flipped, right after the first copy
+    after[field.value_offset:field.value_offset + 8] = good.to_bytes(8, "little")
+    after[field.write_buffer_offset] = 1
+    plan = v1_pair(image)[1].reread_plan
+    fill, made = filler([bytes(after)])
+    assert [f.value for f in _extension().settle_fields((plan,), image, bytes(after), fill, RETRIES)] == [good]
+    assert len(made) == 1  # one re-check that agreed
+
+
+def test_open_copies_reads_a_known_layout_whole_in_one_call(tmp_path):
+    from mmstats_format import read
+    from mmstats_format._fileio import _FLAGS
+    from mmstats_format.cache import LayoutCache
+    from mmstats_format.scan import ONE_COPY
+    open_copies = _extension().open_copies
+    image = build_file([{"label": "q", "type": "Q", "value": [1, 2], "write_buffer": 0}])
+    path = tmp_path / "f.mmstats"
+    path.write_bytes(image)
+    cache = LayoutCache()
+    assert open_copies(str(path), _FLAGS, 1 << 16, True, cache.plans, RETRIES, ONE_COPY)[1:] == (image, image)
+    layout, _ = cache.find(image)
+    assert cache.plans == ({len(image): (layout.reread_plan,)} if accel.ReadPlan is not None else {len(image): ()})
+    plans = {len(image): (v1_pair(image)[1].reread_plan,)}  # whatever the switch says
+    before = len(os.listdir("/proc/self/fd"))
+    got = open_copies(str(path), _FLAGS, 1 << 16, True, plans, RETRIES, ONE_COPY)
+    assert got == read(path) == [("q", "Q", True, 2)] and type(got[0]) is type(read(path)[0])
+    assert len(os.listdir("/proc/self/fd")) == before  # the file is closed
+    changed = bytearray(image)
+    changed[3] ^= 0xff  # a label byte: no known skeleton, the caller parses it
+    path.write_bytes(changed)
+    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True, plans, RETRIES, ONE_COPY)
+    os.close(fd)
+    assert first == second == changed
+    v2 = bytes(m2.build(m2.File2(fields=(m2.Field2("c", "counter", "u64", slots=(3,)),), slot_count=1,
+                                  slots_used=1, meta_capacity=128, process_capacity=8, slot_size=16)).data)
+    path.write_bytes(v2)
+    fd, first, second = open_copies(str(path), _FLAGS, 1 << 16, True, plans, RETRIES, ONE_COPY)
+    os.close(fd)
+    assert (first, second) == (v2, None)  # version 2: one copy (no write buffers to re-check)
+    got = open_copies(str(path), _FLAGS, 1 << 16, True, {len(v2): (v2_pair(v2)[1].reread_plan,)}, RETRIES, ONE_COPY)
+    assert same_answer(got, read(path)) and got[0].value == 3 and got.header["state"] == "ready"
+
+
+# ---------------------------------------------------------------- records made in C
+
+def reference_records():
+    """Each record type a reader returns, beside a NamedTuple declared the same way here."""
+    from typing import NamedTuple
+    from mmstats_format.directory import FileValues
+    from mmstats_format.v1 import Field as Field1
+    from mmstats_format.v2 import Field as Field2
+    out = []
+    for made in (Field1, Field2, FileValues):
+        ref = NamedTuple(made.__name__, list(made.__annotations__.items()))
+        ref.__doc__ = made.__doc__
+        out.append((made, ref))
+    return out
+
+
+def sample(cls):
+    return [f"v{i}" if i % 2 else [i] for i in range(len(cls._fields))]
+
+
+@pytest.mark.parametrize("made, ref", reference_records(), ids=lambda x: getattr(x, "__qualname__", "ref"))
+def test_records_behave_as_the_namedtuple_they_are_made_from(made, ref):
+    import copy
+    import gc
+    import pickle
+    import weakref
+    assert made.__mro__[1:] == (tuple, object)
+    assert made.__module__.startswith("mmstats_format.") and made.__qualname__ == made.__name__ == ref.__name__
+    items = sample(ref)
+    a, r = made(*items), ref(*items)
+    assert isinstance(a, tuple) and tuple(a) == tuple(r) and a == r and hash(made(*map(str, items))) == \
+        hash(ref(*map(str, items)))
+    assert repr(a) == repr(r) and made._fields == ref._fields and made.__match_args__ == ref.__match_args__
+    assert made.__doc__ == ref.__doc__ and made.__annotations__ == ref.__annotations__
+    assert made(**dict(zip(ref._fields, items))) == a and made._make(items) == a and a._asdict() == r._asdict()
+    assert type(a._replace(**{ref._fields[0]: 9})) is made and a._replace(**{ref._fields[0]: 9})[0] == 9
+    for name, value in zip(ref._fields, items):
+        assert getattr(a, name) is value
+    for attempt in (lambda: setattr(a, ref._fields[0], 1), lambda: setattr(a, "other", 1)):
+        with pytest.raises(AttributeError):
+            attempt()
+    with pytest.raises(TypeError, match="missing"):
+        made(*items[:-1])
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(a, protocol))
+        assert type(back) is made and back == a
+    assert type(copy.copy(a)) is made and copy.deepcopy(a) == a and copy.deepcopy(a)[0] is not a[0]
+
+    class Sub(made):
+        __slots__ = ()
+
+    assert Sub(*items) == a and type(Sub(*items)._replace()) is Sub
+
+    class Node:
+        pass
+
+    node = Node()
+    node.rec = made(node, *items[1:])  # a cycle through a record: the collector must see it
+    assert gc.is_tracked(node.rec)
+    gone = weakref.ref(node)
+    del node
+    gc.collect()
+    assert gone() is None
+
+
+def test_records_are_reused_without_mixing_their_items():
+    from mmstats_format.v1 import Field
+    from mmstats_format.v2 import Field as Field2
+    for round_ in range(3):
+        kept = [Field(f"l{i}", "Q", bool(i % 2), i * round_) if i % 3 else
+                Field2(f"l{i}", "u64", False, i, "counter", "", "", {}) for i in range(5000)]
+        for i, f in enumerate(kept):
+            assert f.label == f"l{i}" and f.value == (i * round_ if i % 3 else i) and len(f) == (4 if i % 3 else 8)
+        del kept[::2]
+
+
+def test_both_paths_make_the_same_record_type():
+    """Pure Python constructs the module's Field too: a record pickled by one path loads in the other."""
+    import pickle
+    from mmstats_format import Field
+    code = ("import pickle, sys, mmstats_format as m; f = pickle.loads(sys.stdin.buffer.read()); "
+            "assert type(f) is m.Field, type(f); sys.stdout.buffer.write(pickle.dumps(m.Field(*f)))")
+    for env in ("1", "0"):
+        out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(Field("a", "Q", True, 7)),
+                             env={**os.environ, accel.PURE_PYTHON_ENV: env}, capture_output=True, check=True)
+        assert pickle.loads(out.stdout) == ("a", "Q", True, 7)

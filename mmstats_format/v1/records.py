@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from ..accel import records
 from ..errors import FormatError, excerpt
 from . import offsets as o
 from .table import BUFFER_COUNT, UNBUFFERED
@@ -23,6 +24,9 @@ class Field(NamedTuple):
     type: str
     buffered: bool
     value: object
+
+
+Field = records(Field)
 
 
 class FieldLayout(NamedTuple):

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from . import derived as d
 from .._compare import diff_document, float_bits
+from ..accel import records
 from ..errors import FormatError
 
 __all__ = ["Entry", "Field", "File2", "V2Error", "walk", "walk_entries", "decode", "problems", "value_of",
@@ -62,15 +63,45 @@ class Field(NamedTuple):
     attributes: dict
 
 
-class File2(list):
+Field = records(Field)
+
+
+class Headed(list):
+    """A list of one copy's values or fields with that copy's header values (``header``: the
+    canonical form's top-level keys beside ``fields``). The compiled decode keeps only the
+    header's bytes; the dict is made from them on first use: most polls never look at it."""
+
+    __slots__ = ("_header",)  # the header dict, or the header's bytes until it is asked for
+
+    def __init__(self, items, header: dict):
+        super().__init__(items)
+        self._header = header
+
+    @property
+    def header(self) -> dict:
+        h = self._header
+        if h.__class__ is bytes:
+            h = self._header = header_values(dict(zip(d.HEADER_FIELDS, _HEADER.unpack_from(h))))
+        return h
+
+    @header.setter
+    def header(self, value: dict):
+        self._header = value
+
+    def _share_header(self, new):
+        """``new`` with this one's header: the same bytes, or a copy of the dict once made."""
+        h = self._header
+        new._header = h if h.__class__ is bytes else dict(h)
+        return new
+
+
+class File2(Headed):
     """The fields of a version 2 file, with its header values (``header``: the canonical form's
     top-level keys beside ``fields``)."""
 
-    format_version = 2
+    __slots__ = ("__dict__", "__weakref__")  # as a plain list subclass has
 
-    def __init__(self, fields, header: dict):
-        super().__init__(fields)
-        self.header = header
+    format_version = 2
 
 
 class Entry(NamedTuple):

@@ -11,8 +11,8 @@ only the new entries: published entries never change (spec/v2.md, "Reading a fil
 With the C extension built (accel.ReadPlan), ``checked_values`` and ``checked_fields``
 are one call of a ReadPlan made from the same offsets (read_plan below): header and
 entries compared with memcmp, state and slots_used range-checked, string lengths
-checked, values and header values made in C (tests/test_compiled_decode.py holds it to
-this module's own path).
+checked, values made in C and the header's bytes kept, its dict made only when asked for
+(decode.Headed; tests/test_compiled_decode.py holds it to this module's own path).
 """
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ from operator import itemgetter
 
 from ..accel import ReadPlan
 from . import derived as d
-from .decode import _KEEP, RETRIES, Field, File2, header_values, value_of, walk_entries
+from .decode import RETRIES, Field, File2, Headed, header_values, value_of, walk_entries
 
 __all__ = ["Layout", "Values"]
 
 _HEADER = struct.Struct(d.HEADER_FORMAT)
+_new_list = list.__new__
 _SEQ = struct.Struct("<Q")
 _ODD = _SEQ.pack(1)  # marks a copy that has no consistent value
 
@@ -43,19 +44,16 @@ _WHERE = {name: (struct.calcsize("<" + "".join(_CODES[:i])), struct.calcsize("<"
 assert _WHERE["state"] == (d.H_STATE, 4) and _WHERE["slots_used"][0] == d.H_SLOTS_USED
 
 
-class Values(list):
+class Values(Headed):
     """Values of every field in file order, with the header values read in the same copy."""
 
-    __slots__ = ("header",)  # no per-instance dict: one is made per file per poll
-
-    def __init__(self, values, header: dict):
-        super().__init__(values)
-        self.header = header
+    __slots__ = ()  # no per-instance dict: one is made per file per poll
 
     def copy(self) -> "Values":
-        new = list.__new__(Values)  # without __init__: this is per file per poll
+        new = _new_list(Values)  # without __init__, _share_header inlined: this is per file per poll
         new += self
-        new.header = dict(self.header)
+        h = self._header
+        new._header = h if h.__class__ is bytes else dict(h)
         return new
 
 
@@ -94,8 +92,8 @@ def read_plan(plan_type, layout, data):
     bounds = ((state_at, state_width, min(states), max(states)), (used_at, used_width, 1, layout.slot_count))
     texts = tuple((f.at, f.size - d.STRING_HEADER_SIZE) for _, f in layout._sequenced
                   if f.type == "utf8" and f.kind != "histogram")
-    header = tuple((k, *_WHERE[k], 0, None) for k in _KEEP)
-    header += (("state", state_at, state_width, 0, {code: name for code, (name, _) in d.STATES.items()}),)
+    # the header's bytes, kept beside the values: Headed.header makes the dict when it is asked for
+    header = (0, _HEADER.size)
     return plan_type(bytes(data[:layout.file_size]), _same_ranges(layout.meta_offset, layout.entries_end), bounds,
                      tuple(map(_op, layout.fields)), texts, (), (used_at, used_width), header, Field, Values, File2)
 
@@ -165,8 +163,8 @@ class Layout:
         return None if values is None else self.fields_of(values)
 
     def fields_of(self, values) -> File2:
-        return File2([Field(f.label, f.type, False, v, f.kind, f.unit, f.help, f.attributes)
-                      for f, v in zip(self.fields, values)], values.header)
+        return values._share_header(File2([Field(f.label, f.type, False, v, f.kind, f.unit, f.help, f.attributes)
+                                           for f, v in zip(self.fields, values)], None))
 
     # ------------------------------------------------------------ fields added at run time
 
