@@ -51,6 +51,7 @@ READERS_V2 = {
     "python-read": PY2 + ["read"],
     "go-poller": [GO, "v2", "poller"],
     "go-read": [GO, "v2", "read"],
+    "go-mapped": [GO, "v2", "mapped"],
     "rust-poller": [RUST, "v2", "poller"],
     "rust-read": [RUST, "v2", "read"],
     "java-statsreader": [JAVA, "v2", "statsreader"],
