@@ -191,7 +191,7 @@ ALL_V2 = dict(torture_run.READERS_V2, **torture_run.CONTROLS_V2)
 # they hand values over, and a mapping poller loads the values itself. Each program start takes
 # seconds on a loaded machine: CI time.
 HAND_MADE_READERS = ["python-statsreader", "python-read", "python-no-seqcheck", "go-poller", "go-mapped",
-                     "rust-poller", "java-statsreader", "c-poller", "ts-statsreader"]
+                     "rust-poller", "java-statsreader", "java-mapped", "c-poller", "ts-statsreader"]
 
 
 def program(cmd):

@@ -56,6 +56,7 @@ READERS_V2 = {
     "rust-read": [RUST, "v2", "read"],
     "java-statsreader": [JAVA, "v2", "statsreader"],
     "java-read": [JAVA, "v2", "read"],
+    "java-mapped": [JAVA, "v2", "mapped"],
     "c-poller": [os.path.join(BUILD, "torture-c-reader-v2"), "poller"],
     "c-read": [os.path.join(BUILD, "torture-c-reader-v2"), "read"],
     "ts-statsreader": ["node", os.path.join(HERE, "ts", "reader_v2.mjs"), "statsreader"],
