@@ -191,7 +191,8 @@ ALL_V2 = dict(torture_run.READERS_V2, **torture_run.CONTROLS_V2)
 # they hand values over, and the mapping modes read the values themselves (their null after the retry
 # bound included). Each program start takes seconds on a loaded machine: CI time.
 HAND_MADE_READERS = ["python-statsreader", "python-read", "python-mapped", "python-no-seqcheck", "go-poller",
-                     "rust-poller", "rust-mapped", "java-statsreader", "c-poller", "c-mapped", "ts-statsreader"]
+                     "go-mapped", "rust-poller", "rust-mapped", "java-statsreader", "java-mapped", "c-poller",
+                     "c-mapped", "ts-statsreader"]
 
 
 def program(cmd):

@@ -6,7 +6,8 @@
 // MODE: statsreader (mmstats.StatsReader: layout once, re-check of write
 // buffers) or read (mmstats.Read: whole file, re-check). Prints one JSON
 // object like torture/py_reader.py. The checks are torture/check.py's.
-// Version 2 (v2.go): MODE poller (mmstats.PollerV2) or read (mmstats.ReadFile),
+// Version 2 (v2.go): MODE poller (mmstats.PollerV2), mapped (mmstats.MappedPollerV2)
+// or read (mmstats.ReadFile),
 // the checks of torture/check_v2.py, one JSON object like torture/py_reader_v2.py.
 package main
 
@@ -129,7 +130,7 @@ func main() {
 	}
 	if len(os.Args) != 4 {
 		fmt.Fprintln(os.Stderr, "usage: torture-go-reader statsreader|read PATH SECONDS")
-		fmt.Fprintln(os.Stderr, "       torture-go-reader v2 poller|read PATH SECONDS")
+		fmt.Fprintln(os.Stderr, "       torture-go-reader v2 poller|mapped|read PATH SECONDS")
 		os.Exit(2)
 	}
 	mode, path := os.Args[1], os.Args[2]

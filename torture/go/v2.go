@@ -1,4 +1,4 @@
-// The version 2 torture: the checks of torture/check_v2.py, on PollerV2 and ReadFile.
+// The version 2 torture: the checks of torture/check_v2.py, on PollerV2, MappedPollerV2 and ReadFile.
 
 package main
 
@@ -107,7 +107,8 @@ func (c *checker) check(f *mmstats.FieldV2) {
 	}
 }
 
-// runV2 reads path for seconds with mode "poller" (PollerV2) or "read" (ReadFile) and prints the result.
+// runV2 reads path for seconds with mode "poller" (PollerV2), "mapped" (MappedPollerV2) or "read"
+// (ReadFile) and prints the result.
 func runV2(mode, path string, seconds float64) error {
 	c := checker{last: map[string]uint64{}, out: resultV2{Reader: "go-" + mode, Checked: map[string]int{},
 		Errors: map[string]int{}, TornFields: map[string]int{}, Seconds: seconds}}
@@ -118,6 +119,10 @@ func runV2(mode, path string, seconds float64) error {
 	switch mode {
 	case "poller":
 		p := mmstats.NewPollerV2(path, mmstats.DefaultMaxSize)
+		defer p.Close()
+		one = p.Read
+	case "mapped":
+		p := mmstats.NewMappedPollerV2(path, mmstats.DefaultMaxSize)
 		defer p.Close()
 		one = p.Read
 	case "read":

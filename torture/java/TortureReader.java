@@ -122,7 +122,7 @@ public final class TortureReader {
             return;
         }
         if (args.length != 3) {
-            System.err.println("usage: TortureReader statsreader|read PATH SECONDS | v2 statsreader|read PATH SECONDS");
+            System.err.println("usage: TortureReader statsreader|read PATH SECONDS | v2 statsreader|mapped|read PATH SECONDS");
             System.exit(2);
         }
         String mode = args[0];

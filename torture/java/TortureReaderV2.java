@@ -1,6 +1,7 @@
 // TortureReaderV2 MODE PATH SECONDS -- reads a torture-writer-v2 file continuously with readers/java and
 // checks every value as torture/check_v2.py does. MODE: statsreader (StatsReaderV2: entries parsed once,
-// values polled) or read (MmstatsReader.readAny: the whole file each time). Prints one JSON object like
+// values polled), mapped (MappedStatsReaderV2: the same through a mapping) or read (MmstatsReader.readAny:
+// the whole file each time). Prints one JSON object like
 // torture/py_reader_v2.py. Reached as "TortureReader v2 MODE PATH SECONDS".
 
 import dev.mmstats.reader.FieldV2;
@@ -8,6 +9,7 @@ import dev.mmstats.reader.FileV2;
 import dev.mmstats.reader.FormatException;
 import dev.mmstats.reader.FormatV2;
 import dev.mmstats.reader.LayoutV2;
+import dev.mmstats.reader.MappedStatsReaderV2;
 import dev.mmstats.reader.MmstatsReader;
 import dev.mmstats.reader.StatsReaderV2;
 import dev.mmstats.reader.Value;
@@ -134,12 +136,15 @@ final class TortureReaderV2 {
         Map<String, Long> errors = new TreeMap<>();
         long reads = 0;
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        try (StatsReaderV2 poller = new StatsReaderV2(path)) {
+        try (StatsReaderV2 poller = new StatsReaderV2(path);
+             MappedStatsReaderV2 mapped = new MappedStatsReaderV2(path)) {
             while (System.nanoTime() < end) {
                 FileV2 file;
                 try {
                     if (mode.equals("statsreader")) {
                         file = poller.read();
+                    } else if (mode.equals("mapped")) {
+                        file = mapped.read();
                     } else if (mode.equals("read")) {
                         file = (FileV2) MmstatsReader.readAny(path, path.toString(), MmstatsReader.DEFAULT_MAX_SIZE);
                     } else {

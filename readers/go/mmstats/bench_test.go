@@ -76,3 +76,30 @@ func BenchmarkReadFile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPollV2: one poll of an unchanged version 2 file with every kind
+// (conformance/v2/valid/kinds/all), by copies and through the mapping.
+func BenchmarkPollV2(b *testing.B) {
+	path := filepath.Join(repoRoot(b), "conformance", "v2", "valid", "kinds", "all.mmstats")
+	pollers := []struct {
+		name string
+		read func() (*FileV2, error)
+	}{
+		{"PollerV2", NewPollerV2(path, DefaultMaxSize).Read},
+		{"MappedPollerV2", NewMappedPollerV2(path, DefaultMaxSize).Read},
+	}
+	for _, p := range pollers {
+		b.Run(p.name, func(b *testing.B) {
+			if _, err := p.read(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := p.read(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -72,10 +72,15 @@ func openAndRead(path string, maxSize int64) (*os.File, []byte, error) {
 	return f, data, nil
 }
 
+// tooLarge is file_too_large for a file of size bytes, found from its size alone.
+func tooLarge(path string, size, maxSize int64) *FormatError {
+	return &FormatError{Code: CodeFileTooLarge, Offset: maxSize, Path: path,
+		Message: fmt.Sprintf("file is %d bytes, over the limit of %d", size, maxSize)}
+}
+
 func readAll(f *os.File, size int64, path string, maxSize int64) ([]byte, error) {
 	if size > maxSize {
-		return nil, &FormatError{Code: CodeFileTooLarge, Offset: maxSize, Path: path,
-			Message: fmt.Sprintf("file is %d bytes, over the limit of %d", size, maxSize)}
+		return nil, tooLarge(path, size, maxSize)
 	}
 	// One byte more than the limit tells a file that grew past it since Stat.
 	var buf bytes.Buffer

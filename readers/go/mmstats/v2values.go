@@ -3,7 +3,6 @@ package mmstats
 import (
 	"io"
 	"math"
-	"runtime"
 )
 
 // Version 2 values (spec/v2.md, "Adding up slots" and "Reader protocol").
@@ -11,6 +10,9 @@ const (
 	v2Retries    = 100 // copies tried per multi-word value before it has no value
 	v2YieldEvery = 10  // attempts between two yields of the processor
 )
+
+// v2Yield is how both pollers give way between attempts; a test counts the calls.
+var v2Yield = yieldProcessor
 
 // v2SeqOK: the sequence at at is even in the copy made before and the same in the copy made after.
 func v2SeqOK(before, after []byte, at int) bool {
@@ -33,22 +35,14 @@ func v2Value(l *v2Layout, slots int, before, data, after []byte) FieldV2 {
 	f := l.meta
 	switch {
 	case l.kind == kindHistogram:
-		h := &Histogram{Bounds: l.bounds, Counts: make([]uint64, len(l.bounds)+1)}
+		h := newHistogram(l)
 		for k := 0; k < slots; k++ {
 			at := l.at + k*l.stride
 			if !v2SeqOK(before, after, at) {
 				f.Null = true
 				return f
 			}
-			sum := math.Float64frombits(get64(data, at+v2HistSum))
-			if k == 0 {
-				h.Sum = sum
-			} else {
-				h.Sum += sum
-			}
-			for i := range h.Counts {
-				h.Counts[i] += get64(data, at+v2HistBuckets+v2Word*i) // modulo 2^64
-			}
+			h.addCopy(k, func(off int) uint64 { return get64(data, at+off) })
 		}
 		f.Histogram = h
 	case l.vtype == vtUTF8:
@@ -60,21 +54,40 @@ func v2Value(l *v2Layout, slots int, before, data, after []byte) FieldV2 {
 		text := data[l.at+v2StringText : l.at+v2StringText+length]
 		f.Value = StringValue(DecodeUTF8(text))
 	default:
-		f.Value = v2Number(l, slots, data)
+		f.Value = v2Number(l, slots, func(at int) uint64 { return get64(data, at) })
 	}
 	return f
 }
 
+func newHistogram(l *v2Layout) *Histogram {
+	return &Histogram{Bounds: l.bounds, Counts: make([]uint64, len(l.bounds)+1)}
+}
+
+// addCopy adds the consistent copy of slot k, whose words word gives by
+// offset in the value: sums as f64 in slot order, buckets modulo 2^64.
+func (h *Histogram) addCopy(k int, word func(off int) uint64) {
+	sum := math.Float64frombits(word(v2HistSum))
+	if k == 0 {
+		h.Sum = sum
+	} else {
+		h.Sum += sum
+	}
+	for i := range h.Counts {
+		h.Counts[i] += word(v2HistBuckets + v2Word*i)
+	}
+}
+
 // v2Number is a number's value: its one copy, or the sum of its copies in slots
-// 0 to slots-1 (integers modulo 2^64, floats added in slot order).
-func v2Number(l *v2Layout, slots int, data []byte) Value {
+// 0 to slots-1 (integers modulo 2^64, floats added in slot order); word loads
+// the 8-byte word at a file offset.
+func v2Number(l *v2Layout, slots int, word func(at int) uint64) Value {
 	if l.stride == 0 {
 		slots = 1
 	}
 	var bits uint64
 	var sum float64
 	for k := 0; k < slots; k++ {
-		w := get64(data, l.at+k*l.stride)
+		w := word(l.at + k*l.stride)
 		if l.vtype == vtF64 {
 			if k == 0 {
 				sum = math.Float64frombits(w)
@@ -146,7 +159,7 @@ func settleV2(r io.ReaderAt, s *v2Scan, before, data, after []byte) {
 			break
 		}
 		if attempt%v2YieldEvery == v2YieldEvery-1 {
-			runtime.Gosched()
+			v2Yield()
 		}
 		for _, g := range pending {
 			r.ReadAt(before[g.at:g.at+v2Word], int64(g.at))

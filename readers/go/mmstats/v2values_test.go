@@ -132,3 +132,24 @@ func TestV2SlotsBeyondSlotsUsedAreIgnored(t *testing.T) {
 		t.Fatalf("with 3 slots used: %+v %v", f, err)
 	}
 }
+
+// countYields makes v2Yield count its calls for the rest of the test.
+func countYields(t *testing.T) *int {
+	n := 0
+	t.Cleanup(func() { v2Yield = yieldProcessor })
+	v2Yield = func() { n++ }
+	return &n
+}
+
+// The copy protocol gives the processor away every v2YieldEvery attempts.
+func TestV2RetriesYieldEveryTenAttempts(t *testing.T) {
+	yields := countYields(t)
+	f := &writerScript{data: basicV2(t)}
+	putSeq(f.data, 7)
+	if got := stateValue(t, readScripted(t, f)); !got.Null {
+		t.Fatalf("want null, got %+v", got)
+	}
+	if want := v2Retries / v2YieldEvery; *yields != want {
+		t.Fatalf("%d yields, want %d", *yields, want)
+	}
+}

@@ -46,8 +46,7 @@ public final class MmstatsReader {
         long limit = effectiveLimit(maxSize);
         long size = ch.size();
         if (size > limit) {
-            throw new FormatException(path, new Problem(ErrorCode.FILE_TOO_LARGE, limit,
-                    "file is " + size + " bytes, over the limit of " + limit));
+            throw tooLarge(path, size, limit);
         }
         // Read from position 0 until EOF; one byte of room beyond the limit tells a file that grew past it.
         byte[] buf = allocate(Math.min(size + 1, limit + 1), path);
@@ -74,6 +73,12 @@ public final class MmstatsReader {
         byte[] exact = allocate(n, path);
         System.arraycopy(buf, 0, exact, 0, n);
         return exact;
+    }
+
+    /** file_too_large for a file of {@code size} bytes, found from its size alone. */
+    static FormatException tooLarge(String path, long size, long limit) {
+        return new FormatException(path, new Problem(ErrorCode.FILE_TOO_LARGE, limit,
+                "file is " + size + " bytes, over the limit of " + limit));
     }
 
     /** A buffer of {@code n} bytes (at most {@link #ARRAY_LIMIT}); running out of memory is an I/O error. */

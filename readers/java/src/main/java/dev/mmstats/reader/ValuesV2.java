@@ -3,6 +3,7 @@ package dev.mmstats.reader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Version 2 values from private copies of a file (spec/v2.md, "Reader protocol"). Slotted values are the
@@ -53,17 +54,25 @@ public final class ValuesV2 {
             return new Value.Text(Utf8.decodeLossy(data, Math.toIntExact(e.at() + FormatV2.STRING_HEADER_SIZE),
                     (int) length));
         }
+        return number(e, slots, at -> FormatV2.u64(data, at));
+    }
+
+    /**
+     * A number's value: its one copy, or the sum of its copies in slots 0 to {@code slots} - 1; {@code word}
+     * gives the 8-byte word at a file offset.
+     */
+    static Value number(LayoutV2.Entry e, long slots, LongUnaryOperator word) {
         long copies = e.stride() == 0 ? 1 : slots;
-        long bits = FormatV2.u64(data, e.at());
+        long bits = word.applyAsLong(e.at());
         if (e.type() == FormatV2.ValueType.F64) {
             double total = Double.longBitsToDouble(bits); // slot 0's copy first: -0.0 stays -0.0
             for (long k = 1; k < copies; k++) {
-                total += Double.longBitsToDouble(FormatV2.u64(data, e.at() + k * e.stride()));
+                total += Double.longBitsToDouble(word.applyAsLong(e.at() + k * e.stride()));
             }
             return new Value.Float(total);
         }
         for (long k = 1; k < copies; k++) {
-            bits += FormatV2.u64(data, e.at() + k * e.stride()); // modulo 2^64, for u64 and i64 alike
+            bits += word.applyAsLong(e.at() + k * e.stride()); // modulo 2^64, for u64 and i64 alike
         }
         return e.type() == FormatV2.ValueType.U64 ? new Value.UInt(bits) : new Value.Int(bits);
     }
@@ -83,11 +92,17 @@ public final class ValuesV2 {
                 counts[i] += FormatV2.u64(data, at + FormatV2.HISTOGRAM_BUCKETS + (long) FormatV2.WORD * i);
             }
         }
+        return histogram(e.bounds(), sum, counts);
+    }
+
+    /** The histogram of the summed copies: {@code counts} per bucket, made cumulative. */
+    static Value.Histogram histogram(double[] bounds, double sum, long[] counts) {
+        int n = counts.length;
         List<Value.Bucket> buckets = new ArrayList<>(n);
         long running = 0;
         for (int i = 0; i < n; i++) {
             running += counts[i];
-            buckets.add(new Value.Bucket(i < n - 1 ? e.bounds()[i] : Double.POSITIVE_INFINITY, running));
+            buckets.add(new Value.Bucket(i < n - 1 ? bounds[i] : Double.POSITIVE_INFINITY, running));
         }
         return new Value.Histogram(sum, buckets);
     }
