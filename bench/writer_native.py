@@ -10,6 +10,10 @@ cannot be built here, gets a row that says so.
     Rust  cd writers/rust && cargo run --release --offline --example bench -- ITERATIONS
     Java  java -cp writers/java/target/classes dev.mmstats.writer.Bench ITERATIONS
     Go    cd writers/go && go build -o bin/ ./cmd/mmstats-go-bench && bin/mmstats-go-bench ITERATIONS
+
+Alone, for some languages only (prints the rows, writes nothing):
+
+    .venv/bin/python bench/writer_native.py C Java
 """
 from __future__ import annotations
 
@@ -177,12 +181,30 @@ def go_rows(cfg: Config) -> list[Row]:
     ])
 
 
-def run(cfg: Config) -> list[Row]:
+LANGUAGES = (("C", c_rows), ("Rust", rust_rows), ("Java", java_rows), ("Go", go_rows))
+
+
+def run(cfg: Config, only: tuple[str, ...] = ()) -> list[Row]:
     rows = []
-    for name, fn in (("C", c_rows), ("Rust", rust_rows), ("Java", java_rows), ("Go", go_rows)):
+    for name, fn in LANGUAGES:
+        if only and name not in only:
+            continue
         log(f"writer (native): {name}")
         try:
             rows += fn(cfg)
         except (OSError, RuntimeError, subprocess.SubprocessError) as e:
             rows.append(Row(SECTION, f"{name}: counter incr", None, "ns/op", note=f"failed: {e}"[:160]))
     return rows
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from _harness import machine_facts, render
+
+    ap = argparse.ArgumentParser(description="the writer (native) section alone")
+    ap.add_argument("languages", nargs="*", choices=[name for name, _ in LANGUAGES], help="default: all")
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    print("; ".join(f"{k}: {v}" for k, v in machine_facts().items()))
+    print(render(run(Config.make(args.quick), tuple(args.languages)), markdown=True))

@@ -71,6 +71,7 @@ static void track(mmstats_v2_file *f)
     pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&open_lock);
     f->id = ++last_id;
+    f->tag = v2_tag(f->id, f->map, f->size);
     f->next_open = open_files;
     open_files = f;
     pthread_mutex_unlock(&open_lock);

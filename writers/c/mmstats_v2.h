@@ -205,11 +205,12 @@ typedef struct mmstats_v2_desc {
 
 /* A thread's view of one file: the slot it writes (or an unpublished field's private copy). */
 typedef struct mmstats_v2_thread {
+    uint64_t own_key;    /* the hot path's key: (tag << 48) + base while this is a thread slot of the file
+                            with that tag, else 0 (see MMSTATS_V2__KEY_SHIFT) */
     uint64_t file_id;    /* 0: none */
     unsigned char *base; /* first byte of the slot in the map */
     uint32_t shared;     /* 1: slot 0, updated with atomic read-modify-write */
     uint32_t slot;       /* slot index */
-    uint32_t own_tag;    /* the file's tag while this is a thread slot of it, else 0: the hot path's key */
 } mmstats_v2_thread;
 
 /* What the hot path needs of one field. */
@@ -219,9 +220,10 @@ typedef struct mmstats_v2_field {
                              MMSTATS_V2__NO_FILE when the field is not published */
     unsigned char *value; /* one-copy values: the value (process area, or private memory when the
                              field is not published); NULL for published slotted fields */
+    uint64_t key;         /* slotted: offset - (tag << 48), modulo 2^64: own_key + key is the address of
+                             the copy in the thread's slot when the tags are equal (MMSTATS_V2__NO_TAG
+                             when unpublished, so never) */
     uint32_t offset;      /* slotted: value_offset in every slot */
-    uint32_t tag;         /* slotted: matches own_tag of a thread that owns a thread slot of the file;
-                             MMSTATS_V2__NO_TAG when unpublished */
     uint32_t kind;        /* mmstats_v2_kind */
     uint32_t value_type;  /* mmstats_v2_value_type */
     uint32_t published;   /* 0: the file was full; the field works but readers never see it */
@@ -232,10 +234,17 @@ typedef struct mmstats_v2_field {
 } mmstats_v2_field;
 
 #define MMSTATS_V2__NO_FILE UINT64_MAX /* never a file's id, so never in a thread's cache */
-/* A file's tag is its id while the id fits below this; later files (after four billion
- * opens) and unpublished fields all get this one, never an own_tag, so they take the
- * out-of-line path. */
-#define MMSTATS_V2__NO_TAG UINT32_MAX
+/* The thread-slot add finds its word with one sum and one compare: own_key (the thread's)
+ * + key (the field's) = ((thread's tag - field's tag) << 48) + base + offset, which is below
+ * 2^48, and so the word's address, exactly when the two tags are equal. That holds while every
+ * slot word lies below 2^48, as user-space mappings do on x86-64 and AArch64 (a file mapped
+ * higher gets no tag). Tags are 16 bits and never reused, so that a thread's cache naming a
+ * closed file never matches a later one: files after the first 65534 of a process, and
+ * unpublished fields, get MMSTATS_V2__NO_TAG, never in an own_key, and take the out-of-line
+ * path. A thread without a thread slot of the file it last used has own_key 0 (tag 0). */
+#define MMSTATS_V2__KEY_SHIFT 48
+#define MMSTATS_V2__ADDRESS_LIMIT ((uint64_t)1 << MMSTATS_V2__KEY_SHIFT)
+#define MMSTATS_V2__NO_TAG 0xffffu
 
 /* One type per kind, so that a gauge cannot be passed where a counter goes. */
 typedef struct mmstats_v2_counter { mmstats_v2_field f; } mmstats_v2_counter;
@@ -299,11 +308,6 @@ int mmstats_v2_fd(const mmstats_v2_file *f);               /* the locked descrip
 
 /* ---- Hot path: static inline; no locks, no system calls ---- */
 
-/* Hides where p points from the optimizer (no code): the thread cache's address is then
- * computed once and its members loaded through a plain register, which measures faster
- * than the thread-segment-relative loads GCC otherwise folds every access into. */
-#define MMSTATS_V2__OPAQUE(p) __asm__("" : "+r"(p))
-
 /* The owner's load and store of a counter word in its own thread slot. The spec asks
  * for single-copy-atomic aligned 8-byte accesses and nothing more: the slot has one
  * writer, and no other word is ordered against them (slots_used, field_count, state,
@@ -330,8 +334,10 @@ int mmstats_v2_fd(const mmstats_v2_file *f);               /* the locked descrip
 #define MMSTATS_V2__OWN_STORE(p, v) (*(volatile uint64_t *)(p) = (v))
 #endif
 
-/* The calling thread's view of the file it last updated (a one-entry cache). */
-extern __thread mmstats_v2_thread mmstats_v2__current;
+/* The calling thread's view of the file it last updated (a one-entry cache). Initial-exec:
+ * one load at a fixed offset from the thread pointer, also from a shared library (32 bytes
+ * of static TLS). */
+extern __thread mmstats_v2_thread mmstats_v2__current __attribute__((tls_model("initial-exec")));
 /* Slow path: find or take this thread's slot of f, fill mmstats_v2__current. */
 const mmstats_v2_thread *mmstats_v2__thread_slow(mmstats_v2_file *f);
 /* Slow path of one field: the above, or the private view of an unpublished field. */
@@ -389,25 +395,37 @@ static inline void mmstats_v2__own_store(uint64_t *p, uint64_t v)
     MMSTATS_V2__OWN_STORE(p, v);
 }
 
-/* Out of line: the add of a thread whose cache names neither its own slot nor slot 0 of
- * the field's file (first update, another file last, an unpublished field). */
-void mmstats_v2__add_int_slow(const mmstats_v2_field *fd, uint64_t n);
+/* The owner's add: the load, the add and the store above. On x86-64 that is one `add` with a
+ * memory operand and no lock prefix: its load and its store are each one aligned 8-byte access
+ * (single-copy atomic), which is all the spec asks of the owner; it is not an atomic
+ * read-modify-write and needs none. Written as asm because GCC never merges volatile accesses
+ * into it, and the three-instruction form measures slower in a loop. */
+static inline void mmstats_v2__own_add(uint64_t *p, uint64_t n)
+{
+#if defined(__x86_64__) && !defined(MMSTATS_V2__TSAN)
+    __asm__ __volatile__("addq %1, %0" : "+m"(*p) : "er"(n));
+#else
+    mmstats_v2__own_store(p, mmstats_v2__own_load(p) + n);
+#endif
+}
+
+/* Out of line: the add of a thread whose cache does not name its own slot of the field's
+ * file (slot 0, first update, another file last, an unpublished field). */
+void mmstats_v2__add_int_slow(const mmstats_v2_field *fd, uint64_t n) __attribute__((cold));
 
 /* Add n (wrapping) to a u64 or i64 copy. The everyday case, the thread's own slot of the
- * file it last updated, is one compare of two tags, the load, the add and the store;
- * slot 0 adds with fetch_add. */
+ * file it last updated, is the thread's key plus the field's, one compare, and the add
+ * (MMSTATS_V2__KEY_SHIFT); slot 0 adds with fetch_add; anything else goes out of line. */
 static inline void mmstats_v2__add_int(const mmstats_v2_field *fd, uint64_t n)
 {
     const mmstats_v2_thread *t = &mmstats_v2__current;
-    MMSTATS_V2__OPAQUE(t);
-    if (__builtin_expect(t->own_tag == fd->tag, 1)) {
-        uint64_t *p = mmstats_v2__word(t->base + fd->offset);
-        mmstats_v2__own_store(p, mmstats_v2__own_load(p) + n);
-    } else if (t->file_id == fd->file_id && t->shared) {
+    uint64_t at = t->own_key + fd->key;
+    if (__builtin_expect(at < MMSTATS_V2__ADDRESS_LIMIT, 1))
+        mmstats_v2__own_add((uint64_t *)(uintptr_t)at, n);
+    else if (t->file_id == fd->file_id && t->shared)
         __atomic_fetch_add(mmstats_v2__word(t->base + fd->offset), n, __ATOMIC_RELAXED);
-    } else {
+    else
         mmstats_v2__add_int_slow(fd, n);
-    }
 }
 
 /* Add x (binary64) to an f64 word: plain when owned, compare-and-swap loop when shared. */
@@ -491,7 +509,7 @@ static inline void mmstats_v2_local_add(mmstats_v2_local l, uint64_t n)
     if (__builtin_expect(l.shared, 0))
         __atomic_fetch_add(l.word, n, __ATOMIC_RELAXED);
     else
-        mmstats_v2__own_store(l.word, mmstats_v2__own_load(l.word) + n);
+        mmstats_v2__own_add(l.word, n);
 }
 
 static inline void mmstats_v2_local_add_i64(mmstats_v2_local l, int64_t n)

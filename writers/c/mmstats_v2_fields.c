@@ -224,7 +224,6 @@ mmstats_v2_field *mmstats_v2_add_field(mmstats_v2_file *f, const mmstats_v2_desc
     fd = &h->field;
     fd->file = f;
     fd->file_id = f->id;
-    fd->tag = v2_tag(f->id);
     fd->kind = (uint32_t)d->kind;
     fd->value_type = (uint32_t)d->value_type;
     fd->capacity = d->value_type == MMSTATS_V2_UTF8 ? (uint32_t)(p.value_size - MMSTATS_V2_STRING_TEXT_OFFSET) : 0;
@@ -244,7 +243,7 @@ mmstats_v2_field *mmstats_v2_add_field(mmstats_v2_file *f, const mmstats_v2_desc
         fd->value = (unsigned char *)h + bounds_at + p.extra;
         write_initial(fd->value, d, fd->capacity);
         fd->file_id = MMSTATS_V2__NO_FILE; /* slotted kinds: every thread takes the view below */
-        fd->tag = MMSTATS_V2__NO_TAG;
+        fd->key = v2_field_key(MMSTATS_V2__NO_TAG, 0);
         fd->unpublished.file_id = MMSTATS_V2__NO_FILE;
         fd->unpublished.base = fd->value;
         fd->unpublished.shared = 1;
@@ -255,6 +254,7 @@ mmstats_v2_field *mmstats_v2_add_field(mmstats_v2_file *f, const mmstats_v2_desc
     } else {
         fd->published = 1;
         fd->offset = (uint32_t)at;
+        fd->key = v2_field_key(f->tag, (uint32_t)at);
         write_entry(f->map + f->meta_offset + f->meta_used, d, &p, (uint32_t)at);
         if (!is_slotted) {
             fd->value = f->map + f->process_offset + at;

@@ -21,6 +21,7 @@ typedef struct v2_owner {
 
 struct mmstats_v2_file {
     uint64_t id;            /* never reused in this process */
+    uint32_t tag;           /* the hot path's tag (v2_tag); MMSTATS_V2__NO_TAG: none */
     pid_t owner_pid;        /* the creating process; a forked child has another pid */
     int fd;                 /* locked (LOCK_EX) for the file's life; closed last */
     unsigned char *map;
@@ -50,8 +51,26 @@ struct mmstats_v2_file {
     struct mmstats_v2_file *next_open; /* the process's open files (for fork) */
 };
 
-/* The tag the hot path compares instead of the 64-bit id (see MMSTATS_V2__NO_TAG). */
-static inline uint32_t v2_tag(uint64_t id) { return id < MMSTATS_V2__NO_TAG ? (uint32_t)id : MMSTATS_V2__NO_TAG; }
+/* The hot path's tag of a file (see MMSTATS_V2__KEY_SHIFT): its id while the id fits in 16
+ * bits and every byte of its mapping lies below 2^48, else MMSTATS_V2__NO_TAG. */
+static inline uint32_t v2_tag(uint64_t id, const unsigned char *map, size_t size)
+{
+    uintptr_t end = (uintptr_t)map + size;
+    if (id >= MMSTATS_V2__NO_TAG || (uint64_t)end > MMSTATS_V2__ADDRESS_LIMIT || end < (uintptr_t)map)
+        return MMSTATS_V2__NO_TAG;
+    return (uint32_t)id;
+}
+
+/* A field's key and a thread's own_key (see MMSTATS_V2__KEY_SHIFT). */
+static inline uint64_t v2_field_key(uint32_t tag, uint32_t offset)
+{
+    return (uint64_t)offset - ((uint64_t)tag << MMSTATS_V2__KEY_SHIFT);
+}
+
+static inline uint64_t v2_own_key(uint32_t tag, const unsigned char *base)
+{
+    return ((uint64_t)tag << MMSTATS_V2__KEY_SHIFT) + (uint64_t)(uintptr_t)base;
+}
 
 /* mmstats_v2_slots.c */
 int v2_slots_init(mmstats_v2_file *f);  /* 0, or an errno */

@@ -9,13 +9,13 @@
 #include <errno.h>
 #include <stdlib.h>
 
-__thread mmstats_v2_thread mmstats_v2__current;
+__thread mmstats_v2_thread mmstats_v2__current __attribute__((tls_model("initial-exec")));
 
 /* The calling thread's cache names no file: its next update takes the slow path. */
 static void forget_current(void)
 {
     mmstats_v2__current.file_id = 0;
-    mmstats_v2__current.own_tag = 0;
+    mmstats_v2__current.own_key = 0;
 }
 
 /* The pthread key destructor, and detach: runs on the thread that owned the slot. */
@@ -92,7 +92,7 @@ const mmstats_v2_thread *mmstats_v2__thread_slow(mmstats_v2_file *f)
     t->base = f->map + f->slots_offset + (size_t)o->slot * f->slot_size;
     t->shared = o->slot == 0;
     t->slot = o->slot;
-    t->own_tag = o->slot == 0 ? 0 : v2_tag(f->id);
+    t->own_key = o->slot == 0 || f->tag == MMSTATS_V2__NO_TAG ? 0 : v2_own_key(f->tag, t->base);
     return t;
 }
 

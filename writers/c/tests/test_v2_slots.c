@@ -6,7 +6,7 @@
 #include "check.h"
 #include "v2_peek.h"
 #include "../mmstats_v2.h"
-#include "../mmstats_v2_internal.h" /* v2_tag */
+#include "../mmstats_v2_internal.h" /* v2_tag, v2_field_key, v2_own_key */
 
 #include <pthread.h>
 #include <stdio.h>
@@ -234,10 +234,43 @@ static void test_v2_detached_slot_keeps_its_values_for_the_next_owner(void)
 
 static void test_v2_tag_stops_before_it_could_repeat(void)
 {
-    CHECK(v2_tag(1) == 1);
-    CHECK(v2_tag(0xfffffffeu) == 0xfffffffeu);
-    CHECK(v2_tag(0xffffffffu) == MMSTATS_V2__NO_TAG); /* later ids: no tag, never a thread's own_tag */
-    CHECK(v2_tag(0x100000001ull) == MMSTATS_V2__NO_TAG); /* not 1 again */
+    static unsigned char low[16];
+    CHECK(v2_tag(1, low, sizeof low) == 1);
+    CHECK(v2_tag(0xfffeu, low, sizeof low) == 0xfffeu);
+    CHECK(v2_tag(0xffffu, low, sizeof low) == MMSTATS_V2__NO_TAG); /* later ids: no tag, never in an own_key */
+    CHECK(v2_tag(0x10001ull, low, sizeof low) == MMSTATS_V2__NO_TAG); /* not 1 again */
+    CHECK(v2_tag(0x100000001ull, low, sizeof low) == MMSTATS_V2__NO_TAG);
+    if (sizeof(uintptr_t) == 8) { /* a mapping reaching 2^48 gets no tag: its words' addresses need all the bits */
+        CHECK(v2_tag(1, (const unsigned char *)(uintptr_t)(((uint64_t)1 << 48) - 4096), 4096) == 1);
+        CHECK(v2_tag(1, (const unsigned char *)(uintptr_t)(((uint64_t)1 << 48) - 4096), 4097) == MMSTATS_V2__NO_TAG);
+    }
+}
+
+/* own_key + key is the word's address exactly when the tags are equal, and at or above 2^48
+ * (the out-of-line path) for every other pair, whatever the base and offset. */
+static void test_v2_keys_match_only_their_own_tag(void)
+{
+    static const uint32_t tags[] = {0, 1, 2, 3, 0x7fff, 0x8000, 0x8001, 0xfffe, 0xffff};
+    static const uint64_t bases[] = {0, 128, 0x7f0000001000ull, 0xfffffffff000ull};
+    static const uint32_t offsets[] = {0, 8, 1016, 0x0fffff8u};
+    size_t i, j, b, o;
+    for (i = 0; i < sizeof tags / sizeof tags[0]; i++)
+        for (j = 0; j < sizeof tags / sizeof tags[0]; j++)
+            for (b = 0; b < sizeof bases / sizeof bases[0]; b++)
+                for (o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
+                    uint64_t at;
+                    if (sizeof(uintptr_t) < 8 && bases[b] > UINT32_MAX)
+                        continue;
+                    if (bases[b] + offsets[o] >= ((uint64_t)1 << 48))
+                        continue; /* v2_tag gives such a mapping no tag */
+                    at = v2_own_key(tags[i], (const unsigned char *)(uintptr_t)bases[b]) +
+                         v2_field_key(tags[j], offsets[o]);
+                    if (tags[i] == tags[j])
+                        CHECK(at == bases[b] + offsets[o]);
+                    else
+                        CHECK_MSG(at >= ((uint64_t)1 << 48), "tags %u and %u gave %llx", (unsigned)tags[i],
+                                  (unsigned)tags[j], (unsigned long long)at);
+                }
 }
 
 /* One thread switching between two files, a full file's slot 0 and an unpublished field:
@@ -281,15 +314,22 @@ static void test_v2_adds_land_in_their_own_files_slot_across_switches(void)
     CHECK(peek_slot_sum(mmstats_v2_map(a), &ea) == 30 && peek_slot_sum(mmstats_v2_map(b), &eb) == 100);
     CHECK(peek_find(mmstats_v2_map(full), "lost", &e1) != 0); /* never published */
     mmstats_v2_counter_add(c1, 1);
-    CHECK(mmstats_v2__current.own_tag == 0); /* a slot-0 thread never matches a field's tag */
+    CHECK(mmstats_v2__current.own_key == 0); /* a slot-0 thread never matches a field's key */
     mmstats_v2_counter_add(ca, 1);
-    CHECK(mmstats_v2__current.own_tag == ca->f.tag && ca->f.tag != cb->f.tag);
+    { /* the cache now names slot 1 of a: a's field finds its word there, b's field nothing */
+        const unsigned char *map = mmstats_v2_map(a);
+        uint64_t want = (uint64_t)(uintptr_t)(map + peek_u32(map, PEEK_SLOTS_OFFSET) + peek_u32(map, PEEK_SLOT_SIZE) +
+                                              ea.value_offset);
+        CHECK(mmstats_v2__current.own_key + ca->f.key == want);
+        CHECK(mmstats_v2__current.own_key + cb->f.key >= ((uint64_t)1 << 48));
+        CHECK(mmstats_v2__current.own_key + lost->f.key >= ((uint64_t)1 << 48));
+    }
     mmstats_v2_thread_detach(a);
-    CHECK(mmstats_v2__current.own_tag == 0);
+    CHECK(mmstats_v2__current.own_key == 0);
     mmstats_v2_counter_add(ca, 4); /* takes slot 1 of a again */
     CHECK(peek_slot_word(mmstats_v2_map(a), &ea, 1, 0) == 35 && peek_u32(mmstats_v2_map(a), PEEK_SLOTS_USED) == 2);
     mmstats_v2_close(a);
-    CHECK(mmstats_v2__current.own_tag == 0); /* closing forgets the file */
+    CHECK(mmstats_v2__current.own_key == 0); /* closing forgets the file */
     a = open_file("v2-switch-c.mmstats", 4); /* a new file: a new tag, wherever it lands */
     if (a) {
         ca = mmstats_v2_counter_new(a, "c", MMSTATS_V2_U64, NULL, NULL);
@@ -397,6 +437,7 @@ void run_v2_slot_tests(void)
     RUN(test_v2_thread_exit_and_slot_reuse_never_go_backwards);
     RUN(test_v2_detached_slot_keeps_its_values_for_the_next_owner);
     RUN(test_v2_tag_stops_before_it_could_repeat);
+    RUN(test_v2_keys_match_only_their_own_tag);
     RUN(test_v2_adds_land_in_their_own_files_slot_across_switches);
     RUN(test_v2_strings_set_by_many_threads_are_never_torn);
 }
