@@ -84,11 +84,23 @@ def readers(fmt: int) -> dict:
     return READERS_V2 if fmt == 2 else READERS
 
 
+def pinned(cpus):
+    """A preexec_fn that keeps a process (and the threads it starts) on ``cpus``; None: no pinning."""
+    return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+
+
 def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1, parallel: bool = False,
-        control: bool = False) -> dict:
+        control: bool = False, pin: bool = False) -> dict:
     """Each reader (all, or those named in ``only``) reads for ``seconds`` while the writer runs: one after
     the other, or with ``parallel`` all at once (they then share the processors with each other too).
-    ``control``: the version 2 control readers too (CONTROLS_V2)."""
+    ``control``: the version 2 control readers too (CONTROLS_V2). ``pin``: the writer's threads on the
+    first CPU, the readers on the others, so a reader always has a processor of its own while the writer
+    races it from another (unpinned, a reader gets a few percent of a CPU beside the writer's spinning
+    threads)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if pin and len(cpus) < 2:
+        raise SystemExit("--pin needs at least two CPUs")
+    writer_cpus, reader_cpus = ({cpus[0]}, set(cpus[1:])) if pin else (None, None)
     table_of = dict(readers(fmt), **(CONTROLS_V2 if control and fmt == 2 else {}))
     names = [n for n in table_of if not only or n in only]
     writer_bin = os.path.join(BUILD, WRITERS[fmt])
@@ -99,11 +111,11 @@ def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1, para
     env = dict(env or os.environ)
     env["PYTHONPATH"] = os.path.dirname(HERE) + os.pathsep + env.get("PYTHONPATH", "")
     results = {"format": fmt, "seconds_per_reader": seconds, "steps_per_second": rate or "as fast as it can",
-               "parallel": parallel, "readers": [], "skipped": []}
+               "parallel": parallel, "pinned": pin, "readers": [], "skipped": []}
     with tempfile.TemporaryDirectory(prefix="mmstats-torture-") as d:
         path = os.path.join(d, "torture.mmstats")
         writer = subprocess.Popen([writer_bin, path, str(seconds * len(names) + 30)] + ([str(rate)] if rate else []),
-                                  stdout=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, text=True, preexec_fn=pinned(writer_cpus))
         try:
             line = writer.stdout.readline()
             if not line.startswith("ready"):
@@ -112,13 +124,15 @@ def run(seconds: float, only=None, env=None, rate: float = 0, fmt: int = 1, para
             names = [n for n in names if available(table_of[n])]
             if parallel:
                 started = [(n, subprocess.Popen(table_of[n] + [path, str(seconds)], stdout=subprocess.PIPE,
-                                                stderr=subprocess.PIPE, text=True, env=env)) for n in names]
+                                                stderr=subprocess.PIPE, text=True, env=env,
+                                                preexec_fn=pinned(reader_cpus))) for n in names]
                 outcomes = [(n, p.args, *p.communicate(timeout=seconds + 120), p.returncode) for n, p in started]
             else:
                 outcomes = []
                 for name in names:
                     done = subprocess.run(table_of[name] + [path, str(seconds)], capture_output=True, text=True,
-                                          timeout=seconds + 120, env=env)
+                                          timeout=seconds + 120, env=env,
+                                          preexec_fn=pinned(reader_cpus))
                     outcomes.append((name, done.args, done.stdout, done.stderr, done.returncode))
             for name, _args, out, err, rc in outcomes:
                 if rc != 0:
@@ -192,10 +206,12 @@ def main(argv=None) -> int:
     p.add_argument("--parallel", action="store_true", help="all readers at once instead of one after the other")
     p.add_argument("--control", action="store_true",
                    help="--format 2: also the control readers, which skip the sequence check on purpose")
+    p.add_argument("--pin", action="store_true",
+                   help="the writer on the first CPU, the readers on the others (a processor of their own)")
     p.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
     results = run(args.seconds, {n for n in args.only.split(",") if n}, rate=args.rate, fmt=args.format,
-                  parallel=args.parallel, control=args.control)
+                  parallel=args.parallel, control=args.control, pin=args.pin)
     print(table_v2(results) if args.format == 2 else table(results))
     if args.json:
         with open(args.json, "w") as f:
