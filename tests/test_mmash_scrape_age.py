@@ -1,0 +1,168 @@
+"""How old /metrics values may be: a scrape answers from the sampler's last read only when that read
+began at most --metrics-max-age (or ?max_age=) seconds before the request, else it reads afresh."""
+import os
+import threading
+import time
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from mmstats.lowlevel import create_file
+from mmstats.tools.mmash.data import StatsDir
+from mmstats.tools.mmash.snapshots import Snapshots
+from test_tools_support import http_get, start_mmash, stop
+
+
+def _counter(path, value=0):
+    f = create_file(path, [("jobs", "Q", True), ("sys.pid", "I", False)])
+    f["sys.pid"].set(os.getpid())
+    f["jobs"].set(value)
+    return f
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def _jobs(taken):
+    (fs,) = taken.files
+    return fs.values[[f.label for f in fs.fields].index("jobs")]
+
+
+def test_a_read_is_reused_up_to_the_bound_and_never_after(tmp_path):
+    f = _counter(tmp_path / "a.mmstats", 1)
+    clock = Clock()
+    snaps = Snapshots(StatsDir(str(tmp_path), "*.mmstats"), clock)
+    try:
+        first = snaps.take()
+        f["jobs"].set(2)
+        clock.now += 0.5
+        assert snaps.fresh(max_age=1.0) is first and _jobs(first) == 1   # 0.5 s old: the last read
+        clock.now += 0.5
+        assert snaps.fresh(max_age=1.0) is first                          # exactly the bound: still
+        clock.now += 0.001
+        second = snaps.fresh(max_age=1.0)                                  # past it: read again
+        assert second is not first and second.generation > first.generation and _jobs(second) == 2
+        assert snaps.age(second) == 0.0
+        assert snaps.fresh(max_age=1.0) is second                          # ... and that read is the last one
+        f["jobs"].set(3)
+        assert _jobs(snaps.fresh(max_age=0)) == 3                          # 0: always a new read
+    finally:
+        f.close()
+
+
+def test_a_read_that_missed_files_is_never_reused(tmp_path, monkeypatch):
+    f = _counter(tmp_path / "a.mmstats", 1)
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    real = stats.snapshot
+
+    def refused(pattern, failed, unreadable, corrupt, probe=None):
+        files, problems = real(pattern, failed, unreadable, corrupt, probe)
+        unreadable.append(str(tmp_path / "b.mmstats"))
+        return files, problems
+    snaps = Snapshots(stats, Clock())
+    try:
+        monkeypatch.setattr(stats, "snapshot", refused)
+        bad = snaps.take()
+        assert bad.unreadable
+        monkeypatch.undo()
+        good = snaps.fresh(max_age=60)
+        assert good is not bad and not good.unreadable
+    finally:
+        f.close()
+
+
+def test_an_older_read_published_late_does_not_replace_a_newer_one(tmp_path):
+    f = _counter(tmp_path / "a.mmstats", 1)
+    clock = Clock()
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    snaps = Snapshots(stats, clock)
+    real = stats.snapshot
+    try:
+        def slow(*a, **kw):          # a read that began at 100 and ends after one that began at 101
+            stats.snapshot = real
+            clock.now = 101.0
+            newer = snaps.take()
+            clock.now = 102.0
+            slow.newer = newer
+            return real(*a, **kw)
+        stats.snapshot = slow
+        older = snaps.take()
+        assert older.started == 100.0 and slow.newer.started == 101.0
+        assert snaps.fresh(max_age=5) is slow.newer
+    finally:
+        f.close()
+
+
+# -- over HTTP, from mmash as users start it (its sampler on) ------------------------------------------
+
+def _scrape(port, query=""):
+    """(the time before the request, jobs_total, the age mmash reports) of one /metrics?aggregate=sum."""
+    t = time.monotonic()
+    status, _, body = http_get(port, "/metrics?aggregate=sum" + query)
+    assert status == 200, body
+    got = {(s.name, tuple(sorted(s.labels.items()))): s.value
+           for fam in text_string_to_metric_families(body.decode()) for s in fam.samples}
+    age = next(v for (name, _), v in got.items() if name == "mmash_scrape_age_seconds")
+    return t, got[("jobs_total", ())], age
+
+
+@pytest.fixture
+def counting(tmp_path):
+    """A counter set to 1, 2, 3, ... every 2 ms; ``replaced[v]``: a time (time.monotonic) after the
+    writer replaced the value v (v + 1 was stored before it)."""
+    f = _counter(tmp_path / "w.mmstats", 0)
+    replaced: dict = {}
+    stop_event = threading.Event()
+
+    def run():
+        v = 0
+        while not stop_event.is_set():
+            f["jobs"].set(v + 1)
+            replaced[v] = time.monotonic()
+            v += 1
+            time.sleep(0.002)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield tmp_path, replaced
+    stop_event.set()
+    thread.join()
+    f.close()
+
+
+def _check(scrapes, replaced, bound):
+    """Every value was still the counter's value ``bound`` seconds before its scrape was sent: it was
+    replaced after that moment (or never). Returns how many were older than the request itself."""
+    older = 0
+    for t, value, age in scrapes:
+        gone = replaced.get(int(value))
+        assert gone is None or gone > t - bound, (value, gone, t, bound)
+        assert 0 <= age <= bound + 0.5   # what mmash says (its clock, read when the body was made)
+        older += gone is not None and gone <= t
+    return older
+
+
+def test_scrapes_answer_with_values_no_older_than_the_bound(counting):
+    directory, replaced = counting
+    proc, port = start_mmash(directory, "--metrics-max-age", "0.5")
+    try:
+        def run(query, bound, seconds=2.5):
+            scrapes = []
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                scrapes.append(_scrape(port, query))
+                time.sleep(0.03)
+            return _check(scrapes, replaced, bound), len(scrapes)
+        older, n = run("", 0.5)              # the option
+        assert older > n // 4                # the sampler's reads were reused: the bound is not vacuous
+        older, n = run("&max_age=1.5", 1.5)  # per request
+        assert older > n // 2
+        older, n = run("&max_age=0", 0.0, seconds=1.0)  # a new read for every scrape
+        assert older == 0 and n > 5
+    finally:
+        err = stop(proc)
+    assert "Traceback" not in err, err
