@@ -29,6 +29,7 @@ left, no permission): never a partial answer that passes for the whole.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -491,6 +492,10 @@ def main(argv=None, prog: str = "mmash") -> int:
         print(f"mmash: {no_stats_dir(directory)}", file=sys.stderr)
         return 2
     raise_fd_limit()
+    # A read of a large directory makes hundreds of thousands of short-lived objects and almost no
+    # cycles: collecting the young ones every 700 allocations (the default) cost a 10,000-file scrape
+    # a third of its time.
+    gc.set_threshold(100_000, 50, 100)
     try:
         server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
                                     args.idle_seconds, args.max_connections, args.aggregate, args.gauge,
