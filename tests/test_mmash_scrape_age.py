@@ -98,6 +98,53 @@ def test_an_older_read_published_late_does_not_replace_a_newer_one(tmp_path):
         f.close()
 
 
+def test_a_read_in_progress_is_waited_for_when_it_began_recently_enough(tmp_path):
+    f = _counter(tmp_path / "a.mmstats", 1)
+    clock = Clock()
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    snaps = Snapshots(stats, clock)
+    real, calls = stats.snapshot, []
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(*a, **kw):
+        calls.append(clock.now)
+        if len(calls) == 1:            # the sampler's read: it began at 100 and is slow
+            entered.set()
+            release.wait(10)
+        return real(*a, **kw)
+    stats.snapshot = slow
+    try:
+        sampler = threading.Thread(target=snaps.take)
+        sampler.start()
+        entered.wait(10)
+        clock.now = 100.8
+        got = []
+        scrape = threading.Thread(target=lambda: got.append(snaps.fresh(max_age=1.0)))
+        scrape.start()
+        time.sleep(0.2)
+        assert got == [] and len(calls) == 1     # waiting: no second read of every file
+        release.set()
+        sampler.join(10)
+        scrape.join(10)
+        assert len(calls) == 1 and got[0].started == 100.0
+        # a read in progress that began too long ago is not waited for: the scrape reads itself after it
+        entered.clear()
+        release.clear()
+        calls.clear()
+        clock.now = 200.0
+        sampler = threading.Thread(target=snaps.take)
+        sampler.start()
+        entered.wait(10)
+        clock.now = 201.5
+        release.set()
+        late = snaps.fresh(max_age=1.0)
+        sampler.join(10)
+        assert calls == [200.0, 201.5] and late.started == 201.5
+    finally:
+        release.set()
+        f.close()
+
+
 # -- over HTTP, from mmash as users start it (its sampler on) ------------------------------------------
 
 def _scrape(port, query=""):
@@ -166,3 +213,22 @@ def test_scrapes_answer_with_values_no_older_than_the_bound(counting):
     finally:
         err = stop(proc)
     assert "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("bad", ["-1", "soon", "nan", "inf"])
+def test_a_bad_max_age_is_a_clear_400(tmp_path, bad):
+    from mmstats.tools.mmash.server import make_server
+    f = _counter(tmp_path / "a.mmstats", 1)
+    server, stats = make_server("127.0.0.1", 0, str(tmp_path))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        status, _, body = http_get(server.server_address[1], f"/metrics?max_age={bad}")
+        assert status == 400 and b"max_age" in body and b"0 or more" in body
+        status, _, body = http_get(server.server_address[1], "/metrics?max_age=0.25")
+        assert status == 200 and b"jobs_total" in body
+    finally:
+        server.shutdown()
+        server.server_close()
+        stats.close()
+        f.close()

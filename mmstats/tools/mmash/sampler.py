@@ -147,6 +147,7 @@ class Sampler:
         interval = self.history.interval
         due = time.monotonic() + interval
         while not self._stop.wait(max(0.0, due - time.monotonic())):
+            began = time.monotonic()
             try:
                 self.tick()
             except Exception as e:  # a bad tick must not end the history: say it and go on
@@ -155,8 +156,10 @@ class Sampler:
                 sys.stderr.write(f"mmash: sampler: {e}\n{traceback.format_exc()}")
             due += interval
             now = time.monotonic()
-            if due < now:  # fell behind (a stopped machine): skip the missed ticks
-                due = now + interval
+            if due < now:  # fell behind (a stopped machine, or ticks longer than the interval): skip the
+                # missed ticks, and rest as long as the tick took, so the sampler never takes more than
+                # half of the process's time from the scrapes and pages it serves
+                due = now + max(interval, now - began)
 
     # -- one tick -------------------------------------------------------------------------------------
     def _plan(self, fields) -> _Plan:
