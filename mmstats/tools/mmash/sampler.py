@@ -134,8 +134,10 @@ class Sampler:
 
     # -- the thread ---------------------------------------------------------------------------------
     def start(self) -> None:
+        began = time.monotonic()
         self.tick()  # the pages have a first sample at once
-        self._thread = threading.Thread(target=self._run, name="mmash-sampler", daemon=True)
+        spent = time.monotonic() - began
+        self._thread = threading.Thread(target=self._run, args=(spent,), name="mmash-sampler", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -143,9 +145,10 @@ class Sampler:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _run(self) -> None:
+    def _run(self, first: float = 0.0) -> None:
+        """Tick every interval; ``first``: how long the first tick took (rested after like any other)."""
         interval = self.history.interval
-        due = time.monotonic() + interval
+        due = time.monotonic() + max(interval, first)
         while not self._stop.wait(max(0.0, due - time.monotonic())):
             began = time.monotonic()
             try:
