@@ -232,3 +232,35 @@ def test_a_bad_max_age_is_a_clear_400(tmp_path, bad):
         server.server_close()
         stats.close()
         f.close()
+
+
+def test_one_read_is_rendered_once_per_kind_of_answer(tmp_path):
+    from mmstats.tools.mmash.metrics import Exporter
+    from mmstats.tools.mmash.scrapes import Scrapes
+    f = _counter(tmp_path / "a.mmstats", 5)
+    clock = Clock()
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    exporter = Exporter(stats.directory)
+    renders = []
+    real = exporter.render
+
+    def counting(*a, **kw):
+        renders.append(a[1])
+        return real(*a, **kw)
+    exporter.render = counting
+    scrapes = Scrapes(Snapshots(stats, clock), exporter)
+    try:
+        taken, body = scrapes.answer(None, "sum", "pid", False, 1.0)
+        assert b"jobs_total 5.0" in body
+        again = scrapes.answer(None, "sum", "pid", False, 1.0)
+        assert again[0] is taken and again[1] is body and renders == ["sum"]   # the same read: the same bytes
+        scrapes.answer(None, "process", "pid", False, 1.0)
+        assert renders == ["sum", "process"]
+        f["jobs"].set(6)
+        clock.now += 2                                                       # too old: read and render again
+        taken2, body2 = scrapes.answer(None, "sum", "pid", False, 1.0)
+        assert taken2.generation > taken.generation and b"jobs_total 6.0" in body2
+        assert renders == ["sum", "process", "sum"]
+        assert len(scrapes._rendered) == 1                                   # the older read's answers are gone
+    finally:
+        f.close()

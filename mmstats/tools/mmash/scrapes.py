@@ -40,6 +40,8 @@ class Scrapes:
             scrape = {"read": len(taken.files), "skipped": len(taken.failed), "unreadable": 0}
             body = self.exporter.render(taken.files, aggregate, gauge, openmetrics, taken.failed, taken.pattern,
                                         self.gauge_rules, scrape)
+            for old in [k for k, (g, _) in self._rendered.items() if k[0] == taken.pattern and g != taken.generation]:
+                del self._rendered[old]   # an older read's answers are never given again: their memory goes
             if len(self._rendered) >= _MAX_RENDERED:
                 self._rendered.clear()
             self._rendered[key] = (taken.generation, body)
