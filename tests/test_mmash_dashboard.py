@@ -406,3 +406,24 @@ def test_a_full_history_keeps_the_series_across_processes_first(tmp_path):
     finally:
         for f in files:
             f.close()
+
+
+def test_one_label_with_several_attribute_sets_adds_up_per_process(tmp_path):
+    a = V2Writer.create(tmp_path / "a.mmstats", pid=4000021)
+    get = a.counter("http.requests", attributes={"method": "GET"})
+    post = a.counter("http.requests", attributes={"method": "POST"})
+    a.gauge("queue.length", "f64").set(1.0)
+    sampler = Sampler(StatsDir(str(tmp_path), "*.mmstats"), History(60, 1, 1000))
+    try:
+        get.add(10)
+        post.add(1)
+        snap = sampler.tick()
+        assert snap.current.get(("4000021", "http.requests")) == 11.0
+        get.add(5)
+        post.add(2)
+        snap = sampler.tick()
+        assert _last(sampler.history, ("p", "4000021", "http.requests", "inc")) == 7.0
+        assert snap.current.get(("4000021", "http.requests")) == 18.0
+        assert snap.labels["http.requests"].total == 18.0
+    finally:
+        a.close(keep=True)

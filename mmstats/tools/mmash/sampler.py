@@ -84,7 +84,7 @@ class _Plan:
     """What one file layout gives a tick: its charted fields, the scalar ones (every kind but
     histograms) taken out of a file's values in one C call, and where among those the counters are."""
 
-    __slots__ = ("fields", "charted", "histograms", "scalars", "take", "change", "other", "position")
+    __slots__ = ("fields", "charted", "histograms", "scalars", "take", "change", "other", "position", "columnar")
 
     def __init__(self, fields):
         self.fields = fields
@@ -99,7 +99,9 @@ class _Plan:
         self.take = _getter(index)
         self.change = [k for k, c in enumerate(self.scalars) if c[4] == CHANGE]
         self.other = [k for k, c in enumerate(self.scalars) if c[4] != CHANGE]
-        self.position = {c[1]: k for k, c in reversed(list(enumerate(self.scalars)))}  # label -> first
+        self.position = {c[1]: k for k, c in enumerate(self.scalars)}
+        # a label twice (version 2: one per set of attributes) adds up per process: field by field, then
+        self.columnar = bool(self.scalars) and len(self.position) == len(self.scalars)
 
 
 class _Keys:
@@ -199,7 +201,7 @@ class Sampler:
             plan = self._plan(fs.fields)
             values = fs.values
             charted = plan.charted
-            if files_of[pkey] == 1 and plan.scalars:
+            if files_of[pkey] == 1 and plan.columnar:
                 row = plan.take(values)
                 if _NUMBERS.issuperset(map(type, row)):  # the usual file: every value a number
                     block = blocks.get(id(plan))
