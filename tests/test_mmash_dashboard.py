@@ -340,3 +340,90 @@ def test_a_stopped_writer_is_stale_and_flagged_then_live_again(tmp_path):
         err = stop(proc)
         w.kill()
     assert "Traceback" not in err
+
+
+def _v1_process(path, pid, done, busy, load):
+    """A version 1 process of one thread file (a pid that is not ours: alive only if it exists)."""
+    f = create_file(path, [("jobs.done", "Q", True), ("busy", "I", True), ("load", "d", True),
+                           ("sys.pid", "I", False)])
+    f["sys.pid"].set(pid)
+    for label, v in (("jobs.done", done), ("busy", busy), ("load", load)):
+        f[label].set(v)
+    return f
+
+
+def test_one_file_processes_of_one_layout_combine_as_any_process_does(tmp_path):
+    """Processes of one file each (the usual fleet) are taken column by column; the figures must be
+    those of the rules: counters' increases per process and summed (a counter that fell restarted:
+    its value is the increase), levels summed and gauges min/mean/max over live processes only."""
+    me, dead1, dead2 = os.getpid(), 4_900_001, 4_900_002     # the last two are above any pid_max: gone
+    files = {pid: _v1_process(tmp_path / f"p-{pid}.mmstats", pid, done, busy, load)
+             for pid, done, busy, load in ((me, 10, 2, 0.5), (dead1, 100, 5, 9.0), (dead2, 7, 1, 3.0))}
+    extra = _v1_thread(tmp_path / "t-1.mmstats", busy=4, load=1.5, done=20)   # ours too: two files, one process
+    sampler = Sampler(StatsDir(str(tmp_path), "*.mmstats"), History(60, 1, 1000))
+    try:
+        snap = sampler.tick()
+        h = sampler.history
+        assert [_last(h, ("p", str(p), "jobs.done", "inc")) for p in (me, dead1, dead2)] == [None] * 3
+        assert snap.labels["jobs.done"].total == 10 + 20 + 100 + 7
+        files[me]["jobs.done"].set(13)
+        files[dead1]["jobs.done"].set(4)      # fell: restarted, its increase is its value
+        files[dead2]["busy"].set(50)
+        files[me]["load"].set(2.5)
+        extra["jobs.done"].set(21)
+        snap = sampler.tick()
+        assert _last(h, ("p", str(me), "jobs.done", "inc")) == 3.0 + 1.0   # its two files: 13 - 10 and 21 - 20
+        assert _last(h, ("p", str(dead1), "jobs.done", "inc")) == 4.0
+        assert _last(h, ("p", str(dead2), "jobs.done", "inc")) == 0.0
+        assert _last(h, ("a", "jobs.done", "inc")) == 3.0 + 1.0 + 4.0 + 0.0
+        assert snap.labels["jobs.done"].total == 13 + 21 + 4 + 7
+        assert _last(h, ("p", str(dead2), "busy", "value")) == 50.0
+        assert _last(h, ("a", "busy", "sum")) == 2 + 4        # live processes only: ours
+        assert [_last(h, ("a", "load", k)) for k in ("min", "mean", "max")] == [2.0, 2.0, 2.0]  # (2.5 + 1.5) / 2
+        assert _last(h, ("p", str(dead1), "load", "value")) == 9.0
+        assert snap.current.get((str(dead1), "jobs.done")) == 4.0
+        assert snap.current.get((str(dead2), "load")) == 3.0
+        assert snap.current.get((str(dead2), "sys.pid")) is None and snap.current.get(("0", "busy")) is None
+        assert snap.labels["busy"].pids == {str(me), str(dead1), str(dead2)}
+        assert snap.processes[str(dead1)].dead and not snap.processes[str(me)].dead
+    finally:
+        for f in (*files.values(), extra):
+            f.close()
+
+
+def test_a_full_history_keeps_the_series_across_processes_first(tmp_path):
+    files = [_v1_process(tmp_path / f"p-{pid}.mmstats", pid, 1, 1, 1.0) for pid in (4_900_011, 4_900_012)]
+    sampler = Sampler(StatsDir(str(tmp_path), "*.mmstats"), History(60, 1, max_series=5))
+    try:
+        for _ in range(3):
+            sampler.tick()
+        keys = sampler.history.keys()
+        # across processes: jobs.done inc, busy sum; load has no live process, so no min/mean/max
+        assert {k for k in keys if k[0] == "a"} == {("a", "jobs.done", "inc"), ("a", "busy", "sum")}
+        assert len(keys) == 5
+        # each tick: 2 processes x 3 series offered, 3 of them kept
+        assert sampler.history.refused == 3 * 3
+    finally:
+        for f in files:
+            f.close()
+
+
+def test_one_label_with_several_attribute_sets_adds_up_per_process(tmp_path):
+    a = V2Writer.create(tmp_path / "a.mmstats", pid=4000021)
+    get = a.counter("http.requests", attributes={"method": "GET"})
+    post = a.counter("http.requests", attributes={"method": "POST"})
+    a.gauge("queue.length", "f64").set(1.0)
+    sampler = Sampler(StatsDir(str(tmp_path), "*.mmstats"), History(60, 1, 1000))
+    try:
+        get.add(10)
+        post.add(1)
+        snap = sampler.tick()
+        assert snap.current.get(("4000021", "http.requests")) == 11.0
+        get.add(5)
+        post.add(2)
+        snap = sampler.tick()
+        assert _last(sampler.history, ("p", "4000021", "http.requests", "inc")) == 7.0
+        assert snap.current.get(("4000021", "http.requests")) == 18.0
+        assert snap.labels["http.requests"].total == 18.0
+    finally:
+        a.close(keep=True)

@@ -216,7 +216,8 @@ def test_a_total_never_goes_backwards_when_a_worker_exits_or_restarts(tmp_path):
     fields = [("jobs", "Q", True), ("busy", "d", True)]
     a = Writer(tmp_path / "w-a.mmstats", fields, [("jobs", 10), ("busy", 1.0)])
     b = Writer(tmp_path / "w-b.mmstats", fields, [("jobs", 5), ("busy", 2.0)])
-    proc, port = start_mmash(tmp_path, "--aggregate", "sum", "--gauge", "sum")
+    # every scrape reads the files afresh: the steps below change them between scrapes
+    proc, port = start_mmash(tmp_path, "--aggregate", "sum", "--gauge", "sum", "--metrics-max-age", "0")
     try:
         def now():
             return samples(get(port, "/metrics")[2])

@@ -43,6 +43,7 @@ class History:
         self.times = array("d", [NAN]) * self.capacity
         self.ticks = 0          # ticks begun so far; the current one is ticks - 1
         self.refused = 0        # series not kept for want of room
+        self.drops = 0          # series dropped so far (room made)
         self._series: dict = {}
         self.lock = threading.Lock()
 
@@ -71,12 +72,43 @@ class History:
         values[tick % cap] = value
         ring.last = tick
 
+    def put_many(self, keys, values) -> None:
+        """put() of each key with its value (the loop of a whole tick, without a call per value)."""
+        series, cap, tick = self._series, self.capacity, self.ticks - 1
+        slot, max_series = tick % cap, self.max_series
+        for key, value in zip(keys, values):
+            ring = series.get(key)
+            if ring is None:
+                if len(series) >= max_series:
+                    self.refused += 1
+                    continue
+                ring = series[key] = _Ring(cap)
+            if ring.last != tick - 1:
+                for gap in range(max(ring.last + 1, tick - cap + 1), tick):  # ticks it missed
+                    ring.values[gap % cap] = NAN
+            ring.values[slot] = value
+            ring.last = tick
+
+    def refuses(self, keys, memo: dict) -> bool:
+        """Would put() refuse every one of ``keys`` (the history full, none of them held)? For the
+        writer only. ``memo``, kept by the caller, remembers a yes until the history drops a series."""
+        if len(self._series) < self.max_series:
+            return False
+        if memo.get(id(keys)) == self.drops:
+            return True
+        series = self._series
+        if any(k in series for k in keys):
+            return False
+        memo[id(keys)] = self.drops
+        return True
+
     def end(self) -> None:
         """Close the tick: series silent for a whole capacity are dropped."""
         try:
             oldest = self.ticks - self.capacity
             for key in [k for k, r in self._series.items() if r.last < oldest]:
                 del self._series[key]
+                self.drops += 1
         finally:
             self.lock.release()
 

@@ -609,6 +609,18 @@ def render(files, directory: str, aggregate: str = "file", gauge: str = "pid", o
 
 # -- mmash's own metrics: what its sampler read, apart from the files' metrics above -----------------
 
+AGE_FAMILY = "mmash_scrape_age_seconds"
+
+
+def age_lines(age: float, glob: str, openmetrics: bool) -> str:
+    """mmash's own gauge: how long before this scrape the read of its values (of the files ``glob``
+    matches) began."""
+    unit = f"# UNIT {AGE_FAMILY} seconds\n" if openmetrics else ""
+    return (f"# HELP {AGE_FAMILY} How long before this scrape the reading of its values began "
+            f"(mmash --metrics-max-age bounds it).\n# TYPE {AGE_FAMILY} gauge\n{unit}"
+            f'{AGE_FAMILY}{{glob="{_escape(json_text(glob))}"}} {_fmt(max(age, 0.0))}\n')
+
+
 SAMPLER_FAMILY = "mmash_sampler_files"
 SAMPLER_RESULTS = ("read", "skipped", "corrupt", "unreadable")
 

@@ -51,14 +51,28 @@ def probe(path: str, fields, values, fd: int) -> Writer:
             slots, state = None, "unknown"
         return Writer(path, 2, header.get("pid") or None, state, slots,
                       header.get("created_unix_ns", 0) / 1e9 or None)
-    pid_field = default_field(fields, "sys.pid")
-    pid = values[fields.index(pid_field)] if pid_field is not None else None
+    at_pid, at_created = _identity_at(fields)
+    pid = values[at_pid] if at_pid is not None else None
     if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 1 << 31:
         pid = None
-    created_field = default_field(fields, "sys.created")
-    created = values[fields.index(created_field)] if created_field is not None else None
+    created = values[at_created] if at_created is not None else None
     state = "unknown" if pid is None else "died" if process_gone(pid) else "live"
     return Writer(path, 1, pid, state, None, created if isinstance(created, float) and created > 0 else None)
+
+
+_IDENTITY_AT: dict = {}   # id(fields) -> (fields, where sys.pid is, where sys.created is)
+
+
+def _identity_at(fields) -> tuple:
+    """The positions of a version 1 layout's sys.pid and sys.created (None: none), found once per layout."""
+    entry = _IDENTITY_AT.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        if len(_IDENTITY_AT) >= 4096:
+            _IDENTITY_AT.clear()
+        at = [None if f is None else fields.index(f)
+              for f in (default_field(fields, "sys.pid"), default_field(fields, "sys.created"))]
+        entry = _IDENTITY_AT[id(fields)] = (fields, *at)
+    return entry[1], entry[2]
 
 
 def command(pid: int | None, state: str, paths) -> str:

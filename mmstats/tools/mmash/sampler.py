@@ -17,6 +17,7 @@ too), per process (a version 1 process's thread files combined) and across proce
 from __future__ import annotations
 
 import math
+import operator
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from .._fieldinfo import describe
 from .._kinds import CHANGE, SUM, aggregation, numeric
 from . import processes
 from .history import History
+from .snapshots import Snapshots
 
 __all__ = ["Sampler", "Label", "Snapshot", "percentile", "PERCENTILES", "CHARTED"]
 
@@ -32,6 +34,7 @@ PERCENTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
 CHARTED = frozenset({"counter", "gauge", "updown_counter", "histogram"})
 NAN = math.nan
 _MAX_PLANS = 4096
+_NUMBERS = frozenset({int, float, bool})
 
 
 @dataclass
@@ -77,23 +80,66 @@ def percentile(bounds, counts, q: float):
     return bounds[-1] if bounds else None
 
 
+class _Plan:
+    """What one file layout gives a tick: its charted fields, the scalar ones (every kind but
+    histograms) taken out of a file's values in one C call, and where among those the counters are."""
+
+    __slots__ = ("fields", "charted", "histograms", "scalars", "take", "change", "other", "position", "columnar")
+
+    def __init__(self, fields):
+        self.fields = fields
+        self.charted = []
+        for i, f in enumerate(fields):
+            info = describe(f)
+            if info.kind in CHARTED:
+                self.charted.append((i, f.label, info.kind, info.unit, aggregation(f)))
+        self.histograms = [c for c in self.charted if c[2] == "histogram"]
+        self.scalars = [c for c in self.charted if c[2] != "histogram"]
+        index = [c[0] for c in self.scalars]
+        self.take = _getter(index)
+        self.change = [k for k, c in enumerate(self.scalars) if c[4] == CHANGE]
+        self.other = [k for k, c in enumerate(self.scalars) if c[4] != CHANGE]
+        self.position = {c[1]: k for k, c in enumerate(self.scalars)}
+        # a label twice (version 2: one per set of attributes) adds up per process: field by field, then
+        self.columnar = bool(self.scalars) and len(self.position) == len(self.scalars)
+
+
+class _Keys:
+    """One process's keys for one layout (made once, reused every tick while both last)."""
+
+    __slots__ = ("plan", "change_labels", "change_rows", "other_rows", "refused")
+
+    def __init__(self, pkey, plan):
+        self.plan = plan
+        labels = [c[1] for c in plan.scalars]
+        self.change_labels = [labels[k] for k in plan.change]
+        self.change_rows = [("p", pkey, labels[k], "inc") for k in plan.change]
+        self.other_rows = [("p", pkey, labels[k], "value") for k in plan.other]
+        self.refused = {}   # id(rows) -> the history's drops when it last refused them all (History.refuses)
+
+
 class Sampler:
-    def __init__(self, stats, history: History):
+    def __init__(self, stats, history: History, snapshots: Snapshots | None = None):
         self.stats = stats
+        self.snapshots = snapshots if snapshots is not None else Snapshots(stats)
         self.history = history
         self.latest = Snapshot()
         self.totals = {"read": 0, "skipped": 0, "corrupt": 0, "unreadable": 0}   # over all ticks
         self.ticks = 0
         self._plans: dict = {}
-        self._prev: dict = {}          # (process key, label) -> last total or last bucket counts
+        self._keys: dict = {}          # (process key, id(plan)) -> _Keys
+        self._prev: dict = {}          # (process key, label) -> last total or last bucket counts;
+                                       # process key -> (plan, its counters' totals) for one-file processes
         self._commands: dict = {}      # process key -> its command, remembered for when it is gone
         self._stop = threading.Event()
         self._thread = None
 
     # -- the thread ---------------------------------------------------------------------------------
     def start(self) -> None:
+        began = time.monotonic()
         self.tick()  # the pages have a first sample at once
-        self._thread = threading.Thread(target=self._run, name="mmash-sampler", daemon=True)
+        spent = time.monotonic() - began
+        self._thread = threading.Thread(target=self._run, args=(spent,), name="mmash-sampler", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -101,10 +147,12 @@ class Sampler:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _run(self) -> None:
+    def _run(self, first: float = 0.0) -> None:
+        """Tick every interval; ``first``: how long the first tick took (rested after like any other)."""
         interval = self.history.interval
-        due = time.monotonic() + interval
+        due = time.monotonic() + max(interval, first)
         while not self._stop.wait(max(0.0, due - time.monotonic())):
+            began = time.monotonic()
             try:
                 self.tick()
             except Exception as e:  # a bad tick must not end the history: say it and go on
@@ -113,36 +161,56 @@ class Sampler:
                 sys.stderr.write(f"mmash: sampler: {e}\n{traceback.format_exc()}")
             due += interval
             now = time.monotonic()
-            if due < now:  # fell behind (a stopped machine): skip the missed ticks
-                due = now + interval
+            if due < now:  # fell behind (a stopped machine, or ticks longer than the interval): skip the
+                # missed ticks, and rest as long as the tick took, so the sampler never takes more than
+                # half of the process's time from the scrapes and pages it serves
+                due = now + max(interval, now - began)
 
     # -- one tick -------------------------------------------------------------------------------------
-    def _plan(self, fields):
-        entry = self._plans.get(id(fields))
-        if entry is not None and entry[0] is fields:
-            return entry[1]
-        plan = []
-        for i, f in enumerate(fields):
-            info = describe(f)
-            if info.kind in CHARTED:
-                plan.append((i, f.label, info.kind, info.unit, aggregation(f)))
+    def _plan(self, fields) -> _Plan:
+        plan = self._plans.get(id(fields))
+        if plan is not None and plan.fields is fields:
+            return plan
         if len(self._plans) >= _MAX_PLANS:
             self._plans.clear()
-        self._plans[id(fields)] = (fields, plan)
+        plan = self._plans[id(fields)] = _Plan(fields)
         return plan
+
+    def _keys_of(self, pkey, plan) -> _Keys:
+        keys = self._keys.get((pkey, id(plan)))
+        if keys is None or keys.plan is not plan:
+            keys = self._keys[(pkey, id(plan))] = _Keys(pkey, plan)
+        return keys
 
     def tick(self) -> Snapshot:
         started = time.monotonic()
-        failed, unreadable, corrupt = [], [], []
-        files, problems = self.stats.snapshot(None, failed, unreadable, corrupt, probe=processes.probe)
+        corrupt: list = []
+        taken = self.snapshots.take(None, corrupt, probe=processes.probe)
+        files, problems, failed, unreadable = taken.files, taken.problems, taken.failed, taken.unreadable
         now = time.time()
         procs = processes.group((fs.writer for fs in files), self._commands)
+        key_of = processes.key_of
+        pkeys = [key_of(fs.writer) for fs in files]
+        files_of: dict = {}
+        for pkey in pkeys:
+            files_of[pkey] = files_of.get(pkey, 0) + 1
         per_process: dict = {}   # (process key, label) -> [kind, how, value or bucket counts, bounds, n]
         labels: dict = {}
-        for fs in files:
-            pkey = processes.key_of(fs.writer)
+        blocks: dict = {}        # id(plan) -> (plan, [(process key, scalar values)]): one-file processes
+        for fs, pkey in zip(files, pkeys):
+            plan = self._plan(fs.fields)
             values = fs.values
-            for i, label, kind, unit, how in self._plan(fs.fields):
+            charted = plan.charted
+            if files_of[pkey] == 1 and plan.columnar:
+                row = plan.take(values)
+                if _NUMBERS.issuperset(map(type, row)):  # the usual file: every value a number
+                    block = blocks.get(id(plan))
+                    if block is None:
+                        block = blocks[id(plan)] = (plan, [])
+                        self._bind(plan.scalars, labels)
+                    block[1].append((pkey, row))
+                    charted = plan.histograms
+            for i, label, kind, unit, how in charted:
                 v = values[i]
                 if v is None:
                     continue
@@ -170,19 +238,31 @@ class Sampler:
                 else:
                     acc[2] += v
                     acc[4] += 1
-        current = self._store(now, per_process, labels, procs)
+        current = self._store(now, per_process, list(blocks.values()), labels, procs)
         skipped = len(failed) - len(unreadable) - len(corrupt)
         counts = {"read": len(files), "skipped": skipped, "corrupt": len(corrupt), "unreadable": len(unreadable)}
         for k, n in counts.items():
             self.totals[k] += n
         self.ticks += 1
+        if len(self._keys) > 2 * len(files) + 1024:  # processes gone: their keys with them
+            self._keys.clear()
         self.latest = Snapshot(now, files, procs, labels, problems, counts, current, time.monotonic() - started)
         return self.latest
 
-    def _store(self, now, per_process, labels, procs) -> dict:
+    @staticmethod
+    def _bind(scalars, labels) -> None:
+        """The Labels of a layout's scalar fields, made where this tick has not met them yet."""
+        for _, label, kind, unit, how in scalars:
+            lab = labels.get(label)
+            if lab is None:
+                labels[label] = Label(kind, unit, how)
+            elif unit and not lab.unit:
+                lab.unit = unit
+
+    def _store(self, now, per_process, blocks, labels, procs) -> dict:
         """Put this tick's values into the history; returns each process's current values."""
-        prev, nxt, current = self._prev, {}, {}
-        rows = []                      # (key, value) to put, computed before the history is locked
+        prev, nxt, current = self._prev, {}, _Current()
+        keys, values = [], []          # the history's rows, computed before it is locked
         increase: dict = {}            # label -> counters' increase over processes
         observed: dict = {}            # label -> (bounds, this tick's bucket counts over processes)
         dead_keys = {k for k, p in procs.items() if p.dead}
@@ -199,7 +279,8 @@ class Sampler:
                     delta = [c - b if c >= b else c for c, b in zip(v, before[1])]
                 for name, q in PERCENTILES:
                     p = percentile(bounds, delta, q) if delta is not None else None
-                    rows.append((("p", pkey, label, name), NAN if p is None else p))
+                    keys.append(("p", pkey, label, name))
+                    values.append(NAN if p is None else p)
                 if delta is not None:
                     seen = observed.get(label)
                     if seen is None:
@@ -209,45 +290,156 @@ class Sampler:
                 else:
                     observed.setdefault(label, (bounds, None))
             elif how == CHANGE:
-                before = prev.get((pkey, label))
+                before = _before(prev, pkey, label)
                 nxt[(pkey, label)] = v
                 inc = None if before is None else (v - before if v >= before else v)  # fell: restarted
-                rows.append((("p", pkey, label, "inc"), NAN if inc is None else inc))
+                keys.append(("p", pkey, label, "inc"))
+                values.append(NAN if inc is None else inc)
                 increase[label] = increase.get(label, 0.0) + (inc or 0.0)
                 lab.total += v
                 current[(pkey, label)] = v
             else:
                 value = v if how == SUM else v / n   # a process's thread files: levels add, gauges average
                 current[(pkey, label)] = value
-                rows.append((("p", pkey, label, "value"), value))
+                keys.append(("p", pkey, label, "value"))
+                values.append(value)
                 if not dead:
                     if how == SUM:
                         lab.total += value
                     else:
                         lab.values.append(value)
+        for plan, rows in blocks:
+            self._store_block(plan, rows, labels, dead_keys, prev, nxt, current, increase, keys, values)
+        own_keys, own_values = keys, values   # each process's rows; the rows across processes go in first,
+        keys, values = [], []                 # so that a full history keeps those before any process's
         for label, lab in labels.items():
             if lab.kind == "histogram":
                 bounds, counts = observed.get(label, ((), None))
                 for name, q in PERCENTILES:
                     p = percentile(bounds, counts, q) if counts is not None else None
-                    rows.append((("a", label, name), NAN if p is None else p))
+                    keys.append(("a", label, name))
+                    values.append(NAN if p is None else p)
             elif lab.how == CHANGE:
-                rows.append((("a", label, "inc"), increase.get(label, 0.0)))
+                keys.append(("a", label, "inc"))
+                values.append(increase.get(label, 0.0))
             elif lab.how == SUM:
-                rows.append((("a", label, "sum"), lab.total if lab.pids else NAN))
+                keys.append(("a", label, "sum"))
+                values.append(lab.total if lab.pids else NAN)
             elif lab.values:
                 vals = lab.values
-                rows.extend([(("a", label, "min"), min(vals)), (("a", label, "mean"), sum(vals) / len(vals)),
-                             (("a", label, "max"), max(vals))])
+                keys.extend([("a", label, "min"), ("a", label, "mean"), ("a", label, "max")])
+                values.extend([min(vals), sum(vals) / len(vals), max(vals)])
         self._prev = nxt
         h = self.history
         h.begin(now)
         try:
-            for key, value in rows:
-                h.put(key, value)
+            h.put_many(keys, values)
+            h.put_many(own_keys, own_values)
         finally:
             h.end()
         return current
+
+    def _store_block(self, plan, rows, labels, dead_keys, prev, nxt, current, increase, keys, values) -> None:
+        """The one-file processes of one layout, column by column: the same values, increases and
+        totals as the per-field loop above gives a process of one file. A process's row of values is
+        kept whole (``current.rows``, ``nxt`` under the process key), not split into a key per field."""
+        scalars, change, other = plan.scalars, plan.change, plan.other
+        pkeys = [pkey for pkey, _ in rows]
+        for _, label, *_ in scalars:
+            labels[label].pids.update(pkeys)
+        take_change = _getter(change)
+        take_other = _getter(other)
+        totals = [0.0] * len(change)
+        incs_sum = [0.0] * len(change)
+        live = []
+        history = self.history
+        for pkey, row in rows:
+            k = self._keys_of(pkey, plan)
+            now = tuple(map(float, row))
+            current.rows[pkey] = (plan, now)
+            if change:
+                counts = take_change(now)
+                nxt[pkey] = (plan, counts)
+                before = prev.get(pkey)
+                if before is not None and before[0] is plan:
+                    before = before[1]
+                else:
+                    before = [_before(prev, pkey, label) for label in k.change_labels]
+                totals = list(map(operator.add, totals, counts))
+                incs = None if None in before else list(map(operator.sub, counts, before))
+                if incs is not None and min(incs, default=0.0) >= 0:  # the usual tick: every counter known, none fell
+                    incs_sum = list(map(operator.add, incs_sum, incs))
+                else:
+                    incs = [None if b is None else (v - b if v >= b else v)  # fell: restarted
+                            for v, b in zip(counts, before)]
+                    incs_sum = list(map(operator.add, incs_sum, [i or 0.0 for i in incs]))
+                    incs = [NAN if i is None else i for i in incs]
+                if history.refuses(k.change_rows, k.refused):
+                    history.refused += len(incs)
+                else:
+                    keys.extend(k.change_rows)
+                    values.extend(incs)
+            if other:
+                levels = take_other(now)
+                if history.refuses(k.other_rows, k.refused):
+                    history.refused += len(levels)
+                else:
+                    keys.extend(k.other_rows)
+                    values.extend(levels)
+                if pkey not in dead_keys:
+                    live.append(levels)
+        for j, c in enumerate(change):
+            label = scalars[c][1]
+            labels[label].total += totals[j]
+            increase[label] = increase.get(label, 0.0) + incs_sum[j]
+        for j, c in enumerate(other):
+            _, label, _, _, how = scalars[c]
+            lab = labels[label]
+            if how == SUM:
+                lab.total += sum(r[j] for r in live)
+            else:
+                lab.values.extend(r[j] for r in live)
+
+
+class _Current(dict):
+    """(process key, label) -> a process's value now: the per-field entries, and the whole rows of
+    processes of one file (``rows``: process key -> (plan, its scalar values)), looked up when asked."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict = {}
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        entry = self.rows.get(key[0])
+        if entry is not None:
+            k = entry[0].position.get(key[1])
+            if k is not None:
+                return entry[1][k]
+        return default
+
+
+def _before(prev, pkey, label):
+    """A counter's total at the last tick, from the per-field entries or a process's whole row."""
+    value = prev.get((pkey, label))
+    if value is None:
+        entry = prev.get(pkey)
+        if entry is not None:
+            plan, counts = entry
+            k = plan.position.get(label)
+            if k is not None and k in plan.change:
+                value = counts[plan.change.index(k)]
+    return value
+
+
+def _getter(positions):
+    """A function giving the items of a sequence at ``positions`` as a tuple."""
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    if positions:
+        return lambda seq, i=positions[0]: (seq[i],)
+    return lambda seq: ()
 
 
 def _bucket_counts(value) -> list:

@@ -2,7 +2,8 @@
 
     mmash [--host 127.0.0.1] [--port 8080] [--path DIR] [--glob PATTERN] [--idle-seconds S]
           [--max-connections N] [--aggregate process|sum|file] [--gauge pid|max|min|sum|last]
-          [--gauge-rule GLOB=RULE]... [--history SECONDS] [--interval SECONDS] [--max-series N] [-v]
+          [--gauge-rule GLOB=RULE]... [--history SECONDS] [--interval SECONDS] [--max-series N]
+          [--metrics-max-age SECONDS] [-v]
 
 Routes (GET and HEAD):
   /?prefix=&window=    charts of every label from the server's history, new points every second
@@ -18,7 +19,9 @@ Routes (GET and HEAD):
                        ?aggr=avg|one|max|min|sum|nonzero-min|nonzero-avg one value per label
   /files/<glob>        JSON {"files": [paths]} of the readable stats files matching <glob>
   /metrics             Prometheus exposition (see metrics.py); OpenMetrics when the Accept header asks;
-                       ?aggregate=process|sum|file and ?gauge=pid|max|min|sum|last override the options
+                       ?aggregate=process|sum|file and ?gauge=pid|max|min|sum|last override the options;
+                       values read at most --metrics-max-age seconds before the request (default 1:
+                       the sampler's last read when it is that recent, else a new read); ?max_age= per request
 
 /metrics, /stats and /files answer 503 naming the files the system refused to read (no descriptor
 left, no permission): never a partial answer that passes for the whole.
@@ -26,7 +29,9 @@ left, no permission): never a partial answer that passes for the whole.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import math
 import os
 import signal
 import socket
@@ -50,6 +55,8 @@ from . import api, metrics, pages, processes
 from .data import AGGREGATORS, StatsDir, UnsafeGlob, aggregate, raise_fd_limit
 from .history import DEFAULT_INTERVAL, DEFAULT_MAX_SERIES, DEFAULT_SECONDS, History
 from .sampler import Sampler
+from .scrapes import Scrapes
+from .snapshots import DEFAULT_MAX_AGE, Snapshots
 
 __all__ = ["main", "make_server", "Handler"]
 
@@ -93,11 +100,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "mmash"
     protocol_version = "HTTP/1.1"
     stats: StatsDir          # set on the subclass by make_server
-    exporter: metrics.Exporter
+    scrapes: Scrapes
     sampler: Sampler
+    metrics_max_age = DEFAULT_MAX_AGE
     aggregate = "process"
     gauge = "pid"
-    gauge_rules: tuple = ()
     check_host = True
     verbose = False
     timeout = IDLE_SECONDS   # socket timeout: an idle keep-alive or a slow client is dropped
@@ -210,13 +217,16 @@ class Handler(BaseHTTPRequestHandler):
                             f"unknown aggregate {aggregate!r}; one of: {', '.join(metrics.AGGREGATIONS)}")
         if gauge not in metrics.GAUGE_RULES:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown gauge {gauge!r}; one of: {', '.join(metrics.GAUGE_RULES)}")
-        failed: list = []
-        files, _ = self._complete(query, failed)
+        max_age = _seconds(query.get("max_age"), self.metrics_max_age, "max_age")
         openmetrics = metrics.wants_openmetrics(self.headers.get("Accept", ""))
-        scrape = {"read": len(files), "skipped": len(failed), "unreadable": 0}
-        body = self.exporter.render(files, aggregate, gauge, openmetrics, failed, self._glob(query),
-                                    self.gauge_rules, scrape)
-        own = metrics.sampler_lines(self.sampler.totals, self.sampler.latest.counts, openmetrics).encode()
+        try:
+            taken, body = self.scrapes.answer(self._glob(query), aggregate, gauge, openmetrics, max_age)
+        except UnsafeGlob as e:
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"bad glob: {e}") from None
+        if body is None:
+            raise _incomplete(taken.unreadable, len(taken.files), len(taken.failed))
+        own = (metrics.sampler_lines(self.sampler.totals, self.sampler.latest.counts, openmetrics)
+               + metrics.age_lines(self.scrapes.snapshots.age(taken), taken.pattern, openmetrics)).encode()
         eof = b"# EOF\n"
         body = body[:-len(eof)] + own + eof if openmetrics and body.endswith(eof) else body + own
         ctype = metrics.CONTENT_TYPE_OPENMETRICS if openmetrics else metrics.CONTENT_TYPE_TEXT
@@ -242,11 +252,7 @@ class Handler(BaseHTTPRequestHandler):
         unreadable: list = []
         files, problems = self._snapshot(query, failed, unreadable)
         if unreadable:
-            names = ", ".join(show(os.path.basename(p)) for p in unreadable[:5])
-            more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-            raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
-                            f"incomplete answer: {len(unreadable)} of {len(files) + len(failed)} files unreadable "
-                            f"({names}{more}); read {len(files)}")
+            raise _incomplete(unreadable, len(files), len(failed))
         return files, problems
 
     def _stat(self, prefix: str, query) -> dict:
@@ -308,6 +314,28 @@ class Handler(BaseHTTPRequestHandler):
                                  api.status(self.sampler.latest))
 
 
+def _incomplete(unreadable, read: int, failed: int) -> HttpError:
+    """The 503 of an answer missing files the system refused to read (``failed`` includes them)."""
+    names = ", ".join(show(os.path.basename(p)) for p in unreadable[:5])
+    more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+    return HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
+                     f"incomplete answer: {len(unreadable)} of {read + failed} files unreadable "
+                     f"({names}{more}); read {read}")
+
+
+def _seconds(text, default: float, name: str) -> float:
+    """A query's number of seconds (0 or more), or ``default`` when it is absent."""
+    if text is None or text == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < math.inf:
+        raise HttpError(HTTPStatus.BAD_REQUEST, f"{name} {text!r}: want a number of seconds, 0 or more")
+    return value
+
+
 def _combined(field, values) -> str:
     """The text of one label's ``values`` ((value, writer gone) per file) by the rule of its kind."""
     how = aggregation(field)
@@ -362,14 +390,16 @@ class _Server6(_Server):
 def make_server(host: str, port: int, directory: str, pattern: str = DEFAULT_PATTERN, verbose: bool = False,
                 idle_seconds: float = IDLE_SECONDS, max_connections: int = MAX_CONNECTIONS,
                 aggregate: str = "process", gauge: str = "pid", gauge_rules=(), history: float = DEFAULT_SECONDS,
-                interval: float = DEFAULT_INTERVAL, max_series: int = DEFAULT_MAX_SERIES):
+                interval: float = DEFAULT_INTERVAL, max_series: int = DEFAULT_MAX_SERIES,
+                metrics_max_age: float = DEFAULT_MAX_AGE):
     """(server, stats); ``server.sampler`` is not started yet (its start() takes the first sample at once)."""
     stats = StatsDir(directory, pattern)
-    sampler = Sampler(stats, History(history, interval, max_series))
+    snapshots = Snapshots(stats)
+    sampler = Sampler(stats, History(history, interval, max_series), snapshots)
     handler = type("BoundHandler", (Handler,), {
         "stats": stats, "verbose": verbose, "timeout": idle_seconds, "sampler": sampler,
-        "exporter": metrics.Exporter(stats.directory), "aggregate": aggregate, "gauge": gauge,
-        "gauge_rules": tuple(gauge_rules),
+        "scrapes": Scrapes(snapshots, metrics.Exporter(stats.directory), gauge_rules),
+        "metrics_max_age": metrics_max_age, "aggregate": aggregate, "gauge": gauge,
         # Behind a loopback address, refuse other Host names (DNS rebinding); elsewhere the user opted in.
         "check_host": host in LOOPBACK_NAMES,
     })
@@ -406,6 +436,10 @@ def _parser(prog: str = "mmash") -> argparse.ArgumentParser:
     p.add_argument("--max-series", type=_positive(int), default=DEFAULT_MAX_SERIES, metavar="N",
                    help=f"series kept at most (default {DEFAULT_MAX_SERIES}); memory for values is at most "
                         "8 bytes x N x SECONDS / INTERVAL (72 MB by default)")
+    p.add_argument("--metrics-max-age", type=_not_negative, default=DEFAULT_MAX_AGE, metavar="SECONDS",
+                   help=f"/metrics answers with values read at most this long before the request: the "
+                        f"sampler's last read when it is that recent, else a new read of every file "
+                        f"(default {DEFAULT_MAX_AGE:g}; 0: always a new read; ?max_age= per request)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
 
@@ -414,7 +448,8 @@ _EPILOG = ("pages: / (charts from the server's history), /labels, /processes, /p
            "JSON API (GET; every value with its file and pid; an unknown label or pid is a 404 naming what exists):\n"
            + "".join(f"  {path}\n" + textwrap.fill(text, 100, initial_indent=" " * 6, subsequent_indent=" " * 6) + "\n"
                      for path, text in api.ENDPOINTS.items())
-           + "Prometheus: /metrics (?aggregate=process|sum|file, ?gauge=RULE), with mmash's own mmash_sampler_* metrics")
+           + "Prometheus: /metrics (?aggregate=process|sum|file, ?gauge=RULE, ?max_age=SECONDS), with mmash's own\n"
+           "  mmash_sampler_* metrics and mmash_scrape_age_seconds (how long before the request its values were read)")
 
 
 def _gauge_rule(text):
@@ -436,6 +471,16 @@ def _positive(kind):
     return parse
 
 
+def _not_negative(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    return value
+
+
 def _stop(signum, frame):
     raise SystemExit(0)
 
@@ -447,10 +492,15 @@ def main(argv=None, prog: str = "mmash") -> int:
         print(f"mmash: {no_stats_dir(directory)}", file=sys.stderr)
         return 2
     raise_fd_limit()
+    # A read of a large directory makes hundreds of thousands of short-lived objects and almost no
+    # cycles: collecting the young ones every 700 allocations (the default) cost a 10,000-file scrape
+    # a third of its time.
+    gc.set_threshold(100_000, 50, 100)
     try:
         server, stats = make_server(args.host, args.port, directory, args.glob, args.verbose,
                                     args.idle_seconds, args.max_connections, args.aggregate, args.gauge,
-                                    args.gauge_rule, args.history, args.interval, args.max_series)
+                                    args.gauge_rule, args.history, args.interval, args.max_series,
+                                    args.metrics_max_age)
     except UnsafeGlob as e:
         print(f"mmash: --glob {show(args.glob)}: {e}", file=sys.stderr)
         return 2
