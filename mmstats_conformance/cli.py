@@ -4,7 +4,8 @@
     check-reader 'CMD'      CMD FILE      -> canonical JSON; invalid: exit != 0, `offset N: CODE:` on stderr
     check-validator 'CMD'   CMD FILE      -> exit 0 valid; exit 1 + `offset N: CODE:` lines invalid
     check-writer 'CMD'      CMD SCENARIO OUT -> OUT, checked by the Python validator and reader
-    matrix                  every registered implementation, and every writer x every reader
+    matrix                  every registered implementation, every writer x every reader, and every
+                            live writer x every reader while the writer runs
 """
 from __future__ import annotations
 
