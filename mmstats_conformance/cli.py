@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         c.add_argument("--impl", metavar="NAME", help="use known-failures/NAME.txt")
         c.add_argument("--known-failures", type=Path, metavar="FILE", help="a known-failures file")
         _common(c)
-    m = sub.add_parser("matrix", help="every implementation in implementations.json; writers x readers")
+    m = sub.add_parser("matrix", help="every implementation in implementations.json; writers x readers; live")
     m.add_argument("--registry", type=Path, help="default: ROOT/implementations.json")
     m.add_argument("--only", action="append", default=[], metavar="NAME", help="only these implementations")
     _common(m)
