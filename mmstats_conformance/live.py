@@ -194,8 +194,8 @@ def _run(writer_cmd, reader_cmd, version, workdir: Path, opts: Options, cwd, rea
             _check(expected(version, now[0], now[1], "ready"), got, what)
             last = now
         time.sleep(max(0.0, w.started + MIN_RUN_S - time.monotonic()))
-        bound = w.steps_bound()
         rc = w.stop(opts.timeout)
+        bound = w.steps_bound()  # it steps until it sees the end of stdin
         if rc != 0:
             raise _Bad(CRASHED if rc < 0 else FAILED, f"writer: exit {rc} after its stdin closed: {w.stderr_line()}")
         done = w.line(time.monotonic() + 1, "done").split()
