@@ -36,7 +36,7 @@ GAUGE = "live.gauge"
 GAUGE_FINAL = -1
 STEP_MS = 1       # a writer never makes two steps closer together than this
 READS = 3         # reads while the writer runs
-MIN_RUN_S = 0.05  # the writer runs at least this long, so that it makes steps
+MIN_RUN_S = 0.1   # the writer runs at least this long after `ready`, so that it makes steps
 
 # The two fields as a reader must print them, per format version; value filled in per read.
 _FIELDS = {
@@ -175,6 +175,7 @@ def _run(writer_cmd, reader_cmd, version, workdir: Path, opts: Options, cwd, rea
         path = w.line(deadline, "path")
         if w.line(deadline, "ready") != "ready":
             raise _Bad(FAILED, "writer: the second stdout line is not `ready`")
+        ready = time.monotonic()
         if not Path(cwd or ".", path).is_file():
             raise _Bad(FAILED, f"writer: said {path!r}, which is not a file")
         last = (0, 0)
@@ -193,7 +194,7 @@ def _run(writer_cmd, reader_cmd, version, workdir: Path, opts: Options, cwd, rea
                                        f"can have made")
             _check(expected(version, now[0], now[1], "ready"), got, what)
             last = now
-        time.sleep(max(0.0, w.started + MIN_RUN_S - time.monotonic()))
+        time.sleep(max(0.0, ready + MIN_RUN_S - time.monotonic()))
         rc = w.stop(opts.timeout)
         bound = w.steps_bound()  # it steps until it sees the end of stdin
         if rc != 0:
