@@ -1,8 +1,8 @@
 """The live case: a writer process keeps updating its file while a reader reads it again and again.
 
     LIVE_WRITER --version N DIR
-        stdout: the file's path, then `ready`; one step at least every STEP_MS
-        (counter = gauge = step number) until stdin closes; then the gauge is
+        stdout: the file's path, then `ready`; steps no closer than STEP_MS
+        apart (counter = gauge = step number) until stdin closes; then the gauge is
         set to GAUGE_FINAL, the file closed (version 2: state closed, kept) and
         `done N` printed, N the last step; exit 0.
 
