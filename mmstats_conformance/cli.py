@@ -4,7 +4,8 @@
     check-reader 'CMD'      CMD FILE      -> canonical JSON; invalid: exit != 0, `offset N: CODE:` on stderr
     check-validator 'CMD'   CMD FILE      -> exit 0 valid; exit 1 + `offset N: CODE:` lines invalid
     check-writer 'CMD'      CMD SCENARIO OUT -> OUT, checked by the Python validator and reader
-    matrix                  every registered implementation, and every writer x every reader
+    matrix                  every registered implementation, every writer x every reader, and every
+                            live writer x every reader while the writer runs
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         c.add_argument("--impl", metavar="NAME", help="use known-failures/NAME.txt")
         c.add_argument("--known-failures", type=Path, metavar="FILE", help="a known-failures file")
         _common(c)
-    m = sub.add_parser("matrix", help="every implementation in implementations.json; writers x readers")
+    m = sub.add_parser("matrix", help="every implementation in implementations.json; writers x readers; live")
     m.add_argument("--registry", type=Path, help="default: ROOT/implementations.json")
     m.add_argument("--only", action="append", default=[], metavar="NAME", help="only these implementations")
     _common(m)

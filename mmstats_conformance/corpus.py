@@ -34,18 +34,14 @@ class Corpus:
 
     def select(self, kinds, run=(), skip=(), required_only=False) -> list[dict]:
         """Cases of the given kinds whose id matches some --run glob (all when none) and no --skip glob."""
-        out = []
-        for e in self.cases:
-            if e["kind"] not in kinds:
-                continue
-            if run and not any(fnmatch.fnmatchcase(e["id"], g) for g in run):
-                continue
-            if any(fnmatch.fnmatchcase(e["id"], g) for g in skip):
-                continue
-            if required_only and e.get("level") != "required":
-                continue
-            out.append(e)
-        return out
+        return [e for e in self.cases if e["kind"] in kinds and self.matches(e["id"], run, skip)
+                and not (required_only and e.get("level") != "required")]
+
+    @staticmethod
+    def matches(id: str, run=(), skip=()) -> bool:
+        """True when ``id`` matches some --run glob (or there is none) and no --skip glob."""
+        return (not run or any(fnmatch.fnmatchcase(id, g) for g in run)) and \
+            not any(fnmatch.fnmatchcase(id, g) for g in skip)
 
 
 def load(root: Path | None = None) -> Corpus:

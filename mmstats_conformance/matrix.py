@@ -1,12 +1,14 @@
-"""`matrix`: every registered implementation against the corpus, and every writer x every reader.
+"""`matrix`: every registered implementation against the corpus, every writer x every reader, and
+every live writer x every reader while the writer runs.
 
 conformance/implementations.json:
-    {"implementations": [{"name", "language", "build", "reader", "writer", "validator", "reads", "writes"}]}
+    {"implementations": [{"name", "language", "build", "reader", "writer", "validator", "live",
+                          "reads", "writes"}]}
 reads and writes list the format versions the implementation reads (reader,
-validator) and writes; each role runs only on cases of those versions.
-build is a shell command run from the repository root (may be empty); reader,
-writer and validator are command prefixes (any may be absent). "{python}" in a
-command stands for the interpreter running the harness.
+validator) and writes (writer, live writer); each role runs only on cases of
+those versions. build is a shell command run from the repository root (may be
+empty); reader, writer, validator and live are command prefixes (any may be
+absent). "{python}" in a command stands for the interpreter running the harness.
 """
 from __future__ import annotations
 
@@ -21,12 +23,13 @@ from pathlib import Path
 
 from .checks import Options, abnormal, check_reader, check_validator, check_writer, compare, produce, run_cases, short
 from .corpus import Corpus, read_known_failures
+from .live import live_case, run_live
 from .protocol import split_command
 from .report import BUG, FAILED, FAILING, PASSED, Result, apply_known, json_report, summarize
 
 __all__ = ["Implementation", "load_registry", "matrix"]
 
-ROLES = ("reader", "writer", "validator")
+ROLES = ("reader", "writer", "validator", "live")
 
 
 @dataclass
@@ -37,11 +40,12 @@ class Implementation:
     reader: str | None = None
     writer: str | None = None
     validator: str | None = None
+    live: str | None = None
     reads: tuple = (1,)   # format versions the reader and validator declare
-    writes: tuple = (1,)  # format versions the writer declares
+    writes: tuple = (1,)  # format versions the writer and the live writer declare
 
     def versions(self, role: str) -> tuple:
-        return self.writes if role == "writer" else self.reads
+        return self.writes if role in ("writer", "live") else self.reads
 
     def command(self, role: str) -> list[str] | None:
         cmd = getattr(self, role)
@@ -124,16 +128,48 @@ def _cross(corpus: Corpus, writers, readers, scenarios, opts: Options, jobs: int
             for job, res in zip(reads, pool.map(read, reads)):
                 (w, case), _, r = job
                 rows.append((case["id"], w.name, r.name, res))
-        by_reader = {}
-        for row in rows:
-            by_reader.setdefault(row[2], []).append(row)
-        out = []
-        for reader, rs in by_reader.items():
-            applied = apply_known([res for *_, res in rs], known_of(reader))
-            out += [(s, w, r, res) for (s, w, r, _), res in zip(rs, applied)]
-        return out
+        return _known_per_reader(rows, known_of)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _live(corpus: Corpus, writers, readers, opts: Options, jobs: int, known_of, run_globs=(), skip_globs=()):
+    """(case id, writer, reader, Result) for every live writer x reader x version both speak."""
+    picked = [(w, r, v) for w in writers for r in readers for v in w.writes
+              if v in r.reads and corpus.matches(live_case(v), run_globs, skip_globs)]
+
+    def one(job):
+        w, r, v = job
+        return run_live(w.command("live"), r.command("reader"), v, opts, cwd=corpus.repo,
+                        id=f"{live_case(v)}@{w.name}")
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        rows = [(live_case(v), w.name, r.name, res) for (w, r, v), res in zip(picked, pool.map(one, picked))]
+    return _known_per_reader(rows, known_of)
+
+
+def _known_per_reader(rows, known_of) -> list[tuple]:
+    """Rows of (case, writer, reader, Result) with each reader's known failures applied."""
+    by_reader = {}
+    for row in rows:
+        by_reader.setdefault(row[2], []).append(row)
+    out = []
+    for reader, rs in by_reader.items():
+        applied = apply_known([res for *_, res in rs], known_of(reader))
+        out += [(s, w, r, res) for (s, w, r, _), res in zip(rs, applied)]
+    return out
+
+
+def _pairs_summary(head: str, rows, failures_head: str, write) -> None:
+    """`HEAD: N passed, N failed`, then FAILURES_HEAD and each failing (case, writer, reader)."""
+    results = [res for *_, res in rows]
+    write(f"{head}: {sum(res.outcome == PASSED for res in results)} passed, "
+          f"{sum(res.outcome in FAILING for res in results)} failed")
+    failing = [(s, w, r, res) for s, w, r, res in rows if res.outcome in FAILING]
+    if failing:
+        write(failures_head)
+        for s, w, r, res in sorted(failing, key=lambda t: t[:3]):
+            write(f"  {s}  {w} -> {r}: {res.outcome}: {res.detail}")
 
 
 def matrix(corpus: Corpus, impls: list[Implementation], opts: Options, jobs: int, run_globs=(), skip_globs=(),
@@ -171,20 +207,25 @@ def matrix(corpus: Corpus, impls: list[Implementation], opts: Options, jobs: int
     writers = [i for i in ready if i.writer]
     readers = [i for i in ready if i.reader]
     rows = _cross(corpus, writers, readers, scen, opts, jobs, known_of) if writers and readers else []
-    cross = [res for *_, res in rows]
-    all_results += cross
-    reports.append({"check": "cross", "results": [
-        {"scenario": s, "writer": w, "reader": r, "outcome": res.outcome, "detail": res.detail}
-        for s, w, r, res in sorted(rows, key=lambda t: t[:3])]})
-    n_pass = sum(res.outcome == PASSED for res in cross)
-    write(f"cross: {len(writers)} writer(s) x {len(readers)} reader(s) x {len(scen)} scenario(s): "
-          f"{n_pass} passed, {sum(res.outcome in FAILING for res in cross)} failed")
-    failing = [(s, w, r, res) for s, w, r, res in rows if res.outcome in FAILING]
-    if failing:
-        write("failures (scenario, writer, reader):")
-        for s, w, r, res in sorted(failing, key=lambda t: t[:3]):
-            write(f"  {s}  {w} -> {r}: {res.outcome}: {res.detail}")
+    all_results += [res for *_, res in rows]
+    reports.append({"check": "cross", "results": _rows_json(rows, "scenario")})
+    _pairs_summary(f"cross: {len(writers)} writer(s) x {len(readers)} reader(s) x {len(scen)} scenario(s)", rows,
+                   "failures (scenario, writer, reader):", write)
+
+    live_writers = [i for i in ready if i.live]
+    start = time.monotonic()
+    rows = _live(corpus, live_writers, readers, opts, jobs, known_of, run_globs, skip_globs)
+    all_results += [res for *_, res in rows]
+    reports.append({"check": "live", "results": _rows_json(rows, "case")})
+    _pairs_summary(f"live: {len(live_writers)} live writer(s) x {len(readers)} reader(s): {len(rows)} "
+                   f"combination(s) in {time.monotonic() - start:.1f} s", rows,
+                   "live failures (case, live writer, reader):", write)
     passed = sum(r.outcome == PASSED for r in all_results)
     failed = sum(r.outcome in FAILING for r in all_results)
     write(f"matrix: {passed} passed, {failed} failed")
     return (1 if failed else 0), {"matrix": reports, "passed": passed, "failed": failed}
+
+
+def _rows_json(rows, case_key: str) -> list[dict]:
+    return [{case_key: s, "writer": w, "reader": r, "outcome": res.outcome, "detail": res.detail}
+            for s, w, r, res in sorted(rows, key=lambda t: t[:3])]

@@ -3,12 +3,15 @@
     python -m mmstats_conformance.python_impl read [--max-size N] FILE
     python -m mmstats_conformance.python_impl validate [--max-size N] FILE
     python -m mmstats_conformance.python_impl write SCENARIO.json OUT.mmstats
+    python -m mmstats_conformance.python_impl live --version N DIR
 
 read: canonical JSON on stdout, exit 0; an invalid file: exit 1 and one
 `FILE: offset N: CODE: message` line on stderr. validate: exit 0 valid, 1
 invalid (one line per problem, by offset), 2 usage or I/O error. Both are the
 code of `mmstats read --json` and `mmstats validate -q`. write: the
 scenario's fields through mmstats.lowlevel.create_file, each update one set().
+live: the live writer of conformance/README.md ("Live writer") through the
+model API (mmstats.BaseMmStats), in its own module python_live.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ import sys
 from mmstats_format import DEFAULT_MAX_SIZE
 
 USAGE = ("usage: python -m mmstats_conformance.python_impl"
-         " {read [--max-size N] FILE | validate [--max-size N] FILE | write SCENARIO OUT}")
+         " {read [--max-size N] FILE | validate [--max-size N] FILE | write SCENARIO OUT"
+         " | live --version N DIR}")
 
 
 def _read(path: str, max_size: int) -> int:
@@ -114,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         return (_read if argv[0] == "read" else _validate)(argv[-1], _size_limit(argv[1:]))
     if len(argv) == 3 and argv[0] == "write":
         return _write(argv[1], argv[2])
+    if len(argv) == 4 and argv[:2] == ["live", "--version"] and argv[2] in ("1", "2"):
+        from .python_live import live
+        return live(int(argv[2]), argv[3])
     print(USAGE, file=sys.stderr)
     return 2
 
