@@ -127,6 +127,7 @@ public final class Bench {
             Counter.Local local = counter.local();
             List<Case> cases = List.of(
                     new Case("v2 floor: heap long field, opaque load + add + opaque store", n, b::inMemoryLoop),
+                    new Case("v2 floor +1: the same with a constant 1 (for the inc() rows)", n, b::inMemoryIncLoop),
                     new Case("v2 counter add(n), own thread slot", n, k -> addLoop(counter, k)),
                     new Case("v2 counter inc(), own thread slot", n, k -> incLoop(counter, k)),
                     new Case("v2 Counter.Local add(n), own thread slot, handle", n, k -> localAddLoop(local, k)),
@@ -174,6 +175,12 @@ public final class Bench {
     private void inMemoryLoop(long n) {
         for (long i = 0; i < n; i++) {
             FLOOR.setOpaque(this, (long) FLOOR.getOpaque(this) + (i & 3));
+        }
+    }
+
+    private void inMemoryIncLoop(long n) {
+        for (long i = 0; i < n; i++) {
+            FLOOR.setOpaque(this, (long) FLOOR.getOpaque(this) + 1);
         }
     }
 
