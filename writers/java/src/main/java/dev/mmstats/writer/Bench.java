@@ -25,7 +25,7 @@ import java.util.function.LongConsumer;
  * <p>Version 2: the floor is a {@code long} field of an object on the heap incremented with an opaque load, an add
  * and an opaque store: one load and one store per iteration that the JIT may neither drop nor hoist out of the
  * loop, which is exactly the work the spec asks of a thread-slot increment. The mmstats rows add the slot
- * lookup, the mapped buffer's bounds check and the offset arithmetic; every value is consumed at the end.
+ * lookup (the Counter.Local rows: the handle's address field); every value is consumed at the end.
  *
  * <pre>java -cp writers/java/target/classes:readers/java/target/classes dev.mmstats.writer.Bench [iterations]</pre>
  */
@@ -124,10 +124,14 @@ public final class Bench {
             Bench b = new Bench();
             long slow = Math.max(n / 10, 1);
             counter.inc(); // this thread takes its slot, and the counter binds to it
+            Counter.Local local = counter.local();
             List<Case> cases = List.of(
                     new Case("v2 floor: heap long field, opaque load + add + opaque store", n, b::inMemoryLoop),
+                    new Case("v2 floor +1: the same with a constant 1 (for the inc() rows)", n, b::inMemoryIncLoop),
                     new Case("v2 counter add(n), own thread slot", n, k -> addLoop(counter, k)),
                     new Case("v2 counter inc(), own thread slot", n, k -> incLoop(counter, k)),
+                    new Case("v2 Counter.Local add(n), own thread slot, handle", n, k -> localAddLoop(local, k)),
+                    new Case("v2 Counter.Local inc(), own thread slot, handle", n, k -> localIncLoop(local, k)),
                     new Case("v2 counter add(n), own thread slot, thread-local lookup", n, n, // one chunk: a thread each
                             k -> inOtherThread(() -> otherThreadLoop(counter, k))),
                     new Case("v2 counter add(n), shared slot (getAndAdd)", slow, k -> sharedLoop(atomic, k)),
@@ -174,6 +178,12 @@ public final class Bench {
         }
     }
 
+    private void inMemoryIncLoop(long n) {
+        for (long i = 0; i < n; i++) {
+            FLOOR.setOpaque(this, (long) FLOOR.getOpaque(this) + 1);
+        }
+    }
+
     // One loop per case, so that each call site has its own profile (one receiver, one path) and the JIT
     // compiles each as an application's call site would be compiled.
 
@@ -202,6 +212,18 @@ public final class Bench {
     }
 
     private static void incLoop(Counter c, long n) {
+        for (long i = 0; i < n; i++) {
+            c.inc();
+        }
+    }
+
+    private static void localAddLoop(Counter.Local c, long n) {
+        for (long i = 0; i < n; i++) {
+            c.add(i & 3);
+        }
+    }
+
+    private static void localIncLoop(Counter.Local c, long n) {
         for (long i = 0; i < n; i++) {
             c.inc();
         }

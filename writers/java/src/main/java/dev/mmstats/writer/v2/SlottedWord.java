@@ -13,7 +13,11 @@ abstract class SlottedWord extends Slotted {
 
     /** Adds {@code n} modulo 2^64. */
     final void addBits(long n) {
-        long at = own();
+        addBits(own(), shared, n);
+    }
+
+    /** Adds {@code n} modulo 2^64 to the copy at {@code at}, its owner's, or to {@code shared} when at is -1. */
+    static void addBits(long at, long shared, long n) {
         if (at >= 0) {
             Memory.storeRelease(at, Memory.load(at) + n);
         } else {
