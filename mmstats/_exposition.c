@@ -41,42 +41,8 @@ add_exact(long long *acc, PyObject **big, PyObject *x)
     return *big == NULL ? -1 : 0;
 }
 
-/* sum(row[i] for row in rows) when every such value is an int (bools too, as sum() takes them),
- * else None (new reference; NULL with an exception set). */
-static PyObject *
-column_sum(PyObject *rows, Py_ssize_t i)
-{
-    long long acc = 0;
-    PyObject *big = NULL;
-    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(rows); r++) {
-        PyObject *row = PyList_GET_ITEM(rows, r);
-        if (!PyList_Check(row)) {
-            Py_XDECREF(big);
-            return PyErr_Format(PyExc_TypeError, "column_sums: row %zd is not a list", r);
-        }
-        if (i < 0 || i >= PyList_GET_SIZE(row)) {
-            Py_XDECREF(big);
-            return PyErr_Format(PyExc_IndexError, "column_sums: row %zd has no item %zd", r, i);
-        }
-        PyObject *v = PyList_GET_ITEM(row, i);
-        if (!PyLong_CheckExact(v) && !PyBool_Check(v)) {
-            Py_XDECREF(big);
-            Py_RETURN_NONE;
-        }
-        if (add_exact(&acc, &big, v) < 0) {
-            Py_XDECREF(big);
-            return NULL;
-        }
-    }
-    if (big == NULL)
-        return PyLong_FromLongLong(acc);
-    PyObject *rest = PyLong_FromLongLong(acc);
-    PyObject *out = rest == NULL ? NULL : PyNumber_Add(big, rest);
-    Py_XDECREF(rest);
-    Py_DECREF(big);
-    return out;
-}
-
+/* Per index, sum(row[i] for row in rows) when every such value is an int (bools too, as sum() takes
+ * them), else None.  Row by row (each file's values are together in memory), a running total per index. */
 static PyObject *
 column_sums(PyObject *module, PyObject *args)
 {
@@ -87,15 +53,69 @@ column_sums(PyObject *module, PyObject *args)
     if (idx == NULL)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(idx);
-    PyObject *out = PyList_New(n);
+    PyObject *out = NULL;
+    Py_ssize_t *at = PyMem_Calloc((size_t)n + 1, sizeof(Py_ssize_t));
+    long long *acc = PyMem_Calloc((size_t)n + 1, sizeof(long long));
+    PyObject **big = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
+    char *summed = PyMem_Malloc((size_t)n + 1);  /* 0: a value that is no int was met */
+    if (at == NULL || acc == NULL || big == NULL || summed == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        at[k] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, k));
+        if (at[k] == -1 && PyErr_Occurred())
+            goto done;
+        summed[k] = 1;
+    }
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(rows); r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (!PyList_Check(row)) {
+            PyErr_Format(PyExc_TypeError, "column_sums: row %zd is not a list", r);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_ssize_t i = at[k];
+            if (i < 0 || i >= PyList_GET_SIZE(row)) {
+                PyErr_Format(PyExc_IndexError, "column_sums: row %zd has no item %zd", r, i);
+                goto done;
+            }
+            PyObject *v = PyList_GET_ITEM(row, i);
+            if (!summed[k])
+                continue;
+            if (!PyLong_CheckExact(v) && !PyBool_Check(v))
+                summed[k] = 0;
+            else if (add_exact(&acc[k], &big[k], v) < 0)
+                goto done;
+        }
+    }
+    out = PyList_New(n);
     for (Py_ssize_t k = 0; out != NULL && k < n; k++) {
-        Py_ssize_t i = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, k));
-        PyObject *sum = i == -1 && PyErr_Occurred() ? NULL : column_sum(rows, i);
+        PyObject *sum;
+        if (!summed[k]) {
+            Py_INCREF(Py_None);
+            sum = Py_None;
+        } else {
+            sum = PyLong_FromLongLong(acc[k]);
+            if (sum != NULL && big[k] != NULL) {
+                PyObject *t = PyNumber_Add(big[k], sum);
+                Py_DECREF(sum);
+                sum = t;
+            }
+        }
         if (sum == NULL)
             Py_CLEAR(out);
         else
             PyList_SET_ITEM(out, k, sum);
     }
+done:
+    if (big != NULL)
+        for (Py_ssize_t k = 0; k < n; k++)
+            Py_XDECREF(big[k]);
+    PyMem_Free(at);
+    PyMem_Free(acc);
+    PyMem_Free(big);
+    PyMem_Free(summed);
     Py_DECREF(idx);
     return out;
 }
@@ -151,6 +171,22 @@ put_number(Text *t, PyObject *v)
         return put(t, "NaN", 3);
     if (isinf(d))
         return d > 0 ? put(t, "+Inf", 4) : put(t, "-Inf", 4);
+    if (d == floor(d) && fabs(d) < 9007199254740992.0 && !(d == 0 && signbit(d))) {
+        /* a whole number below 2**53: its shortest repr is its digits and ".0" (no exponent below 1e16),
+         * written here without the general shortest-digits search */
+        char digits[24], *end = digits + sizeof digits, *p = end;
+        long long n = (long long)d;
+        unsigned long long u = n < 0 ? (unsigned long long)(-n) : (unsigned long long)n;
+        *--p = '0';
+        *--p = '.';
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (n < 0)
+            *--p = '-';
+        return put(t, p, end - p);
+    }
     char *s = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
     if (s == NULL)
         return -1;

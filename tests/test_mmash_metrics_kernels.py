@@ -253,3 +253,14 @@ def test_random_fleets_give_the_same_bytes_with_either_kernels(monkeypatch, seed
     for text in c:
         assert text.endswith(b"# EOF\n") == openmetrics
         assert list(parse(text.decode()))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.integers(-(2**64), 2**64), st.floats(), st.booleans(),
+                          st.integers(-(2**53), 2**53).map(float)), max_size=200),
+       st.sampled_from(["", 'route="/a"']))
+def test_sample_lines_of_any_numbers_are_the_same_in_c_and_python(values, tail):
+    bucket = {f'pid="{i}"' if i % 3 else "": v for i, v in enumerate(values)}
+    want = kernels.py_sample_lines("x", bucket, tail)
+    assert C_SAMPLE_LINES("x", bucket, tail) == want
+    assert want.count("\n") == len(bucket)
