@@ -7,4 +7,4 @@ reader (mmstats_format).
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("mmstats._speedups", ["mmstats/_speedups.c", "mmstats/_readpath.c",
-                                                                "mmstats/_mapread.c"], optional=True)])
+                                                                "mmstats/_mapread.c", "mmstats/_exposition.c"], optional=True)])

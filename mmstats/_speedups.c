@@ -1391,6 +1391,7 @@ static struct PyModuleDef speedups_module = {
 
 int mmstats_readpath_init(PyObject *module);  /* the read side: _readpath.c */
 int mmstats_mapread_init(PyObject *module);   /* the mapped re-read: _mapread.c */
+int mmstats_exposition_init(PyObject *module); /* mmash /metrics' per-value loops: _exposition.c */
 
 PyMODINIT_FUNC
 PyInit__speedups(void)
@@ -1417,7 +1418,8 @@ PyInit__speedups(void)
             return NULL;
         }
     }
-    if (add_v2_types(m) < 0 || mmstats_readpath_init(m) < 0 || mmstats_mapread_init(m) < 0) {
+    if (add_v2_types(m) < 0 || mmstats_readpath_init(m) < 0 || mmstats_mapread_init(m) < 0
+        || mmstats_exposition_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -80,17 +80,23 @@ class StatsReader(Closeable):
             self.read()
         return self.layout.fields
 
-    def read(self) -> list:
-        """Current values of all fields, in file order."""
+    def read(self, inode=None) -> list:
+        """Current values of all fields, in file order. ``inode``: what a directory listing just gave
+        for the path (d_ino); when it is the open file's, the path still names that file and is not
+        looked up again (one byte copied past the file's size tells that it grew)."""
         if self.mapped and self._ident is None:  # (a file held by copying is version 1)
             values = self._read_mapped()
             if values is not None:
                 return values
         plan = self.layout.reread_plan if self._ident is not None else None
         if plan is not None:  # the ordinary re-read (same file, same skeleton): stat, copy, re-check, decode in C
-            buf, spare = _scratch(self._ident[2])
-            values = plan.reread(self._fd, buf, spare, RETRIES if self.recheck else 0, self.path, self._ident,
-                                 self.follow_symlinks)
+            retries = RETRIES if self.recheck else 0
+            if inode is not None and inode == self._ident[1]:
+                buf, spare = _scratch(self._ident[2] + 1)
+                values = plan.reread(self._fd, buf, spare, retries)
+            else:
+                buf, spare = _scratch(self._ident[2])
+                values = plan.reread(self._fd, buf, spare, retries, self.path, self._ident, self.follow_symlinks)
             if values is not None:
                 return values
         st = os.stat(self.path, follow_symlinks=self.follow_symlinks)

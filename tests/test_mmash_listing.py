@@ -62,3 +62,49 @@ def test_flat_listing_stops_at_the_entry_limit_as_the_walk_does(tree, monkeypatc
 def test_a_missing_directory_lists_nothing(tmp_path):
     got = StatsDir(str(tmp_path / "gone"), "*.mmstats").files()
     assert list(got) == [] and not got.cut
+
+
+def test_flat_listing_gives_each_files_inode(tree):
+    listed = data._flat(str(tree), "*.mmstats")
+    assert listed.inodes == [os.lstat(p).st_ino for p in listed]
+
+
+def _v1(n, value):
+    from mmstats_format import build_file
+    return build_file([{"label": f"c{j}", "type": "Q", "buffered": True, "value": value + j} for j in range(n)])
+
+
+def test_a_read_given_the_listings_inode_sees_new_values_a_grown_and_a_replaced_file(tmp_path):
+    from mmstats_format import StatsReader
+    path = tmp_path / "a.mmstats"
+    path.write_bytes(_v1(3, 10))
+    reader = StatsReader(str(path), follow_symlinks=False)
+    assert reader.read() == [10, 11, 12]
+    ino = os.lstat(path).st_ino
+    with open(path, "r+b") as f:              # new values in place
+        f.write(_v1(3, 20))
+    assert reader.read(ino) == [20, 21, 22]
+    grown = _v1(200, 30)                       # rewritten in place, longer: same inode, another layout
+    assert len(grown) > os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.write(grown)
+    assert os.lstat(path).st_ino == ino
+    assert reader.read(ino) == list(range(30, 230))
+    other = tmp_path / "b.mmstats"             # another file at the name: its inode is not the open file's
+    other.write_bytes(_v1(2, 40))
+    os.replace(other, path)
+    assert reader.read(os.lstat(path).st_ino) == [40, 41]
+    reader.close()
+
+
+def test_a_snapshot_reads_each_file_once_per_listing(tmp_path):
+    for i in range(3):
+        (tmp_path / f"w{i}.mmstats").write_bytes(_v1(2, 10 * i))
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    assert [fs.values for fs in stats.snapshot()[0]] == [[0, 1], [10, 11], [20, 21]]
+    (tmp_path / "w1.mmstats").write_bytes(_v1(2, 50))     # rewritten through the same inode
+    os.replace(tmp_path / "w0.mmstats", tmp_path / "w3.mmstats")
+    files, problems = stats.snapshot()
+    assert not problems
+    assert [(fs.name, fs.values) for fs in files] == [("w1.mmstats", [50, 51]), ("w2.mmstats", [20, 21]),
+                                                     ("w3.mmstats", [0, 1])]

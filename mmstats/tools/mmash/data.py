@@ -17,9 +17,11 @@ import os
 import re
 import stat
 import threading
-from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 from mmstats_format import FormatError, StatsReader
+from mmstats_format.accel import records
 from mmstats_format.fdbudget import OpenFiles
 
 from ..._liveness import default_field
@@ -61,8 +63,7 @@ def check_pattern(pattern: str) -> str:
     return pattern
 
 
-@dataclass(frozen=True)
-class FileStats:
+class FileStats(NamedTuple):
     path: str
     fields: list      # mmstats_format.scan.FieldLayout, file order
     values: list
@@ -78,8 +79,13 @@ class FileStats:
         return None if field is None else self.values[self.fields.index(field)]
 
 
+FileStats = records(FileStats)  # one per file per read
+_new = tuple.__new__  # FileStats(...) without the Python-level __new__
+
+
 class _Listing(list):
     cut = False
+    inodes = None  # per path, the inode the directory's listing gave (d_ino), where it gave them
 
 
 class StatsDir:
@@ -139,13 +145,13 @@ class StatsDir:
         with self._lock:
             if len(self._readers) > MAX_KNOWN:
                 self._close_all()
-            for path in paths:
+            for path, inode in zip(paths, getattr(paths, "inodes", None) or repeat(None)):
                 reader = self._readers.get(path)
                 if reader is None:
                     # the listing checked the name; a symlink swapped in since must not be followed
                     reader = self._readers[path] = StatsReader(path, follow_symlinks=False)
                 try:
-                    values = reader.read()
+                    values = reader.read(inode)  # the listing's inode: no stat when it is the open file's
                 except (FormatError, OSError) as e:
                     if isinstance(e, FileNotFoundError):
                         self._drop(path)
@@ -171,7 +177,7 @@ class StatsDir:
                         continue
                     self._checked[path] = reader.layout
                 writer = None if probe is None else probe(path, reader.layout.fields, values, reader.fileno())
-                stats.append(FileStats(path, reader.layout.fields, values, writer))
+                stats.append(_new(FileStats, (path, reader.layout.fields, values, writer)))
         return stats, problems
 
     def _drop(self, path):
@@ -210,26 +216,30 @@ def _matcher(pattern: str):
 def _flat(directory: str, pattern: str) -> _Listing:
     """The walk's answer for a one-component glob, from one scandir: each entry's type comes with
     the listing (d_type), so a regular file costs no lstat, and a file directly in the directory needs
-    no check of the way to it."""
+    no check of the way to it; its inode (d_ino) comes too."""
     match = _matcher(pattern)
-    out = _Listing()
+    found = []
+    cut = False
     left = MAX_ENTRIES
     try:
         with os.scandir(directory) as it:
             for entry in it:
                 left -= 1
                 if left < 0:
-                    out.cut = True
+                    cut = True
                     break
                 if match(entry.name):
                     try:
                         if entry.is_file(follow_symlinks=False):
-                            out.append(entry.path)
+                            found.append((entry.path, entry.inode()))
                     except OSError:
                         continue
     except OSError:
         pass
-    out.sort()
+    found.sort()
+    out = _Listing(path for path, _ in found)
+    out.cut = cut
+    out.inodes = [inode for _, inode in found]
     return out
 
 

@@ -45,10 +45,14 @@ import math
 import os
 import re
 import threading
+from operator import itemgetter
 
 from ..._liveness import process_gone
 from .._fieldinfo import describe
 from .._output import json_text
+from .kernels import column_sums, sample_lines
+from .kernels import fmt as _fmt
+from .kernels import join as _join
 from .naming import family_name, label_name, unit_suffix
 
 __all__ = ["AGGREGATIONS", "GAUGE_RULES", "CONTENT_TYPE_TEXT", "CONTENT_TYPE_OPENMETRICS", "CONTENT_TYPE_LATEST",
@@ -107,14 +111,6 @@ def _version(text) -> str:
     """A runtime's version text, up to its first space ("3.11.2 (main, ...) [GCC ...]" -> "3.11.2")."""
     text = json_text(str(text)).strip()
     return text.split(" ", 1)[0][:MAX_INFO_TEXT]
-
-
-_SPECIAL = {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}
-
-
-def _fmt(value) -> str:
-    text = repr(float(value))
-    return _SPECIAL.get(text, text) if text[-1] in "nf" else text
 
 
 def _escape(text: str) -> str:
@@ -257,8 +253,9 @@ class Exporter:
         """(family, extra labels) -> {group label text: accumulated value}.
 
         Files of one layout are taken together: their counters column by column
-        (sum() over a column runs in C), everything else file by file."""
+        (kernels.column_sums), everything else file by file."""
         out: dict = {}
+        gauged: set = set()  # keys whose buckets hold _Gauges
         directory = self.directory
         by_plan: dict = {}
         for (fs, plan), proc in zip(planned, of_file):
@@ -281,33 +278,31 @@ class Exporter:
             else:
                 groups = [_group(aggregate, fs, proc, directory) for fs, proc in members]
             rows = [fs.values for fs, _ in members]
-            if counters:
-                columns = list(zip(*rows))
-                unique = aggregate != "sum" and len(set(groups)) == len(groups)
+            if counters and aggregate == "sum":
+                _add_sums(out, counters, rows)
+            elif counters:
+                unique = len(set(groups)) == len(groups)
                 for i, _, key, factor in counters:
-                    col = columns[i]
-                    if factor != 1.0:
-                        col = [v * factor for v in col]
                     bucket = out.setdefault(key, {})
-                    if aggregate == "sum":
-                        bucket[""] = bucket.get("", 0) + sum(col)  # a counter's value type is numeric
-                    elif unique and not bucket:
-                        bucket.update(zip(groups, col))
+                    if unique and not bucket:
+                        col = map(itemgetter(i), rows)
+                        bucket.update(zip(groups, col if factor == 1.0 else [v * factor for v in col]))
                     else:
-                        for g, v in zip(groups, columns[i]):
+                        for g, v in zip(groups, map(itemgetter(i), rows)):
                             if isinstance(v, (int, float)):
                                 bucket[g] = bucket.get(g, 0) + v * factor
             if others:
                 for (fs, proc), group in zip(members, groups):
-                    self._others(out, others, fs, plan, proc, group, aggregate, gauge)
-        for bucket in out.values():
+                    self._others(out, others, fs, plan, proc, group, aggregate, gauge, gauged)
+        for key in gauged:
+            bucket = out[key]
             for g, v in bucket.items():
                 if type(v) is _Gauge:
                     bucket[g] = v.value
         return out
 
-    def _others(self, out, others, fs, plan, proc, group, aggregate, gauge):
-        """Every field but counters, of one file."""
+    def _others(self, out, others, fs, plan, proc, group, aggregate, gauge, gauged):
+        """Every field but counters, of one file (``gauged``: gets the keys given to _combine)."""
         values = fs.values
         created = values[plan.identity["start_time"]] if "start_time" in plan.identity else None
         for i, kind, key, factor, rule in others:
@@ -338,6 +333,7 @@ class Exporter:
             if aggregate == "sum" and rule == "pid":
                 g = _group("process", fs, proc, self.directory)
             _combine(bucket, g, value, rule, created)
+            gauged.add(key)
 
     # -- what exited files leave behind (sum mode) ------------------------------------------------
 
@@ -422,11 +418,8 @@ class Exporter:
                 if ftype == "histogram":
                     for group, value in bucket.items():
                         _histogram_lines(add, name, _join(group, tail), value)
-                elif tail:
-                    out.extend([f"{sample}{{{_join(g, tail)}}} {_fmt(v)}\n" for g, v in bucket.items()])
                 else:
-                    out.extend([f"{sample}{{{g}}} {_fmt(v)}\n" if g else f"{sample} {_fmt(v)}\n"
-                                for g, v in bucket.items()])
+                    add(sample_lines(sample, bucket, tail))
         if summed:
             self._process_counts(add, procs)
         else:
@@ -527,8 +520,17 @@ def _group(aggregate, fs, proc, directory) -> str:
     return f'{rel},pid="{proc.pid if proc.pid is not None else ""}"'
 
 
-def _join(group: str, tail: str) -> str:
-    return f"{group},{tail}" if group and tail else group or tail
+def _add_sums(out, counters, rows) -> None:
+    """``sum`` mode: each counter of files of one layout (their value lists ``rows``) added to its series."""
+    plain = [c for c in counters if c[3] == 1.0]
+    sums = dict(zip((c[2] for c in plain), column_sums(rows, [c[0] for c in plain])))
+    for i, _, key, factor in counters:
+        total = sums.get(key) if factor == 1.0 else None
+        if total is None:  # not all ints, or scaled: added up here (a counter's value type is numeric)
+            col = map(itemgetter(i), rows)
+            total = sum(col if factor == 1.0 else [v * factor for v in col])
+        bucket = out.setdefault(key, {})
+        bucket[""] = bucket.get("", 0) + total
 
 
 def _extra(fam, label: str, info) -> tuple:
