@@ -410,7 +410,7 @@ def test_v1_settle_fields_settles_like_read(records, data):
         want, taken = python_read(py, image, stream, retries)
         assert same_answer(got, want)
         assert len(made) == max(taken - 1, 0)  # the second copy came with the call
-    assert settle_fields((c.reread_plan,), image, None, fill, RETRIES) == py.checked_fields(image)
+    assert same_answer(settle_fields((c.reread_plan,), image, None, fill, RETRIES), py.checked_fields(image))
     other = build_file(records + [{"label": "x", "type": "Q", "value": 1}])
     assert settle_fields((c.reread_plan,), other, None, fill, RETRIES) is None  # no plan fits
 
