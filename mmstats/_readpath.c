@@ -409,7 +409,7 @@ skeleton_holds(Plan *p, const unsigned char *b)
     }
     for (Py_ssize_t i = 0; i < p->n_texts; i++) {
         unsigned long long seq = load_le(b + p->texts[i].off, 8);
-        unsigned long long length = load_le(b + p->texts[i].off + 8, 8);
+        unsigned long long length = load_le(b + p->texts[i].off + 8, 4);
         if (seq % 2 == 0 && length > (unsigned long long)p->texts[i].capacity)
             return 0;
     }

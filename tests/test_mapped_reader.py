@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mmstats_format as mf
+from mmstats_format.scan import scan
 from mmstats._v2writer import V2Writer
 from mmstats_conformance import model_v2 as m2
 from mmstats_format import accel, cache
@@ -560,3 +561,22 @@ def test_a_mapped_plan_refuses_values_that_are_not_aligned_words_of_its_mapping(
             f.flush()
             with pytest.raises(ValueError, match="mapping of 8 bytes"):
                 p.poll(bytes(8), f.fileno(), "x", None, 0, 0, True, 1)
+
+
+@pytest.mark.parametrize("reserved", [1, 0xFFFFFFFF])
+def test_a_strings_reserved_word_is_not_part_of_its_length(tmp_path, reserved):
+    """A string's length is a u32 and a reserved u32 follows it (spec/v2.md "Strings"): a non-zero
+    reserved word changes no reader's answer. The copying readers once read the two as one u64
+    length past the capacity (read() raised AttributeError, StatsReader returned None)."""
+    spec = m2.File2(fields=(m2.Field2(name="s", kind="string", type="utf8", unit="", help="", attributes=(),
+                                      value="abc", capacity=16),))
+    image = bytearray(m2.build(spec).data)
+    (entry,), problems = scan(bytes(image))
+    assert problems == [] and entry.type == "utf8"
+    struct.pack_into("<I", image, entry.at + 12, reserved)
+    path = tmp_path / "s.mmstats"
+    path.write_bytes(bytes(image))
+    assert mf.validate(path).errors == []
+    assert [f.value for f in mf.read(path)] == ["abc"]
+    assert mf.StatsReader(path).read() == ["abc"]
+    assert mf.StatsReader(path, mapped=True).read() == ["abc"]

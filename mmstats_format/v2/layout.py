@@ -152,7 +152,7 @@ class Layout:
         slots = h["slots_used"]
         for _, f in self._sequenced:  # a length past the capacity with an even sequence is bad_string_length
             if f.type == "utf8" and f.kind != "histogram":
-                seq, length = struct.unpack_from("<QQ", buf, f.at)
+                seq, length = struct.unpack_from("<QI", buf, f.at)  # length is a u32; a reserved u32 follows
                 if seq % 2 == 0 and length > f.size - d.STRING_HEADER_SIZE:
                     return None
         return Values([value_of(f, slots, buf) for f in self.fields], header_values(h))
