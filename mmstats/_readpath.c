@@ -706,14 +706,17 @@ digest(const unsigned char *b, Py_ssize_t n)
 }
 
 /* reread(fd, copy, spare, retries[, path, ident[, follow_symlinks]]) and
- * repoll(fd, copy, spare, retries, digest): the whole re-read of a file whose layout is this
+ * repoll(fd, copy, spare, retries, digest[, always]): the whole re-read of a file whose layout is this
  * plan's, in one call -- copy it into ``copy`` (pread), take newer copies into ``spare`` while a
  * write buffer flipped (the spec's re-check, ``retries`` copies at most; 0: none), decode the
  * copy kept.  None: anything not the ordinary case (the path names another file, the copy came
- * back another size, its skeleton is not the plan's); the caller takes its general path. */
+ * back another size, its skeleton is not the plan's); the caller takes its general path.
+ * ``always``: decode the copy even when its digest is the one given (a caller that keeps no values
+ * between polls), without the re-check (those bytes were re-checked when the digest was taken);
+ * where there are no write buffers the digest is not taken at all (0). */
 static PyObject *
 copy_and_decode(Plan *p, Source *src, Py_buffer *copy, Py_buffer *spare, int retries, int with_digest,
-                unsigned long long last)
+                unsigned long long last, int always)
 {
     if (copy->len < p->size || spare->len < copy->len) {
         PyErr_Format(PyExc_ValueError, "ReadPlan: copy buffers of %zd and %zd bytes for a file of %zd",
@@ -728,8 +731,13 @@ copy_and_decode(Plan *p, Source *src, Py_buffer *copy, Py_buffer *spare, int ret
     if (n != p->size)
         Py_RETURN_NONE;
     unsigned long long d = 0;
-    if (with_digest && (d = digest(b, n)) == last)
-        return Py_BuildValue("(OK)", Py_None, d);  /* not one byte changed (to the digest's odds) */
+    if (always && p->n_wbs == 0)
+        with_digest = 0;  /* one copy is the whole read: nothing for a digest to spare */
+    else if (with_digest && (d = digest(b, n)) == last) {
+        if (!always)
+            return Py_BuildValue("(OK)", Py_None, d);  /* not one byte changed (to the digest's odds) */
+        retries = 0;  /* the copy the last values came from: re-checked then */
+    }
     for (int r = 0; p->n_wbs > 0 && r < retries; r++) {
         Py_ssize_t m = copy_file(src, other_obj, other, copy->len);
         if (m < 0)
@@ -746,7 +754,7 @@ copy_and_decode(Plan *p, Source *src, Py_buffer *copy, Py_buffer *spare, int ret
             d = digest(b, n);
     }
     PyObject *values = decode_copy(p, b, n, 0);
-    if (values == NULL || values == Py_None || !with_digest)
+    if (values == NULL || values == Py_None || !(with_digest || always))
         return values;
     return Py_BuildValue("(NK)", values, d);
 }
@@ -800,7 +808,7 @@ plan_reread(Plan *p, PyObject *args)
     Py_buffer copy, spare;
     if (two_buffers(a, b, &copy, &spare) < 0)
         return NULL;
-    PyObject *out = copy_and_decode(p, &src, &copy, &spare, retries, 0, 0);
+    PyObject *out = copy_and_decode(p, &src, &copy, &spare, retries, 0, 0, 0);
     PyBuffer_Release(&copy);
     PyBuffer_Release(&spare);
     return out;
@@ -809,16 +817,17 @@ plan_reread(Plan *p, PyObject *args)
 static PyObject *
 plan_repoll(Plan *p, PyObject *args)
 {
-    int retries;
+    int retries, always = 0;
     PyObject *from, *a, *b;
     unsigned long long last;
     Source src;
-    if (!PyArg_ParseTuple(args, "OOOiK:repoll", &from, &a, &b, &retries, &last) || source_from(from, &src) < 0)
+    if (!PyArg_ParseTuple(args, "OOOiK|p:repoll", &from, &a, &b, &retries, &last, &always)
+        || source_from(from, &src) < 0)
         return NULL;
     Py_buffer copy, spare;
     if (two_buffers(a, b, &copy, &spare) < 0)
         return NULL;
-    PyObject *out = copy_and_decode(p, &src, &copy, &spare, retries, 1, last);
+    PyObject *out = copy_and_decode(p, &src, &copy, &spare, retries, 1, last, always);
     PyBuffer_Release(&copy);
     PyBuffer_Release(&spare);
     return out;
@@ -884,8 +893,9 @@ static PyMethodDef plan_methods[] = {
      "retries times while a write buffer flipped, and decode the copy kept: its values, or None (take the general "
      "path). fd may be a callable fill(buf) -> bytes copied instead (tests)."},
     {"repoll", (PyCFunction)plan_repoll, METH_VARARGS,
-     "repoll(fd, copy, spare, retries, digest): as reread() without the stat; (values, digest of the copy), "
-     "(None, digest) when the copy's digest is the one given (unchanged), or None."},
+     "repoll(fd, copy, spare, retries, digest, always=False): as reread() without the stat; (values, digest of "
+     "the copy), (None, digest) when the copy's digest is the one given (unchanged), or None. always=True: "
+     "(values, digest) in that case too, the digest 0 for a layout without write buffers (none taken)."},
     {"digest", (PyCFunction)plan_digest, METH_O,
      "digest(buf): the 64-bit digest repoll() gives for a copy of these bytes."},
     {NULL, NULL, 0, NULL},

@@ -7,8 +7,9 @@ scandir plus one pread per file (two with the write-buffer re-check). Files
 stay open between polls and are read with pread, never mapped, so a writer
 that truncates its file cannot crash the reader.
 
-Each copy is first compared with the copy the last values came from (an idle
-file costs one memcmp); a changed copy is checked against the layout's
+Each copy is first compared with the copy the last values came from (by its
+digest where the layout has a compiled plan: an idle file needs no re-check copy
+and no values are kept between polls); a changed copy is checked against the layout's
 skeleton (CompiledLayout.checked_values: version byte, headers, terminator and
 zero fill, in the same unpack as the values), and one byte is read past the
 known size, so a file rewritten in place, grown or shrunk is parsed again.
@@ -64,8 +65,8 @@ class _File:
         self.layout = None    # None: read and parse afresh at the next poll
         self.size = -1
         self.last = None      # the copy ``values`` came from (pure Python; the compiled path keeps...)
-        self.digest = None    # ... only its digest (ReadPlan.digest)
-        self.values = None
+        self.digest = None    # ... only its digest (ReadPlan.digest), and decodes every copy
+        self.values = None    # (pure Python) the values of ``last``
         self.bufs = None      # the directory's copy buffers for files of this size
         self.mapped = None    # mapped=True: the version 2 file's MappedFile
 
@@ -125,16 +126,11 @@ class StatsDirectory(Closeable):
                     ino = entry.stat(follow_symlinks=False).st_ino if f.by_stat else entry.inode()
                     # held open with a digest (so a compiled plan): the ordinary poll in one call
                     plan = f.layout.reread_plan if f.digest is not None and f.fd >= 0 and ino == f.ino else None
-                    got = None if plan is None else plan.repoll(f.fd, f.bufs[0], f.bufs[1], retries, f.digest)
+                    got = None if plan is None else plan.repoll(f.fd, f.bufs[0], f.bufs[1], retries, f.digest, True)
                     if got is None:
                         values = self._values(f, ino, compiled=plan is None)
-                    else:  # copied, re-checked, decoded
+                    else:  # copied, re-checked, decoded: a list of the caller's own
                         values, f.digest = got
-                        if values is None:  # the same digest: (to its odds) the same bytes
-                            values = f.values
-                        else:
-                            f.values = values
-                        values = values.copy()
                 except (FileNotFoundError, IsADirectoryError, NotRegularFile):  # gone, or replaced by a fifo, a directory...
                     self._forget(f)
                     continue
@@ -192,12 +188,10 @@ class StatsDirectory(Closeable):
         copy, spare, iov = f.bufs
         plan = f.layout.reread_plan
         if compiled and plan is not None and f.digest is not None:  # the ordinary poll, in one call
-            got = plan.repoll(fd, copy, spare, RETRIES if self.recheck else 0, f.digest)
+            got = plan.repoll(fd, copy, spare, RETRIES if self.recheck else 0, f.digest, True)
             if got is not None:
                 values, f.digest = got
-                if values is not None:
-                    f.values = values
-                return f.values.copy()  # values None: the same digest, so (to its odds) the same bytes
+                return values
         n = os.preadv(fd, iov, 0)
         if n != f.size:
             return self._load(f, ino)  # grew (the buffer holds one byte more) or shrank
@@ -215,18 +209,18 @@ class StatsDirectory(Closeable):
                 return self._load(f, ino)
         values, copy = got
         self._remember(f, copy[:n], values)
-        return values.copy()
+        return values if f.values is None else values.copy()  # (a list kept is never the caller's)
 
     @staticmethod
     def _remember(f: _File, copy, values):
         """What tells the next poll that nothing changed: the copy's digest where the layout has a
-        compiled plan (8 bytes instead of the file's), else the copy."""
+        compiled plan (8 bytes instead of the file's; the plan decodes every copy, so no values are
+        kept), else the copy and its values."""
         plan = f.layout.reread_plan
-        f.values = values
         if plan is not None:
-            f.last, f.digest = None, plan.digest(copy)
+            f.last, f.digest, f.values = None, plan.digest(copy), None
         else:
-            f.last, f.digest = copy, None
+            f.last, f.digest, f.values = copy, None, values
 
     def _settled(self, layout, fd, copy, spare, n):
         """(values, the copy they came from) by the version's reader rule, or None when ``copy``
@@ -262,7 +256,7 @@ class StatsDirectory(Closeable):
         f.bufs = self._buffers(len(data))
         f.layout = layout
         self._remember(f, data, values)
-        return values.copy()
+        return values if f.values is None else values.copy()
 
     def _buffers(self, size):
         """Two copy buffers (one byte longer than the file, to see it grow) shared by files of one size."""

@@ -352,6 +352,45 @@ def test_repoll_tells_an_unchanged_copy_by_its_digest():
     assert values == v1_pair(image)[0].checked_values(bytes(changed)) and d2 == plan.digest(bytes(changed)) != d
 
 
+@SETTINGS
+@given(descriptions, st.data())
+def test_repoll_always_decodes_each_copy_as_without_it(records, data):
+    """repoll(..., always=True) (StatsDirectory keeps no values between polls): what repoll() gives
+    for a changed copy; for an unchanged one (the same digest) its values, decoded again without a
+    re-check copy, where repoll() says (None, digest)."""
+    image = build_file(records)
+    py, c = v1_pair(image)
+    plan = c.reread_plan
+    bufs = lambda: (bytearray(len(image) + 1), bytearray(len(image) + 1))  # noqa: E731
+    d = plan.digest(image)
+    streams = [[image] + [flipped(image, data.draw) for _ in range(data.draw(st.integers(0, 4)))],
+               [flipped(image, data.draw) for _ in range(data.draw(st.integers(1, 4)))]]
+    for copies in streams:
+        fill, _ = filler(copies)
+        want = plan.repoll(fill, *bufs(), RETRIES, d)
+        fill, made = filler(copies)
+        got = plan.repoll(fill, *bufs(), RETRIES, d, True)
+        digest = (lambda d: d) if py.write_buffers is not None else (lambda d: 0)  # none taken: nothing to re-check
+        if want[0] is None:  # the first copy is the image
+            assert copies[0] == image and want == (None, d)
+            assert same_answer(got[0], py.checked_values(image)) and got[1] == digest(d) and len(made) == 1
+        else:
+            assert same_answer(got[0], want[0]) and got[1] == digest(want[1])
+
+
+def test_v2_repoll_always_makes_one_copy_and_takes_no_digest():
+    spec = m2.File2(fields=(m2.Field2("c", "counter", "u64", slots=(1, 2)),
+                            m2.Field2("d", "counter", "u64", slots=(5, 0))),
+                    slot_count=3, slots_used=2, meta_capacity=256, process_capacity=64, slot_size=64)
+    image = bytes(m2.build(spec).data)
+    py, c = v2_pair(image)
+    plan = c.reread_plan
+    assert plan is not None  # nothing sequence-locked: one copy is the whole read
+    fill, made = filler([image, bytes(len(image))])  # a second copy would differ from the first
+    values, d = plan.repoll(fill, bytearray(len(image) + 1), bytearray(len(image) + 1), RETRIES, 0, True)
+    assert values == [3, 5] and same_answer(values, py.checked_values(image)) and d == 0 and len(made) == 1
+
+
 def test_open_copies_gives_two_copies_of_an_ordinary_file_and_none_for_anything_else(tmp_path):
     from mmstats_format._fileio import _FLAGS
     open_copies = _extension().open_copies
@@ -410,7 +449,7 @@ def test_v1_settle_fields_settles_like_read(records, data):
         want, taken = python_read(py, image, stream, retries)
         assert same_answer(got, want)
         assert len(made) == max(taken - 1, 0)  # the second copy came with the call
-    assert same_answer(settle_fields((c.reread_plan,), image, None, fill, RETRIES), py.checked_fields(image))
+    assert same_answer(settle_fields((c.reread_plan,), image, None, fill, RETRIES), py.checked_fields(image))  # NaN: same
     other = build_file(records + [{"label": "x", "type": "Q", "value": 1}])
     assert settle_fields((c.reread_plan,), other, None, fill, RETRIES) is None  # no plan fits
 

@@ -458,3 +458,20 @@ def test_a_big_file_of_small_records_costs_memory_in_proportion(tmp_path):
     assert int(grown) / int(size) < 200, f"{int(grown) / int(size):.0f} bytes of peak memory per byte of file"
     assert not_kept == "True"
     assert [f.label for f in read(p)[:3]] == ["aa", "ba", "ca"]  # and it reads right
+
+
+def test_poll_gives_the_caller_lists_of_its_own(tmp_path):
+    """Changing what one poll returned changes nothing the next poll returns, whether the file
+    changed or not (the compiled path keeps no values between polls, the Python one keeps a copy)."""
+    path = tmp_path / "app.mmstats"
+    path.write_bytes(build_file(COUNTERS))
+    want = [f.value for f in read(path)]
+    with StatsDirectory(tmp_path) as sd:
+        for change in (None, None, None, 777, None, None):
+            if change is not None:
+                write_value(path, 0, change)
+                want = [f.value for f in read(path)]
+                assert want[0] == change
+            (got,), problems = sd.poll()
+            assert problems == [] and list(got.values) == want
+            got.values[:] = [-1] * len(got.values)
