@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 int mmstats_mapread_init(PyObject *module);
+PyObject *mmstats_histogram_object(PyObject *bounds, PyObject *inf, const unsigned long long *counts,
+                                   Py_ssize_t nb, PyObject *sum);  /* _readpath.c */
 
 enum { M_INT, M_UINT, M_FLOAT, M_TEXT, M_HISTOGRAM };
 
@@ -371,23 +373,7 @@ histogram(MappedPlan *p, const MOp *op, const unsigned char *m, unsigned long lo
         for (Py_ssize_t i = 0; i < nb; i++)
             counts[i] += from_le64(buf[first_bucket + i]);
     }
-    PyObject *buckets = PyList_New(nb);
-    if (buckets == NULL)
-        goto done;
-    unsigned long long running = 0;
-    for (Py_ssize_t i = 0; i < nb; i++) {
-        running += counts[i];
-        PyObject *le = i < nb - 1 ? PyTuple_GET_ITEM(op->bounds, i) : p->inf;
-        PyObject *count = PyLong_FromUnsignedLongLong(running);
-        PyObject *bucket = count == NULL ? NULL : Py_BuildValue("{sOsN}", "le", le, "count", count);
-        if (bucket == NULL) {
-            Py_DECREF(buckets);
-            goto done;
-        }
-        PyList_SET_ITEM(buckets, i, bucket);
-    }
-    out = Py_BuildValue("{sNsNsN}", "count", PyLong_FromUnsignedLongLong(running), "sum", PyFloat_FromDouble(total),
-                        "buckets", buckets);
+    out = mmstats_histogram_object(op->bounds, p->inf, counts, nb, PyFloat_FromDouble(total));
 done:
     if (buf != NULL && buf != stack)
         PyMem_Free(buf);

@@ -25,6 +25,8 @@ static inline PyObject *Py_NewRef(PyObject *o) { Py_INCREF(o); return o; }
 #endif
 
 int mmstats_readpath_init(PyObject *module);
+PyObject *mmstats_histogram_object(PyObject *bounds, PyObject *inf, const unsigned long long *counts,
+                                   Py_ssize_t nb, PyObject *sum);
 
 enum op_code { OP_INT, OP_UINT, OP_FLOAT, OP_BOOL, OP_TEXT_V1, OP_TEXT_V2, OP_HISTOGRAM };
 
@@ -447,6 +449,33 @@ slotted_sum(const Op *op, const unsigned char *b, unsigned long long slots)
     return PyLong_FromUnsignedLongLong(total);
 }
 
+/* The decoded histogram {"count", "sum", "buckets": [{"le", "count"}, ...]} from per-bucket counts
+ * (not cumulative) summed over the slots; ``sum`` is stolen.  Shared with _mapread.c. */
+PyObject *
+mmstats_histogram_object(PyObject *bounds, PyObject *inf, const unsigned long long *counts, Py_ssize_t nb,
+                         PyObject *sum)
+{
+    PyObject *buckets = sum == NULL ? NULL : PyList_New(nb);
+    if (buckets == NULL) {
+        Py_XDECREF(sum);
+        return NULL;
+    }
+    unsigned long long running = 0;
+    for (Py_ssize_t i = 0; i < nb; i++) {
+        running += counts[i];
+        PyObject *le = i < nb - 1 ? PyTuple_GET_ITEM(bounds, i) : inf;
+        PyObject *count = PyLong_FromUnsignedLongLong(running);
+        PyObject *bucket = count == NULL ? NULL : Py_BuildValue("{sOsN}", "le", le, "count", count);
+        if (bucket == NULL) {
+            Py_DECREF(buckets);
+            Py_DECREF(sum);
+            return NULL;
+        }
+        PyList_SET_ITEM(buckets, i, bucket);
+    }
+    return Py_BuildValue("{sNsNsN}", "count", PyLong_FromUnsignedLongLong(running), "sum", sum, "buckets", buckets);
+}
+
 static PyObject *
 histogram(Plan *p, const Op *op, const unsigned char *b, unsigned long long slots)
 {
@@ -469,23 +498,8 @@ histogram(Plan *p, const Op *op, const unsigned char *b, unsigned long long slot
         for (Py_ssize_t i = 0; i < nb; i++)
             counts[i] += load_le(at + 16 + 8 * i, 8);
     }
-    PyObject *buckets = PyList_New(nb);
-    if (buckets == NULL)
-        goto done;
-    unsigned long long running = 0;
-    for (Py_ssize_t i = 0; i < nb; i++) {
-        running += counts[i];
-        PyObject *le = i < nb - 1 ? PyTuple_GET_ITEM(op->bounds, i) : p->inf;
-        PyObject *count = PyLong_FromUnsignedLongLong(running);
-        PyObject *bucket = count == NULL ? NULL : Py_BuildValue("{sOsN}", "le", le, "count", count);
-        if (bucket == NULL) {
-            Py_DECREF(buckets);
-            goto done;
-        }
-        PyList_SET_ITEM(buckets, i, bucket);
-    }
-    out = Py_BuildValue("{sNsNsN}", "count", PyLong_FromUnsignedLongLong(running), "sum",
-                        slots ? PyFloat_FromDouble(total) : (Py_INCREF(Py_None), Py_None), "buckets", buckets);
+    out = mmstats_histogram_object(op->bounds, p->inf, counts, nb,
+                                   slots ? PyFloat_FromDouble(total) : (Py_INCREF(Py_None), Py_None));
 done:
     if (counts != stack)
         PyMem_Free(counts);
