@@ -172,14 +172,9 @@ func (p *MappedPollerV2) load() error {
 // lengths the walk checks).
 func (p *MappedPollerV2) update(state uint32, count int) error {
 	s := p.scan
-	name, ok := v2StateNames[state]
-	if state == v2StateCreating {
-		return &FormatError{Code: CodeNotReady, Offset: h2State, Path: p.Path,
-			Message: "state went back to 0 (creating)"}
-	}
-	if !ok {
-		return &FormatError{Code: CodeBadState, Offset: h2State, Path: p.Path,
-			Message: fmt.Sprintf("state changed to %d after the file was published", state)}
+	name, err := publishedState(p.Path, state)
+	if err != nil {
+		return err
 	}
 	s.state, s.header.State = state, name
 	s.header.HeartbeatUnixNs = p.word(h2HeartbeatUnixNs)

@@ -69,19 +69,30 @@ func (p *PollerV2) Read() (*FileV2, error) {
 	return v2Fields(p.scan, p.a, p.b, p.c), nil
 }
 
+// publishedState names the state a poll finds in a file it has already
+// published (parsed): ready or closed; creating again, or an unknown state, is
+// an error. Both pollers use it.
+func publishedState(path string, state uint32) (string, error) {
+	name, ok := v2StateNames[state]
+	if state == v2StateCreating {
+		return "", &FormatError{Code: CodeNotReady, Offset: h2State, Path: path,
+			Message: "state went back to 0 (creating)"}
+	}
+	if !ok {
+		return "", &FormatError{Code: CodeBadState, Offset: h2State, Path: path,
+			Message: fmt.Sprintf("state changed to %d after the file was published", state)}
+	}
+	return name, nil
+}
+
 // update takes the header words that change from copy A and walks the
 // entries published since the last poll.
 func (p *PollerV2) update() error {
 	s, a := p.scan, p.a
 	state := uint32(get32(a, h2State))
-	name, ok := v2StateNames[state]
-	if state == v2StateCreating {
-		return &FormatError{Code: CodeNotReady, Offset: h2State, Path: p.Path,
-			Message: "state went back to 0 (creating)"}
-	}
-	if !ok {
-		return &FormatError{Code: CodeBadState, Offset: h2State, Path: p.Path,
-			Message: fmt.Sprintf("state changed to %d after the file was published", state)}
+	name, err := publishedState(p.Path, state)
+	if err != nil {
+		return err
 	}
 	s.state, s.header.State = state, name
 	s.header.HeartbeatUnixNs = get64(a, h2HeartbeatUnixNs)
