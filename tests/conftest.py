@@ -41,3 +41,27 @@ V1_WRITER_MODULES = {
 def _format_v1_for_v1_writer_tests(request, monkeypatch):
     if request.module.__name__.rpartition(".")[2] in V1_WRITER_MODULES:
         monkeypatch.setenv("MMSTATS_FORMAT_VERSION", "1")
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """{"scan": whole-file scans, "walked": [(known, new entries) per walk of appended entries only]}
+    of the v2 reader's layout cache (the copying and the mapped readers' tests)."""
+    from mmstats_format import cache
+    from mmstats_format.v2 import layout as v2layout
+    seen = {"scan": 0, "walked": []}
+    real_scan, real_walk = cache.scan, v2layout.walk_entries
+
+    def scan(data):
+        seen["scan"] += 1
+        return real_scan(data)
+
+    def walk_entries(data, h, start, known):
+        got = real_walk(data, h, start, known)
+        seen["walked"].append((known, [e.label for e in got[0]]))
+        return got
+
+    monkeypatch.setattr(cache, "scan", scan)
+    monkeypatch.setattr(v2layout, "walk_entries", walk_entries)
+    cache.LAYOUTS.clear()
+    return seen

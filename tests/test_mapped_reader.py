@@ -24,7 +24,7 @@ import mmstats_format as mf
 from mmstats_format.scan import scan
 from mmstats._v2writer import V2Writer
 from mmstats_conformance import model_v2 as m2
-from mmstats_format import accel, cache
+from mmstats_format import accel
 from mmstats_format.canonical import to_canonical
 from mmstats_format.v2 import RETRIES, diff as diff_v2
 from mmstats_format.v2 import derived as d
@@ -242,27 +242,6 @@ def test_a_mapped_file_dropped_without_close_gives_back_its_descriptors_and_mapp
     gc.collect()
     assert len(os.listdir("/proc/self/fd")) == before
     assert not [line for line in Path("/proc/self/maps").read_text().splitlines() if str(tmp_path) in line]
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """{"scan": whole-file scans, "walked": [(known, new entries) per walk of appended entries only]}."""
-    seen = {"scan": 0, "walked": []}
-    real_scan, real_walk = cache.scan, v2layout.walk_entries
-
-    def scan(data):
-        seen["scan"] += 1
-        return real_scan(data)
-
-    def walk_entries(data, h, start, known):
-        got = real_walk(data, h, start, known)
-        seen["walked"].append((known, [e.label for e in got[0]]))
-        return got
-
-    monkeypatch.setattr(cache, "scan", scan)
-    monkeypatch.setattr(v2layout, "walk_entries", walk_entries)
-    cache.LAYOUTS.clear()
-    return seen
 
 
 @pytest.mark.parametrize("plan", PLANS)

@@ -16,30 +16,9 @@ import pytest
 
 import mmstats_format as mf
 from mmstats._v2writer import V2Writer
-from mmstats_format import cache, scan as scan_module
-from mmstats_format.v2 import RETRIES, layout as v2layout
+from mmstats_format import scan as scan_module
+from mmstats_format.v2 import RETRIES
 from mmstats_format.v2 import derived as d
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """{"scan": whole-file scans, "walked": [(known, new entries) per walk of appended entries only]}."""
-    seen = {"scan": 0, "walked": []}
-    real_scan, real_walk = cache.scan, v2layout.walk_entries
-
-    def scan(data):
-        seen["scan"] += 1
-        return real_scan(data)
-
-    def walk_entries(data, h, start, known):
-        got = real_walk(data, h, start, known)
-        seen["walked"].append((known, [e.label for e in got[0]]))
-        return got
-
-    monkeypatch.setattr(cache, "scan", scan)
-    monkeypatch.setattr(v2layout, "walk_entries", walk_entries)
-    cache.LAYOUTS.clear()
-    return seen
 
 
 def _by_label(fields):
