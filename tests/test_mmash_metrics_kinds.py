@@ -18,7 +18,7 @@ import string
 import subprocess
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
@@ -337,11 +337,12 @@ def test_over_http_from_writer_processes(tmp_path):
 
 # -- random fleets ------------------------------------------------------------------------------------------
 
-WORDS = ["x", "lat", "Jobs", "mmstats.process", "mmstats_process_alive", "mmash.metric.conflicts",
-         "mmash_scrape_files", "mmash.sampler.files", "mmash_scrape_age"]
+WORDS = ["x", "lat", "Jobs", "getURL", "ü", "é", "9lives", "mmstats.process", "mmstats_process_alive",
+         "mmash.metric.conflicts", "mmash_scrape_files", "mmash.sampler.files", "mmash_scrape_age"]
 TAILS = ["", ".total", "_total", ".count", "-sum", ".bucket", ".info", ".created", ".seconds", "Seconds", " ",
          ".level", ".text", ".distribution", ".updown"]
-UNITS = ["", "s", "ms", "By", "KiBy", "1", "%", "{req}", "count", "total", "info", "By/count", "level", "Hz"]
+UNITS = ["", "s", "ms", "By", "KiBy", "1", "%", "{req}", "count", "total", "info", "By/count", "level", "Hz",
+         "By/s", "/s", "{req}/min", "seconds"]
 KEYS = ["route", "pid", "le", "value", "file", "mmstats_label", "a.b", "a_b", "__x", "exported_pid", "A"]
 TEXTS = ["", "a", "blue", 'q"\\\n', "ü", "x" * 130]
 
@@ -443,7 +444,10 @@ def test_random_fleets_always_give_valid_expositions(tmp_path_factory, data, gau
                 for openmetrics in (False, True):
                     text = exporters[aggregate].render(files, aggregate, gauge, openmetrics,
                                                        gauge_rules=rules, scrape={"read": len(files)}).decode()
-                    samples_of(text, openmetrics)
+                    got = samples_of(text, openmetrics)
+                    for what in ("kind", "bounds"):  # how often fleets hit it: --hypothesis-show-statistics
+                        some = got["mmash_metric_conflicts", (("conflict", what),)] > 0
+                        event(f"{what} conflicts: {'some' if some else 'none'}")
             for path in data.draw(st.lists(st.sampled_from(paths), unique=True)) if round_ == 0 else ():
                 path.unlink()
     finally:
