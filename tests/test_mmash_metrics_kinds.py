@@ -122,7 +122,7 @@ def scrape(directory, aggregate, gauge, openmetrics, exporter=None, warned=None)
     files, problems = StatsDir(str(directory), "*.mmstats").snapshot()
     assert not problems, problems
     exporter = exporter or Exporter(str(directory), warn=(warned.append if warned is not None else None))
-    return exporter.render(files, aggregate, gauge, openmetrics).decode()
+    return exporter.render(files, aggregate, gauge, openmetrics, scrape={"read": len(files)}).decode()
 
 
 def series(got, name):

@@ -208,7 +208,7 @@ class Exporter:
         read this time (their last values stand in, in ``sum`` mode); ``scope``: the glob they came from;
         ``gauge_rules``: (label glob, rule) pairs, the first match overriding ``gauge`` for a field;
         ``scrape``: {state: count} of the files this exposition looked at (SCRAPE_STATES), exposed
-        as mmash's own gauge so that a partial answer shows."""
+        as mmash's own gauge so that a partial answer shows, with the conflicts it resolved."""
         if aggregate not in AGGREGATIONS:
             raise ValueError(f"aggregate must be one of {', '.join(AGGREGATIONS)}")
         if gauge not in GAUGE_RULES:
@@ -481,9 +481,9 @@ class Exporter:
             self._process_counts(add, procs)
         else:
             self._process_lines(add, procs, openmetrics)
-        if scrape is not None:
+        if scrape is not None:  # (a scrape of mmash's: its own gauges)
             scrape_lines(add, scrape)
-        conflict_lines(add, conflicts)
+            conflict_lines(add, conflicts)
         if openmetrics:
             add("# EOF\n")
         return "".join(out).encode("utf-8")
