@@ -137,6 +137,11 @@ def series(got, name):
     return out
 
 
+def values_of(got, name) -> list:
+    """Every value of sample ``name``, whatever its labels."""
+    return [v for (n, _), v in got.items() if n == name]
+
+
 def gauge_values(got, name, aggregate, gauge, per_pid: dict) -> None:
     """The gauge ``name`` holds what the rule makes of ``per_pid`` ({pid: value}, each process one file)."""
     have = series(got, name)
@@ -281,8 +286,8 @@ def test_fields_named_like_mmashs_own_metrics_are_renamed(tmp_path, aggregate, o
        {"mmstats.process.alive": 0.5, "mmash.metric.conflicts": 9, "mmstats.process": "x"})
     text = scrape(tmp_path, aggregate, "pid", openmetrics)
     got = samples_of(text, openmetrics)
-    assert [v for g in series(got, "mmstats_process_alive_level").values() for v in g.values()] == [0.5]
-    assert [v for g in series(got, "mmash_metric_conflicts_cumulative_total").values() for v in g.values()] == [9]
+    assert values_of(got, "mmstats_process_alive_level") == [0.5]
+    assert values_of(got, "mmash_metric_conflicts_cumulative_total") == [9]
     assert [l for g in series(got, "mmstats_process_text_info").values() for l in g] == [(("value", "x"),)]
     assert got["mmash_metric_conflicts", (("conflict", "kind"),)] == 3
 
@@ -307,9 +312,12 @@ def test_retired_counters_follow_their_series_when_a_conflict_comes_and_goes(tmp
 def test_over_http_from_writer_processes(tmp_path):
     """A version 1 program counts ``queue.length`` and sets ``http.latency.seconds``; a version 2 program
     sets the gauge ``queue.length`` and observes the histogram ``http.latency`` (ms: the same name in
-    seconds). mmash serves both in every mode and format, and says once on stderr which files clash."""
-    old = Writer(tmp_path / "old.mmstats", [("queue.length", "Q", True), ("http.latency.seconds", "d", True)],
-                 [("queue.length", 12), ("http.latency.seconds", 0.5)])
+    seconds); the first also writes two fields named like metrics the server adds to the exposition itself.
+    mmash serves both in every mode and format, and says once on stderr which files clash."""
+    fields = [("queue.length", "Q", True), ("http.latency.seconds", "d", True),
+              ("mmash.sampler.files", "Q", True), ("mmash.scrape.age.seconds", "d", True)]
+    old = Writer(tmp_path / "old.mmstats", fields, [("queue.length", 12), ("http.latency.seconds", 0.5),
+                                                    ("mmash.sampler.files", 4), ("mmash.scrape.age.seconds", 1.5)])
     new = V2Process(tmp_path / "new.mmstats", rate=100, queue=(3.0,), latencies=(7.0,))
     proc, port = start_mmash(tmp_path, "--metrics-max-age", "0")
     try:
@@ -321,11 +329,13 @@ def test_over_http_from_writer_processes(tmp_path):
                 t = types_of(text, accept is not None)
                 assert t["queue_length"] == "counter" and t["queue_length_level"] == "gauge"
                 assert t["http_latency_seconds"] == "histogram" and t["http_latency_seconds_level"] == "gauge"
-                assert [v for g in series(got, "queue_length_total").values() for v in g.values()] == [12]
-                assert [v for g in series(got, "queue_length_level").values() for v in g.values()] == [3.0]
-                assert [v for g in series(got, "http_latency_seconds_level").values() for v in g.values()] == [0.5]
+                assert values_of(got, "queue_length_total") == [12]
+                assert values_of(got, "queue_length_level") == [3.0]
+                assert values_of(got, "http_latency_seconds_level") == [0.5]
                 assert series(got, "http_latency_seconds_count")
-                assert got["mmash_metric_conflicts", (("conflict", "kind"),)] == 2
+                assert values_of(got, "mmash_sampler_files_cumulative_total") == [4]
+                assert values_of(got, "mmash_scrape_age_seconds_level") == [1.5]
+                assert got["mmash_metric_conflicts", (("conflict", "kind"),)] == 4
     finally:
         err = stop(proc)
         old.kill()
@@ -334,6 +344,7 @@ def test_over_http_from_writer_processes(tmp_path):
     lines = [line for line in err.splitlines() if "more than one kind" in line]
     assert len(lines) == 2, err   # once per conflict, not once per scrape
     assert all("old.mmstats" in line and "new.mmstats" in line for line in lines), lines
+    assert len([line for line in err.splitlines() if "mmash's own metrics" in line and "old.mmstats" in line]) == 2
 
 
 # -- random fleets ------------------------------------------------------------------------------------------
