@@ -156,7 +156,7 @@ def _field(rnd, label):
         return V1(label, rnd.choice(["Q", "Q", "q", "d", "I", "?", "b", "16s"]), rnd.random() < 0.7)
     kind = rnd.choice(["counter", "counter", "gauge", "updown_counter", "constant", "string"])
     type_ = "256s" if kind == "string" else rnd.choice(["Q", "q", "d"])
-    unit = "" if kind == "string" else rnd.choice(UNITS)  # (OpenMetrics gives an info no unit)
+    unit = rnd.choice(UNITS)  # a string's too (an info series has none: the exposition leaves it out)
     return V2(label, type_, True, kind, unit, rnd.choice(HELPS), rnd.choice(ATTRIBUTES))
 
 
@@ -192,7 +192,7 @@ def _value(rnd, field, pid):
 
 
 def kinds_of(rnd) -> dict:
-    """One field per label (a label whose kind differs between layouts is not what this compares)."""
+    """One field per label (a layout may still give a label another kind: see fleet)."""
     return {label: _field(rnd, label) for label in LABELS}
 
 
@@ -202,7 +202,7 @@ def fleet(rnd, directory, kinds):
     for _ in range(rnd.randint(1, 3)):
         fields = []
         for label in rnd.sample(LABELS, rnd.randint(1, 6)):
-            f = kinds[label]
+            f = kinds[label] if rnd.random() < 0.8 else _field(rnd, label)  # another program's kind of it
             fields.append(f._replace(attributes=rnd.choice(ATTRIBUTES)) if isinstance(f, V2) else f)
         if rnd.random() < 0.8:
             fields += rnd.sample(IDENTITY, rnd.randint(1, len(IDENTITY)))

@@ -5,8 +5,8 @@ attributes; from the file's own metadata where it has some, by the spec's rules
 for version 1), and that record alone decides what the field becomes:
 
 - counter: a counter (``_total``); up-down counter, gauge, constant: a gauge;
-  histogram: ``_bucket``/``_sum``/``_count``; a short string: an ``_info`` series
-  whose ``value`` label holds the text (longer strings are left out);
+  histogram: ``_bucket``/``_sum``/``_count``; a short string (or text constant): an ``_info``
+  series whose ``value`` label holds the text (longer strings are left out);
 - the writer's identity (``sys.pid``, ``sys.uid``, ``sys.gid``, ``sys.created``,
   the runtime version, and the command from the default file name
   ``{CMD}-{PID}-{TID}.mmstats``) is one ``mmstats_process_info`` series per process,
@@ -32,6 +32,18 @@ may be an average or a time, which no sum, minimum or maximum suits), ``max``,
 ``min``, ``sum`` or ``last`` (the newest process's value). Gauges of processes
 that are gone are left out except in ``file`` mode.
 
+Names several kinds of field claim (a label that is a counter in one program's files and a gauge in
+another's, or in two versions of one program; a histogram and a gauge that sanitise to one name; a field
+named like one of mmash's own metrics) never share a family: the class first in counter, histogram,
+up-down counter, gauge (and constant), string keeps the name, the others get a word appended
+(``x_distribution``, ``x_updown``, ``x_level``, ``x_text_info``; ``x_cumulative_total`` for counters);
+``mmash_metric_conflicts{conflict="kind"}`` counts them and one log line per conflict names the files.
+Histograms of one series with different bucket bounds add up on the bounds they share
+(``conflict="bounds"``). Attributes become labels sorted by name; one that is a label of the
+exposition's own (``pid``, ``file``, ``le``, ``value``, ``mmstats_label``) is ``exported_``-prefixed, and
+attributes that sanitise to one label name have their values joined with ``;``. A string's unit is left
+out (an info series has none).
+
 The text is formatted here, not by prometheus_client's generate_latest (which
 builds an object per sample: too slow for 10,000 files in a scrape timeout);
 tests parse it with prometheus_client's parsers and compare it with what
@@ -44,12 +56,13 @@ import fnmatch
 import math
 import os
 import re
+import sys
 import threading
 from operator import itemgetter
 
 from ..._liveness import process_gone
 from .._fieldinfo import describe
-from .._output import json_text
+from .._output import json_text, show
 from .kernels import column_sums, sample_lines
 from .kernels import fmt as _fmt
 from .kernels import join as _join
@@ -85,7 +98,8 @@ def wants_openmetrics(accept: str) -> bool:
 # -- what each file's layout means (computed once per layout) ---------------------------------------
 
 class _Plan:
-    """For one file layout: where the identity is, and each metric field's (index, label, info, name, factor)."""
+    """For one file layout: where the identity is, and each metric field's
+    (index, label, info, name, factor, class, attribute labels)."""
 
     __slots__ = ("fields", "identity", "metrics")
 
@@ -99,12 +113,17 @@ class _Plan:
             if info.kind == "identity":
                 self.identity.setdefault(info.role, i)  # the first in file order (spec: sys.pid)
                 continue
-            key = (field.label, info.attributes)
+            if info.kind == "constant" and field.type == "utf8":
+                info = info._replace(kind="string")  # a text constant (a version) is text, not a number
+            cls = _CLASS_OF.get(info.kind)
+            if cls is None:
+                continue  # a kind this exporter does not know
+            key = (field.label, info.attributes, cls)
             if key in seen:
                 continue  # a series twice in one file: the first
             seen.add(key)
             name, factor = family_name(field.label, info.kind, info.unit)
-            self.metrics.append((i, field.label, info, name, factor))
+            self.metrics.append((i, field.label, info, name, factor, cls, _attribute_labels(info.attributes)))
 
 
 def _version(text) -> str:
@@ -161,13 +180,17 @@ class Exporter:
     """
 
     MAX_PLANS = 1024
+    MAX_REPORTED = 1024
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, warn=None):
         self.directory = directory
+        self._warn = warn or _stderr
         self._lock = threading.Lock()
         self._plans: dict[int, _Plan] = {}
-        self._last: dict[str, dict] = {}      # glob -> {path: (identity, FileStats)}
-        self._retired: dict[str, dict] = {}   # glob -> {(family, extra): value}
+        self._last: dict[str, dict] = {}      # glob -> {path: (identity, FileStats, _Plan)}
+        self._retired: dict[str, dict] = {}   # glob -> {(name, class, label, attribute labels): value}
+        self._reported: set = set()           # the name conflicts already logged
+        self._uneven: set = set()             # this exposition's series of histograms with unlike bounds
 
     def _plan(self, fields) -> _Plan:
         plan = self._plans.get(id(fields))
@@ -185,7 +208,7 @@ class Exporter:
         read this time (their last values stand in, in ``sum`` mode); ``scope``: the glob they came from;
         ``gauge_rules``: (label glob, rule) pairs, the first match overriding ``gauge`` for a field;
         ``scrape``: {state: count} of the files this exposition looked at (SCRAPE_STATES), exposed
-        as mmash's own gauge so that a partial answer shows."""
+        as mmash's own gauge so that a partial answer shows, with the conflicts it resolved."""
         if aggregate not in AGGREGATIONS:
             raise ValueError(f"aggregate must be one of {', '.join(AGGREGATIONS)}")
         if gauge not in GAUGE_RULES:
@@ -196,11 +219,14 @@ class Exporter:
         with self._lock:
             planned = [(fs, self._plan(fs.fields)) for fs in files]
             procs, of_file = self._processes(planned)
-            families = self._families(planned)
-            series = self._series(planned, families, procs, of_file, aggregate, (gauge, tuple(gauge_rules)))
+            families, names, renamed = self._families(planned)
+            self._uneven = set()
+            series = self._series(planned, families, names, procs, of_file, aggregate,
+                                  (gauge, tuple(gauge_rules)))
             if aggregate == "sum":
-                self._retire(planned, failed, scope, series, families, procs, of_file)
-            return self._text(families, series, procs, openmetrics, aggregate == "sum", scrape)
+                self._retire(planned, of_file, failed, scope, series, families, names)
+            conflicts = {"kind": len(renamed), "bounds": len(self._uneven)}
+            return self._text(families, series, procs, openmetrics, aggregate == "sum", scrape, conflicts)
 
     def _processes(self, planned):
         procs: dict = {}
@@ -230,26 +256,55 @@ class Exporter:
         return procs, of_file
 
     def _families(self, planned):
-        """family name -> [type, help, UCUM unit, {label: FieldInfo}] over every distinct layout."""
-        families: dict = {}
+        """(families, names, renamed): family name -> [type, help, UCUM unit, {label: FieldInfo}, kind]
+        over every distinct layout; (name of its fields, class) -> the family's name; and the families
+        that did not get their fields' name (see _allocate)."""
+        claims: dict = {}  # name -> {class: [help, unit, {label: FieldInfo}, kind, {id(plan)}]}
         done = set()
         for _, plan in planned:
             if id(plan) in done:
                 continue
             done.add(id(plan))
-            for _, label, info, name, _ in plan.metrics:
-                ftype = _TYPES.get(info.kind)
-                if ftype is None:
-                    continue
-                fam = families.get(name)
-                if fam is None:
-                    fam = families[name] = [ftype, info.help, info.unit, {}]
-                elif fam[0] != ftype:
-                    fam[0] = "gauge" if "histogram" not in (fam[0], ftype) else "unknown"
-                fam[3].setdefault(label, info)
-        return families
+            for _, label, info, name, _, cls, _ in plan.metrics:
+                by_class = claims.get(name)
+                if by_class is None:
+                    by_class = claims[name] = {}
+                claim = by_class.get(cls)
+                if claim is None:
+                    claim = by_class[cls] = [info.help, info.unit, {}, info.kind, set()]
+                claim[2].setdefault(label, info)
+                claim[4].add(id(plan))
+        names, renamed = _allocate(claims)
+        families = {}
+        for (name, cls), final in names.items():
+            help_text, unit, labels, kind, _ = claims[name][cls]
+            families[final] = [_TYPE_OF_CLASS[cls], help_text, unit, labels, kind]
+        if renamed:
+            self._report(claims, names, renamed, planned)
+        return families, names, renamed
 
-    def _series(self, planned, families, procs, of_file, aggregate, gauge):
+    def _report(self, claims, names, renamed, planned):
+        """One log line per name conflict not logged before, naming the files of each kind."""
+        for name in sorted({name for name, _ in renamed}):
+            by_class = claims[name]
+            classes = [c for c in _PRECEDENCE if c in by_class]
+            what = tuple((c, names[name, c]) for c in classes)
+            if (name, what) in self._reported:
+                continue
+            if len(self._reported) >= self.MAX_REPORTED:
+                self._reported.clear()
+            self._reported.add((name, what))
+            parts = []
+            for cls, final in what:
+                paths = sorted({os.path.relpath(fs.path, self.directory) for fs, plan in planned
+                                if id(plan) in by_class[cls][4]})
+                more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+                shown = ", ".join(show(p) for p in paths[:3]) + more
+                parts.append(f"{_CLASS_WORDS[cls]} as {final} ({shown})")
+            whose = "fields of more than one kind" if len(classes) > 1 else "fields and one of mmash's own metrics"
+            self._warn(f"mmash: /metrics: {show(name)} is the name of {whose}: " + "; ".join(parts))
+
+    def _series(self, planned, families, names, procs, of_file, aggregate, gauge):
         """(family, extra labels) -> {group label text: accumulated value}.
 
         Files of one layout are taken together: their counters column by column
@@ -265,14 +320,13 @@ class Exporter:
             entry[1].append((fs, proc))
         for plan, members in by_plan.values():
             counters, others = [], []
-            for i, label, info, name, factor in plan.metrics:
-                fam = families.get(name)
-                if fam is not None:
-                    key = (name, _extra(fam, label, info))
-                    if info.kind == "counter":
-                        counters.append((i, info.kind, key, factor))
-                    else:
-                        others.append((i, info.kind, key, factor, _rule_for(label, gauge)))
+            for i, label, info, name, factor, cls, attrs in plan.metrics:
+                final = names[name, cls]
+                key = (final, _extra(families[final], label, attrs))
+                if cls == "counter":
+                    counters.append((i, info.kind, key, factor))
+                else:
+                    others.append((i, info.kind, key, factor, _rule_for(label, gauge)))
             if aggregate == "sum":
                 groups = [""] * len(members)  # one series per metric: no labels to tell files apart
             else:
@@ -314,7 +368,8 @@ class Exporter:
                 out.setdefault(key, {})[group + "," + g if group else g] = 1
                 continue
             if kind == "histogram":
-                _add_histogram(out.setdefault(key, {}), group, value, factor)
+                if not _add_histogram(out.setdefault(key, {}), group, value, factor):
+                    self._uneven.add(key)
                 continue
             if not isinstance(value, (int, float)):
                 continue
@@ -337,7 +392,9 @@ class Exporter:
 
     # -- what exited files leave behind (sum mode) ------------------------------------------------
 
-    def _retire(self, planned, failed, scope, series, families, procs, of_file):
+    def _retire(self, planned, of_file, failed, scope, series, families, names):
+        """Kept by what a series is (its fields' name, class, label and attributes), not by the family
+        it has in one exposition: a name conflict that comes or goes moves it with its series."""
         last = self._last.setdefault(scope, {})
         retired = self._retired.setdefault(scope, {})
         now = {}
@@ -354,33 +411,33 @@ class Exporter:
             elif cur[0] != entry[0] and entry[0] != (None, None):
                 gone.append(entry)  # another writer at the same name
         for _, fs, plan in gone:
-            for i, label, info, name, factor in plan.metrics:
-                if info.kind not in ("counter", "histogram") or name not in families:
-                    continue
-                key = (name, _extra(families[name], label, info))
+            for i, label, _, name, factor, cls, attrs in plan.metrics:
                 value = fs.values[i]
-                if info.kind == "counter" and isinstance(value, (int, float)):
-                    retired[key] = retired.get(key, 0) + value * factor
-                elif info.kind == "histogram":
-                    acc = retired.setdefault(key, {})
-                    _add_histogram(acc, "", value, factor)
+                if cls == "counter" and isinstance(value, (int, float)):
+                    what = (name, cls, label, attrs)
+                    retired[what] = retired.get(what, 0) + value * factor
+                elif cls == "histogram":
+                    _add_histogram(retired.setdefault((name, cls, label, attrs), {}), "", value, factor)
         # what stands in for unreadable files, then what has gone, joins this exposition
         read_now = {fs.path for fs, _ in planned}
         for path in failed:
             entry = now.get(path)
             if entry is not None and path not in read_now:
                 _, fs, plan = entry
-                for i, label, info, name, factor in plan.metrics:
-                    if info.kind == "counter" and name in families and isinstance(fs.values[i], (int, float)):
-                        key = (name, _extra(families[name], label, info))
-                        bucket = series.setdefault(key, {})
+                for i, label, _, name, factor, cls, attrs in plan.metrics:
+                    final = names.get((name, cls))
+                    if cls == "counter" and final is not None and isinstance(fs.values[i], (int, float)):
+                        bucket = series.setdefault((final, _extra(families[final], label, attrs)), {})
                         bucket[""] = bucket.get("", 0) + fs.values[i] * factor
-        for key, value in retired.items():
-            if key[0] not in families:
-                continue
+        for (name, cls, label, attrs), value in retired.items():
+            final = names.get((name, cls))
+            if final is None:
+                continue  # no file of this exposition has the metric
+            key = (final, _extra(families[final], label, attrs))
             bucket = series.setdefault(key, {})
             if isinstance(value, dict):
-                _add_histogram(bucket, "", value.get("", {}), 1.0)
+                if not _add_histogram(bucket, "", value.get("", {}), 1.0):
+                    self._uneven.add(key)
             else:
                 bucket[""] = bucket.get("", 0) + value
         self._last[scope] = now
@@ -390,14 +447,14 @@ class Exporter:
 
     # -- text --------------------------------------------------------------------------------------
 
-    def _text(self, families, series, procs, openmetrics: bool, summed: bool, scrape=None) -> bytes:
+    def _text(self, families, series, procs, openmetrics: bool, summed: bool, scrape, conflicts) -> bytes:
         out = []
         add = out.append
         extras: dict = {}
         for name, extra in series:
             extras.setdefault(name, []).append(extra)
         for name in sorted(families):
-            ftype, help_text, unit, originals = families[name]
+            ftype, help_text, unit, originals, kind = families[name]
             labels = list(originals)
             doc = help_text or "mmstats field " + " | ".join(labels[:4])
             om_type = ftype
@@ -406,9 +463,9 @@ class Exporter:
             family = name
             if not openmetrics:  # the 0.0.4 text format names a family after its samples
                 family = name + {"info": "_info", "counter": "_total"}.get(ftype, "")
-            add(f"# HELP {family} {_help_escape(doc, openmetrics)}\n")
+            add(f"# HELP {family} {_help_escape(json_text(doc), openmetrics)}\n")
             add(f"# TYPE {family} {om_type}\n")
-            suffix = unit_suffix(unit, ftype)[0] if openmetrics else ""
+            suffix = unit_suffix(unit, kind)[0] if openmetrics and ftype != "info" else ""
             if suffix and name.endswith("_" + suffix):
                 add(f"# UNIT {family} {suffix}\n")
             sample = name + ("_total" if ftype == "counter" else "_info" if ftype == "info" else "")
@@ -417,15 +474,16 @@ class Exporter:
                 tail = _labels(extra)[1:-1]
                 if ftype == "histogram":
                     for group, value in bucket.items():
-                        _histogram_lines(add, name, _join(group, tail), value)
+                        _histogram_lines(add, name, _join(group, tail), value, openmetrics)
                 else:
                     add(sample_lines(sample, bucket, tail))
         if summed:
             self._process_counts(add, procs)
         else:
             self._process_lines(add, procs, openmetrics)
-        if scrape is not None and SCRAPE_FAMILY not in families:
+        if scrape is not None:  # (a scrape of mmash's: its own gauges)
             scrape_lines(add, scrape)
+            conflict_lines(add, conflicts)
         if openmetrics:
             add("# EOF\n")
         return "".join(out).encode("utf-8")
@@ -487,8 +545,71 @@ def scrape_lines(add, scrape) -> None:
         add(f'{SCRAPE_FAMILY}{{state="{state}"}} {int(scrape.get(state, 0))}\n')
 
 
-_TYPES = {"counter": "counter", "gauge": "gauge", "constant": "gauge", "updown_counter": "gauge",
-          "histogram": "histogram", "string": "info"}
+CONFLICT_FAMILY = "mmash_metric_conflicts"
+
+
+def conflict_lines(add, conflicts) -> None:
+    """mmash's own gauge: what this exposition had to resolve (see _allocate and _add_histogram)."""
+    add(f"# HELP {CONFLICT_FAMILY} Conflicts resolved in this exposition: kind, families that did not get "
+        "their fields' name (another kind of field, or mmash itself, has it: a word for their kind is "
+        "appended); bounds, histogram series added up from files with different bucket bounds (on the "
+        "bounds they share).\n")
+    add(f"# TYPE {CONFLICT_FAMILY} gauge\n")
+    for what in ("kind", "bounds"):
+        add(f'{CONFLICT_FAMILY}{{conflict="{what}"}} {int(conflicts.get(what, 0))}\n')
+
+
+# kind -> the class of series it makes: kinds of one class add up alike and may share a family
+_CLASS_OF = {"counter": "counter", "histogram": "histogram", "updown_counter": "updown_counter",
+             "gauge": "gauge", "constant": "gauge", "string": "string"}
+_PRECEDENCE = ("counter", "histogram", "updown_counter", "gauge", "string")  # who keeps a name several claim
+# what the others append (no Prometheus type name: promtool's lint refuses a name that holds one)
+_RENAMED = {"counter": "cumulative", "histogram": "distribution", "updown_counter": "updown", "gauge": "level",
+            "string": "text"}
+_TYPE_OF_CLASS = {"counter": "counter", "histogram": "histogram", "updown_counter": "gauge", "gauge": "gauge",
+                  "string": "info"}
+_CLASS_WORDS = {"counter": "counters", "histogram": "histograms", "updown_counter": "up-down counters",
+                "gauge": "gauges and constants", "string": "strings"}
+_SAMPLE_SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created"),
+                    "info": ("_info",), "gauge": ()}
+
+
+def _occupied(name: str, ftype: str) -> set:
+    """The names a family takes: its own, and its samples' (which a parser reads as its)."""
+    return {name} | {name + s for s in _SAMPLE_SUFFIXES[ftype]}
+
+
+def _allocate(claims) -> tuple[dict, list]:
+    """Each (name, class) its family's name: the name itself for the class first in _PRECEDENCE, unless
+    mmash's own metrics have it; else the name with the class's word appended (_RENAMED: ``x_level``;
+    ``_2``, ``_3`` ... if that is taken too). Names are given in sorted order, every first class before
+    any other, so one set of layouts always gets the same names.
+    Returns ({(name, class): family name}, [(name, class) renamed])."""
+    taken = set(_OWN_NAMES)
+    names, renamed, later = {}, [], []
+    for name in sorted(claims):
+        classes = [c for c in _PRECEDENCE if c in claims[name]]
+        first = _occupied(name, _TYPE_OF_CLASS[classes[0]])
+        if first & taken:
+            later.append((name, classes[0]))
+        else:
+            taken |= first
+            names[name, classes[0]] = name
+        later += [(name, c) for c in classes[1:]]
+    for name, cls in later:
+        ftype, n = _TYPE_OF_CLASS[cls], 1
+        final = f"{name}_{_RENAMED[cls]}"
+        while _occupied(final, ftype) & taken:
+            n += 1
+            final = f"{name}_{_RENAMED[cls]}_{n}"
+        taken |= _occupied(final, ftype)
+        names[name, cls] = final
+        renamed.append((name, cls))
+    return names, renamed
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 def _alive(proc) -> bool:
@@ -533,13 +654,29 @@ def _add_sums(out, counters, rows) -> None:
         bucket[""] = bucket.get("", 0) + total
 
 
-def _extra(fam, label: str, info) -> tuple:
-    """The labels a series has besides its group: v2 attributes, and the original label when
-    several labels share the family's name."""
-    extra = tuple((label_name(k), str(v)) for k, v in info.attributes)
+_OWN_LABELS = frozenset(("pid", "file", "le", "value", "mmstats_label"))
+
+
+def _attribute_labels(attributes) -> tuple:
+    """Version 2 attributes as (label, value) pairs in label order. A key whose label is one the exposition
+    sets itself gets ``exported_`` before it (as Prometheus renames a scraped label that clashes with a
+    target's); keys that give one label have their values joined by ";" in key order (as OpenTelemetry's
+    Prometheus exporters do)."""
+    named: dict = {}
+    for key, value in sorted((str(k), str(v)) for k, v in attributes):
+        name = label_name(key)
+        if name in _OWN_LABELS:
+            name = "exported_" + name
+        named.setdefault(name, []).append(json_text(value))
+    return tuple((name, ";".join(values)) for name, values in sorted(named.items()))
+
+
+def _extra(fam, label: str, attrs: tuple) -> tuple:
+    """The labels a series has besides its group: its attributes' (``attrs``), and the original label
+    when several labels share the family's name."""
     if len(fam[3]) > 1:
-        extra = (("mmstats_label", json_text(label)),) + extra
-    return extra
+        return (("mmstats_label", json_text(label)),) + attrs
+    return attrs
 
 
 class _Gauge:
@@ -578,29 +715,43 @@ def _hist_parts(value):
     return None
 
 
-def _add_histogram(bucket, group, value, factor):
+def _add_histogram(bucket, group, value, factor) -> bool:
+    """Adds a decoded histogram into ``bucket[group]``; False when the bounds there are not its own: the
+    two are then added up on the bounds they share (+Inf at least), where both cumulative counts are exact."""
     parts = _hist_parts(value)
     if parts is None:
-        return
+        return True
     total, count, pairs = parts
-    old = bucket.get(group)
     scaled = [(le * factor, c) for le, c in pairs]
+    if not scaled or scaled[-1][0] != math.inf:
+        scaled.append((math.inf, count))
+    old = bucket.get(group)
     if old is None:
         bucket[group] = {"sum": total * factor, "count": count, "buckets": scaled}
-    elif [le for le, _ in old["buckets"]] == [le for le, _ in scaled]:
-        old["sum"] += total * factor
-        old["count"] += count
-        old["buckets"] = [(le, a + b) for (le, a), (_, b) in zip(old["buckets"], scaled)]
+        return True
+    mine = old["buckets"]
+    same = [le for le, _ in mine] == [le for le, _ in scaled]
+    if not same:
+        theirs = dict(scaled)
+        mine = [(le, c) for le, c in mine if le in theirs]
+        scaled = [(le, theirs[le]) for le, _ in mine]
+    old["sum"] += total * factor
+    old["count"] += count
+    old["buckets"] = [(le, a + b) for (le, a), (_, b) in zip(mine, scaled)]
+    return same
 
 
-def _histogram_lines(add, name, labels: str, value):
-    buckets = list(value["buckets"])
-    if not buckets or buckets[-1][0] != math.inf:
-        buckets.append((math.inf, value["count"]))
+def _histogram_lines(add, name, labels: str, value, openmetrics: bool):
+    """A histogram's samples. OpenMetrics refuses a _sum that is negative or NaN, or beside a negative
+    bound, and a _count without a _sum: such a histogram has its buckets only (+Inf holds its count)."""
+    buckets = value["buckets"]
     for le, c in buckets:
         add(f'{name}_bucket{{{_join(labels, f"le={chr(34)}{_fmt(le)}{chr(34)}")}}} {_fmt(c)}\n')
+    total = value["sum"]
+    if openmetrics and not (total >= 0 and buckets[0][0] >= 0):
+        return
     braced = "{" + labels + "}" if labels else ""
-    add(f"{name}_sum{braced} {_fmt(value['sum'])}\n")
+    add(f"{name}_sum{braced} {_fmt(total)}\n")
     add(f"{name}_count{braced} {_fmt(value['count'])}\n")
 
 
@@ -640,3 +791,11 @@ def sampler_lines(totals: dict, last: dict, openmetrics: bool) -> str:
             f"# TYPE {SAMPLER_FAMILY}_last gauge\n"]
     out += [f'{SAMPLER_FAMILY}_last{{result="{r}"}} {int(last.get(r, 0))}\n' for r in SAMPLER_RESULTS]
     return "".join(out)
+
+
+# every family mmash writes itself (here and in server.py), with its type: no field's family may take their names
+_OWN_FAMILIES = (("mmstats_process", "info"), ("mmstats_process_start_time_seconds", "gauge"),
+                 ("mmstats_process_alive", "gauge"), ("mmstats_process_files", "gauge"),
+                 ("mmstats_processes", "gauge"), (SCRAPE_FAMILY, "gauge"), (CONFLICT_FAMILY, "gauge"),
+                 (AGE_FAMILY, "gauge"), (SAMPLER_FAMILY, "counter"), (SAMPLER_FAMILY + "_last", "gauge"))
+_OWN_NAMES = frozenset().union(*(_occupied(name, ftype) for name, ftype in _OWN_FAMILIES))

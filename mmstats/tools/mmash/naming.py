@@ -7,6 +7,7 @@
 - the suffixes a type reserves never end another type's name: a gauge labelled ``x.total``
   is ``x``, not ``x_total`` (which reads as a counter); the exposition adds ``_total`` to
   counters, ``_info`` to info series and ``_bucket``/``_sum``/``_count`` to histograms itself.
+  So no family name ends like another family's samples.
 """
 from __future__ import annotations
 
@@ -64,11 +65,10 @@ def unit_suffix(unit: str, kind: str) -> tuple[str, float]:
     return metric_name(unit).strip("_").lower(), 1.0
 
 
-def family_name(label: str, kind: str, unit: str = "") -> tuple[str, float]:
-    """(family name, value factor) of a field: the name a TYPE line carries, before any sample suffix."""
-    name = metric_name(label)
+def _strip(name: str) -> str:
+    """``name`` without the suffixes a type reserves or names (``x.count.total`` loses both)."""
     changed = True
-    while changed:  # "x.count.total" loses both
+    while changed:
         changed = False
         for suffix in RESERVED:
             if name.endswith(suffix) and len(name) > len(suffix):
@@ -76,7 +76,22 @@ def family_name(label: str, kind: str, unit: str = "") -> tuple[str, float]:
         for word in _TYPE_WORDS:
             if name.endswith("_" + word) and len(name) > len(word) + 1:
                 name, changed = name[:-len(word) - 1], True
+    return name
+
+
+def family_name(label: str, kind: str, unit: str = "") -> tuple[str, float]:
+    """(family name, value factor) of a field: the name a TYPE line carries, before any sample suffix.
+
+    A string has no unit (its series is an info series, which carries none); a unit whose suffix would
+    end the name like a type or a sample (``By/count``, an unknown ``total``) gives no suffix and no
+    scaling."""
+    name = _strip(metric_name(label))
+    if kind == "string":
+        return name, 1.0
     suffix, factor = unit_suffix(unit, kind)
-    if suffix and not name.endswith("_" + suffix):
-        name += "_" + suffix
-    return name, factor
+    if not suffix or name.endswith("_" + suffix):
+        return name, factor
+    suffixed = name + "_" + suffix
+    if _strip(suffixed) != suffixed:
+        return name, 1.0  # no suffix says the unit: the values stay in the file's
+    return suffixed, factor
