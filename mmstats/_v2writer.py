@@ -343,8 +343,8 @@ class Counter:
         self._float, self._signed = value_type == "f64", signed
 
     def add(self, n=1) -> None:
-        if n < 0 and not self._signed:
-            raise ValueError("a counter only grows")
+        if not n >= 0 and not self._signed or n != n:  # NaN would stay for the file's life
+            raise ValueError(f"{'a counter only grows' if n == n else 'NaN is not an amount'}: add({n!r})")
         w = self._w
         slot = w._slot()
         i = (self._at + w.slot_offset(slot)) >> 3

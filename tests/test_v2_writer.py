@@ -58,6 +58,22 @@ def test_writer_output_reads_back_with_kinds_units_attributes(tmp_path):
     assert not path.exists()  # removed at close by default
 
 
+def test_counters_refuse_nan_and_a_counter_refuses_a_decrease(tmp_path):
+    path = tmp_path / "app.mmstats"
+    w = V2Writer.create(path)
+    try:
+        c, u = w.counter("bytes", "f64"), w.updown_counter("level", "f64")
+        c.add(1.5)
+        u.add(-2.0)
+        for counter, bad in ((c, float("nan")), (c, -1.0), (u, float("nan"))):
+            with pytest.raises(ValueError, match="NaN|only grows"):
+                counter.add(bad)
+        by = {f["label"]: f["value"] for f in mf.to_canonical(path, mf.read(path))["fields"]}
+        assert by["bytes"] == 1.5 and by["level"] == -2.0  # nothing refused was stored
+    finally:
+        w.close()
+
+
 def test_threads_that_exit_give_slots_back_and_no_read_ever_goes_back(tmp_path):
     path = tmp_path / "threads.mmstats"
     w = V2Writer.create(path, slot_count=3)  # two thread slots for twelve threads: reuse and the shared slot
