@@ -23,19 +23,22 @@ final class Slots {
      */
     static final class Lease {
         final int base;
-        private Slotted missedField; // the field of this thread's latest misses
-        private int streak;          // misses on missedField since this thread last took its binding
-        private long misses;         // all misses, a probe for the tests
+        private int missedField = -1; // the field of this thread's latest misses (its offset in a slot)
+        private int streak;           // misses on it since this thread last took its binding
+        private long misses;          // all misses, a probe for the tests
 
         private Lease(int base) {
             this.base = base;
         }
 
-        /** Counts a miss on {@code field}; the misses in a row on it since this thread last took its binding. */
-        int missed(Slotted field) {
+        /**
+         * Counts a miss on the field at {@code offset} in each slot (which names a field of this file); returns the
+         * misses in a row on it since this thread last took its binding.
+         */
+        int missed(int offset) {
             misses++;
-            if (field != missedField) {
-                missedField = field;
+            if (offset != missedField) {
+                missedField = offset;
                 streak = 0;
             }
             return ++streak;

@@ -71,7 +71,7 @@ abstract class Slotted {
             return -1; // the shared slot: never bound
         }
         long at = file + lease.base + offset;
-        int inARow = lease.missed(this);
+        int inARow = lease.missed(offset);
         Thread bt = boundThread;
         if (bt == null || bt.getState() == Thread.State.TERMINATED || inARow >= TAKE_AFTER) {
             synchronized (slots) { // takes one at a time: each stores its thread, then its address
