@@ -196,6 +196,58 @@ class BindingTest {
     }
 
     /**
+     * Four threads updating one counter at once, each a different number of times, so the binding is taken back
+     * and forth while they race: afterwards each thread slot's copy holds exactly one thread's count, so no
+     * update went into another thread's slot (lost updates there would also show in the total).
+     */
+    @Test
+    void racingThreadsEachWriteOnlyTheirOwnCopy() throws Exception {
+        Path file = dir.resolve("race.mmstats");
+        int threads = 4;
+        int slotSize = 1024;
+        try (MmStats s = MmStats.builder().path(file).capacities(4096, 4096, slotSize, 16).keep(true)
+                .closeAtExit(false).build()) {
+            Counter c = s.counter("c").register();
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            List<Thread> all = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int count = (t + 1) * 300_000 + t;
+                Thread th = new Thread(() -> {
+                    try {
+                        c.add(0); // takes this thread's slot before the others start
+                        together.await();
+                        for (int i = 0; i < count; i++) {
+                            c.inc();
+                        }
+                    } catch (Throwable e) {
+                        failed.compareAndSet(null, e);
+                    }
+                });
+                th.start();
+                all.add(th);
+            }
+            for (Thread th : all) {
+                th.join();
+            }
+            assertNull(failed.get());
+            assertEquals(1 + threads, s.slotsUsed());
+            List<Long> copies = new ArrayList<>();
+            for (int k = 1; k <= threads; k++) {
+                copies.add(Memory.load(c.shared + (long) k * slotSize));
+            }
+            copies.sort(null);
+            List<Long> counts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                counts.add((long) (t + 1) * 300_000 + t);
+            }
+            assertEquals(counts, copies, "each slot holds one thread's count");
+            assertEquals(0, Memory.load(c.shared), "the shared slot is untouched");
+        }
+        assertEquals(3_000_006L, javaValue(file));
+    }
+
+    /**
      * Threads one after another, each ending before the next starts: each reuses the dead thread's slot
      * (slots_used stays 2) and takes the binding at its first update, since the bound thread has ended; the
      * dead thread's counts stay, the value never goes down, the total is exact.
