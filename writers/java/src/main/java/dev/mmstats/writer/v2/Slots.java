@@ -17,11 +17,38 @@ import java.util.List;
  * next thread that needs one, with no garbage collection or finalization involved.
  */
 final class Slots {
-    /** The calling thread's slot: the byte offset of its first byte in the file, or -1 for the shared slot. */
-    private record Lease(int base) {
-    }
+    /**
+     * The calling thread's slot (the byte offset of its first byte in the file, or -1 for the shared slot) and
+     * its record of binding misses ({@link Slotted}). Only its thread touches it: a miss writes nothing shared.
+     */
+    static final class Lease {
+        final int base;
+        private int missedField = -1; // the field of this thread's latest misses (its offset in a slot)
+        private int streak;           // misses on it since this thread last took its binding
+        private long misses;          // all misses, a probe for the tests
 
-    private static final Lease SHARED = new Lease(-1);
+        private Lease(int base) {
+            this.base = base;
+        }
+
+        /**
+         * Counts a miss on the field at {@code offset} in each slot (which names a field of this file); returns the
+         * misses in a row on it since this thread last took its binding.
+         */
+        int missed(int offset) {
+            misses++;
+            if (offset != missedField) {
+                missedField = offset;
+                streak = 0;
+            }
+            return ++streak;
+        }
+
+        /** This thread has just taken the binding of the field of its latest misses. */
+        void tookBinding() {
+            streak = 0;
+        }
+    }
 
     private final ByteBuffer map;
     private final int slotsOffset;
@@ -47,9 +74,14 @@ final class Slots {
         return new Slots(privateValue, 0, 0, 1, false);
     }
 
-    /** The offset of the calling thread's slot, or -1 when it uses the shared slot. */
-    int own() {
-        return lease.get().base;
+    /** The calling thread's lease: its slot (taken now if it has none) and its binding misses. */
+    Lease lease() {
+        return lease.get();
+    }
+
+    /** Binding misses of the calling thread on the fields of this file (a probe for the tests). */
+    long misses() {
+        return lease.get().misses;
     }
 
     /** Byte offset of slot 0, the shared slot. */
@@ -64,7 +96,7 @@ final class Slots {
 
     private synchronized Lease acquire() {
         if (!threadSlots) {
-            return SHARED;
+            return new Lease(-1);
         }
         for (int k = 1; k < owners.size(); k++) {
             Thread t = owners.get(k);
@@ -81,7 +113,7 @@ final class Slots {
             owners.add(null);
             Words.INT.setRelease(map, FormatV2.H_SLOTS_USED, used); // before the first store into slot k
         } else {
-            return SHARED; // no slot left: this thread shares slot 0 for good
+            return new Lease(-1); // no slot left: this thread shares slot 0 for good
         }
         Thread me = Thread.currentThread();
         owners.set(k, me);

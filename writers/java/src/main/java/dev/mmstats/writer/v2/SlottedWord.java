@@ -11,9 +11,21 @@ abstract class SlottedWord extends Slotted {
         super(p);
     }
 
-    /** Adds {@code n} modulo 2^64. */
+    /**
+     * Adds {@code n} modulo 2^64. For the field's bound thread: the binding's two loads and compare, then the same
+     * load and release store of the copy as {@link Counter.Local}; every other case is out of line.
+     */
     final void addBits(long n) {
-        addBits(own(), shared, n);
+        long at = boundAt();
+        if (boundThread == Thread.currentThread()) {
+            Memory.storeRelease(at, Memory.load(at) + n);
+        } else {
+            addMissed(n);
+        }
+    }
+
+    private void addMissed(long n) {
+        addBits(miss(), shared, n);
     }
 
     /** Adds {@code n} modulo 2^64 to the copy at {@code at}, its owner's, or to {@code shared} when at is -1. */
