@@ -52,11 +52,11 @@ typedef struct {
     Py_ssize_t hist_seq, hist_sum, hist_buckets;
     MOp *ops; Py_ssize_t n_ops;
     MHeader *header; Py_ssize_t n_header;
-    PyTypeObject *values_type;             /* a list subclass with a ``header`` attribute */
+    PyTypeObject *values_type;             /* a list subclass with a ``_header`` slot (v2/layout.py Values) */
     PyObject *inf;
 } MappedPlan;
 
-static PyObject *str_header;
+static PyObject *str_header;  /* the values type's slot for its header (v2/layout.py Values: Headed._header) */
 
 /* ------------------------------------------------------------------ loads from the mapping */
 
@@ -848,7 +848,7 @@ mmstats_mapread_init(PyObject *module)
 {
     if (PyType_Ready(&MappedPlan_Type) < 0)
         return -1;
-    if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
+    if (str_header == NULL && (str_header = PyUnicode_InternFromString("_header")) == NULL)
         return -1;
     struct { PyObject **at; const char *name; } names[] = {
         {&a_path, "path"}, {&a_fd, "fd"}, {&a_ino, "ino"}, {&a_by_stat, "by_stat"}, {&a_layout, "layout"},
