@@ -8,8 +8,8 @@
  * from the mapping: acquire loads of state and field_count, of slots_used, one 8-byte atomic load
  * per number and copy, the sequence protocol for strings and histograms (s1 acquire, payload
  * relaxed, acquire fence, s2 relaxed; a bounded retry, sched_yield every 10 attempts).  Only the
- * values and the header values are made.  Anything not the ordinary case gives None and the
- * caller's general path looks (and names the problem).
+ * values and the header's bytes are made (its dict on first use, in Python).  Anything not the
+ * ordinary case gives None and the caller's general path looks (and names the problem).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -53,6 +53,7 @@ typedef struct {
     MOp *ops; Py_ssize_t n_ops;
     MHeader *header; Py_ssize_t n_header;
     PyTypeObject *values_type;             /* a list subclass with a ``_header`` slot (v2/layout.py Values) */
+    Py_ssize_t header_at, header_len;      /* header_len > 0: the header's bytes are kept, not its dict */
     PyObject *inf;
 } MappedPlan;
 
@@ -215,12 +216,12 @@ static PyObject *
 mplan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"size", "state", "field_count", "slots_used", "ops", "header", "strings",
-                             "histograms", "values_type", NULL};
-    Py_ssize_t size;
+                             "histograms", "values_type", "header_bytes", NULL};
+    Py_ssize_t size, header_at = 0, header_len = 0;
     PyObject *state, *field_count, *slots_used, *ops, *header, *strings, *histograms, *values_type;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "nOOOO!O!OOO:MappedPlan", kwlist, &size, &state, &field_count,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "nOOOO!O!OOO|(nn):MappedPlan", kwlist, &size, &state, &field_count,
                                      &slots_used, &PyTuple_Type, &ops, &PyTuple_Type, &header, &strings,
-                                     &histograms, &values_type))
+                                     &histograms, &values_type, &header_at, &header_len))
         return NULL;
     if (!PyType_Check(values_type) || !PyType_IsSubtype((PyTypeObject *)values_type, &PyList_Type)) {
         PyErr_SetString(PyExc_TypeError, "MappedPlan: values_type must be a list subclass");
@@ -242,6 +243,14 @@ mplan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         || word_of(field_count, "field_count", &p->field_count, &p->fields, NULL, NULL, size) < 0
         || word_of(slots_used, "slots_used", &p->slots_used, &p->slot_count, NULL, NULL, size) < 0)
         goto fail;
+    p->header_at = header_at;
+    p->header_len = header_len;
+    if (header_len < 0 || header_at < 0 || header_at % 8 || header_len % 8 || header_at > size - header_len
+        || (header_len > 0 && (p->state.off < header_at || p->state.off + p->state.width > header_at + header_len))) {
+        PyErr_SetString(PyExc_ValueError, "MappedPlan: header_bytes is (offset, length) of aligned words of the file "
+                        "holding the state word");
+        goto fail;
+    }
     if (p->slot_count < 1) {
         PyErr_SetString(PyExc_ValueError, "MappedPlan: at least one slot");
         goto fail;
@@ -443,6 +452,27 @@ header_values(MappedPlan *p, const unsigned char *m)
     return h;
 }
 
+/* The header's bytes (header_at, header_len), loaded a word at a time (Headed.header makes the dict
+ * from them when it is asked for, as from the copying plan's); None when the state in them is not
+ * one the plan takes (changed since checked): the general path. */
+static PyObject *
+header_bytes(MappedPlan *p, const unsigned char *m)
+{
+    PyObject *b = PyBytes_FromStringAndSize(NULL, p->header_len);
+    if (b == NULL)
+        return NULL;
+    uint64_t *out = (uint64_t *)PyBytes_AS_STRING(b);
+    for (Py_ssize_t i = 0; i < p->header_len / 8; i++)
+        out[i] = __atomic_load_n((const uint64_t *)(m + p->header_at) + i, __ATOMIC_RELAXED);
+    unsigned long long state = load_word((const unsigned char *)out + (p->state.off - p->header_at), p->state.width,
+                                         __ATOMIC_RELAXED);
+    if (state < p->state_lo || state > p->state_hi) {
+        Py_DECREF(b);
+        Py_RETURN_NONE;
+    }
+    return b;
+}
+
 /* The values of the mapping ``m`` (values_type with its header), None for the general path, or
  * NULL with an exception. */
 static PyObject *
@@ -457,7 +487,7 @@ values_of(MappedPlan *p, const unsigned char *m, int attempts)
         Py_RETURN_NONE;
     if (state == p->closed)
         attempts = 1;  /* a closed file's odd sequence never becomes even */
-    PyObject *h = header_values(p, m);
+    PyObject *h = p->header_len > 0 ? header_bytes(p, m) : header_values(p, m);
     if (h == NULL || h == Py_None)
         return h == NULL ? NULL : (Py_INCREF(Py_None), Py_None);
     PyObject *out = p->values_type->tp_alloc(p->values_type, 0);
