@@ -1,5 +1,6 @@
 /* The mapped re-read of a version 2 file: a MappedPlan polls a file through its read-only shared
- * mapping, in one call per poll (spec/v2.md, "Readers that map the file").
+ * mapping, in one call per poll (spec/v2.md, "Readers that map the file").  And the directory poll
+ * (poll_listing): StatsDirectory's ordinary poll of every listed file in one call.
  *
  * A plan is built in Python (mmstats_format/v2/mapped.py) from the layout's own ReadPlan ops
  * (v2/layout.py): every offset, width and code comes from there, so this file knows no format
@@ -7,8 +8,8 @@
  * from the mapping: acquire loads of state and field_count, of slots_used, one 8-byte atomic load
  * per number and copy, the sequence protocol for strings and histograms (s1 acquire, payload
  * relaxed, acquire fence, s2 relaxed; a bounded retry, sched_yield every 10 attempts).  Only the
- * values and the header values are made.  Anything not the ordinary case gives None and the
- * caller's general path looks (and names the problem).
+ * values and the header's bytes are made (its dict on first use, in Python).  Anything not the
+ * ordinary case gives None and the caller's general path looks (and names the problem).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -16,12 +17,16 @@
 #include <stdint.h>
 #include <string.h>
 #include <sched.h>
+#include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 int mmstats_mapread_init(PyObject *module);
 PyObject *mmstats_histogram_object(PyObject *bounds, PyObject *inf, const unsigned long long *counts,
                                    Py_ssize_t nb, PyObject *sum);  /* _readpath.c */
+PyObject *mmstats_repoll(PyObject *plan, int fd, PyObject *copy, PyObject *spare, int retries,
+                         unsigned long long last);  /* _readpath.c */
 
 enum { M_INT, M_UINT, M_FLOAT, M_TEXT, M_HISTOGRAM };
 
@@ -47,11 +52,12 @@ typedef struct {
     Py_ssize_t hist_seq, hist_sum, hist_buckets;
     MOp *ops; Py_ssize_t n_ops;
     MHeader *header; Py_ssize_t n_header;
-    PyTypeObject *values_type;             /* a list subclass with a ``header`` attribute */
+    PyTypeObject *values_type;             /* a list subclass with a ``_header`` slot (v2/layout.py Values) */
+    Py_ssize_t header_at, header_len;      /* header_len > 0: the header's bytes are kept, not its dict */
     PyObject *inf;
 } MappedPlan;
 
-static PyObject *str_header;
+static PyObject *str_header;  /* the values type's slot for its header (v2/layout.py Values: Headed._header) */
 
 /* ------------------------------------------------------------------ loads from the mapping */
 
@@ -210,12 +216,12 @@ static PyObject *
 mplan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"size", "state", "field_count", "slots_used", "ops", "header", "strings",
-                             "histograms", "values_type", NULL};
-    Py_ssize_t size;
+                             "histograms", "values_type", "header_bytes", NULL};
+    Py_ssize_t size, header_at = 0, header_len = 0;
     PyObject *state, *field_count, *slots_used, *ops, *header, *strings, *histograms, *values_type;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "nOOOO!O!OOO:MappedPlan", kwlist, &size, &state, &field_count,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "nOOOO!O!OOO|(nn):MappedPlan", kwlist, &size, &state, &field_count,
                                      &slots_used, &PyTuple_Type, &ops, &PyTuple_Type, &header, &strings,
-                                     &histograms, &values_type))
+                                     &histograms, &values_type, &header_at, &header_len))
         return NULL;
     if (!PyType_Check(values_type) || !PyType_IsSubtype((PyTypeObject *)values_type, &PyList_Type)) {
         PyErr_SetString(PyExc_TypeError, "MappedPlan: values_type must be a list subclass");
@@ -237,6 +243,14 @@ mplan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         || word_of(field_count, "field_count", &p->field_count, &p->fields, NULL, NULL, size) < 0
         || word_of(slots_used, "slots_used", &p->slots_used, &p->slot_count, NULL, NULL, size) < 0)
         goto fail;
+    p->header_at = header_at;
+    p->header_len = header_len;
+    if (header_len < 0 || header_at < 0 || header_at % 8 || header_len % 8 || header_at > size - header_len
+        || (header_len > 0 && (p->state.off < header_at || p->state.off + p->state.width > header_at + header_len))) {
+        PyErr_SetString(PyExc_ValueError, "MappedPlan: header_bytes is (offset, length) of aligned words of the file "
+                        "holding the state word");
+        goto fail;
+    }
     if (p->slot_count < 1) {
         PyErr_SetString(PyExc_ValueError, "MappedPlan: at least one slot");
         goto fail;
@@ -438,6 +452,27 @@ header_values(MappedPlan *p, const unsigned char *m)
     return h;
 }
 
+/* The header's bytes (header_at, header_len), loaded a word at a time (Headed.header makes the dict
+ * from them when it is asked for, as from the copying plan's); None when the state in them is not
+ * one the plan takes (changed since checked): the general path. */
+static PyObject *
+header_bytes(MappedPlan *p, const unsigned char *m)
+{
+    PyObject *b = PyBytes_FromStringAndSize(NULL, p->header_len);
+    if (b == NULL)
+        return NULL;
+    uint64_t *out = (uint64_t *)PyBytes_AS_STRING(b);
+    for (Py_ssize_t i = 0; i < p->header_len / 8; i++)
+        out[i] = __atomic_load_n((const uint64_t *)(m + p->header_at) + i, __ATOMIC_RELAXED);
+    unsigned long long state = load_word((const unsigned char *)out + (p->state.off - p->header_at), p->state.width,
+                                         __ATOMIC_RELAXED);
+    if (state < p->state_lo || state > p->state_hi) {
+        Py_DECREF(b);
+        Py_RETURN_NONE;
+    }
+    return b;
+}
+
 /* The values of the mapping ``m`` (values_type with its header), None for the general path, or
  * NULL with an exception. */
 static PyObject *
@@ -452,7 +487,7 @@ values_of(MappedPlan *p, const unsigned char *m, int attempts)
         Py_RETURN_NONE;
     if (state == p->closed)
         attempts = 1;  /* a closed file's odd sequence never becomes even */
-    PyObject *h = header_values(p, m);
+    PyObject *h = p->header_len > 0 ? header_bytes(p, m) : header_values(p, m);
     if (h == NULL || h == Py_None)
         return h == NULL ? NULL : (Py_INCREF(Py_None), Py_None);
     PyObject *out = p->values_type->tp_alloc(p->values_type, 0);
@@ -492,6 +527,34 @@ fail:
     return NULL;
 }
 
+/* What a poll does after its look at the path: fstat ``fd`` (the file's size must be the plan's,
+ * else None: no load past the end), then the values of ``mapping`` (values_of). */
+static PyObject *
+mapped_values(MappedPlan *p, PyObject *mapping, int fd, int attempts)
+{
+    struct stat fst;
+    int frc;
+    Py_BEGIN_ALLOW_THREADS
+    frc = fstat(fd, &fst);
+    Py_END_ALLOW_THREADS
+    if (frc != 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    if (fst.st_size != p->size)
+        Py_RETURN_NONE;  /* shrunk or grown: no load past the end */
+    Py_buffer view;
+    if (PyObject_GetBuffer(mapping, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *out;
+    if (view.len != p->size || ((uintptr_t)view.buf) % 8) {
+        PyErr_Format(PyExc_ValueError, "poll: a mapping of %zd bytes for a plan of %zd", view.len, p->size);
+        out = NULL;
+    } else {
+        out = values_of(p, view.buf, attempts);
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
 /* poll(mapping, fd, path, encoded, device, inode, follow_symlinks, attempts) */
 static PyObject *
 mplan_poll(MappedPlan *p, PyObject *const *args, Py_ssize_t nargs)
@@ -517,33 +580,18 @@ mplan_poll(MappedPlan *p, PyObject *const *args, Py_ssize_t nargs)
     }
     if (attempts < 1 || attempts > INT_MAX)
         attempts = attempts < 1 ? 1 : INT_MAX;
-    struct stat st, fst;
-    int rc = 0, frc;
-    Py_BEGIN_ALLOW_THREADS
-    if (encoded != Py_None)
+    if (encoded != Py_None) {
+        struct stat st;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
         rc = follow ? stat(PyBytes_AS_STRING(encoded), &st) : lstat(PyBytes_AS_STRING(encoded), &st);
-    frc = fstat((int)fd, &fst);
-    Py_END_ALLOW_THREADS
-    if (rc != 0)
-        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
-    if (frc != 0)
-        return PyErr_SetFromErrno(PyExc_OSError);
-    if (encoded != Py_None && ((unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino))
-        Py_RETURN_NONE;  /* the path names another file now */
-    if (fst.st_size != p->size)
-        Py_RETURN_NONE;  /* shrunk or grown: no load past the end */
-    Py_buffer view;
-    if (PyObject_GetBuffer(mapping, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    PyObject *out;
-    if (view.len != p->size || ((uintptr_t)view.buf) % 8) {
-        PyErr_Format(PyExc_ValueError, "poll: a mapping of %zd bytes for a plan of %zd", view.len, p->size);
-        out = NULL;
-    } else {
-        out = values_of(p, view.buf, (int)attempts);
+        Py_END_ALLOW_THREADS
+        if (rc != 0)
+            return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        if ((unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)
+            Py_RETURN_NONE;  /* the path names another file now */
     }
-    PyBuffer_Release(&view);
-    return out;
+    return mapped_values(p, mapping, (int)fd, (int)attempts);
 }
 
 static PyMethodDef mplan_methods[] = {
@@ -568,12 +616,279 @@ static PyTypeObject MappedPlan_Type = {
     .tp_new = mplan_new,
 };
 
+/* ------------------------------------------------------------------ the directory poll */
+
+/* The attributes of StatsDirectory's per-file record (directory.py's _File), of its MappedFile and
+ * of its layout that the ordinary poll reads; interned once. */
+static PyObject *a_path, *a_fd, *a_ino, *a_by_stat, *a_layout, *a_digest, *a_bufs, *a_mapped, *a_plan, *a_view,
+    *a_fields, *a_reread_plan;
+
+/* ``n`` attributes of ``obj`` (new references): 0, or -1 with an exception and none kept. */
+static int
+get_attrs(PyObject *obj, PyObject *const *names, PyObject **out, int n)
+{
+    for (int i = 0; i < n; i++)
+        if ((out[i] = PyObject_GetAttr(obj, names[i])) == NULL) {
+            while (--i >= 0)
+                Py_CLEAR(out[i]);
+            return -1;
+        }
+    return 0;
+}
+
+static void
+drop_attrs(PyObject **objs, int n)
+{
+    for (int i = 0; i < n; i++)
+        Py_CLEAR(objs[i]);
+}
+
+/* An OSError is the one file's: None, and the caller's general path meets it again and names it.
+ * Anything else stays raised. */
+static PyObject *
+os_error_is_none(PyObject *got)
+{
+    if (got == NULL && PyErr_ExceptionMatches(PyExc_OSError)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return got;
+}
+
+/* The descriptor an attribute holds; -1 when it holds none. */
+static int
+descriptor(PyObject *v)
+{
+    long fd = PyLong_Check(v) ? PyLong_AsLong(v) : -1;
+    if (fd == -1 && PyErr_Occurred())
+        PyErr_Clear();
+    return fd < 0 || fd > INT_MAX ? -1 : (int)fd;
+}
+
+/* The values of a version 2 file through its MappedFile ``m`` (its plan, mapping and descriptor);
+ * *layout gets the MappedFile's layout.  None: not the ordinary case. */
+static PyObject *
+values_mapped(PyObject *m, int attempts, PyObject **layout)
+{
+    PyObject *const wanted[] = {a_plan, a_view, a_fd, a_layout};
+    PyObject *got[4], *out;
+    if (get_attrs(m, wanted, got, 4) < 0)
+        return NULL;
+    int fd = descriptor(got[2]);
+    if (fd >= 0 && Py_IS_TYPE(got[0], &MappedPlan_Type) && got[1] != Py_None) {
+        out = os_error_is_none(mapped_values((MappedPlan *)got[0], got[1], fd, attempts));
+    } else {
+        out = Py_None;  /* a pure-Python plan, or closed */
+        Py_INCREF(out);
+    }
+    *layout = got[3];
+    got[3] = NULL;
+    drop_attrs(got, 3);
+    return out;
+}
+
+/* The values of a copied file ``f`` held open whose digest is known: its layout's ReadPlan repoll
+ * (copy, re-check, decode), the new digest stored back into f; *layout gets f's layout.  None: not
+ * the ordinary case. */
+static PyObject *
+values_copied(PyObject *f, int retries, PyObject **layout)
+{
+    PyObject *const wanted[] = {a_fd, a_digest, a_bufs, a_layout};
+    PyObject *got[4], *plan = NULL, *out = NULL;
+    if (get_attrs(f, wanted, got, 4) < 0)
+        return NULL;
+    int fd = descriptor(got[0]);
+    PyObject *digest = got[1], *bufs = got[2];
+    if (fd < 0 || !PyLong_Check(digest) || got[3] == Py_None || !PyTuple_Check(bufs) || PyTuple_GET_SIZE(bufs) < 2) {
+        out = Py_None;  /* not held open, no digest (no compiled plan took it), or not parsed */
+        Py_INCREF(out);
+        goto done;
+    }
+    unsigned long long last = PyLong_AsUnsignedLongLong(digest);
+    if ((last == (unsigned long long)-1 && PyErr_Occurred()) || (plan = PyObject_GetAttr(got[3], a_reread_plan)) == NULL)
+        goto done;
+    PyObject *polled = os_error_is_none(mmstats_repoll(plan, fd, PyTuple_GET_ITEM(bufs, 0),
+                                                       PyTuple_GET_ITEM(bufs, 1), retries, last));
+    if (polled == NULL || polled == Py_None) {
+        out = polled;
+        goto done;
+    }
+    PyObject *d = PyTuple_GET_ITEM(polled, 1);  /* (values, digest) */
+    int same = PyObject_RichCompareBool(d, digest, Py_EQ);
+    if (same < 0 || (!same && PyObject_SetAttr(f, a_digest, d) < 0)) {
+        Py_DECREF(polled);
+        goto done;
+    }
+    out = PyTuple_GET_ITEM(polled, 0);
+    Py_INCREF(out);
+    Py_DECREF(polled);
+done:
+    Py_XDECREF(plan);
+    *layout = got[3];
+    got[3] = NULL;
+    drop_attrs(got, 3);
+    return out;
+}
+
+/* The record (path, fields, values) of one listed regular file ``f`` (a _File) whose inode the
+ * listing gives as ``ino``, by its ordinary poll; None: not the ordinary case (another inode, not
+ * held, another layout...), the caller's general path takes it; NULL with an exception. */
+static PyObject *
+polled_record(PyObject *f, unsigned long long ino, PyTypeObject *record, int retries, int attempts)
+{
+    PyObject *const wanted[] = {a_by_stat, a_ino, a_mapped};
+    PyObject *got[3], *layout = NULL, *values = NULL, *out = NULL;
+    if (get_attrs(f, wanted, got, 3) < 0)
+        return NULL;
+    unsigned long long known = PyLong_Check(got[1]) ? PyLong_AsUnsignedLongLong(got[1]) : 0;
+    if (PyErr_Occurred())
+        PyErr_Clear();  /* (an inode past 64 bits is not this one) */
+    if (got[0] != Py_False || !PyLong_Check(got[1]) || known != ino) {
+        out = Py_None;  /* identified by lstat, or another file now */
+        Py_INCREF(out);
+        goto done;
+    }
+    values = got[2] != Py_None ? values_mapped(got[2], attempts, &layout) : values_copied(f, retries, &layout);
+    if (values == NULL || values == Py_None) {
+        out = values;
+        values = NULL;
+        goto done;
+    }
+    PyObject *fields = PyObject_GetAttr(layout, a_fields), *path = fields ? PyObject_GetAttr(f, a_path) : NULL;
+    if (path == NULL || (out = record->tp_alloc(record, 3)) == NULL) {
+        Py_XDECREF(fields);
+        Py_XDECREF(path);
+        goto done;
+    }
+    PyTuple_SET_ITEM(out, 0, path);
+    PyTuple_SET_ITEM(out, 1, fields);
+    PyTuple_SET_ITEM(out, 2, values);
+    values = NULL;
+done:
+    Py_XDECREF(values);
+    Py_XDECREF(layout);
+    drop_attrs(got, 3);
+    return out;
+}
+
+/* A listing entry for the caller's general path: (name, its _File or None, regular, inode), regular
+ * True, False, or None when the listing does not say (d_type unknown: the caller lstats). */
+static int
+hand_back(PyObject *rest, PyObject *name, PyObject *f, const struct dirent *ent)
+{
+    PyObject *regular = ent->d_type == DT_UNKNOWN ? Py_None : ent->d_type == DT_REG ? Py_True : Py_False;
+    PyObject *item = Py_BuildValue("(OOOK)", name, f != NULL ? f : Py_None, regular, (unsigned long long)ent->d_ino);
+    if (item == NULL)
+        return -1;
+    int rc = PyList_Append(rest, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* poll_listing(directory, files, skip, record, retries, attempts) */
+static PyObject *
+poll_listing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1]) || !PyAnySet_Check(args[2])
+        || !PyType_Check(args[3]) || !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "poll_listing(directory: str, files: dict, skip: set, record: a tuple type, "
+                        "retries: int, attempts: int)");
+        return NULL;
+    }
+    PyObject *directory = args[0], *files = args[1], *skip = args[2];
+    PyTypeObject *record = (PyTypeObject *)args[3];
+    long retries = PyLong_AsLong(args[4]), attempts = PyLong_AsLong(args[5]);
+    if (PyErr_Occurred())
+        return NULL;
+    retries = retries < 0 ? 0 : retries > INT_MAX ? INT_MAX : retries;
+    attempts = attempts < 1 ? 1 : attempts > INT_MAX ? INT_MAX : attempts;
+    PyObject *encoded = PyUnicode_EncodeFSDefault(directory);
+    if (encoded == NULL)
+        return NULL;
+    DIR *dir;
+    Py_BEGIN_ALLOW_THREADS
+    dir = opendir(PyBytes_AS_STRING(encoded));
+    Py_END_ALLOW_THREADS
+    Py_DECREF(encoded);
+    if (dir == NULL)
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, directory);
+    PyObject *out = PyList_New(0), *rest = PyList_New(0), *result = NULL;
+    Py_ssize_t seen = 0;
+    if (out == NULL || rest == NULL)
+        goto done;
+    for (;;) {
+        struct dirent *ent;
+        errno = 0;
+        Py_BEGIN_ALLOW_THREADS
+        ent = readdir(dir);
+        Py_END_ALLOW_THREADS
+        if (ent == NULL) {
+            if (errno != 0) {
+                PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, directory);
+                goto done;
+            }
+            break;
+        }
+        const char *n = ent->d_name;
+        if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0)))
+            continue;
+        PyObject *name = PyUnicode_DecodeFSDefault(n);
+        if (name == NULL)
+            goto done;
+        PyObject *f = PyDict_GetItemWithError(files, name);  /* borrowed */
+        int rc;
+        if (f == NULL) {
+            int skipped = PyErr_Occurred() ? -1 : PySet_Contains(skip, name);
+            rc = skipped < 0 ? -1 : skipped ? 0 : hand_back(rest, name, NULL, ent);
+        } else {
+            seen++;
+            Py_INCREF(f);
+            PyObject *got = ent->d_type != DT_REG ? (Py_INCREF(Py_None), Py_None)
+                          : polled_record(f, (unsigned long long)ent->d_ino, record, (int)retries, (int)attempts);
+            rc = got == NULL ? -1 : got == Py_None ? hand_back(rest, name, f, ent) : PyList_Append(out, got);
+            Py_XDECREF(got);
+            Py_DECREF(f);
+        }
+        Py_DECREF(name);
+        if (rc < 0)
+            goto done;
+    }
+    result = Py_BuildValue("(OOn)", out, rest, seen);
+done:
+    Py_BEGIN_ALLOW_THREADS
+    closedir(dir);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(out);
+    Py_XDECREF(rest);
+    return result;
+}
+
+static PyMethodDef dirpoll_functions[] = {
+    {"poll_listing", (PyCFunction)(void (*)(void))poll_listing, METH_FASTCALL,
+     "poll_listing(directory, files, skip, record, retries, attempts): one pass over the directory's listing. "
+     "A name of files (name -> StatsDirectory's _File) listed as a regular file of the file's inode, held open "
+     "(copied, its digest known; or mapped) and read by its compiled plan in the ordinary case gives "
+     "record(path, fields, values); every other name not in skip is handed back as (name, _File or None, "
+     "regular: True, False or None for unknown, inode).  Returns (records, handed back, names of files listed)."},
+    {NULL, NULL, 0, NULL},
+};
+
 int
 mmstats_mapread_init(PyObject *module)
 {
     if (PyType_Ready(&MappedPlan_Type) < 0)
         return -1;
-    if (str_header == NULL && (str_header = PyUnicode_InternFromString("header")) == NULL)
+    if (str_header == NULL && (str_header = PyUnicode_InternFromString("_header")) == NULL)
+        return -1;
+    struct { PyObject **at; const char *name; } names[] = {
+        {&a_path, "path"}, {&a_fd, "fd"}, {&a_ino, "ino"}, {&a_by_stat, "by_stat"}, {&a_layout, "layout"},
+        {&a_digest, "digest"}, {&a_bufs, "bufs"}, {&a_mapped, "mapped"}, {&a_plan, "plan"}, {&a_view, "view"},
+        {&a_fields, "fields"}, {&a_reread_plan, "reread_plan"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (*names[i].at == NULL && (*names[i].at = PyUnicode_InternFromString(names[i].name)) == NULL)
+            return -1;
+    if (PyModule_AddFunctions(module, dirpoll_functions) < 0)
         return -1;
     Py_INCREF(&MappedPlan_Type);
     if (PyModule_AddObject(module, "MappedPlan", (PyObject *)&MappedPlan_Type) < 0) {

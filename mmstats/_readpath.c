@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +28,8 @@ static inline PyObject *Py_NewRef(PyObject *o) { Py_INCREF(o); return o; }
 int mmstats_readpath_init(PyObject *module);
 PyObject *mmstats_histogram_object(PyObject *bounds, PyObject *inf, const unsigned long long *counts,
                                    Py_ssize_t nb, PyObject *sum);
+PyObject *mmstats_repoll(PyObject *plan, int fd, PyObject *copy, PyObject *spare, int retries,
+                         unsigned long long last);
 
 enum op_code { OP_INT, OP_UINT, OP_FLOAT, OP_BOOL, OP_TEXT_V1, OP_TEXT_V2, OP_HISTOGRAM };
 
@@ -842,6 +845,26 @@ plan_repoll(Plan *p, PyObject *args)
     if (two_buffers(a, b, &copy, &spare) < 0)
         return NULL;
     PyObject *out = copy_and_decode(p, &src, &copy, &spare, retries, 1, last, always);
+    PyBuffer_Release(&copy);
+    PyBuffer_Release(&spare);
+    return out;
+}
+
+static PyTypeObject Plan_Type;
+
+/* repoll(fd, copy, spare, retries, last, always=True) of a ReadPlan, for the directory poll
+ * (_mapread.c): (values, digest), None for the caller's general path (``plan`` not a ReadPlan
+ * too), or NULL with an exception. */
+PyObject *
+mmstats_repoll(PyObject *plan, int fd, PyObject *copy_obj, PyObject *spare_obj, int retries, unsigned long long last)
+{
+    if (!PyObject_TypeCheck(plan, &Plan_Type))
+        Py_RETURN_NONE;
+    Source src = {fd, NULL};
+    Py_buffer copy, spare;
+    if (two_buffers(copy_obj, spare_obj, &copy, &spare) < 0)
+        return NULL;
+    PyObject *out = copy_and_decode((Plan *)plan, &src, &copy, &spare, retries, 1, last, 1);
     PyBuffer_Release(&copy);
     PyBuffer_Release(&spare);
     return out;

@@ -13,7 +13,8 @@ import importlib.util
 import os
 import sys
 
-__all__ = ["PURE_PYTHON_ENV", "load_speedups", "ReadPlan", "MappedPlan", "open_copies", "records", "IMPLEMENTATION"]
+__all__ = ["PURE_PYTHON_ENV", "load_speedups", "ReadPlan", "MappedPlan", "open_copies", "poll_listing", "records",
+           "IMPLEMENTATION"]
 
 PURE_PYTHON_ENV = "MMSTATS_PURE_PYTHON"
 _NAME = "mmstats._speedups"
@@ -53,6 +54,7 @@ _speedups = load_speedups()
 ReadPlan = getattr(_speedups, "ReadPlan", None)  # None: the pure-Python decode
 MappedPlan = getattr(_speedups, "MappedPlan", None)  # None: v2/mapped.py's PurePlan
 open_copies = getattr(_speedups, "open_copies", None)  # None: read() opens and copies with os calls
+poll_listing = getattr(_speedups, "poll_listing", None)  # None: StatsDirectory polls file by file in Python
 IMPLEMENTATION = "python" if ReadPlan is None else "c"
 _record_type = getattr(_speedups, "record_type", None)
 

@@ -3,9 +3,17 @@
 StatsReader pays an os.stat per read to notice that its path now names
 another file. Watching a whole directory, the listing already says that: each
 entry carries the file's inode (d_ino) and type (d_type), so a poll is one
-scandir plus one pread per file (two with the write-buffer re-check). Files
-stay open between polls and are read with pread, never mapped, so a writer
-that truncates its file cannot crash the reader.
+listing plus one pread per file (two with the write-buffer re-check), or one
+fstat and the loads of a mapped version 2 file. Copied files stay open between
+polls and are read with pread, so a writer that truncates its file cannot crash
+the reader (mapped=True trades that for the spec's loads from the mapping).
+
+With the extension, one C call (accel.poll_listing) reads the listing and every
+file in the ordinary case -- listed with the inode it was opened with, held
+open, read by its layout's compiled plan -- so Python runs per poll, not per
+file; every other name (new, replaced, changed, not held, a problem to name)
+comes back to the per-file path below, which is also the whole poll in pure
+Python.
 
 Each copy is first compared with the copy the last values came from (by its
 digest where the layout has a compiled plan: an idle file needs no re-check copy
@@ -21,11 +29,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 import threading
 from typing import NamedTuple
 
 from ._closeable import Closeable
-from .accel import records
+from .accel import poll_listing, records
 from .fdbudget import descriptor_budget
 from ._fileio import DEFAULT_MAX_SIZE, NotRegularFile, open_regular, read_capped
 from .cache import LAYOUTS
@@ -51,6 +60,32 @@ class FileValues(NamedTuple):
 
 FileValues = records(FileValues)  # one per file per poll
 _new = tuple.__new__  # FileValues(...) without the Python-level __new__
+
+
+class _Listed:
+    """A name the compiled poll handed back, with what os.DirEntry would tell of it (the listing's type
+    and inode; an lstat where the listing's type is unknown or the inode is not to be trusted)."""
+
+    __slots__ = ("name", "path", "_regular", "_ino")
+
+    def __init__(self, directory, name, regular, ino):
+        self.name, self.path = name, os.path.join(directory, name)
+        self._regular, self._ino = regular, ino
+
+    def is_file(self, follow_symlinks=False):
+        if self._regular is None:
+            try:
+                self._regular = stat.S_ISREG(os.lstat(self.path).st_mode)
+            except FileNotFoundError:
+                return False
+        return self._regular
+
+    def inode(self):
+        return self._ino
+
+    def stat(self, follow_symlinks=False):
+        return os.lstat(self.path)
+
 
 class _File:
     """What is known about one file between polls."""
@@ -103,45 +138,75 @@ class StatsDirectory(Closeable):
 
     def poll(self) -> tuple[list[FileValues], list[Exception]]:
         out, problems = [], []
-        files = self._files
         retries = RETRIES if self.recheck else 0
-        with self._lock, os.scandir(self.directory) as listing:
-            seen = set()
-            for entry in listing:
-                name = entry.name
-                f = files.get(name)
-                if f is None:
-                    if name in self._skip:
-                        continue
-                    if not self._match(name):
-                        if len(self._skip) < _MAX_NAMES:
-                            self._skip.add(name)
-                        continue
-                    f = files[name] = _File(entry.path)
-                seen.add(name)
-                try:
-                    if not entry.is_file(follow_symlinks=False):
-                        self._forget(f)
-                        continue
-                    ino = entry.stat(follow_symlinks=False).st_ino if f.by_stat else entry.inode()
-                    # held open with a digest (so a compiled plan): the ordinary poll in one call
-                    plan = f.layout.reread_plan if f.digest is not None and f.fd >= 0 and ino == f.ino else None
-                    got = None if plan is None else plan.repoll(f.fd, f.bufs[0], f.bufs[1], retries, f.digest, True)
-                    if got is None:
-                        values = self._values(f, ino, compiled=plan is None)
-                    else:  # copied, re-checked, decoded: a list of the caller's own
-                        values, f.digest = got
-                except (FileNotFoundError, IsADirectoryError, NotRegularFile):  # gone, or replaced by a fifo, a directory...
-                    self._forget(f)
-                    continue
-                except (FormatError, OSError) as e:
-                    self._forget(f)
-                    problems.append(e)
-                    continue
-                out.append(_new(FileValues, (f.path, f.layout.fields, values)))
-            for name in [n for n in files if n not in seen]:
-                self._forget(files.pop(name))
+        with self._lock:
+            if poll_listing is not None and isinstance(self.directory, str):
+                self._poll_compiled(out, problems, retries)
+            else:
+                self._poll_listed(out, problems, retries)
         return out, problems
+
+    def _poll_listed(self, out, problems, retries):
+        """Every file of the listing, one at a time (pure Python; a directory named by bytes)."""
+        files, seen = self._files, set()
+        with os.scandir(self.directory) as listing:
+            for entry in listing:
+                if self._one(entry.name, files.get(entry.name), entry, out, problems, retries):
+                    seen.add(entry.name)
+        self._drop_unlisted(seen)
+
+    def _poll_compiled(self, out, problems, retries):
+        """One C call reads every file of the listing that is the ordinary case (the same file, held
+        open, its layout's plan); the rest come back for ``_one`` (new, replaced, changed skeleton,
+        not held, a problem to name)."""
+        files = self._files
+        known = len(files)
+        got, rest, listed = poll_listing(self.directory, files, self._skip, FileValues, retries,
+                                         RETRIES if self.recheck else 1)
+        out += got
+        for name, f, regular, ino in rest:
+            self._one(name, f, _Listed(self.directory, name, regular, ino), out, problems, retries)
+        if listed < known:  # some known file was not listed: gone (a name is listed once)
+            self._drop_unlisted(set(os.listdir(self.directory)))
+
+    def _drop_unlisted(self, listed):
+        files = self._files
+        for name in [n for n in files if n not in listed]:
+            self._forget(files.pop(name))
+
+    def _one(self, name, f, entry, out, problems, retries) -> bool:
+        """One listed name (``f``: its _File, None when not met yet; ``entry``: an os.DirEntry or
+        _Listed): its FileValues appended to ``out`` or its problem to ``problems``. False when the
+        name does not match the pattern."""
+        if f is None:
+            if name in self._skip:
+                return False
+            if not self._match(name):
+                if len(self._skip) < _MAX_NAMES:
+                    self._skip.add(name)
+                return False
+            f = self._files[name] = _File(entry.path)
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                self._forget(f)
+                return True
+            ino = entry.stat(follow_symlinks=False).st_ino if f.by_stat else entry.inode()
+            # held open with a digest (so a compiled plan): the ordinary poll in one call
+            plan = f.layout.reread_plan if f.digest is not None and f.fd >= 0 and ino == f.ino else None
+            got = None if plan is None else plan.repoll(f.fd, f.bufs[0], f.bufs[1], retries, f.digest, True)
+            if got is None:
+                values = self._values(f, ino, compiled=plan is None)
+            else:  # copied, re-checked, decoded: a list of the caller's own
+                values, f.digest = got
+        except (FileNotFoundError, IsADirectoryError, NotRegularFile):  # gone, or replaced by a fifo, a directory...
+            self._forget(f)
+            return True
+        except (FormatError, OSError) as e:
+            self._forget(f)
+            problems.append(e)
+            return True
+        out.append(_new(FileValues, (f.path, f.layout.fields, values)))
+        return True
 
     # -- one file --------------------------------------------------------------
 

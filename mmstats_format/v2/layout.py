@@ -213,7 +213,7 @@ class Layout:
             return None
         regions = self._regions(h["slots_used"])
         if not regions:
-            return self.checked_values(first, size), first
+            return self._checked(first, size)
         before = [first[at:at + 8] for _, at, _ in regions]
         b = next(copies, None)
         middle = b if b is not None and self._header(b, size) is not None else None
@@ -225,13 +225,18 @@ class Layout:
             pending = regions
         data = first if middle is None else middle
         if not pending:
-            return self.checked_values(data, size), data
+            return self._checked(data, size)
         data = bytearray(data[:self.file_size])
         for _, at, _ in pending:
             data[at:at + 8] = _ODD
         if h["state"] != d.STATE_CLOSED:
             self._retry(fd, data, pending)
-        return self.checked_values(data), data
+        return self._checked(data)
+
+    def _checked(self, data, size=None):
+        """(values, data), or None when ``data`` does not have this layout's skeleton."""
+        values = self.checked_values(data, size)
+        return None if values is None else (values, data)
 
     @staticmethod
     def _retry(fd, data, pending):

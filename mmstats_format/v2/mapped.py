@@ -33,7 +33,7 @@ from ..cache import LAYOUTS
 from .._closeable import Closeable
 from .._fileio import open_regular
 from . import derived as d
-from .decode import _KEEP, RETRIES, V2Error
+from .decode import _HEADER, _KEEP, RETRIES, V2Error
 from .layout import _WHERE, Layout, Values, _op
 
 __all__ = ["MappedFile", "PurePlan", "plan_for", "PLAN_TYPE"]
@@ -44,7 +44,9 @@ _MASK = (1 << 64) - 1
 
 def plan_args(layout: Layout) -> tuple:
     """What a MappedPlan of ``layout`` is made of: the ReadPlan's ops (layout._op), the header words of
-    read_plan, and the words and value headers the mapped poll loads -- every offset from derived."""
+    read_plan, and the words and value headers the mapped poll loads -- every offset from derived; last
+    the header's bytes that MappedPlan keeps instead of the header dict (Headed.header makes it on first
+    use), which PurePlan, the reference, makes at each poll."""
     state_at, state_width = _WHERE["state"]
     count_at, count_width = _WHERE["field_count"]
     used_at, used_width = _WHERE["slots_used"]
@@ -54,7 +56,7 @@ def plan_args(layout: Layout) -> tuple:
             (count_at, count_width, layout.field_count), (used_at, used_width, layout.slot_count),
             tuple(map(_op, layout.fields)), header,
             (d.S_SEQ, d.S_LENGTH, d.S_RESERVED - d.S_LENGTH, d.STRING_HEADER_SIZE),
-            (d.HG_SEQ, d.HG_SUM, d.HG_BUCKETS), Values)
+            (d.HG_SEQ, d.HG_SUM, d.HG_BUCKETS), Values, (0, _HEADER.size))
 
 
 class _Views:
@@ -75,7 +77,8 @@ class PurePlan:
     """The mapped poll in Python, with MappedPlan's arguments and answers (the reference it is tested
     against; MMSTATS_PURE_PYTHON=1 selects it)."""
 
-    def __init__(self, size, state, field_count, slots_used, ops, header, strings, histograms, values_type):
+    def __init__(self, size, state, field_count, slots_used, ops, header, strings, histograms, values_type,
+                 header_bytes=None):
         self.size = size
         self.state, self.field_count, self.slots_used = state, field_count, slots_used
         self.ops = []
