@@ -130,13 +130,15 @@ class StatsDir:
 
     def snapshot(self, pattern: str | None = None, failed: list | None = None,
                  unreadable: list | None = None, corrupt: list | None = None,
-                 probe=None) -> tuple[list[FileStats], list[str]]:
+                 probe=None, give_way=None) -> tuple[list[FileStats], list[str]]:
         """(what every readable matching file holds now, one problem line per file that was skipped);
         ``failed`` gets the paths of files that are there but could not be read this time,
         ``unreadable`` those of them the system refused (an OSError: no descriptor left, no
         permission...) as opposed to a file that is not (yet) valid, ``corrupt`` those that are not
         valid (a format error other than not ready yet). ``probe(path, fields, values, fd)``, called
-        while the file is open, gives each FileStats its ``writer``."""
+        while the file is open, gives each FileStats its ``writer``. ``give_way`` (snapshots.GiveWay): a
+        read that may wait; while its ``waiting`` says so, it is called between files with the lock
+        released, so that other reads go first."""
         paths = self.files(pattern)
         real_dir = self._real_dir()
         stats, problems = [], []
@@ -146,6 +148,12 @@ class StatsDir:
             if len(self._readers) > MAX_KNOWN:
                 self._close_all()
             for path, inode in zip(paths, getattr(paths, "inodes", None) or repeat(None)):
+                if give_way is not None and give_way.waiting:
+                    self._lock.release()
+                    try:
+                        give_way()
+                    finally:
+                        self._lock.acquire()
                 reader = self._readers.get(path)
                 if reader is None:
                     # the listing checked the name; a symlink swapped in since must not be followed
