@@ -36,6 +36,7 @@ NAN = math.nan
 _MAX_PLANS = 4096
 _NUMBERS = frozenset({int, float, bool})
 _STEP = 63   # files between two looks at whether a scrape waits (GiveWay)
+_ROWS = 4096   # history rows stored between two such looks
 GIVE_WAY_SECONDS = 10.0   # a tick's waits for scrapes in all: Prometheus's default scrape timeout
 
 
@@ -341,12 +342,13 @@ class Sampler:
                 keys.extend([("a", label, "min"), ("a", label, "mean"), ("a", label, "max")])
                 values.extend([min(vals), sum(vals) / len(vals), max(vals)])
         self._prev = nxt
-        self._way()   # (not while the history is locked: the pages need it)
         h = self.history
         h.begin(now)
         try:
-            h.put_many(keys, values)
-            h.put_many(own_keys, own_values)
+            for ks, vs in ((keys, values), (own_keys, own_values)):
+                for at in range(0, len(ks), _ROWS):   # a scrape waits for one chunk at most (scrapes
+                    self._way()                       # never need the history's lock; pages may wait)
+                    h.put_many(ks[at:at + _ROWS], vs[at:at + _ROWS])
         finally:
             h.end()
         return current
