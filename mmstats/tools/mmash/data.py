@@ -34,8 +34,9 @@ __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "i
 MAX_PATTERN = 256
 MAX_KNOWN = 65536  # readers remembered (open or not) before all are dropped
 # A directory whose mtime or ctime is this close to the listing's start may change again within its
-# timestamps' granularity (a clock tick) without either moving: its listing is not kept.
-SETTLED_NS = 1_000_000_000
+# timestamps' granularity (a clock tick; 2 s where a filesystem keeps even seconds) without either
+# moving: its listing is not kept.
+SETTLED_NS = 2_000_000_000
 
 
 def raise_fd_limit() -> None:
@@ -142,7 +143,7 @@ class StatsDir:
         """The flat listing of ``pattern``, kept while the directory's stat says that no entry was added,
         removed or renamed since: any of those moves its mtime and ctime on, so one stat of the
         directory stands for the scandir (a listing taken within SETTLED_NS of the directory's last
-        change is not kept: a change in the same clock tick might not move them)."""
+        change is not kept: a change within the same timestamp might not move them)."""
         began = time.time_ns()
         try:
             st = os.stat(self.directory)
