@@ -3,6 +3,7 @@ general walk gives: regular files only, no symlinks, no leading-dot names for * 
 and the same cut at the entry limit."""
 import os
 import stat
+import time
 
 import pytest
 
@@ -108,3 +109,73 @@ def test_a_snapshot_reads_each_file_once_per_listing(tmp_path):
     assert not problems
     assert [(fs.name, fs.values) for fs in files] == [("w1.mmstats", [50, 51]), ("w2.mmstats", [20, 21]),
                                                      ("w3.mmstats", [0, 1])]
+
+
+class _Scandirs:
+    """os.scandir, counted."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        real = os.scandir
+
+        def scandir(*a, **kw):
+            self.calls += 1
+            return real(*a, **kw)
+        monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_a_listing_is_kept_until_an_entry_is_added_removed_or_renamed(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SETTLED_NS", 50_000_000)
+    for name in ("a.mmstats", "b.mmstats"):
+        (tmp_path / name).write_bytes(b"x")
+    time.sleep(0.1)                                   # the directory's last change is settled
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    scans = _Scandirs(monkeypatch)
+
+    def listed():
+        got = stats.files()
+        assert got.inodes == [os.lstat(p).st_ino for p in got]   # (what the directory says now)
+        return [os.path.basename(p) for p in got]
+    assert listed() == ["a.mmstats", "b.mmstats"] and scans.calls == 1
+    first = stats.files()
+    first.append("junk")                              # a caller's copy: the kept listing is its own
+    first.inodes.append(0)
+    assert listed() == ["a.mmstats", "b.mmstats"] and scans.calls == 1
+    (tmp_path / "a.mmstats").write_bytes(b"yy")       # rewritten in place: the directory is the same
+    assert listed() == ["a.mmstats", "b.mmstats"] and scans.calls == 1
+    (tmp_path / "c.mmstats").write_bytes(b"x")        # added
+    assert listed() == ["a.mmstats", "b.mmstats", "c.mmstats"] and scans.calls == 2
+    time.sleep(0.1)
+    listed()
+    calls = scans.calls
+    (tmp_path / "b.mmstats").unlink()                 # removed
+    assert listed() == ["a.mmstats", "c.mmstats"] and scans.calls == calls + 1
+    time.sleep(0.1)
+    listed()
+    calls = scans.calls
+    (tmp_path / "new").write_bytes(b"z")              # another file put in place by a rename
+    os.replace(tmp_path / "new", tmp_path / "a.mmstats")
+    assert listed() == ["a.mmstats", "c.mmstats"] and scans.calls == calls + 1
+
+
+def test_a_listing_taken_just_after_a_change_is_not_kept(tmp_path, monkeypatch):
+    (tmp_path / "a.mmstats").write_bytes(b"x")        # changed just now: the same clock tick may hide another
+    stats = StatsDir(str(tmp_path), "*.mmstats")
+    scans = _Scandirs(monkeypatch)
+    stats.files()
+    stats.files()
+    assert scans.calls == 2
+
+
+def test_a_directory_replaced_at_the_path_is_listed_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SETTLED_NS", 50_000_000)
+    d = tmp_path / "stats"
+    d.mkdir()
+    (d / "a.mmstats").write_bytes(b"x")
+    time.sleep(0.1)
+    stats = StatsDir(str(d), "*.mmstats")
+    assert [os.path.basename(p) for p in stats.files()] == ["a.mmstats"]
+    os.rename(d, tmp_path / "old")
+    d.mkdir()
+    (d / "b.mmstats").write_bytes(b"x")
+    assert [os.path.basename(p) for p in stats.files()] == ["b.mmstats"]

@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import threading
+import time
 from itertools import repeat
 from typing import NamedTuple
 
@@ -32,6 +33,10 @@ __all__ = ["UnsafeGlob", "FileStats", "StatsDir", "AGGREGATORS", "aggregate", "i
 
 MAX_PATTERN = 256
 MAX_KNOWN = 65536  # readers remembered (open or not) before all are dropped
+# A directory whose mtime or ctime is this close to the listing's start may change again within its
+# timestamps' granularity (a clock tick; 2 s where a filesystem keeps even seconds) without either
+# moving: its listing is not kept.
+SETTLED_NS = 2_000_000_000
 
 
 def raise_fd_limit() -> None:
@@ -87,6 +92,11 @@ class _Listing(list):
     cut = False
     inodes = None  # per path, the inode the directory's listing gave (d_ino), where it gave them
 
+    def copy(self) -> "_Listing":
+        out = _Listing(self)
+        out.cut, out.inodes = self.cut, None if self.inodes is None else list(self.inodes)
+        return out
+
 
 class StatsDir:
     """One stats directory; thread-safe (one StatsReader per file, used under a lock)."""
@@ -98,6 +108,7 @@ class StatsDir:
         self._readers: dict[str, StatsReader] = {}  # closed ones too: they keep their buffers
         self._open = OpenFiles()  # the readers holding a descriptor, at most a share of the limit
         self._checked: dict = {}  # path -> the reader's layout when its descriptor was found inside
+        self._listings: dict = {}  # glob -> (the directory's stat key, its flat listing then)
 
     def _real_dir(self) -> str:
         return os.path.realpath(self.directory)
@@ -107,7 +118,7 @@ class StatsDir:
         the list's ``cut`` says whether the walk stopped at its limit."""
         pattern = check_pattern(pattern or self.default_glob)
         if os.sep not in pattern and has_magic(pattern):
-            return _flat(self.directory, pattern)
+            return self._flat(pattern)
         real_dir = self._real_dir()
         out = _Listing()
         paths, out.cut = walk(pattern, root=self.directory)
@@ -128,15 +139,38 @@ class StatsDir:
             out.append(path)
         return out
 
+    def _flat(self, pattern: str) -> _Listing:
+        """The flat listing of ``pattern``, kept while the directory's stat says that no entry was added,
+        removed or renamed since: any of those moves its mtime and ctime on, so one stat of the
+        directory stands for the scandir (a listing taken within SETTLED_NS of the directory's last
+        change is not kept: a change within the same timestamp might not move them)."""
+        began = time.time_ns()
+        try:
+            st = os.stat(self.directory)
+        except OSError:
+            return _flat(self.directory, pattern)
+        key = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        kept = self._listings.get(pattern)
+        if kept is not None and kept[0] == key:
+            return kept[1].copy()
+        listing = _flat(self.directory, pattern)
+        if max(st.st_mtime_ns, st.st_ctime_ns) <= began - SETTLED_NS:
+            if len(self._listings) >= 16:   # a bounded number of globs remembered
+                self._listings.clear()
+            self._listings[pattern] = (key, listing.copy())
+        return listing
+
     def snapshot(self, pattern: str | None = None, failed: list | None = None,
                  unreadable: list | None = None, corrupt: list | None = None,
-                 probe=None) -> tuple[list[FileStats], list[str]]:
+                 probe=None, give_way=None) -> tuple[list[FileStats], list[str]]:
         """(what every readable matching file holds now, one problem line per file that was skipped);
         ``failed`` gets the paths of files that are there but could not be read this time,
         ``unreadable`` those of them the system refused (an OSError: no descriptor left, no
         permission...) as opposed to a file that is not (yet) valid, ``corrupt`` those that are not
         valid (a format error other than not ready yet). ``probe(path, fields, values, fd)``, called
-        while the file is open, gives each FileStats its ``writer``."""
+        while the file is open, gives each FileStats its ``writer``. ``give_way`` (snapshots.GiveWay): a
+        read that may wait; while its ``waiting`` says so, it is called between files with the lock
+        released, so that other reads go first."""
         paths = self.files(pattern)
         real_dir = self._real_dir()
         stats, problems = [], []
@@ -146,6 +180,12 @@ class StatsDir:
             if len(self._readers) > MAX_KNOWN:
                 self._close_all()
             for path, inode in zip(paths, getattr(paths, "inodes", None) or repeat(None)):
+                if give_way is not None and give_way.waiting:
+                    self._lock.release()
+                    try:
+                        give_way()
+                    finally:
+                        self._lock.acquire()
                 reader = self._readers.get(path)
                 if reader is None:
                     # the listing checked the name; a symlink swapped in since must not be followed

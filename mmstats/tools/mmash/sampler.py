@@ -26,7 +26,7 @@ from .._fieldinfo import describe
 from .._kinds import CHANGE, SUM, aggregation, numeric
 from . import processes
 from .history import History
-from .snapshots import Snapshots
+from .snapshots import GiveWay, Snapshots
 
 __all__ = ["Sampler", "Label", "Snapshot", "percentile", "PERCENTILES", "CHARTED"]
 
@@ -35,6 +35,9 @@ CHARTED = frozenset({"counter", "gauge", "updown_counter", "histogram"})
 NAN = math.nan
 _MAX_PLANS = 4096
 _NUMBERS = frozenset({int, float, bool})
+_STEP = 63   # files between two looks at whether a scrape waits (GiveWay)
+_ROWS = 4096   # history rows stored between two such looks
+GIVE_WAY_SECONDS = 10.0   # a tick's waits for scrapes in all: Prometheus's default scrape timeout
 
 
 @dataclass
@@ -59,7 +62,7 @@ class Snapshot:
     problems: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)       # read, skipped, corrupt, unreadable (this tick)
     current: dict = field(default_factory=dict)      # (process key, label) -> its value now (histograms: count)
-    seconds: float = 0.0                             # how long the tick took
+    seconds: float = 0.0                             # how long the tick took (waits for scrapes left out)
 
 
 def percentile(bounds, counts, q: float):
@@ -131,6 +134,7 @@ class Sampler:
         self._prev: dict = {}          # (process key, label) -> last total or last bucket counts;
                                        # process key -> (plan, its counters' totals) for one-file processes
         self._commands: dict = {}      # process key -> its command, remembered for when it is gone
+        self._way = GiveWay(self.snapshots.turns, 0.0)   # this tick's yielding to scrapes
         self._stop = threading.Event()
         self._thread = None
 
@@ -162,9 +166,10 @@ class Sampler:
             due += interval
             now = time.monotonic()
             if due < now:  # fell behind (a stopped machine, or ticks longer than the interval): skip the
-                # missed ticks, and rest as long as the tick took, so the sampler never takes more than
-                # half of the process's time from the scrapes and pages it serves
-                due = now + max(interval, now - began)
+                # missed ticks, and rest as long as the tick worked (its waits for scrapes left out), so
+                # the sampler never takes more than half of the process's time from the scrapes and
+                # pages it serves
+                due = now + max(interval, now - began - self._way.given)
 
     # -- one tick -------------------------------------------------------------------------------------
     def _plan(self, fields) -> _Plan:
@@ -184,8 +189,11 @@ class Sampler:
 
     def tick(self) -> Snapshot:
         started = time.monotonic()
+        # scrapes go first: the tick waits for them between files and steps
+        way = self._way = GiveWay(self.snapshots.turns, GIVE_WAY_SECONDS)
         corrupt: list = []
-        taken = self.snapshots.take(None, corrupt, probe=processes.probe)
+        taken = self.snapshots.take(None, corrupt, probe=processes.probe, give_way=way)
+        way()
         files, problems, failed, unreadable = taken.files, taken.problems, taken.failed, taken.unreadable
         now = time.time()
         procs = processes.group((fs.writer for fs in files), self._commands)
@@ -197,7 +205,9 @@ class Sampler:
         per_process: dict = {}   # (process key, label) -> [kind, how, value or bucket counts, bounds, n]
         labels: dict = {}
         blocks: dict = {}        # id(plan) -> (plan, [(process key, scalar values)]): one-file processes
-        for fs, pkey in zip(files, pkeys):
+        for n, (fs, pkey) in enumerate(zip(files, pkeys)):
+            if not n & _STEP:
+                way()
             plan = self._plan(fs.fields)
             values = fs.values
             charted = plan.charted
@@ -246,7 +256,8 @@ class Sampler:
         self.ticks += 1
         if len(self._keys) > 2 * len(files) + 1024:  # processes gone: their keys with them
             self._keys.clear()
-        self.latest = Snapshot(now, files, procs, labels, problems, counts, current, time.monotonic() - started)
+        self.latest = Snapshot(now, files, procs, labels, problems, counts, current,
+                               time.monotonic() - started - way.given)
         return self.latest
 
     @staticmethod
@@ -309,6 +320,7 @@ class Sampler:
                     else:
                         lab.values.append(value)
         for plan, rows in blocks:
+            self._way()
             self._store_block(plan, rows, labels, dead_keys, prev, nxt, current, increase, keys, values)
         own_keys, own_values = keys, values   # each process's rows; the rows across processes go in first,
         keys, values = [], []                 # so that a full history keeps those before any process's
@@ -333,8 +345,10 @@ class Sampler:
         h = self.history
         h.begin(now)
         try:
-            h.put_many(keys, values)
-            h.put_many(own_keys, own_values)
+            for ks, vs in ((keys, values), (own_keys, own_values)):
+                for at in range(0, len(ks), _ROWS):   # a scrape waits for one chunk at most (scrapes
+                    self._way()                       # never need the history's lock; pages may wait)
+                    h.put_many(ks[at:at + _ROWS], vs[at:at + _ROWS])
         finally:
             h.end()
         return current
@@ -353,7 +367,10 @@ class Sampler:
         incs_sum = [0.0] * len(change)
         live = []
         history = self.history
-        for pkey, row in rows:
+        way = self._way
+        for n, (pkey, row) in enumerate(rows):
+            if not n & _STEP:
+                way()
             k = self._keys_of(pkey, plan)
             now = tuple(map(float, row))
             current.rows[pkey] = (plan, now)

@@ -5,7 +5,8 @@ Between two reads nothing a scrape shows can change but the liveness of writers,
 exposition of that read already says as of its rendering; so a second scrape of one read (the
 same glob, aggregation, gauge rule and format) gets the same bytes without rendering again.
 Reads and renderings happen under one lock, in the order reads were published, so what
-``sum`` mode keeps of files that went away only ever moves forward.
+``sum`` mode keeps of files that went away only ever moves forward; the sampler gives way to
+both (snapshots.Turns).
 """
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ class Scrapes:
             if done is not None and done[0] == taken.generation:
                 return taken, done[1]
             scrape = {"read": len(taken.files), "skipped": len(taken.failed), "unreadable": 0}
-            body = self.exporter.render(taken.files, aggregate, gauge, openmetrics, taken.failed, taken.pattern,
-                                        self.gauge_rules, scrape)
+            with self.snapshots.turns.first():   # the sampler waits meanwhile
+                body = self.exporter.render(taken.files, aggregate, gauge, openmetrics, taken.failed,
+                                            taken.pattern, self.gauge_rules, scrape)
             for old in [k for k, (g, _) in self._rendered.items() if k[0] == taken.pattern and g != taken.generation]:
                 del self._rendered[old]   # an older read's answers are never given again: their memory goes
             if len(self._rendered) >= _MAX_RENDERED:

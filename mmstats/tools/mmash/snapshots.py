@@ -7,6 +7,9 @@ so every value of a reused read is at most ``max_age`` old when the scrape asks 
 read still in progress that began recently enough is waited for);
 an older one is never reused, nor one that missed files the system refused to read:
 the scrape reads afresh, and that read is then the newest for whoever asks next.
+
+Scrapes go first (``Turns``): while a scrape reads or renders, the sampler waits at its next
+file or step instead of sharing the interpreter with it.
 """
 from __future__ import annotations
 
@@ -14,9 +17,10 @@ import itertools
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-__all__ = ["Taken", "Snapshots", "DEFAULT_MAX_AGE"]
+__all__ = ["Taken", "Snapshots", "Turns", "GiveWay", "DEFAULT_MAX_AGE"]
 
 DEFAULT_MAX_AGE = 1.0  # seconds: the sampler's default interval
 
@@ -33,20 +37,73 @@ class Taken:
     unreadable: list = field(default_factory=list)   # ... of them, refused by the system
 
 
+class Turns:
+    """Who runs first: a scrape, while it reads or renders (``first``), holds the sampler back at its
+    next ``GiveWay`` check; the sampler never holds a lock a scrape needs while it waits there."""
+
+    def __init__(self):
+        self.scraping = 0   # scrapes reading or rendering now (read without the lock: one int)
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def first(self):
+        with self._cond:
+            self.scraping += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.scraping -= 1
+                if not self.scraping:
+                    self._cond.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        """Until no scrape runs, at most ``timeout`` seconds."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self.scraping, timeout)
+
+
+class GiveWay:
+    """One sampler read's (or tick's) yielding to scrapes: ``waiting`` says a scrape runs, calling it waits
+    for the scrapes to end; at most ``budget`` seconds in all, so that scrapes back to back slow the
+    sampler down but never stop it."""
+
+    __slots__ = ("turns", "left", "given")
+
+    def __init__(self, turns: Turns, budget: float):
+        self.turns, self.left, self.given = turns, budget, 0.0
+
+    @property
+    def waiting(self) -> bool:
+        return self.turns.scraping > 0 and self.left > 0
+
+    def __call__(self) -> None:
+        if self.waiting:
+            began = time.monotonic()
+            self.turns.wait(self.left)
+            spent = time.monotonic() - began
+            self.left -= spent
+            self.given += spent
+
+
 class Snapshots:
     """The newest read per glob of one StatsDir. Thread-safe."""
 
     def __init__(self, stats, clock=time.monotonic):
         self.stats = stats
         self.clock = clock
+        self.turns = Turns()
         self._latest: dict[str, Taken] = {}
         self._reading: dict[str, float] = {}   # glob -> when the newest read in progress began
         self._generations = itertools.count(1)
         self._done = threading.Condition()
 
-    def take(self, pattern: str | None = None, corrupt: list | None = None, probe=None) -> Taken:
+    def take(self, pattern: str | None = None, corrupt: list | None = None, probe=None,
+             give_way: GiveWay | None = None) -> Taken:
         """Read every file now (StatsDir.snapshot) and publish the result as the newest read, unless a
-        read that began later was published meanwhile."""
+        read that began later was published meanwhile. ``give_way``: the sampler's read, which waits
+        between files while a scrape runs (its values only get newer for it); without it, the read
+        is a scrape's and goes first."""
         pattern = pattern or self.stats.default_glob
         failed, unreadable = [], []
         started = self.clock()
@@ -54,7 +111,12 @@ class Snapshots:
             if self._reading.get(pattern, -math.inf) < started:
                 self._reading[pattern] = started
         try:
-            files, problems = self.stats.snapshot(pattern, failed, unreadable, corrupt, probe=probe)
+            if give_way is None:
+                with self.turns.first():
+                    files, problems = self.stats.snapshot(pattern, failed, unreadable, corrupt, probe=probe)
+            else:
+                files, problems = self.stats.snapshot(pattern, failed, unreadable, corrupt, probe=probe,
+                                                      give_way=give_way)
         except BaseException:
             with self._done:
                 self._finished(pattern, started)
