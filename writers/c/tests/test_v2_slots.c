@@ -273,6 +273,12 @@ static void test_v2_keys_match_only_their_own_tag(void)
                 }
 }
 
+/* The calling thread's key plus a field's: the address the fast path would add to. */
+static uint64_t own_plus(const mmstats_v2_counter *c)
+{
+    return mmstats_v2__current.own_key + c->f.key;
+}
+
 /* One thread switching between two files, a full file's slot 0 and an unpublished field:
  * every add lands in the copy the spec says, whatever the cache held before it. */
 static void test_v2_adds_land_in_their_own_files_slot_across_switches(void)
@@ -320,9 +326,9 @@ static void test_v2_adds_land_in_their_own_files_slot_across_switches(void)
         const unsigned char *map = mmstats_v2_map(a);
         uint64_t want = (uint64_t)(uintptr_t)(map + peek_u32(map, PEEK_SLOTS_OFFSET) + peek_u32(map, PEEK_SLOT_SIZE) +
                                               ea.value_offset);
-        CHECK(mmstats_v2__current.own_key + ca->f.key == want);
-        CHECK(mmstats_v2__current.own_key + cb->f.key >= ((uint64_t)1 << 48));
-        CHECK(mmstats_v2__current.own_key + lost->f.key >= ((uint64_t)1 << 48));
+        CHECK(own_plus(ca) == want);
+        CHECK(own_plus(cb) >= ((uint64_t)1 << 48));
+        CHECK(own_plus(lost) >= ((uint64_t)1 << 48));
     }
     mmstats_v2_thread_detach(a);
     CHECK(mmstats_v2__current.own_key == 0);
@@ -340,6 +346,123 @@ static void test_v2_adds_land_in_their_own_files_slot_across_switches(void)
     mmstats_v2_close(b);
     mmstats_v2_close(one);
     mmstats_v2_close(full);
+}
+
+/* ---- loops of adds (built -O2, as a program's): the keys a loop keeps in registers must be
+ * loaded again after every call that may change them ---- */
+
+/* Slot k's copy of the field named name. */
+static uint64_t slot_word(const mmstats_v2_file *f, const char *name, uint32_t k)
+{
+    peek_entry e;
+    if (peek_find(mmstats_v2_map(f), name, &e)) {
+        check_fail(__FILE__, __LINE__, "no field %s", name);
+        return 0;
+    }
+    return peek_slot_word(mmstats_v2_map(f), &e, k, 0);
+}
+
+/* Two files in turn from the thread's first update on: each add to a file the cache does not
+ * name goes out of line, each add after it to the same file through the cache. */
+static void test_v2_loop_alternating_two_files_lands_in_each_files_slot(void)
+{
+    enum { M = 1000 };
+    mmstats_v2_file *a = open_file("v2-loop-a.mmstats", 4), *b = open_file("v2-loop-b.mmstats", 4);
+    mmstats_v2_counter *ca, *da, *cb;
+    long i;
+    if (!a || !b)
+        return;
+    ca = mmstats_v2_counter_new(a, "c", MMSTATS_V2_U64, NULL, NULL);
+    da = mmstats_v2_counter_new(a, "d", MMSTATS_V2_U64, NULL, NULL);
+    cb = mmstats_v2_counter_new(b, "c", MMSTATS_V2_U64, NULL, NULL);
+    for (i = 0; i < M; i++) {
+        mmstats_v2_counter_add(ca, 1);
+        mmstats_v2_counter_add(da, 2);
+        mmstats_v2_counter_add(cb, 3);
+    }
+    CHECK_MSG(slot_word(a, "c", 1) == M && slot_word(a, "d", 1) == 2 * M && slot_word(b, "c", 1) == 3 * M,
+              "a.c %llu, a.d %llu, b.c %llu", (unsigned long long)slot_word(a, "c", 1),
+              (unsigned long long)slot_word(a, "d", 1), (unsigned long long)slot_word(b, "c", 1));
+    CHECK(sum_of(a, "c") == M && sum_of(a, "d") == 2 * M && sum_of(b, "c") == 3 * M);
+    CHECK(peek_u32(mmstats_v2_map(a), PEEK_SLOTS_USED) == 2 && peek_u32(mmstats_v2_map(b), PEEK_SLOTS_USED) == 2);
+    mmstats_v2_close(a);
+    mmstats_v2_close(b);
+}
+
+/* A detach inside the loop: the next add takes the given-back slot again and adds to its values. */
+static void test_v2_loop_detach_then_reuse_keeps_counting_in_the_slot(void)
+{
+    enum { M = 1000 };
+    mmstats_v2_file *f = open_file("v2-loop-detach.mmstats", 4);
+    mmstats_v2_counter *c;
+    long i;
+    if (!f)
+        return;
+    c = mmstats_v2_counter_new(f, "c", MMSTATS_V2_U64, NULL, NULL);
+    for (i = 0; i < M; i++) {
+        mmstats_v2_counter_add(c, 1);
+        if (i % 10 == 9)
+            mmstats_v2_thread_detach(f);
+    }
+    CHECK_MSG(slot_word(f, "c", 1) == M, "slot 1 holds %llu", (unsigned long long)slot_word(f, "c", 1));
+    CHECK(sum_of(f, "c") == M);
+    CHECK(peek_u32(mmstats_v2_map(f), PEEK_SLOTS_USED) == 2);
+    mmstats_v2_close(f);
+}
+
+/* Files closed and opened in turn (a new file may be mapped where the last one was): a
+ * thread's cache naming the closed file never adds into the new one's slot by mistake, and
+ * a file with slot 0 only (fetch_add) in between takes its adds in slot 0. */
+static void test_v2_loop_over_closed_and_new_files_and_slot_0(void)
+{
+    enum { M = 500, FILES = 4 };
+    mmstats_v2_file *one = open_file("v2-loop-one.mmstats", 1);
+    mmstats_v2_counter *c1;
+    int k;
+    long i;
+    if (!one)
+        return;
+    c1 = mmstats_v2_counter_new(one, "c", MMSTATS_V2_U64, NULL, NULL);
+    for (k = 0; k < FILES; k++) {
+        char name[64];
+        mmstats_v2_file *f;
+        mmstats_v2_counter *c;
+        snprintf(name, sizeof name, "v2-loop-file-%d.mmstats", k);
+        f = open_file(name, 4);
+        if (!f)
+            break;
+        c = mmstats_v2_counter_new(f, "c", MMSTATS_V2_U64, NULL, NULL);
+        for (i = 0; i < M; i++) {
+            mmstats_v2_counter_add(c, 1);
+            if (i % 100 == 0)
+                mmstats_v2_counter_add(c1, 1);
+        }
+        CHECK_MSG(slot_word(f, "c", 1) == M && sum_of(f, "c") == M, "file %d: slot 1 holds %llu", k,
+                  (unsigned long long)slot_word(f, "c", 1));
+        mmstats_v2_close(f);
+    }
+    CHECK_MSG(slot_word(one, "c", 0) == FILES * (M / 100), "slot 0 holds %llu",
+              (unsigned long long)slot_word(one, "c", 0));
+    mmstats_v2_close(one);
+}
+
+/* A thread that exits: the next thread's loop takes its slot and goes on from its values. */
+static void test_v2_loop_after_a_thread_exit_continues_its_slot(void)
+{
+    enum { M = 1000 };
+    mmstats_v2_file *f = open_file("v2-loop-exit.mmstats", 4);
+    worker w;
+    if (!f)
+        return;
+    memset(&w, 0, sizeof w);
+    w.c = mmstats_v2_counter_new(f, "c", MMSTATS_V2_U64, NULL, NULL);
+    w.increments = M;
+    run_workers(&w, 1);
+    CHECK(slot_word(f, "c", 1) == M);
+    run_workers(&w, 1); /* a new thread: slot 1 again, given back at the first one's exit */
+    CHECK_MSG(slot_word(f, "c", 1) == 2 * M, "slot 1 holds %llu", (unsigned long long)slot_word(f, "c", 1));
+    CHECK(peek_u32(mmstats_v2_map(f), PEEK_SLOTS_USED) == 2);
+    mmstats_v2_close(f);
 }
 
 /* ---- strings set by several threads: readers see whole texts ---- */
@@ -439,5 +562,9 @@ void run_v2_slot_tests(void)
     RUN(test_v2_tag_stops_before_it_could_repeat);
     RUN(test_v2_keys_match_only_their_own_tag);
     RUN(test_v2_adds_land_in_their_own_files_slot_across_switches);
+    RUN(test_v2_loop_alternating_two_files_lands_in_each_files_slot);
+    RUN(test_v2_loop_detach_then_reuse_keeps_counting_in_the_slot);
+    RUN(test_v2_loop_over_closed_and_new_files_and_slot_0);
+    RUN(test_v2_loop_after_a_thread_exit_continues_its_slot);
     RUN(test_v2_strings_set_by_many_threads_are_never_torn);
 }
