@@ -3,7 +3,8 @@
 The same values are written as mmstats files (one per process, with its
 sys.pid) and as prometheus_client multiprocess files (one per pid); both
 expositions are parsed by prometheus_client's parser and must hold the same
-samples: --aggregate=sum against MultiProcessCollector's counters (summed over
+samples, for version 1 files and for version 2 files (the pid in the header, the
+writer exited, as bench/ writes them): --aggregate=sum against MultiProcessCollector's counters (summed over
 pids), --aggregate=process against its gauges in mode "all" (one per pid).
 This is what bench/ times, so the figures compare like with like.
 """
@@ -13,6 +14,7 @@ from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from mmstats._v2writer import V2Writer
 from mmstats_format import build_file
 from mmstats.tools.mmash.data import StatsDir
 from mmstats.tools.mmash.metrics import Exporter
@@ -35,17 +37,29 @@ def app_samples(text, strip_total=False):
     return out
 
 
-@pytest.fixture(scope="module")
-def same_values(tmp_path_factory):
+def write_v1(path, i, pid):
+    fields = [{"label": f"app.requests.{j:02d}", "type": "Q", "buffered": True,
+               "value": value(i, j)} for j in range(FIELDS)]
+    fields.append({"label": "sys.pid", "type": "I", "buffered": False, "value": pid})
+    path.write_bytes(build_file(fields))
+
+
+def write_v2(path, i, pid):
+    w = V2Writer.create(path, thread_slots=False, pid=pid, start_ticks=0, created_unix_ns=1_700_000_000 * 10**9)
+    for j in range(FIELDS):
+        w.counter(f"app.requests.{j:02d}").add(value(i, j))
+    w.close(keep=True)
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["v1", "v2"])
+def same_values(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("oracle")
     mm = root / "mmstats"
     mm.mkdir()
+    write = write_v1 if request.param == 1 else write_v2
     for i in range(PROCESSES):
         pid = FIRST_PID + i
-        fields = [{"label": f"app.requests.{j:02d}", "type": "Q", "buffered": True,
-                   "value": value(i, j)} for j in range(FIELDS)]
-        fields.append({"label": "sys.pid", "type": "I", "buffered": False, "value": pid})
-        (mm / f"app-{pid}-{pid}.mmstats").write_bytes(build_file(fields))
+        write(mm / f"app-{pid}-{pid}.mmstats", i, pid)
     prom = {}
     for kind, prefix in (("counter", "counter"), ("gauge", "gauge_all")):
         d = root / kind
@@ -62,6 +76,7 @@ def same_values(tmp_path_factory):
         prom[kind] = generate_latest(registry).decode()
     files, problems = StatsDir(str(mm), "*.mmstats").snapshot()
     assert not problems and len(files) == PROCESSES
+    assert {(mm / f.path).read_bytes()[0] for f in files} == {request.param}  # the version byte
     return Exporter(str(mm)), files, prom
 
 

@@ -11,6 +11,7 @@ byte its offset points at.
 from __future__ import annotations
 
 import math
+import re
 import os
 import struct
 from typing import NamedTuple
@@ -26,6 +27,11 @@ __all__ = ["Entry", "Field", "File2", "V2Error", "walk", "walk_entries", "decode
 RETRIES = 100  # copies tried per multi-word value before it counts as having no value
 
 _HEADER = struct.Struct(d.HEADER_FORMAT)
+# (pid, start_ticks, created_unix_ns): three adjacent fields of the header, read without its dict
+_PRODUCER_FIELDS = ("pid", "start_ticks", "created_unix_ns")
+_PRODUCER_AT = d.HEADER_FIELDS.index("pid")
+_PRODUCER = struct.Struct("<" + "".join(
+    re.findall(r"\d*[A-Za-z?]", d.HEADER_FORMAT[1:])[_PRODUCER_AT:_PRODUCER_AT + 3]))
 _ENTRY = struct.Struct(d.ENTRY_FORMAT)
 _U16 = struct.Struct(d.ATTR_SIZE_FORMAT)
 _STRING = struct.Struct(d.STRING_HEADER_FORMAT)
@@ -83,6 +89,14 @@ class Headed(list):
         if h.__class__ is bytes:
             h = self._header = header_values(dict(zip(d.HEADER_FIELDS, _HEADER.unpack_from(h))))
         return h
+
+    def producer(self) -> tuple:
+        """(pid, created_unix_ns) of the header, without making its dict: a scrape asks every file."""
+        h = self._header
+        if h.__class__ is bytes:
+            pid, _, created = _PRODUCER.unpack_from(h, d.H_PID)
+            return pid, created
+        return h.get("pid"), h.get("created_unix_ns")
 
     @header.setter
     def header(self, value: dict):

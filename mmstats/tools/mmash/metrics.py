@@ -60,13 +60,13 @@ import sys
 import threading
 from operator import itemgetter
 
-from ..._liveness import process_gone
 from .._fieldinfo import describe
 from .._output import json_text, show
 from .kernels import column_sums, sample_lines
 from .kernels import fmt as _fmt
 from .kernels import join as _join
 from .naming import family_name, label_name, unit_suffix
+from .processes import gone_pids
 
 __all__ = ["AGGREGATIONS", "GAUGE_RULES", "CONTENT_TYPE_TEXT", "CONTENT_TYPE_OPENMETRICS", "CONTENT_TYPE_LATEST",
            "Exporter", "render", "wants_openmetrics"]
@@ -232,11 +232,15 @@ class Exporter:
         procs: dict = {}
         of_file = []
         add = of_file.append
-        no_header: dict = {}
         for fs, plan in planned:
             ident, values = plan.identity, fs.values
-            header = getattr(values, "header", None) or no_header  # format version 2: the producer, in the header
-            pid = header.get("pid") or (values[ident["pid"]] if "pid" in ident else None)
+            producer = getattr(values, "producer", None)  # format version 2: the producer, in the header
+            if producer is not None:
+                pid, start = producer()
+            else:
+                header = getattr(values, "header", None)
+                pid, start = (header.get("pid"), header.get("created_unix_ns")) if header else (None, None)
+            pid = pid or (values[ident["pid"]] if "pid" in ident else None)
             if not (isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 1 << 31):
                 pid = None
             key = pid if pid is not None else fs.path
@@ -244,7 +248,6 @@ class Exporter:
             if p is None:
                 p = procs[key] = _Process(key, pid, fs, ident)
             p.threads += 1
-            start = header.get("created_unix_ns")
             if isinstance(start, int) and start > 0:
                 start = start // 1_000_000_000 + start % 1_000_000_000 / 1e9  # whole seconds kept exact
             elif "start_time" in ident:
@@ -253,6 +256,9 @@ class Exporter:
                 if isinstance(start, float) and math.isfinite(start) and (p.start is None or start < p.start):
                     p.start = start
             add(p)
+        gone = gone_pids(p.pid for p in procs.values() if p.pid is not None)
+        for p in procs.values():
+            p.alive = p.pid is None or p.pid not in gone
         return procs, of_file
 
     def _families(self, planned):
@@ -613,9 +619,7 @@ def _stderr(line: str) -> None:
 
 
 def _alive(proc) -> bool:
-    """kill(pid, 0), once per process per exposition."""
-    if proc.alive is None:
-        proc.alive = proc.pid is None or not process_gone(proc.pid)
+    """kill(pid, 0)'s verdict, taken for every process of an exposition at once (_processes)."""
     return proc.alive
 
 
