@@ -259,6 +259,8 @@ class StatsDirectory(Closeable):
                 return values
         copy_used = getattr(f.layout, "copy_used", None) if plan is None else None  # (repoll did it with a plan)
         if copy_used is not None and copy_used(fd, copy):  # only the bytes the values use
+            if f.last is not None and f.layout.same_used(copy, f.last):
+                return f.values.copy()  # not one of them changed since the last poll
             got = self._settled(f.layout, fd, copy, spare, f.size, copy_used)
             if got is not None:
                 return got[0]  # made from this copy: the caller's own

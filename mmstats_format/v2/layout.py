@@ -179,6 +179,15 @@ class Layout:
         tail = 2 if len(buf) > self.file_size else 1
         return len(os.pread(fd, tail, self.file_size - 1)) == 1
 
+    def same_used(self, a, b) -> bool:
+        """Whether copies ``a`` (made by copy_used) and ``b`` hold the same bytes where copy_used copies:
+        then they have the same values."""
+        for at, n in self.copy_ranges:
+            if a[at:at + n] != b[at:at + n]:
+                return False
+        at, n = self.slot_area[0], self.slot_area[1] * _U32.unpack_from(a, d.H_SLOTS_USED)[0]
+        return a[at:at + n] == b[at:at + n]
+
     def _header(self, buf, size):
         """The header of ``buf`` if it has this layout's skeleton, else None."""
         if (len(buf) if size is None else size) != self.file_size:
