@@ -244,3 +244,27 @@ def test_a_copy_whose_slots_used_grew_is_read_with_the_new_slots(tmp_path):
             r.close()
     finally:
         w.close()
+
+
+def test_read_of_a_default_capacity_file_of_a_known_layout_copies_a_small_part_of_it(tmp_path):
+    """read() of a file whose size and skeleton are a known layout's copies only the used bytes,
+    into the thread's copy buffers (probed as in _copied_by_reread)."""
+    path = tmp_path / "one.mmstats"
+    w = V2Writer.create(path, **CAPACITY)
+    try:
+        for j in range(50):
+            w.counter(f"app.requests.{j:02d}").add(j)
+        size = path.stat().st_size
+        want = _labelled(mf.read(path))  # learns the layout
+        assert [v for _, v in want] == list(range(50))
+        seen = []
+        for fill in (0xA5, 0x5A):
+            pair = reread._scratch(size + 1)
+            for buf in pair:
+                buf[:] = bytes([fill]) * (size + 1)
+            _check(want, _labelled(mf.read(path)), "read()")
+            seen.append(bytes(pair[0]))
+        copied = sum(a == b for a, b in zip(*seen))
+    finally:
+        w.close()
+    assert 0 < copied < 20_000, (copied, size)
