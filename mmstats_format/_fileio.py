@@ -105,15 +105,15 @@ def open_and_copy(path, max_size: int, twice: bool, plans=None, retries: int = 0
     one of them has the copy's skeleton, the answer is the file's fields after the re-check of
     ``retries`` copies (a list, the file closed): the whole of read() in one call.
 
-    ``used(fd, size)``: tried on the general path before the whole file is copied; an answer other
-    than None is returned as is (the file closed) -- a reader that needs only some of the bytes."""
+    ``used(fd, size)``: tried before a file larger than one first read is copied whole; an answer
+    other than None is returned as is (the file closed) -- a reader that needs only some of the bytes."""
     if open_copies is not None:
         got = open_copies(path, _FLAGS, min(max_size, _FIRST_READ - 1), twice, plans, retries, single)
         if got is not None:
             return got
     fd, st = open_regular(path)
     try:
-        got = used(fd, st.st_size) if used is not None and st.st_size <= max_size else None
+        got = used(fd, st.st_size) if used is not None and _FIRST_READ <= st.st_size <= max_size else None
         if got is None:
             data = read_capped(fd, path, max_size)
             return fd, data, os.pread(fd, len(data), 0) if twice and data[:1] not in single else None
