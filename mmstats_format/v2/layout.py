@@ -8,6 +8,10 @@ so files of one program share one layout. A file with more entries than the
 layout (fields added at run time) gets a longer layout by ``extended``, which walks
 only the new entries: published entries never change (spec/v2.md, "Reading a file").
 
+A re-read copies only the bytes the values are read from (``copy_used``; the ReadPlan's ``copies``):
+the header, the published entries, the process area's values and the slots in use -- a file of the
+default capacities is mostly unused room. A copy whose header says anything else is not decoded.
+
 With the C extension built (accel.ReadPlan), ``checked_values`` and ``checked_fields``
 are one call of a ReadPlan made from the same offsets (read_plan below): header and
 entries compared with memcmp, state and slots_used range-checked, string lengths
