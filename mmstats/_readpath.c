@@ -63,6 +63,8 @@ typedef struct {
     Py_ssize_t slots_at; int slots_width;
     unsigned long long max_slots;  /* slots in use past this: a slotted value would leave the file */
     Py_ssize_t header_at, header_len;  /* header_len < 0: no header bytes kept */
+    Range *copies; Py_ssize_t n_copies;  /* n_copies > 0: a re-read copies only these, then the slots in use */
+    Py_ssize_t slot_off, slot_size;      /* where slot 0 is and each slot's size (copies only) */
     PyTypeObject *field_type;
     PyTypeObject *result_types[2];  /* list subclasses holding values / fields and the header bytes (_header) */
     PyObject *inf;
@@ -148,6 +150,7 @@ plan_dealloc(Plan *p)
     PyMem_Free(p->bounds);
     PyMem_Free(p->texts);
     PyMem_Free(p->wbs);
+    PyMem_Free(p->copies);
     PyMem_Free(p->ops);
     Py_XDECREF(p->reference);
     Py_XDECREF(p->field_type);
@@ -250,12 +253,12 @@ static PyObject *
 plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"reference", "same", "bounds", "ops", "texts", "write_buffers", "slots",
-                             "header", "field_type", "values_type", "fields_type", NULL};
+                             "header", "field_type", "values_type", "fields_type", "copies", "slot_area", NULL};
     PyObject *reference, *same, *bounds, *ops, *texts, *wbs, *slots, *header, *field_type;
-    PyObject *result_types[2] = {Py_None, Py_None};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "SOOOOOOOO|OO:ReadPlan", kwlist, &reference, &same, &bounds, &ops,
+    PyObject *result_types[2] = {Py_None, Py_None}, *copies = Py_None, *slot_area = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "SOOOOOOOO|OO$OO:ReadPlan", kwlist, &reference, &same, &bounds, &ops,
                                      &texts, &wbs, &slots, &header, &field_type, &result_types[0],
-                                     &result_types[1]))
+                                     &result_types[1], &copies, &slot_area))
         return NULL;
     Plan *p = (Plan *)type->tp_alloc(type, 0);
     if (p == NULL)
@@ -329,6 +332,33 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             goto fail;
         if (!valid_width(p->slots_width)) {
             PyErr_Format(PyExc_ValueError, "ReadPlan: width %d", p->slots_width);
+            goto fail;
+        }
+    }
+
+    if (copies != Py_None) {
+        if ((n = tuple_items(copies, "copies", &items)) < 0)
+            goto fail;
+        p->copies = PyMem_Calloc(n ? n : 1, sizeof(Range));
+        if (p->copies == NULL)
+            goto nomem;
+        for (p->n_copies = 0; p->n_copies < n; p->n_copies++) {
+            Range *r = &p->copies[p->n_copies];
+            if (!PyArg_ParseTuple(items[p->n_copies], "nn;ReadPlan: copies is ((offset, length), ...)", &r->off,
+                                  &r->len) || !in_file(p, r->off, r->len))
+                goto fail;
+        }
+        /* the slots word is read from the first range (the header) before the slots are copied */
+        if (n == 0 || slot_area == Py_None || p->slots_at < 0
+            || !PyArg_ParseTuple(slot_area, "nn;ReadPlan: slot_area is (offset, slot size)", &p->slot_off,
+                                 &p->slot_size) || p->slot_size < 1 || !in_file(p, p->slot_off, p->slot_size)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "ReadPlan: copies need slots, a slot_area and a first range "
+                                "holding the slots word");
+            goto fail;
+        }
+        if (p->slots_at < p->copies[0].off || p->slots_at + p->slots_width > p->copies[0].off + p->copies[0].len) {
+            PyErr_SetString(PyExc_ValueError, "ReadPlan: the first of copies must hold the slots word");
             goto fail;
         }
     }
@@ -690,6 +720,53 @@ copy_file(Source *src, PyObject *owner, unsigned char *buf, Py_ssize_t len)
     return n;
 }
 
+/* 1: pread(fd) filled buf[off:off + len] (retried on EINTR); 0: it came back short; -1: an error. */
+static int
+pread_all(int fd, unsigned char *buf, Py_ssize_t off, Py_ssize_t len)
+{
+    Py_ssize_t n;
+    do {
+        n = pread(fd, buf + off, (size_t)len, (off_t)off);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : n == len;
+}
+
+/* The plan's copies of the file at fd into buf (each at its own offset), then the slots in use by the
+ * header just copied, then the file's last byte (and the one past it when buf has room, to see the
+ * file grow) into a scratch word so no copied byte is overwritten by a later read.  The plan's size
+ * when all came back whole, 0 when something did not (short, slots out of range, another size: the
+ * caller's general path copies the whole file), -1 with an exception.  Bytes of buf outside the
+ * ranges keep what they held: the values of a copy with the plan's skeleton are all inside them. */
+static Py_ssize_t
+copy_used(Plan *p, int fd, unsigned char *buf, Py_ssize_t len)
+{
+    int ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; ok == 1 && i < p->n_copies; i++)
+        ok = pread_all(fd, buf, p->copies[i].off, p->copies[i].len);
+    if (ok == 1) {
+        unsigned long long used = load_le(buf + p->slots_at, p->slots_width);
+        if (used < 1 || used > (unsigned long long)((p->size - p->slot_off) / p->slot_size))
+            ok = 0;
+        else
+            ok = pread_all(fd, buf, p->slot_off, p->slot_size * (Py_ssize_t)used);
+    }
+    if (ok == 1) {
+        unsigned char tail[2];
+        Py_ssize_t want = len > p->size ? 2 : 1, n;
+        do {
+            n = pread(fd, tail, (size_t)want, (off_t)(p->size - 1));
+        } while (n < 0 && errno == EINTR);
+        ok = n < 0 ? -1 : n == 1;
+    }
+    Py_END_ALLOW_THREADS
+    if (ok < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    return ok ? p->size : 0;
+}
+
 /* 1: the write-buffer bytes of a and b are the same. */
 static int
 same_write_buffers(Plan *p, const unsigned char *a, const unsigned char *b)
@@ -742,7 +819,8 @@ copy_and_decode(Plan *p, Source *src, Py_buffer *copy, Py_buffer *spare, int ret
     }
     unsigned char *b = copy->buf, *other = spare->buf;
     PyObject *b_obj = copy->obj, *other_obj = spare->obj;
-    Py_ssize_t n = copy_file(src, b_obj, b, copy->len);
+    Py_ssize_t n = p->n_copies > 0 && src->fill == NULL ? copy_used(p, src->fd, b, copy->len)
+                                                        : copy_file(src, b_obj, b, copy->len);
     if (n < 0)
         return NULL;
     if (n != p->size)

@@ -94,7 +94,7 @@ def read_bytes(path, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
         os.close(fd)
 
 
-def open_and_copy(path, max_size: int, twice: bool, plans=None, retries: int = 0, single: bytes = b""):
+def open_and_copy(path, max_size: int, twice: bool, plans=None, retries: int = 0, single: bytes = b"", used=None):
     """(descriptor, the file's bytes, a second copy made at once after the first or None) of the
     regular file at ``path``; the caller closes the descriptor. An ordinary stats file takes one
     call of the compiled path (open, fstat, read, pread); anything else -- larger than one first
@@ -103,15 +103,22 @@ def open_and_copy(path, max_size: int, twice: bool, plans=None, retries: int = 0
 
     ``plans`` ({file size: (ReadPlan, ...)}, cache.LayoutCache.plans): on the compiled path, when
     one of them has the copy's skeleton, the answer is the file's fields after the re-check of
-    ``retries`` copies (a list, the file closed): the whole of read() in one call."""
+    ``retries`` copies (a list, the file closed): the whole of read() in one call.
+
+    ``used(fd, size)``: tried before a file larger than one first read is copied whole; an answer
+    other than None is returned as is (the file closed) -- a reader that needs only some of the bytes."""
     if open_copies is not None:
         got = open_copies(path, _FLAGS, min(max_size, _FIRST_READ - 1), twice, plans, retries, single)
         if got is not None:
             return got
-    fd, _ = open_regular(path)
+    fd, st = open_regular(path)
     try:
-        data = read_capped(fd, path, max_size)
-        return fd, data, os.pread(fd, len(data), 0) if twice and data[:1] not in single else None
+        got = used(fd, st.st_size) if used is not None and _FIRST_READ <= st.st_size <= max_size else None
+        if got is None:
+            data = read_capped(fd, path, max_size)
+            return fd, data, os.pread(fd, len(data), 0) if twice and data[:1] not in single else None
     except BaseException:
         os.close(fd)
         raise
+    os.close(fd)
+    return got

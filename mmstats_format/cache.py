@@ -49,6 +49,10 @@ class LayoutCache:
                 return layout, got
         return None
 
+    def sized(self, size: int) -> tuple:
+        """The layouts learnt for files of ``size`` bytes, most recent first."""
+        return self._by_size.get(size, ())
+
     def find(self, data, path=None, ident=None, fields: bool = False):
         """(layout, values) of ``data`` (``fields``: (layout, records)): a known layout, else scan
         it and learn its layout. Raises the first problem scan finds (FormatError naming ``path``)."""

@@ -257,6 +257,13 @@ class StatsDirectory(Closeable):
             if got is not None:
                 values, f.digest = got
                 return values
+        copy_used = getattr(f.layout, "copy_used", None) if plan is None else None  # (repoll did it with a plan)
+        if copy_used is not None and copy_used(fd, copy):  # only the bytes the values use
+            if f.last is not None and f.layout.same_used(copy, f.last):
+                return f.values.copy()  # not one of them changed since the last poll
+            got = self._settled(f.layout, fd, copy, spare, f.size, copy_used)
+            if got is not None:
+                return got[0]  # made from this copy: the caller's own
         n = os.preadv(fd, iov, 0)
         if n != f.size:
             return self._load(f, ino)  # grew (the buffer holds one byte more) or shrank
@@ -287,13 +294,15 @@ class StatsDirectory(Closeable):
         else:
             f.last, f.digest, f.values = copy, None, values
 
-    def _settled(self, layout, fd, copy, spare, n):
+    def _settled(self, layout, fd, copy, spare, n, copier=None):
         """(values, the copy they came from) by the version's reader rule, or None when ``copy``
-        does not have the layout's skeleton."""
+        does not have the layout's skeleton. ``copier(fd, buf)``: how the re-check's copies are made
+        (None: the whole file)."""
         if not self.recheck or (layout.write_buffers is None and not getattr(layout, "has_sequenced", False)):
             values = layout.checked_values(copy, n)  # nothing a writer changes in more than one store
             return None if values is None else (values, copy)
-        more = alternating(copy, spare, lambda buf: os.preadv(fd, [buf], 0) == n)
+        more = alternating(copy, spare, (lambda buf: copier(fd, buf)) if copier is not None else
+                           (lambda buf: os.preadv(fd, [buf], 0) == n))
         if getattr(layout, "has_sequenced", False):
             return layout.sequenced(fd, copy, more, n)
         if layout.write_buffers is not None:

@@ -8,12 +8,14 @@ one is tested against (tests/test_perf_paths.py); version 2's is v2.decode().
 from __future__ import annotations
 
 import os
+from functools import partial
 
 from ._fileio import DEFAULT_MAX_SIZE, open_and_copy, read_bytes
 from .cache import LAYOUTS
 from .v1.decode import field_value
 from .scan import ONE_COPY, scan
-from .settle import RETRIES, settle
+from .reread import _scratch
+from .settle import RETRIES, alternating, settle
 from .v1 import Field
 
 __all__ = ["Field", "DEFAULT_MAX_SIZE", "read", "read_bytes", "decode_bytes", "decode_scanned"]
@@ -43,6 +45,27 @@ def _preads(fd, size, first):
         again = os.pread(fd, size, 0)
 
 
+def _read_used(fd, size: int, recheck: bool):
+    """The fields of the open file of ``size`` bytes when a known layout of that size copies only the
+    bytes it uses (version 2's copy_used) and the copy has its skeleton; else None (the caller reads
+    the whole file)."""
+    for layout in LAYOUTS.sized(size):
+        copy_used = getattr(layout, "copy_used", None)
+        if copy_used is None:
+            continue
+        buf, spare = _scratch(size + 1)  # one byte more: copy_used sees a file grown since fstat
+        if not copy_used(fd, buf):
+            return None
+        if recheck and layout.has_sequenced:
+            settled = layout.sequenced(fd, buf, alternating(buf, spare, partial(copy_used, fd)), size)
+            fields = None if settled is None else layout.fields_of(settled[0])
+        else:
+            fields = layout.checked_fields(buf, size)
+        if fields is not None:
+            return fields
+    return None
+
+
 def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> list[Field]:
     """Every field of the file at ``path``, in file order.
 
@@ -52,7 +75,8 @@ def read(path, *, max_size: int = DEFAULT_MAX_SIZE, recheck: bool = True) -> lis
     across three copies and retried alone (spec/v2.md). Raises FormatError (code, offset, path) for a
     file that breaks the format, OSError when it cannot be read.
     """
-    got = open_and_copy(path, max_size, recheck, LAYOUTS.plans, RETRIES, ONE_COPY)
+    got = open_and_copy(path, max_size, recheck, LAYOUTS.plans, RETRIES, ONE_COPY,
+                        lambda fd, size: _read_used(fd, size, recheck))
     if got.__class__ is not tuple:
         return got  # a known layout: the compiled path did it all (the re-check below included)
     fd, data, second = got  # the second copy at once, before any decode

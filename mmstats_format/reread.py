@@ -73,6 +73,7 @@ class StatsReader(Closeable):
         self._ident = None
         self.layout = None  # the version's compiled layout (v1.layout.CompiledLayout)
         self._buf = self._spare = None  # copy buffers, lent by _scratch() for one read()
+        self._copy_used = None  # while set: the layout's copy of only the bytes its values use
 
     @property
     def fields(self):
@@ -105,7 +106,11 @@ class StatsReader(Closeable):
             values = None
             if ident == self._ident:
                 self._buf, self._spare = _scratch(ident[2])
-                if self._copy(self._buf):
+                self._copy_used = getattr(self.layout, "copy_used", None)
+                if self._copy_used is not None and self._copy(self._buf):
+                    values = self._settled_values()  # None: the layout changed; copy all of it below
+                self._copy_used = None
+                if values is None and self._copy(self._buf):
                     values = self._settled_values()
                     if values is None:
                         values = self._grown()
@@ -121,7 +126,7 @@ class StatsReader(Closeable):
             self._ident = None  # parse afresh next time
             raise e.with_path(self.path) from None
         finally:
-            self._buf = self._spare = None
+            self._buf = self._spare = self._copy_used = None
 
     def _read_mapped(self):
         """The values through the file's mapping, or None when the path names no version 2 file."""
@@ -142,7 +147,10 @@ class StatsReader(Closeable):
         return None
 
     def _copy(self, buf) -> bool:
-        """Copy the file into ``buf``; False when it came back short (the file shrank)."""
+        """Copy the file into ``buf`` (or the bytes its layout's values use, while _copy_used is set);
+        False when it came back short (the file shrank)."""
+        if self._copy_used is not None:
+            return self._copy_used(self._fd, buf)
         return os.preadv(self._fd, [buf], 0) == len(buf)
 
     def _grown(self):

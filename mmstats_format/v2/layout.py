@@ -8,6 +8,10 @@ so files of one program share one layout. A file with more entries than the
 layout (fields added at run time) gets a longer layout by ``extended``, which walks
 only the new entries: published entries never change (spec/v2.md, "Reading a file").
 
+A re-read copies only the bytes the values are read from (``copy_used``; the ReadPlan's ``copies``):
+the header, the published entries, the process area's values and the slots in use -- a file of the
+default capacities is mostly unused room. A copy whose header says anything else is not decoded.
+
 With the C extension built (accel.ReadPlan), ``checked_values`` and ``checked_fields``
 are one call of a ReadPlan made from the same offsets (read_plan below): header and
 entries compared with memcmp, state and slots_used range-checked, string lengths
@@ -30,6 +34,7 @@ __all__ = ["Layout", "Values"]
 _HEADER = struct.Struct(d.HEADER_FORMAT)
 _new_list = list.__new__
 _SEQ = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
 _ODD = _SEQ.pack(1)  # marks a copy that has no consistent value
 
 # Header words a writer changes after publishing the file: read with the values, not part of the skeleton.
@@ -83,6 +88,24 @@ def _same_ranges(meta_offset, entries_end):
     return tuple(out)
 
 
+# Ranges closer than this are copied as one: a system call costs about what copying this many bytes does.
+_GAP = 4096
+
+
+def _used_ranges(h, fields, entries_end):
+    """(offset, length) of the bytes a copy needs besides the slots in use: the header, the published
+    entries and each value of the process area (slotted values lie in the slots), merged when close."""
+    spans = sorted([(0, _HEADER.size), (h["meta_offset"], entries_end)]
+                   + [(f.at, f.at + f.size) for f in fields if not f.stride])
+    out = []
+    for start, end in spans:
+        if out and start <= out[-1][1] + _GAP:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return tuple((start, end - start) for start, end in out if end > start)
+
+
 def read_plan(plan_type, layout, data):
     """A ReadPlan checking what ``layout._header`` and ``checked_values`` check, making their values."""
     states = (d.STATE_READY, d.STATE_CLOSED)
@@ -95,7 +118,8 @@ def read_plan(plan_type, layout, data):
     # the header's bytes, kept beside the values: Headed.header makes the dict when it is asked for
     header = (0, _HEADER.size)
     return plan_type(bytes(data[:layout.file_size]), _same_ranges(layout.meta_offset, layout.entries_end), bounds,
-                     tuple(map(_op, layout.fields)), texts, (), (used_at, used_width), header, Field, Values, File2)
+                     tuple(map(_op, layout.fields)), texts, (), (used_at, used_width), header, Field, Values, File2,
+                     copies=layout.copy_ranges, slot_area=layout.slot_area)
 
 
 class Layout:
@@ -116,6 +140,10 @@ class Layout:
         self.slot_count = h["slot_count"]
         self.meta_offset, self.entries_end = h["meta_offset"], entries_end
         self.header_size = h["header_size"]
+        # what a re-read copies (copy_used): these ranges, the first holding the header, then slots_used
+        # slots from slot_area's offset (of slot_area's size each)
+        self.copy_ranges = _used_ranges(h, self.fields, entries_end)
+        self.slot_area = (h["slots_offset"], h["slot_size"])
         self.skeleton = (self.file_size, _FIXED(_HEADER.unpack_from(data, 0)),
                          bytes(data[self.meta_offset:entries_end]))
         self.write_buffers = None  # numbers are single-copy atomic: no whole-file re-check
@@ -131,6 +159,38 @@ class Layout:
                 self.reread_plan = plan
 
     # ------------------------------------------------------------ one copy
+
+    def copy_used(self, fd, buf) -> bool:
+        """Copy into ``buf`` (at their own offsets) only the bytes this layout's values are read from:
+        ``copy_ranges``, then the slots in use by the copied header, then the file's last byte to see
+        that its size is still the layout's (one more when ``buf`` has room: it grew). False when a copy
+        came back short, slots_used is out of range or the size changed: take the whole-file path.
+        Bytes outside those ranges keep what they held; nothing decodes them (the ranges hold every
+        value of a copy with this skeleton, and a copy without it is rejected before any value)."""
+        view = memoryview(buf)
+        try:
+            for at, n in self.copy_ranges:
+                if os.preadv(fd, [view[at:at + n]], at) != n:
+                    return False
+            used = _U32.unpack_from(buf, d.H_SLOTS_USED)[0]
+            if not 1 <= used <= self.slot_count:
+                return False
+            at, n = self.slot_area[0], self.slot_area[1] * used
+            if at + n > self.file_size or os.preadv(fd, [view[at:at + n]], at) != n:
+                return False
+        finally:
+            view.release()
+        tail = 2 if len(buf) > self.file_size else 1
+        return len(os.pread(fd, tail, self.file_size - 1)) == 1
+
+    def same_used(self, a, b) -> bool:
+        """Whether copies ``a`` (made by copy_used) and ``b`` hold the same bytes where copy_used copies:
+        then they have the same values."""
+        for at, n in self.copy_ranges:
+            if a[at:at + n] != b[at:at + n]:
+                return False
+        at, n = self.slot_area[0], self.slot_area[1] * _U32.unpack_from(a, d.H_SLOTS_USED)[0]
+        return a[at:at + n] == b[at:at + n]
 
     def _header(self, buf, size):
         """The header of ``buf`` if it has this layout's skeleton, else None."""
