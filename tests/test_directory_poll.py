@@ -28,6 +28,7 @@ from mmstats_format.v2 import mapped
 from mmstats_format.v2.mapped import PurePlan
 
 from test_compiled_decode import same_answer, v2_files
+from test_mapped_reader import patch_file
 
 
 def _compiled_poll():
@@ -101,14 +102,6 @@ def _value_bytes(image: bytes) -> list[int]:
     return list(range(end, len(image)))
 
 
-def _patch(path, offset, raw):
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.pwrite(fd, raw, offset)
-    finally:
-        os.close(fd)
-
-
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -139,7 +132,7 @@ def test_compiled_poll_answers_as_the_python_loop_and_the_pure_plans(v1, v2, map
                     where = _value_bytes(image)
                     anywhere = data.draw(st.integers(0, 9), label="anywhere") == 0 or not where
                     at = data.draw(st.integers(0, len(image) - 1) if anywhere else st.sampled_from(where), label="at")
-                    _patch(paths[i], at, bytes([data.draw(st.integers(0, 255), label="byte")]))
+                    patch_file(paths[i], at, bytes([data.draw(st.integers(0, 255), label="byte")]))
         finally:
             default.close()
             loop.close()
@@ -189,8 +182,8 @@ def test_values_stored_in_place_are_read_without_python_per_file(tmp_path, monke
         for n in range(3):
             handed.clear()
             for k in range(3):
-                _patch(tmp_path / f"v2-{k}.mmstats", counter_at, (1000 * n + k).to_bytes(8, "little"))
-                _patch(tmp_path / f"v1-{k}.mmstats", v1_at, (2000 * n + k).to_bytes(8, "little"))
+                patch_file(tmp_path / f"v2-{k}.mmstats", counter_at, (1000 * n + k).to_bytes(8, "little"))
+                patch_file(tmp_path / f"v1-{k}.mmstats", v1_at, (2000 * n + k).to_bytes(8, "little"))
             files, problems = sd.poll()
             # compiled: none ("other.txt" is remembered as not matching)
             assert problems == [] and sorted(handed) == ([] if accel.poll_listing else sorted(os.listdir(tmp_path)))
@@ -231,7 +224,7 @@ def test_a_string_length_past_its_capacity_stored_between_polls_is_named_at_ever
     with mf.StatsDirectory(tmp_path, mapped=mapped_) as sd:
         files, problems = sd.poll()
         assert problems == [] and len(files) == 2
-        _patch(path, at, (9).to_bytes(4, "little"))  # capacity 8
+        patch_file(path, at, (9).to_bytes(4, "little"))  # capacity 8
         for _ in range(3):
             files, problems = sd.poll()
             assert [os.path.basename(f.path) for f in files] == ["empty.mmstats"]

@@ -169,7 +169,8 @@ def _image(tmp_path, name="f.mmstats", **kw):
     return path, image
 
 
-def _patch(path, offset, raw):
+def patch_file(path, offset, raw):
+    """Store raw at offset of the file in place (as a writer does: same inode, same size)."""
     fd = os.open(path, os.O_WRONLY)
     try:
         os.pwrite(fd, raw, offset)
@@ -185,10 +186,10 @@ def test_values_follow_stores_into_the_file(tmp_path, plan):
         v = m.read()
         assert list(v)[:3] == [3, -0.0, "abc"] and v[3]["count"] == 2 and v[3]["sum"] == 3.5
         assert v.header["state"] == "ready" and v.header == copied_read(path).header
-        _patch(path, image.entries[0].value_at + 64, struct.pack("<Q", 40))  # slot 1's copy
-        _patch(path, image.entries[2].value_at + 8, struct.pack("<L", 2))    # the length alone
+        patch_file(path, image.entries[0].value_at + 64, struct.pack("<Q", 40))  # slot 1's copy
+        patch_file(path, image.entries[2].value_at + 8, struct.pack("<L", 2))    # the length alone
         assert list(m.read())[:3:2] == [41, "ab"]
-        _patch(path, d.H_SLOTS_USED, struct.pack("<L", 1))
+        patch_file(path, d.H_SLOTS_USED, struct.pack("<L", 1))
         assert m.read()[0] == 1
     finally:
         m.close()
@@ -308,7 +309,7 @@ def test_a_sequence_left_odd_reads_null_after_the_bounded_retry(tmp_path, plan, 
 @pytest.mark.parametrize("plan", PLANS)
 def test_an_odd_sequence_in_a_closed_file_is_no_value_at_once(tmp_path, plan, monkeypatch):
     path, image = _image(tmp_path, state=2)
-    _patch(path, image.entries[3].value_at + 64, struct.pack("<Q", 5))  # the histogram's copy in slot 1
+    patch_file(path, image.entries[3].value_at + 64, struct.pack("<Q", 5))  # the histogram's copy in slot 1
     yields = _Yields(monkeypatch)
     values = mapped_read(path, plan)
     assert values[3] is None and values[2] == "abc" and values.header["state"] == "closed"
@@ -331,7 +332,7 @@ def test_a_problem_stored_between_polls_is_named_as_the_copying_reader_names_it(
     path, image = _image(tmp_path)
     r, c = mf.StatsReader(path, mapped=True), mf.StatsReader(path)
     assert same_answer(r.read(), c.read())
-    _patch(path, offset_of(image), raw)
+    patch_file(path, offset_of(image), raw)
     got, want = answer(r.read), answer(c.read)
     assert want[:2] == ("error", code) and got == want
     r.close()
@@ -444,7 +445,7 @@ def test_random_layouts_read_alike_mapped_compiled_python_copied_and_construct(s
             for _ in range(3):  # a byte stored between polls
                 at = data.draw(st.integers(0, min(len(image), 4096) - 1))
                 byte = data.draw(st.integers(0, 255))
-                _patch(path, at, bytes([byte]))
+                patch_file(path, at, bytes([byte]))
                 a, b = answer(compiled.read), answer(python.read)
                 assert same(a, b), (at, byte, a, b)
                 alike = alike and (at not in fixed or image[at] == byte)
