@@ -35,14 +35,40 @@ class BindingTest {
         return (Json.Num) Python.fields(Python.read(file)).get(0).get("value");
     }
 
+    /** A thread's work, given its index. */
+    private interface Body {
+        void run(int index) throws Exception;
+    }
+
+    /**
+     * Runs {@code body(0)} to {@code body(n - 1)}, each in a new thread, and waits for all of them; the first
+     * throw fails the test, after {@code onFailure} (which lets the other threads finish) has run.
+     */
+    private static void inThreads(int n, String name, Body body, Runnable onFailure) throws InterruptedException {
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            int me = t;
+            Thread th = new Thread(() -> {
+                try {
+                    body.run(me);
+                } catch (Throwable e) {
+                    failed.compareAndSet(null, e);
+                    onFailure.run();
+                }
+            }, name + "-" + t);
+            th.start();
+            all.add(th);
+        }
+        for (Thread th : all) {
+            th.join();
+        }
+        assertNull(failed.get());
+    }
+
     /** Runs {@code body} in a new thread and waits for its end; any throw in it fails the test. */
     private static void inThread(String name, Runnable body) throws InterruptedException {
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        Thread t = new Thread(body, name);
-        t.setUncaughtExceptionHandler((x, e) -> failed.set(e));
-        t.start();
-        t.join();
-        assertNull(failed.get());
+        inThreads(1, name, i -> body.run(), () -> { });
     }
 
     /** Polls the file's first field until stopped: records the first time the value went down. */
@@ -157,37 +183,23 @@ class BindingTest {
             for (int t = 0; t < threads; t++) {
                 baton[t] = new Semaphore(t == 0 ? 1 : 0);
             }
-            AtomicReference<Throwable> failed = new AtomicReference<>();
-            List<Thread> all = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int me = t;
-                Thread th = new Thread(() -> {
-                    try {
-                        for (int turn = 0; turn < turns; turn++) {
-                            baton[me].acquire();
-                            for (int i = 0; i < each; i++) {
-                                c.inc();
-                            }
-                            assertSame(Thread.currentThread(), c.boundTo(), "turn " + turn);
-                            baton[(me + 1) % threads].release();
-                        }
-                        long misses = c.threadMisses();
-                        assertTrue(misses <= (long) turns * Slotted.TAKE_AFTER, "misses " + misses);
-                    } catch (Throwable e) {
-                        failed.compareAndSet(null, e);
-                        for (Semaphore b : baton) {
-                            b.release(threads * turns); // let the others finish
-                        }
+            inThreads(threads, "turns", me -> {
+                for (int turn = 0; turn < turns; turn++) {
+                    baton[me].acquire();
+                    for (int i = 0; i < each; i++) {
+                        c.inc();
                     }
-                }, "turns-" + t);
-                th.start();
-                all.add(th);
-            }
-            for (Thread th : all) {
-                th.join();
-            }
+                    assertSame(Thread.currentThread(), c.boundTo(), "turn " + turn);
+                    baton[(me + 1) % threads].release();
+                }
+                long misses = c.threadMisses();
+                assertTrue(misses <= (long) turns * Slotted.TAKE_AFTER, "misses " + misses);
+            }, () -> {
+                for (Semaphore b : baton) {
+                    b.release(threads * turns); // let the others finish
+                }
+            });
             poller.finish();
-            assertNull(failed.get());
             assertEquals(1 + threads, s.slotsUsed());
         }
         long total = (long) threads * turns * each;
@@ -209,28 +221,14 @@ class BindingTest {
                 .closeAtExit(false).build()) {
             Counter c = s.counter("c").register();
             java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
-            AtomicReference<Throwable> failed = new AtomicReference<>();
-            List<Thread> all = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
+            inThreads(threads, "race", t -> {
                 int count = (t + 1) * 300_000 + t;
-                Thread th = new Thread(() -> {
-                    try {
-                        c.add(0); // takes this thread's slot before the others start
-                        together.await();
-                        for (int i = 0; i < count; i++) {
-                            c.inc();
-                        }
-                    } catch (Throwable e) {
-                        failed.compareAndSet(null, e);
-                    }
-                });
-                th.start();
-                all.add(th);
-            }
-            for (Thread th : all) {
-                th.join();
-            }
-            assertNull(failed.get());
+                c.add(0); // takes this thread's slot before the others start
+                together.await();
+                for (int i = 0; i < count; i++) {
+                    c.inc();
+                }
+            }, () -> { });
             assertEquals(1 + threads, s.slotsUsed());
             List<Long> copies = new ArrayList<>();
             for (int k = 1; k <= threads; k++) {
