@@ -171,6 +171,28 @@ in_file(Plan *p, Py_ssize_t off, Py_ssize_t len)
     return 1;
 }
 
+/* seq, a tuple of (offset, length) pairs each inside the file, into a new array *out of *count ranges;
+ * -1 with an exception set (what was made so far stays in *out for the plan's dealloc). */
+static int
+ranges_in_file(Plan *p, PyObject *seq, const char *what, const char *format, Range **out, Py_ssize_t *count)
+{
+    PyObject **items;
+    Py_ssize_t n = tuple_items(seq, what, &items);
+    if (n < 0)
+        return -1;
+    *out = PyMem_Calloc(n ? n : 1, sizeof(Range));
+    if (*out == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (*count = 0; *count < n; (*count)++) {
+        Range *r = &(*out)[*count];
+        if (!PyArg_ParseTuple(items[*count], format, &r->off, &r->len) || !in_file(p, r->off, r->len))
+            return -1;
+    }
+    return 0;
+}
+
 /* Not followed by the cycle collector (the rule CPython untracks a tuple by). */
 static inline int
 untracked(PyObject *x)
@@ -274,17 +296,8 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject **items;
     Py_ssize_t n;
 
-    if ((n = tuple_items(same, "same", &items)) < 0)
+    if (ranges_in_file(p, same, "same", "nn;ReadPlan: same is ((offset, length), ...)", &p->same, &p->n_same) < 0)
         goto fail;
-    p->same = PyMem_Calloc(n ? n : 1, sizeof(Range));
-    if (p->same == NULL)
-        goto nomem;
-    for (p->n_same = 0; p->n_same < n; p->n_same++) {
-        Range *r = &p->same[p->n_same];
-        if (!PyArg_ParseTuple(items[p->n_same], "nn;ReadPlan: same is ((offset, length), ...)", &r->off, &r->len)
-            || !in_file(p, r->off, r->len))
-            goto fail;
-    }
 
     if ((n = tuple_items(bounds, "bounds", &items)) < 0)
         goto fail;
@@ -337,19 +350,11 @@ plan_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
 
     if (copies != Py_None) {
-        if ((n = tuple_items(copies, "copies", &items)) < 0)
+        if (ranges_in_file(p, copies, "copies", "nn;ReadPlan: copies is ((offset, length), ...)", &p->copies,
+                           &p->n_copies) < 0)
             goto fail;
-        p->copies = PyMem_Calloc(n ? n : 1, sizeof(Range));
-        if (p->copies == NULL)
-            goto nomem;
-        for (p->n_copies = 0; p->n_copies < n; p->n_copies++) {
-            Range *r = &p->copies[p->n_copies];
-            if (!PyArg_ParseTuple(items[p->n_copies], "nn;ReadPlan: copies is ((offset, length), ...)", &r->off,
-                                  &r->len) || !in_file(p, r->off, r->len))
-                goto fail;
-        }
         /* the slots word is read from the first range (the header) before the slots are copied */
-        if (n == 0 || slot_area == Py_None || p->slots_at < 0
+        if (p->n_copies == 0 || slot_area == Py_None || p->slots_at < 0
             || !PyArg_ParseTuple(slot_area, "nn;ReadPlan: slot_area is (offset, slot size)", &p->slot_off,
                                  &p->slot_size) || p->slot_size < 1 || !in_file(p, p->slot_off, p->slot_size)) {
             if (!PyErr_Occurred())
