@@ -50,7 +50,7 @@ build-native:
 
 test-python: setup-test build-native
 	$(VPY) -m pytest -q
-	MMSTATS_PURE_PYTHON=1 $(VPY) -m pytest -q tests/test_writer_*.py tests/test_perf_paths.py tests/test_v2_readers.py tests/test_mapped_reader.py tests/test_directory_poll.py
+	MMSTATS_PURE_PYTHON=1 $(VPY) -m pytest -q tests/test_writer_*.py tests/test_perf_paths.py tests/test_v2_readers.py tests/test_mapped_reader.py tests/test_directory_poll.py tests/test_v2_copy_used.py
 
 test-c:
 	$(MAKE) -C writers/c test
