@@ -292,6 +292,25 @@ def test_fields_named_like_mmashs_own_metrics_are_renamed(tmp_path, aggregate, o
     assert got["mmash_metric_conflicts", (("conflict", "kind"),)] == 3
 
 
+@pytest.mark.parametrize("openmetrics", [False, True], ids=["text", "openmetrics"])
+@pytest.mark.parametrize("aggregate", AGGREGATIONS)
+@pytest.mark.parametrize("bad", [math.nan, -2.5], ids=["nan", "negative"])
+def test_a_counter_total_openmetrics_cannot_carry(tmp_path, v2, aggregate, openmetrics, bad):
+    """A file written by another program may hold a NaN or negative f64 counter (V2Writer refuses both):
+    OpenMetrics leaves that series out, the text format shows it, and the other files' series stay."""
+    w = v2(tmp_path / "bad.mmstats", pid=A)
+    c = w.counter("bytes", "f64")
+    c.add(1.0)
+    c._view[(c._at + w.slot_offset(w._slot())) >> 3] = bad  # stored as a third-party writer would
+    v2(tmp_path / "good.mmstats", pid=B).counter("bytes", "f64").add(4.0)
+    got = samples_of(scrape(tmp_path, aggregate, "pid", openmetrics), openmetrics)
+    values = values_of(got, "bytes_total")
+    want = [bad + 4.0] if aggregate == "sum" else [bad, 4.0]  # sum: one series, both files added
+    if openmetrics:
+        want = [v for v in want if v >= 0]
+    assert sorted(map(repr, values)) == sorted(map(repr, want))  # (repr: NaN equals NaN)
+
+
 def test_retired_counters_follow_their_series_when_a_conflict_comes_and_goes(tmp_path, v2):
     """``sum`` mode keeps what exited files counted; a name conflict that appears later moves nothing."""
     exporter = Exporter(str(tmp_path), warn=lambda line: None)

@@ -482,6 +482,9 @@ class Exporter:
                     for group, value in bucket.items():
                         _histogram_lines(add, name, _join(group, tail), value, openmetrics)
                 else:
+                    if openmetrics and ftype == "counter" and not all(v >= 0 for v in bucket.values()):
+                        # OpenMetrics has no NaN or negative total (a third-party writer can store one)
+                        bucket = {g: v for g, v in bucket.items() if v >= 0}
                     add(sample_lines(sample, bucket, tail))
         if summed:
             self._process_counts(add, procs)
