@@ -1,6 +1,7 @@
 //! Field builders and handles. A handle is `Send + Sync + Clone` and keeps its file mapped; the
-//! calling thread's slot is found per update (see `slots`). A field the full file could not publish
-//! gets a handle to private memory: it works, and no reader sees it.
+//! calling thread's slot is found per update (see `slots`), except by a `LocalCounter`, one thread's
+//! handle with its slot found once. A field the full file could not publish gets a handle to private
+//! memory: it works, and no reader sees it.
 
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -132,6 +133,19 @@ impl<T: CounterNumber> Counter<T> {
     /// load, add and store and nothing else, for code that updates one counter many times. The thread
     /// keeps its slot while the handle lives (also past the thread's own exit, for a handle kept in a
     /// thread-local). When no thread slot is left the handle adds atomically to the shared slot.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("mmstats-local-doc-{}.mmstats", std::process::id()));
+    /// let stats = mmstats_writer::Stats::builder().path(&path).create()?;
+    /// let requests = stats.counter("http.requests").build()?;
+    /// let mine = requests.local();
+    /// for _ in 0..1000 {
+    ///     mine.inc();
+    /// }
+    /// # drop(mine);
+    /// # stats.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn local(&self) -> LocalCounter<'_, T> {
         let (word, exclusive, lease) = self.value.local_word();
         LocalCounter { word, exclusive, _lease: lease, _t: PhantomData }
@@ -159,6 +173,17 @@ impl Counter<u64> {
 /// let local = counter.local();
 /// std::thread::scope(|s| {
 ///     s.spawn(move || local.inc()); // error: `Rc<..>` cannot be sent between threads safely
+/// });
+/// ```
+///
+/// Nor shared with another thread:
+///
+/// ```compile_fail
+/// # let stats = mmstats_writer::Stats::builder().path("/dev/shm/x.mmstats").create().unwrap();
+/// let counter = stats.counter("c").build().unwrap();
+/// let local = counter.local();
+/// std::thread::scope(|s| {
+///     s.spawn(|| local.inc()); // error: `Rc<..>` cannot be shared between threads safely
 /// });
 /// ```
 ///
