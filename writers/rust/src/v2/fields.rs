@@ -94,6 +94,7 @@ impl Value {
 
     /// The calling thread's copy of a one-word slotted value found now, for a `LocalCounter`, with the
     /// thread's lease on its slot (None for slot 0 and private words, which are never given back).
+    #[inline]
     fn local_word(&self) -> (&AtomicU64, bool, Option<Rc<slots::Lease>>) {
         let (base, exclusive, lease) = match &self.words {
             Words::Private(p) => return (&p[0], false, None),
@@ -146,9 +147,10 @@ impl<T: CounterNumber> Counter<T> {
     /// # stats.close()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn local(&self) -> LocalCounter<'_, T> {
         let (word, exclusive, lease) = self.value.local_word();
-        LocalCounter { word, exclusive, _lease: lease, _t: PhantomData }
+        LocalCounter { word, exclusive, lease, _t: PhantomData }
     }
 
     pub fn is_published(&self) -> bool {
@@ -194,8 +196,20 @@ pub struct LocalCounter<'a, T: CounterNumber = u64> {
     word: &'a AtomicU64,
     exclusive: bool,
     /// Keeps the slot the thread's own while the handle lives; `Rc` also keeps the handle on its thread.
-    _lease: Option<Rc<slots::Lease>>,
+    lease: Option<Rc<slots::Lease>>,
     _t: PhantomData<fn(T)>,
+}
+
+impl<T: CounterNumber> Drop for LocalCounter<'_, T> {
+    /// Hands the lease on by value: dropping the `Rc` in place would pass the handle's address to the
+    /// `Rc`'s release, and a compiler that sees the address taken reloads `word` and `exclusive` on
+    /// every `add` (an atomic store may write anywhere it does not know).
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            slots::release(lease);
+        }
+    }
 }
 
 impl<T: CounterNumber> LocalCounter<'_, T> {

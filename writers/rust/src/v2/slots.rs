@@ -84,6 +84,12 @@ fn slow(file: &Arc<Shared>) -> (*mut u8, bool) {
     }
 }
 
+/// Drops a lease, out of line (see `LocalCounter`'s `Drop`).
+#[inline(never)]
+pub(crate) fn release(lease: Rc<Lease>) {
+    drop(lease);
+}
+
 /// The calling thread's slot of `file`, found or taken, with the thread's lease on it; None where the
 /// thread must use the shared slot without one (a forked child, or a thread that is exiting).
 pub(crate) fn lease(file: &Arc<Shared>) -> Option<(*mut u8, bool, Rc<Lease>)> {
