@@ -121,7 +121,7 @@ def test_native_output_parser_reads_each_languages_lines():
     assert parse(java) == {"plain field x += n": 0.61, "buffered counter incr(n)": 13.6}
 
 
-def test_rust_v2_rows_hold_the_handle_and_counter_add_to_the_v2_floor():
+def test_native_rust_v2_rows_hold_the_handle_and_counter_add_to_the_v2_floor():
     from writer_native import RUST_CASES, _rows, parse
     # The lines writers/rust/examples/bench.rs prints (format of its println!s).
     rust = ("plain x += n:                  0.33 ns/op   1.0x\n"
