@@ -62,10 +62,11 @@ impl Value {
     /// The calling thread's copy of a slotted value, and whether the thread owns it.
     #[inline(always)]
     fn copy(&self) -> (&[AtomicU64], bool) {
-        let (base, exclusive) = match (&self.words, slots::last_of(self.id)) {
-            (_, Some((base, exclusive))) => (base as *mut u8, exclusive),
-            (Words::File(_), None) => slots::slot(&self.file),
-            (Words::Private(p), None) => return (p, false),
+        let (id, base, exclusive) = slots::last();
+        let (base, exclusive) = match &self.words {
+            _ if id == self.id => (base as *mut u8, exclusive),
+            Words::File(_) => slots::slot(&self.file),
+            Words::Private(p) => return (p, false),
         };
         // SAFETY: `base` is a slot of the mapping `self.file` keeps alive (ids are never reused); registration
         // placed the value's `len` words inside every slot at `at`, 8-aligned; only accessed atomically.
@@ -73,13 +74,13 @@ impl Value {
     }
 
     /// The calling thread's copy of a one-word slotted value (a counter): `copy` without the slice, and
-    /// when the thread owns its last slot and it is of this file, nothing loaded but that thread-local
-    /// cell. The shared slot goes out of line too: its atomic add costs far more than the call.
+    /// when the thread's last slot is of this file, nothing loaded but that thread-local cell.
     #[inline(always)]
     fn copy_word(&self) -> (&AtomicU64, bool) {
-        if let Some(base) = slots::owned_of(self.id) {
+        let (id, base, exclusive) = slots::last();
+        if id == self.id {
             // SAFETY: as in `copy`: `base` is this file's slot (the ids matched; ids are never reused).
-            return (unsafe { AtomicU64::from_ptr((base + self.at) as *mut u64) }, true);
+            return (unsafe { AtomicU64::from_ptr((base + self.at) as *mut u64) }, exclusive);
         }
         self.copy_word_slow()
     }

@@ -19,13 +19,9 @@ use mmstats_reader::v2::layout::header as h;
 
 use super::shared::Shared;
 
-/// The slot a thread writes last: (key, first byte of the slot), the key the file's id for a thread slot the
-/// thread owns and `id | SHARED` for slot 0, so that one compare with the handle's id finds an owned slot
-/// and the address needs no untagging; two thread-local loads in all.
+/// The slot a thread writes last: (file id, first byte of the slot | 1 for an owned thread slot). Slots are
+/// 8-aligned, so the low bit is free; one pair of words keeps the hot path to two thread-local loads.
 type Last = (u64, usize);
-
-/// Set in the key of the shared slot 0 (ids count up from 1 and stay far below it).
-const SHARED: u64 = 1 << 63;
 
 thread_local! {
     static LAST: Cell<Last> = const { Cell::new((0, 0)) };
@@ -61,35 +57,22 @@ impl Drop for Lease {
     }
 }
 
-/// The thread's last slot if it is one of the file with id `id`: its first byte, and whether the thread
-/// owns it (false: slot 0).
+/// The thread's last slot: (file id, first byte, owned); (0, 0, false) before any.
 #[inline(always)]
-pub(crate) fn last_of(id: u64) -> Option<(usize, bool)> {
-    let (key, base) = LAST.with(Cell::get);
-    if key == id {
-        Some((base, true))
-    } else if key == id | SHARED {
-        Some((base, false))
-    } else {
-        None
-    }
-}
-
-/// The thread's last slot if the thread owns it and it is one of the file with id `id`: its first byte.
-#[inline(always)]
-pub(crate) fn owned_of(id: u64) -> Option<usize> {
-    let (key, base) = LAST.with(Cell::get);
-    (key == id).then_some(base)
+pub(crate) fn last() -> (u64, usize, bool) {
+    let (id, tagged) = LAST.with(Cell::get);
+    (id, tagged & !1, tagged & 1 == 1)
 }
 
 /// The calling thread's slot of `file`: its first byte, and whether the thread owns it (false: slot 0,
 /// written with atomic read-modify-write).
 #[inline(always)]
 pub(crate) fn slot(file: &Arc<Shared>) -> (*mut u8, bool) {
-    match last_of(file.id) {
-        Some((base, exclusive)) => (base as *mut u8, exclusive),
-        None => slow(file),
+    let (id, base, exclusive) = last();
+    if id == file.id {
+        return (base as *mut u8, exclusive);
     }
+    slow(file)
 }
 
 #[cold]
@@ -126,7 +109,7 @@ pub(crate) fn lease(file: &Arc<Shared>) -> Option<(*mut u8, bool, Rc<Lease>)> {
         (file.slot_base(lease.slot), lease.slot != 0, lease)
     });
     let (base, exclusive, lease) = found.ok()?; // Err: the thread is exiting, its slots went back already
-    LAST.with(|l| l.set((if exclusive { file.id } else { file.id | SHARED }, base as usize)));
+    LAST.with(|l| l.set((file.id, base as usize | usize::from(exclusive))));
     Some((base, exclusive, lease))
 }
 
