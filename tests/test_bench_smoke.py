@@ -121,6 +121,27 @@ def test_native_output_parser_reads_each_languages_lines():
     assert parse(java) == {"plain field x += n": 0.61, "buffered counter incr(n)": 13.6}
 
 
+def test_native_rust_v2_rows_hold_the_handle_and_counter_add_to_the_v2_floor():
+    from writer_native import RUST_CASES, _rows, parse
+    # The lines writers/rust/examples/bench.rs prints (format of its println!s).
+    rust = ("plain x += n:                  0.33 ns/op   1.0x\n"
+            "buffered counter incr:         2.22 ns/op   6.6x\n"
+            "unbuffered counter incr:       0.90 ns/op   2.7x\n"
+            "plain increment in memory:     0.30 ns/op   1.0x (v2 floor: heap AtomicU64 load + store)\n"
+            "v2 counter add thread slot:    0.60 ns/op   2.00x\n"
+            "v2 counter local add, thread slot found once:   0.33 ns/op   1.10x\n"
+            "v2 counter add shared slot:    6.00 ns/op   20.00x (atomic fetch_add)\n"
+            "v2 histogram observe:          9.00 ns/op   30.00x (9 buckets, own slot)\n"
+            "v2 string set:                12.00 ns/op   40.00x (15-18 bytes, CAS sequence)\n")
+    rows = {r.case: r for r in _rows("Rust", parse(rust), ("plain",), RUST_CASES)}
+    assert all(r.value is not None for r in rows.values()), rows
+    local = rows["Rust: v2 counter local add, thread slot found once"]
+    add = rows["Rust: v2 counter add thread slot"]
+    assert (local.target, local.baseline, local.result) == ("<= 1.5x", "Rust: plain increment in memory", "PASS")
+    assert (add.target, add.baseline, add.result) == ("<= 1.5x", "Rust: plain increment in memory", "MISS")
+    assert rows["Rust: buffered counter incr"].baseline == "Rust: plain x += n"
+
+
 def test_go_benchmark_lines_are_parsed():
     from writer_native import parse_go
     go = ("goos: linux\nBenchmarkCounterInc-2   \t 1000000\t  59.36 ns/op\t  0.9321 plain-ns/op\t  63.68 x-plain\n"

@@ -30,7 +30,9 @@ pub use v1::desc::{DescError, FieldDesc, Initial};
 pub use v1::file::{CreateError, MmstatsFile, Options, SlotError, DEFAULT_MODE};
 pub use v1::slot::{AnySlot, Integer, Scalar, Slot, TextSlot, WrongKind};
 pub use v1::{defaults, desc, encode, image, scenario, slot};
-pub use v2::{Counter, FieldError, Gauge, Histogram, Stats, StatsBuilder, StatsError, Text, UpDownCounter};
+pub use v2::{
+    Counter, FieldError, Gauge, Histogram, LocalCounter, Stats, StatsBuilder, StatsError, Text, UpDownCounter,
+};
 
 /// Why a scenario produced no file.
 #[derive(Debug, PartialEq, Eq)]

@@ -31,6 +31,6 @@ mod slots;
 pub mod stats;
 
 pub use entry::FieldError;
-pub use fields::{Constant, ConstantValue, Counter, FieldBuilder, Gauge, Histogram, Text, UpDownCounter};
+pub use fields::{Constant, ConstantValue, Counter, FieldBuilder, Gauge, Histogram, LocalCounter, Text, UpDownCounter};
 pub use number::{CounterNumber, GaugeNumber, Number, UpDownNumber};
 pub use stats::{default_path, Stats, StatsBuilder, StatsError};

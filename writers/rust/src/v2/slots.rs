@@ -5,8 +5,13 @@
 //!
 //! The hot path reads one thread-local cell: (file id, slot base, exclusive). Ids are never reused,
 //! and a handle that asks keeps its file alive, so a matching id means a live slot base.
+//!
+//! A thread holds each slot through a `Lease`, which gives the slot back when dropped. The thread's
+//! list holds one; a `LocalCounter` holds another, so a handle that outlives the list (one kept in a
+//! thread-local whose destructor runs later) keeps its slot until it is dropped itself.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
@@ -23,18 +28,31 @@ thread_local! {
     static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
 }
 
-/// A thread's slots, one per file it updated: (file id, the file, slot; 0 for the shared slot).
-struct Owned(RefCell<Vec<(u64, Weak<Shared>, u32)>>);
+/// A thread's slots, one per file it updated: (file id, its lease).
+struct Owned(RefCell<Vec<(u64, Rc<Lease>)>>);
 
 impl Drop for Owned {
     fn drop(&mut self) {
         // From here on this thread uses the shared slot (see `slow`).
         let _ = LAST.try_with(|l| l.set((0, 0)));
-        for (_, file, slot) in self.0.borrow_mut().drain(..) {
-            if let (Some(file), true) = (file.upgrade(), slot != 0) {
-                // The mutex orders this thread's last stores before the next owner's first load.
-                file.pool.lock().unwrap_or_else(|e| e.into_inner()).free.push(slot);
+        self.0.borrow_mut().clear();
+    }
+}
+
+/// One thread's hold on one slot of a file (slot 0, the shared slot, is never given back).
+pub(crate) struct Lease {
+    file: Weak<Shared>,
+    slot: u32,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let (Some(file), true) = (self.file.upgrade(), self.slot != 0) {
+            if file.is_forked() {
+                return; // the pool's mutex may be held by a thread that does not exist in this child
             }
+            // The mutex orders this thread's last stores before the next owner's first load.
+            file.pool.lock().unwrap_or_else(|e| e.into_inner()).free.push(self.slot);
         }
     }
 }
@@ -60,29 +78,39 @@ pub(crate) fn slot(file: &Arc<Shared>) -> (*mut u8, bool) {
 #[cold]
 #[inline(never)]
 fn slow(file: &Arc<Shared>) -> (*mut u8, bool) {
-    let shared = (file.slot_base(0), false);
+    match lease(file) {
+        Some((base, exclusive, _)) => (base, exclusive),
+        None => (file.slot_base(0), false),
+    }
+}
+
+/// Drops a lease, out of line (see `LocalCounter`'s `Drop`).
+#[inline(never)]
+pub(crate) fn release(lease: Rc<Lease>) {
+    drop(lease);
+}
+
+/// The calling thread's slot of `file`, found or taken, with the thread's lease on it; None where the
+/// thread must use the shared slot without one (a forked child, or a thread that is exiting).
+pub(crate) fn lease(file: &Arc<Shared>) -> Option<(*mut u8, bool, Rc<Lease>)> {
     if file.is_forked() {
-        return shared; // the pool's mutex may have been held by a thread that does not exist in the child
+        return None; // the pool's mutex may have been held by a thread that does not exist in the child
     }
     let found = OWNED.try_with(|owned| {
         let mut owned = owned.0.borrow_mut();
-        let slot = match owned.iter().find(|(id, _, _)| *id == file.id) {
-            Some(&(_, _, slot)) => slot,
+        let lease = match owned.iter().find(|(id, _)| *id == file.id) {
+            Some((_, lease)) => lease.clone(),
             None => {
-                let slot = take(file);
-                owned.push((file.id, Arc::downgrade(file), slot));
-                slot
+                let lease = Rc::new(Lease { file: Arc::downgrade(file), slot: take(file) });
+                owned.push((file.id, lease.clone()));
+                lease
             }
         };
-        (file.slot_base(slot), slot != 0)
+        (file.slot_base(lease.slot), lease.slot != 0, lease)
     });
-    match found {
-        Ok(place) => {
-            LAST.with(|l| l.set((file.id, place.0 as usize | usize::from(place.1))));
-            place
-        }
-        Err(_) => shared, // the thread is exiting: its slots went back already
-    }
+    let (base, exclusive, lease) = found.ok()?; // Err: the thread is exiting, its slots went back already
+    LAST.with(|l| l.set((file.id, base as usize | usize::from(exclusive))));
+    Some((base, exclusive, lease))
 }
 
 /// A slot for a thread that has none: a given-back one, else a new one, else 0.
