@@ -6,6 +6,13 @@ those commands and puts their figures in the table (it does not time anything
 itself). A language whose writer is not in the repository, or whose benchmark
 cannot be built here, gets a row that says so.
 
+The 1.5x target of a version 2 counter increment is held by each language's
+single-writer increment: the per-thread handle, the thread's slot found once
+(C `mmstats_v2_local_add`, Rust `Counter::local`, Java `Counter.Local`, Go
+`c.In(w)`), which is what a loop that updates a counter uses. The any-thread
+call, which finds the calling thread's slot at every update, is reported beside
+it without a target.
+
     C     make -C writers/c build/bench && writers/c/build/bench ITERATIONS
     Rust  cd writers/rust && cargo run --release --offline --example bench -- ITERATIONS
     Java  java -cp writers/java/target/classes dev.mmstats.writer.Bench ITERATIONS
@@ -95,7 +102,7 @@ def c_rows(cfg: Config) -> list[Row]:
         (("compiler barrier",), "plain x += n + compiler barrier", "", None),
         (("run-time p",), "plain *p += n, run-time p", "", None),
         (("v2 local_add",), "v2 local_add, thread slot found once", "<= 1.5x", None),
-        (("v2 counter_add", "thread slot"), "v2 counter_add, thread slot", "<= 1.5x", None),
+        (("v2 counter_add", "thread slot"), "v2 counter_add, thread slot", "", None),
         (("v2 counter_add", "shared"), "v2 counter_add, shared slot 0", "", None),
         (("v2 counter_add", "8 counters"), "v2 counter_add, 8 counters in turn", "", ("8 plain",)),
         (("histogram_observe",), "v2 histogram_observe", "", None),
@@ -105,13 +112,11 @@ def c_rows(cfg: Config) -> list[Row]:
 
 
 _RUST_V2_FLOOR = ("plain increment in memory",)
-# As for C (`local_add`) and Java (`Counter.Local`): the per-thread handle and the any-thread call both
-# held to 1.5x of the v2 floor.
 RUST_CASES = [
     (("buffered counter incr",), "buffered counter incr", "<= 3x", None),
     (("unbuffered counter incr",), "unbuffered counter incr", "", None),
     (("v2 counter local add",), "v2 counter local add, thread slot found once", "<= 1.5x", _RUST_V2_FLOOR),
-    (("v2 counter add thread slot",), "v2 counter add, thread slot", "<= 1.5x", _RUST_V2_FLOOR),
+    (("v2 counter add thread slot",), "v2 counter add, thread slot", "", _RUST_V2_FLOOR),
     (("v2 counter add shared slot",), "v2 counter add, shared slot", "", _RUST_V2_FLOOR),
     (("v2 histogram observe",), "v2 histogram observe", "", _RUST_V2_FLOOR),
     (("v2 string set",), "v2 string set", "", _RUST_V2_FLOOR),
@@ -153,8 +158,8 @@ def java_rows(cfg: Config) -> list[Row]:
     return _rows("Java", parse(text), ("plain",), [
         (("buffered counter incr",), "buffered counter incr(n)", "<= 3x", None),
         (("unbuffered counter incr",), "unbuffered counter incr(n)", "", None),
-        (("v2 counter add(n), own thread slot",), "v2 counter add(n), own thread slot", "<= 1.5x", ("v2 floor",)),
-        (("v2 counter inc()",), "v2 counter inc(), own thread slot", "<= 1.5x", ("v2 floor +1",)),
+        (("v2 counter add(n), own thread slot",), "v2 counter add(n), own thread slot", "", ("v2 floor",)),
+        (("v2 counter inc()",), "v2 counter inc(), own thread slot", "", ("v2 floor +1",)),
         (("v2 Counter.Local add(n)",), "v2 Counter.Local add(n), handle", "<= 1.5x", ("v2 floor",)),
         (("v2 Counter.Local inc()",), "v2 Counter.Local inc(), handle", "<= 1.5x", ("v2 floor +1",)),
         (("thread-local lookup",), "v2 counter add(n), thread-local lookup", "", ("v2 floor",)),

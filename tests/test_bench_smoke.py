@@ -121,7 +121,7 @@ def test_native_output_parser_reads_each_languages_lines():
     assert parse(java) == {"plain field x += n": 0.61, "buffered counter incr(n)": 13.6}
 
 
-def test_native_rust_v2_rows_hold_the_handle_and_counter_add_to_the_v2_floor():
+def test_native_rust_v2_rows_hold_the_handle_to_the_v2_floor_and_report_counter_add():
     from writer_native import RUST_CASES, _rows, parse
     # The lines writers/rust/examples/bench.rs prints (format of its println!s).
     rust = ("plain x += n:                  0.33 ns/op   1.0x\n"
@@ -138,7 +138,7 @@ def test_native_rust_v2_rows_hold_the_handle_and_counter_add_to_the_v2_floor():
     local = rows["Rust: v2 counter local add, thread slot found once"]
     add = rows["Rust: v2 counter add thread slot"]
     assert (local.target, local.baseline, local.result) == ("<= 1.5x", "Rust: plain increment in memory", "PASS")
-    assert (add.target, add.baseline, add.result) == ("<= 1.5x", "Rust: plain increment in memory", "MISS")
+    assert (add.target, add.baseline, add.result) == ("", "Rust: plain increment in memory", "")
     assert rows["Rust: buffered counter incr"].baseline == "Rust: plain x += n"
 
 
