@@ -37,7 +37,13 @@ type usedRanges struct {
 	spans             [][2]int // [start, end) offsets, sorted and merged
 	slotsAt, slotSize int
 	slotCount         int
+	spanBytes         int // the spans' bytes
 }
+
+// usedWorth: a poll copies only the used bytes when that leaves out at least
+// this many bytes of each copy; below it, the three or four reads a copy then
+// takes cost more than the bytes they save (a one-page file polled twice as slowly).
+const usedWorth = 32 << 10
 
 // NewPollerV2 returns a poller of path; nothing is opened until Read.
 func NewPollerV2(path string, maxSize int64) *PollerV2 {
@@ -102,6 +108,9 @@ func (p *PollerV2) readUsed() (*FileV2, bool) {
 	if p.used.parsed != p.scan.parsed {
 		p.used = p.usedRanges()
 	}
+	if len(p.a)-p.used.spanBytes-p.scan.slotsUsed*p.used.slotSize < usedWorth {
+		return nil, false
+	}
 	nA, ok := p.copyUsed(p.a, -1)
 	if !ok || !p.sameFixedHeader() || get32(p.a, h2FieldCount) != p.scan.parsed {
 		return nil, false
@@ -138,6 +147,9 @@ func (p *PollerV2) usedRanges() usedRanges {
 		} else {
 			u.spans = append(u.spans, r)
 		}
+	}
+	for _, r := range u.spans {
+		u.spanBytes += r[1] - r[0]
 	}
 	return u
 }

@@ -15,7 +15,7 @@ import (
 // bigV2 writes conformance/v2/writer-scenarios/every-kind.json with the Go
 // writer, at capacities as large as a default file's, and returns its bytes:
 // most of the file is unused capacity.
-func bigV2(t *testing.T) []byte {
+func bigV2(t testing.TB) []byte {
 	root := repoRoot(t)
 	raw, err := os.ReadFile(filepath.Join(root, "conformance", "v2", "writer-scenarios", "every-kind.json"))
 	if err != nil {
