@@ -103,3 +103,24 @@ func BenchmarkPollV2(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPollV2Default: one poll of an unchanged file of a default file's
+// capacities (about 344 KiB, mostly unused) holding every kind once.
+func BenchmarkPollV2Default(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "big.mmstats")
+	if err := os.WriteFile(path, bigV2(b), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	p := NewPollerV2(path, DefaultMaxSize)
+	defer p.Close()
+	if _, err := p.Read(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
